@@ -1,0 +1,3 @@
+"""modbot: one moderation bot for Telegram groups and VK communities."""
+
+__version__ = "0.1.0"

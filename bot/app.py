@@ -1,0 +1,97 @@
+"""The composition root: config in, a wired bot out. No module-level singletons elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import LoadedConfig
+from bot.core.clock import Clock, SystemClock
+from bot.core.core import Core
+from bot.core.directory import Directory
+from bot.core.feature import Feature
+from bot.core.permissions import AdminCache, Permissions
+from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.migrate import upgrade
+from bot.db.uow import SqlUnitOfWorkFactory
+from bot.runtime.executor import ActionRouter, Executor
+from bot.runtime.pipeline import Pipeline
+from bot.texts import TextCatalog, catalog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a running bot needs, built once from the config."""
+
+    config: LoadedConfig
+    clock: Clock
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+    catalog: TextCatalog
+    admin_cache: AdminCache
+    core: Core
+    router: ActionRouter
+    pipeline: Pipeline
+    instance_id: str
+    services: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_features(config: LoadedConfig, clock: Clock, services: dict[str, Any]) -> list[Feature]:
+    """Features in the order they see a non-command message: moderation first (it may delete
+    the message), then complaints (private complaint dialogues), then the FAQ."""
+    from bot.core.basics import BasicsFeature
+
+    features: list[Feature] = [BasicsFeature()]
+    for module, factory in (
+        ("bot.features.moderation", "build"),
+        ("bot.features.complaints", "build"),
+        ("bot.features.faq", "build"),
+        ("bot.features.schedule", "build"),
+    ):
+        import importlib
+
+        try:
+            builder = getattr(importlib.import_module(module), factory)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        features.append(builder(config, clock, services))
+    return features
+
+
+async def create_app(config: LoadedConfig, *, clock: Clock | None = None,
+                     executors: Sequence[Executor] = (), migrate: bool = True,
+                     instance_id: str | None = None) -> App:
+    """Wire the bot; migrations run first so a fresh database just works."""
+    clock = clock or SystemClock()
+    engine = make_engine(config.database_url)
+    if migrate:
+        await upgrade(engine)
+    uow_factory = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+    ttl = timedelta(seconds=config.app.telegram.admins_ttl if config.app.telegram else 300)
+    admin_cache = AdminCache(None, clock, ttl)
+    permissions = Permissions(admin_cache)
+    directory = Directory(config.app.community)
+    services: dict[str, Any] = {"permissions": permissions, "directory": directory,
+                                "uow_factory": uow_factory}
+    features = build_features(config, clock, services)
+    core = Core(directory, permissions, clock, features)
+    router = ActionRouter({e.platform: e for e in executors})
+    instance = instance_id or f"{socket.gethostname()}:{os.getpid()}"
+    pipeline = Pipeline(core, uow_factory, router, clock, instance)
+    return App(config=config, clock=clock, engine=engine, uow_factory=uow_factory,
+               catalog=catalog(), admin_cache=admin_cache, core=core, router=router,
+               pipeline=pipeline, instance_id=instance, services=services)

@@ -1,0 +1,203 @@
+"""`modbot` command line: run, demo, check-config, check-text, faq-match, db, and feature tools.
+
+Features add their own subcommands through `add_cli(subparsers)` in `bot/features/*.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import pkgutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, LoadedConfig, load_config
+from bot.logs import setup_logging
+
+
+def _load(path: str) -> LoadedConfig:
+    return load_config(path)
+
+
+def summary(config: LoadedConfig) -> str:
+    """What the owner configured, at a glance: communities, chats per network, FAQ size."""
+    from bot.core.faq.entries import load_faq_file
+
+    lines = [f"{config.path}: OK"]
+    for community in config.app.community:
+        per_network: dict[str, int] = {}
+        for chat in community.chats:
+            per_network[chat.platform] = per_network.get(chat.platform, 0) + 1
+        faq_path = config.faq_path(community)
+        faq_count = len(load_faq_file(faq_path)) if faq_path else 0
+        networks = ", ".join(f"{n} {net}" for net, n in sorted(per_network.items()))
+        lines.append(
+            f"community {community.name} ({community.language}, {community.timezone}): "
+            f"chats: {networks}; queue: {community.queue or 'none'}; "
+            f"FAQ entries: {faq_count}; scheduled posts: {len(community.schedule)}"
+        )
+    total = sum(len(c.chats) for c in config.app.community)
+    lines.append(f"{len(config.app.community)} communities, {total} chats")
+    return "\n".join(lines)
+
+
+async def _check_config(args: argparse.Namespace) -> int:
+    try:
+        config = _load(args.file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(summary(config))
+    if args.online:
+        return await _check_online(config)
+    return 0
+
+
+async def _check_online(config: LoadedConfig) -> int:
+    """Ask each network what rights the bot has in every configured chat."""
+    problems: list[str] = []
+    if config.app.telegram is not None:
+        try:
+            from handlers.telegram.rights import check_rights_for_config
+        except ImportError:
+            problems.append("telegram: online check unavailable in this build")
+        else:
+            problems.extend(await check_rights_for_config(config))
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print("online: every configured chat grants the rights the bot needs")
+    return 1 if problems else 0
+
+
+async def _check_text(args: argparse.Namespace) -> int:
+    from filters.obscenity import ObscenityFilter
+    from filters.obscenity.lines import run_check_text
+
+    if args.config:
+        config = _load(args.config)
+        community = (config.community(args.community) if args.community
+                     else config.app.community[0])
+        settings = community.filter
+        flt = ObscenityFilter(languages=settings.languages, extra_words=settings.extra_words,
+                              allowed_words=settings.allowed_words)
+    else:
+        flt = ObscenityFilter()
+    return run_check_text(sys.stdin, sys.stdout, flt)
+
+
+async def _faq_match(args: argparse.Namespace) -> int:
+    from bot.core.faq.entries import FaqFileError, load_faq_file
+    from bot.core.faq.lines import run_faq_match
+    from bot.core.faq.matcher import FaqMatcher
+
+    try:
+        entries = load_faq_file(Path(args.faq))
+    except FaqFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"{args.faq}: file not found", file=sys.stderr)
+        return 1
+    return run_faq_match(sys.stdin, sys.stdout, FaqMatcher.build(entries))
+
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.engine import make_engine
+    from bot.db.migrate import current_revision, upgrade
+
+    config = _load(args.config)
+    engine = make_engine(config.database_url)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.runtime.run import run_bot
+
+    config = _load(args.config)
+    return await run_bot(config)
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from handlers.console.demo import run_demo
+
+    return await run_demo(sys.stdin, sys.stdout, db_path=args.db)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot on every configured network")
+    run.add_argument("--config", default="config.toml")
+    run.set_defaults(func=_run)
+
+    demo = sub.add_parser("demo", help="a local console chat with a sample community, no tokens")
+    demo.add_argument("--db", default=None, help="SQLite file (default: a temporary one)")
+    demo.set_defaults(func=_demo)
+
+    check = sub.add_parser("check-config", help="validate a config file")
+    check.add_argument("file")
+    check.add_argument("--online", action="store_true",
+                       help="also ask the networks about the bot's rights in each chat")
+    check.set_defaults(func=_check_config)
+
+    text = sub.add_parser("check-text", help="obscenity verdicts for JSON lines on stdin")
+    text.add_argument("--config", default=None)
+    text.add_argument("--community", default=None)
+    text.set_defaults(func=_check_text)
+
+    match = sub.add_parser("faq-match", help="FAQ matches for JSON lines on stdin")
+    match.add_argument("--faq", required=True)
+    match.set_defaults(func=_faq_match)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations up to the latest")
+    upgrade.add_argument("--config", default="config.toml")
+    upgrade.set_defaults(func=_db_upgrade)
+
+    _feature_cli(sub)
+    return parser
+
+
+def _feature_cli(sub: Any) -> None:
+    import bot.features
+
+    for info in sorted(pkgutil.iter_modules(bot.features.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"bot.features.{info.name}")
+        add_cli = getattr(module, "add_cli", None)
+        if add_cli is not None:
+            add_cli(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        result = args.func(args)
+        if inspect.isawaitable(result):
+            result = asyncio.run(result)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

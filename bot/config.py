@@ -1,0 +1,271 @@
+"""Read config.toml into validated settings, reporting every problem at once.
+
+Each error is one line naming the file, the key path and what is wrong, e.g.
+`config.toml: community[1].queue: unknown network 'tg'`, because the owner fixes config
+from that message alone, often at night.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from bot.core.settings import CommunitySettings
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(Strict):
+    url: str = "sqlite+aiosqlite:///modbot.db"
+
+
+class LoggingSettings(Strict):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class TelegramSettings(Strict):
+    token: SecretStr
+    api_base: str = "https://api.telegram.org"
+    proxy: str | None = Field(default=None, pattern=r"^(https?|socks5h?)://")
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    webhook_secret: SecretStr | None = None
+    leave_unknown_chats: bool = True
+    poll_timeout: int = Field(default=25, ge=0, le=50)
+    admins_ttl: int = Field(default=300, ge=0)
+
+
+class VkSettings(Strict):
+    token: SecretStr
+    group_id: int = Field(gt=0)
+    user_token: SecretStr | None = None
+    api_base: str = "https://api.vk.com/method/"
+    api_version: str = "5.199"
+    wall_postponed: bool = False
+    leave_unknown_chats: bool = True
+    poll_wait: int = Field(default=25, ge=1, le=90)
+
+
+class AppConfig(Strict):
+    database: DatabaseSettings = DatabaseSettings()
+    logging: LoggingSettings = LoggingSettings()
+    telegram: TelegramSettings | None = None
+    vk: VkSettings | None = None
+    community: tuple[CommunitySettings, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """Validated settings plus where they came from (relative paths resolve against `base_dir`)."""
+
+    app: AppConfig
+    path: Path
+    secrets: tuple[str, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    @property
+    def database_url(self) -> str:
+        return resolve_database_url(self.app.database.url, self.base_dir)
+
+    def community(self, name: str) -> CommunitySettings:
+        for item in self.app.community:
+            if item.name == name:
+                return item
+        known = ", ".join(c.name for c in self.app.community)
+        raise ConfigError([f"{self.path}: no community named {name!r} (known: {known})"])
+
+    def faq_path(self, community: CommunitySettings) -> Path | None:
+        return self.resolve(community.faq) if community.faq else None
+
+
+class ConfigError(Exception):
+    """All problems found in a config file, one line each."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def resolve_database_url(url: str, base_dir: Path) -> str:
+    """Make a relative SQLite path relative to the config file's folder, not the cwd."""
+    prefix, sep, rest = url.partition(":///")
+    if sep and prefix.startswith("sqlite") and rest and not rest.startswith("/") and rest != ":memory:":
+        return f"{prefix}:///{(base_dir / rest).resolve()}"
+    return url
+
+
+def key_path(loc: Iterable[object]) -> str:
+    """('community', 1, 'queue') -> 'community[1].queue'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _expand_env(value: Any, loc: tuple[object, ...], problems: list[str], secrets: list[str],
+                file: Path) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, (*loc, k), problems, secrets, file) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, (*loc, i), problems, secrets, file) for i, v in enumerate(value)]
+    if isinstance(value, str) and "${" in value:
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            env = os.environ.get(name)
+            if env is None or env == "":
+                problems.append(f"{file}: {key_path(loc)}: environment variable {name} is not set")
+                return ""
+            secrets.append(env)
+            return env
+        return _ENV_REF.sub(substitute, value)
+    return value
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "missing required key",
+}
+
+
+def _pydantic_problem(file: Path, error: Any) -> str:
+    loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    message = _MESSAGES.get(error["type"], error["msg"])
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if error["type"] not in _MESSAGES and error["type"] not in ("value_error",):
+        given = error.get("input")
+        if isinstance(given, str | int | float | bool) and not isinstance(given, SecretStr):
+            message = f"{message} (got {given!r})"
+    return f"{file}: {key_path(loc)}: {message}"
+
+
+def _root_causes(errors: list[Any]) -> list[Any]:
+    """Drop "too short" errors that only echo a bad item inside the same list."""
+    def inside(child: tuple[Any, ...], parent: tuple[Any, ...]) -> bool:
+        return len(child) > len(parent) and child[: len(parent)] == parent
+
+    return [
+        err for err in errors
+        if not (err["type"] == "too_short"
+                and any(inside(tuple(o["loc"]), tuple(err["loc"])) for o in errors))
+    ]
+
+
+def _cross_check(app: AppConfig, path: Path, problems: list[str]) -> None:
+    """Checks that span keys: names unique, networks configured, files present."""
+    from bot.core.faq.entries import FaqFileError, load_faq_file
+    from bot.core.scheduler.when import ScheduleRuleError, validate_entry
+
+    enabled = {"telegram": app.telegram is not None, "vk": app.vk is not None, "console": True}
+    names: dict[str, int] = {}
+    for index, community in enumerate(app.community):
+        where = f"{path}: community[{index}]"
+        if community.name in names:
+            problems.append(
+                f"{where}.name: duplicate community name {community.name!r} "
+                f"(also community[{names[community.name]}])"
+            )
+        names.setdefault(community.name, index)
+        for chat_index, chat in enumerate(community.chats):
+            if not enabled.get(chat.platform, False):
+                problems.append(
+                    f"{where}.chats[{chat_index}]: {chat} is on {chat.platform}, "
+                    f"but there is no [{chat.platform}] section"
+                )
+        if community.queue is not None and not enabled.get(community.queue.platform, False):
+            problems.append(
+                f"{where}.queue: {community.queue} is on {community.queue.platform}, "
+                f"but there is no [{community.queue.platform}] section"
+            )
+        for mod_index, moderator in enumerate(community.moderators):
+            if not enabled.get(moderator.platform, False):
+                problems.append(
+                    f"{where}.moderators[{mod_index}]: {moderator} is on {moderator.platform}, "
+                    f"but there is no [{moderator.platform}] section"
+                )
+        if community.faq:
+            faq_file = _resolve(path, community.faq)
+            if not faq_file.is_file():
+                problems.append(f"{where}.faq: file not found: {faq_file}")
+            else:
+                try:
+                    load_faq_file(faq_file)
+                except FaqFileError as exc:
+                    problems.extend(f"{where}.faq: {line}" for line in str(exc).splitlines())
+        for entry_index, entry in enumerate(community.schedule):
+            entry_where = f"{where}.schedule[{entry_index}]"
+            try:
+                validate_entry(entry, community.tz)
+            except ScheduleRuleError as exc:
+                problems.append(f"{entry_where}: {exc}")
+            if entry.photo and not _resolve(path, entry.photo).is_file():
+                problems.append(f"{entry_where}.photo: file not found: {_resolve(path, entry.photo)}")
+            for chat_index, chat in enumerate(entry.chats or ()):
+                if chat not in community.chats:
+                    problems.append(
+                        f"{entry_where}.chats[{chat_index}]: {chat} is not one of the community's chats"
+                    )
+
+
+def _resolve(config_path: Path, relative: str) -> Path:
+    candidate = Path(relative).expanduser()
+    return candidate if candidate.is_absolute() else config_path.parent / candidate
+
+
+def _scrub(problems: list[str], secrets: list[str]) -> list[str]:
+    """A value from the environment may be a token: never echo it in an error."""
+    cleaned = []
+    for line in problems:
+        for secret in sorted(secrets, key=len, reverse=True):
+            if len(secret) >= 4:
+                line = line.replace(secret, "***")
+        cleaned.append(line)
+    return cleaned
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Load and validate; raise ConfigError listing every problem (never only the first)."""
+    file = Path(path)
+    try:
+        raw_text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{file}: file not found"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{file}: cannot read: {exc.strerror}"]) from None
+    try:
+        raw = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    secrets: list[str] = []
+    expanded = _expand_env(raw, (), problems, secrets, file)
+    try:
+        app = AppConfig.model_validate(expanded)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problem(file, err) for err in _root_causes(exc.errors()))
+        raise ConfigError(_scrub(problems, secrets)) from None
+    _cross_check(app, file, problems)
+    if problems:
+        raise ConfigError(_scrub(problems, secrets))
+    return LoadedConfig(app=app, path=file.resolve(), secrets=tuple(s for s in secrets if len(s) >= 4))

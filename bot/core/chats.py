@@ -1,0 +1,78 @@
+"""Chat references as the config writes them: "telegram:ID", "vk:PEER_ID", "vk:wall"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PLATFORMS = ("telegram", "vk", "console")
+VK_CHAT_PEER_BASE = 2_000_000_000
+
+_TELEGRAM_ID = re.compile(r"^-?\d{1,20}$")
+_VK_PEER = re.compile(r"^\d{1,12}$")
+
+
+class ChatRefError(ValueError):
+    """A chat reference that does not name a network and a chat."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ChatRef:
+    """One chat on one network; `str(ref)` gives back the config spelling."""
+
+    platform: str
+    chat_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.chat_id}"
+
+    @property
+    def is_vk_wall(self) -> bool:
+        return self.platform == "vk" and self.chat_id == "wall"
+
+    @property
+    def is_private(self) -> bool:
+        """A one-to-one chat with the bot (Telegram user id > 0, VK peer below the chat base)."""
+        if self.platform == "telegram":
+            return not self.chat_id.startswith("-")
+        if self.platform == "vk":
+            return self.chat_id != "wall" and int(self.chat_id) < VK_CHAT_PEER_BASE
+        return self.chat_id.startswith("private")
+
+    @classmethod
+    def parse(cls, text: str) -> ChatRef:
+        """Parse and check a reference; the error says what a valid one looks like."""
+        platform, sep, chat_id = text.strip().partition(":")
+        if not sep or not chat_id:
+            raise ChatRefError(
+                f"{text!r} is not a chat reference; use \"telegram:ID\", \"vk:PEER_ID\" or \"vk:wall\""
+            )
+        if platform == "telegram":
+            if not _TELEGRAM_ID.match(chat_id) or chat_id in ("0", "-0"):
+                raise ChatRefError(f"{text!r}: a Telegram chat id is an integer like -1001234567890")
+        elif platform == "vk":
+            if chat_id != "wall" and not _VK_PEER.match(chat_id):
+                raise ChatRefError(f"{text!r}: a VK chat is a peer id like 2000000001, or \"wall\"")
+        elif platform == "console":
+            pass
+        else:
+            raise ChatRefError(f"{text!r}: unknown network {platform!r}; use telegram or vk")
+        return cls(platform, chat_id)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class UserRef:
+    """A person (or channel) on one network: "telegram:111", "vk:222"."""
+
+    platform: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> UserRef:
+        platform, sep, user_id = text.strip().partition(":")
+        if not sep or platform not in PLATFORMS or not re.match(r"^-?\d{1,20}$|^[\w.]+$", user_id):
+            raise ChatRefError(f"{text!r} is not a user reference; use \"telegram:ID\" or \"vk:ID\"")
+        return cls(platform, user_id)

@@ -1,0 +1,58 @@
+"""Command parsing and the registry features add their commands to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Flag, auto
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.actions import AnyAction
+    from bot.core.context import MessageContext
+
+_COMMAND = re.compile(r"^([/!])([A-Za-z_]{1,32})(?:@[\w_]+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommand:
+    name: str  # lower-case, without prefix or @botname
+    args: str  # the rest, stripped
+    prefix: str
+
+    @property
+    def words(self) -> list[str]:
+        return self.args.split()
+
+
+def parse_command(text: str, platform: str) -> ParsedCommand | None:
+    """`/ban 1d spam`, `/ban@modbot`, and on VK also `!ban`."""
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    prefix, name, args = match.group(1), match.group(2).lower(), (match.group(3) or "").strip()
+    if prefix == "!" and platform not in ("vk", "console"):
+        return None
+    return ParsedCommand(name=name, args=args, prefix=prefix)
+
+
+class Where(Flag):
+    """Where a command may be used."""
+
+    CHAT = auto()  # a community chat (or the VK wall)
+    QUEUE = auto()  # the community's queue chat
+    PRIVATE = auto()  # a private chat with the bot
+    ANY = CHAT | QUEUE | PRIVATE
+
+
+Handler = Callable[["MessageContext", ParsedCommand], Awaitable[list["AnyAction"]]]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    handler: Handler
+    moderator_only: bool = True
+    where: Where = Where.CHAT | Where.QUEUE
+    aliases: tuple[str, ...] = ()

@@ -1,0 +1,132 @@
+"""The queue card and other composed wording, built as catalog Texts (never sentences).
+
+The card is one Text whose optional lines are nested Texts (an empty `Text.raw("")` when a
+line does not apply), so both catalogs decide the layout and the codec can store it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.actions import Button
+from bot.core.complaints.lifecycle import TicketState
+from bot.core.complaints.ports import TicketRecord
+from bot.core.durations import format_duration
+from bot.core.texts import Text
+
+CARD_TEXT_LIMIT = 700
+LINE_TEXT_LIMIT = 60
+_NUMBER = re.compile(r"^[#№]?(\d{1,9})$")
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+def parse_number(word: str) -> int | None:
+    """`17`, `#17` and `№17` all name ticket 17."""
+    match = _NUMBER.match(word.strip())
+    return int(match.group(1)) if match else None
+
+
+def _empty() -> Text:
+    return Text.raw("")
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _person(name: str, ref: str | None) -> str:
+    if ref is None:
+        return name
+    return f"{name} ({ref})" if name and name != ref else ref
+
+
+def state_text(ticket: TicketRecord) -> Text:
+    return Text(f"complaints.state_{ticket.state}")
+
+
+def card_text(ticket: TicketRecord) -> Text:
+    """Everything a moderator needs to act without opening the chat."""
+    author: str | Text = (_person(ticket.reported_name, ticket.reported_user)
+                          if ticket.reported_user else Text("complaints.card_no_author"))
+    chat: str | Text = ticket.chat if ticket.chat else Text("complaints.card_private")
+    return Text("complaints.card", {
+        "number": ticket.number,
+        "community": ticket.community,
+        "state": state_text(ticket),
+        "claimed": (Text("complaints.card_claimed", {"who": ticket.claimed_by})
+                    if ticket.claimed_by else _empty()),
+        "against": (Text("complaints.card_against_moderator")
+                    if ticket.against_moderator else _empty()),
+        "chat": chat,
+        "reporter": _person(ticket.reporter_name, ticket.reporter),
+        "reports": ticket.reporters_count,
+        "author": author,
+        "text": _short(ticket.message_text, CARD_TEXT_LIMIT) or "—",
+        "link": (Text("complaints.card_link", {"link": ticket.message_link})
+                 if ticket.message_link else _empty()),
+        "reason": (Text("complaints.card_reason", {"reason": ticket.reason})
+                   if ticket.reason else _empty()),
+        "resolution": (Text("complaints.card_resolution", {"note": ticket.resolution})
+                       if ticket.resolution else _empty()),
+    })
+
+
+def _button(key: str, action: str, ticket: TicketRecord) -> Button:
+    return Button(Text(f"complaints.btn_{key}"), data=f"t:{action}:{ticket.id}")
+
+
+def card_buttons(ticket: TicketRecord) -> Buttons:
+    """Open tickets get the work buttons; closed ones only Reopen."""
+    if not TicketState(ticket.state).is_open:
+        return ((_button("reopen", "reopen", ticket),),)
+    first: list[Button] = []
+    if ticket.state == TicketState.NEW:
+        first.append(_button("claim", "claim", ticket))
+    first += [_button("resolve", "resolve", ticket), _button("reject", "reject", ticket)]
+    second: list[Button] = []
+    if ticket.chat and ticket.message_id:
+        second.append(_button("delete", "del", ticket))
+    if ticket.chat and ticket.reported_user and not ticket.against_moderator:
+        second.append(_button("ban", "ban", ticket))
+    return (tuple(first), tuple(second)) if second else (tuple(first),)
+
+
+def join_lines(lines: Sequence[Text]) -> Text:
+    """Several Texts as one, a line each (a catalog cannot render a list by itself)."""
+    if not lines:
+        return _empty()
+    joined = lines[-1]
+    for line in reversed(lines[:-1]):
+        joined = Text("complaints.join", {"head": line, "tail": joined})
+    return joined
+
+
+def queue_text(tickets: Sequence[TicketRecord], total: int, now: datetime) -> Text:
+    """`/queue`: open tickets oldest first, with their age."""
+    if not tickets:
+        return Text("complaints.queue_empty")
+    lines = [Text("complaints.queue_line", {
+        "number": t.number,
+        "age": format_duration(now - t.created_at),
+        "state": state_text(t),
+        "claimed": (Text("complaints.card_claimed", {"who": t.claimed_by})
+                    if t.claimed_by else _empty()),
+        "author": t.reported_name or t.reported_user or "—",
+        "text": _short(t.message_text, LINE_TEXT_LIMIT) or "—",
+    }) for t in tickets]
+    more = (Text("complaints.queue_more", {"count": total - len(tickets)})
+            if total > len(tickets) else _empty())
+    return Text("complaints.queue_list", {"count": total, "lines": join_lines(lines),
+                                          "more": more})
+
+
+def sla_text(ticket: TicketRecord, now: datetime) -> Text:
+    return Text("complaints.sla_overdue", {
+        "number": ticket.number,
+        "age": format_duration(now - ticket.opened_at),
+        "card": card_text(ticket),
+    })

@@ -1,0 +1,129 @@
+"""Working a ticket: transitions and moderator actions, shared by text commands and buttons.
+
+Every change is stored as a ticket event (who, what, when), and the queue card is edited in
+place. A card whose message id has not come back yet (still in the outbox) is marked stale
+instead, and `ComplaintsFeature.on_result` edits it as soon as the id is known.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.core.actions import AnyAction, Ban, DeleteMessage, EditMessage, SendMessage
+from bot.core.chats import ChatRef, UserRef
+from bot.core.complaints.cards import card_buttons, card_text
+from bot.core.complaints.lifecycle import Moved, TicketAction, TicketState, transition
+from bot.core.complaints.ports import TicketRecord, TicketRepo
+from bot.core.ports import UnitOfWork
+from bot.core.records import AuditRecord
+from bot.core.settings import CommunitySettings
+from bot.core.texts import Text
+
+log = logging.getLogger(__name__)
+
+NOTICE_REF = "ticket-notice:"
+CARD_REF = "ticket-card:"
+
+
+def tickets_of(uow: UnitOfWork) -> TicketRepo:
+    """The typed view of `uow.tickets` (the shared UnitOfWork port declares it as Any)."""
+    repo: TicketRepo = uow.tickets
+    return repo
+
+
+@dataclass(frozen=True, slots=True)
+class Worked:
+    """The result of working a ticket: a refusal key, or the new ticket and its actions."""
+
+    ticket: TicketRecord
+    actions: list[AnyAction] = field(default_factory=list)
+    refused: str | None = None
+
+
+def card_refresh(ticket: TicketRecord, lang: str) -> tuple[TicketRecord, list[AnyAction]]:
+    """Edit the delivered card, or remember that the queued one is out of date."""
+    if ticket.card_chat and ticket.card_message_id:
+        edit = EditMessage(ChatRef.parse(ticket.card_chat), ticket.card_message_id,
+                           card_text(ticket), lang, card_buttons(ticket))
+        return ticket, [edit]
+    if ticket.card_state == "pending":
+        return replace(ticket, card_state="stale"), []
+    return ticket, []
+
+
+def _reporter_chat(reporter: str) -> ChatRef:
+    """A user's private chat: on Telegram and VK its id is the user's own id."""
+    user = UserRef.parse(reporter)
+    return ChatRef(user.platform, user.user_id)
+
+
+async def _outcome_notices(repo: TicketRepo, ticket: TicketRecord,
+                           lang: str) -> list[AnyAction]:
+    """Tell every reporter how their report ended; a platform may refuse (logged, fine)."""
+    note = (Text("complaints.outcome_note", {"note": ticket.resolution})
+            if ticket.resolution else Text.raw(""))
+    text = Text(f"complaints.outcome_{ticket.state}", {"number": ticket.number, "note": note})
+    notices: list[AnyAction] = []
+    for reporter in await repo.reporters(ticket.id):
+        try:
+            chat = _reporter_chat(reporter)
+        except ValueError:
+            continue
+        notices.append(SendMessage(chat, text, lang, ref=f"{NOTICE_REF}{ticket.id}"))
+    return notices
+
+
+async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
+               action: TicketAction, actor: str, note: str, now: datetime) -> Worked:
+    """Apply one lifecycle step, record it, refresh the card, notify reporters on closing."""
+    outcome = transition(TicketState(ticket.state), action, actor, ticket.claimed_by)
+    if not isinstance(outcome, Moved):
+        return Worked(ticket, refused=outcome.reason)
+    repo = tickets_of(uow)
+    changed = replace(ticket, state=outcome.state.value, claimed_by=outcome.claimed_by,
+                      updated_at=now)
+    if action in (TicketAction.RESOLVE, TicketAction.REJECT):
+        changed = replace(changed, resolution=note)
+    elif action is TicketAction.REOPEN:
+        changed = replace(changed, resolution="", opened_at=now, sla_announced=False)
+    changed, actions = card_refresh(changed, community.language)
+    await repo.save(changed)
+    await repo.add_event(ticket.id, action.value, actor, note, now)
+    log.info("event=complaints.%s community=%s ticket=%s actor=%s", action.value,
+             community.name, ticket.number, actor)
+    if not TicketState(changed.state).is_open:
+        actions += await _outcome_notices(repo, changed, community.language)
+    return Worked(changed, actions)
+
+
+async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
+                         kind: str, actor: str, now: datetime) -> Worked:
+    """"Delete message" / "Ban author" from the card, on the network the message lives on
+    (a VK complaint worked in a Telegram queue acts on VK). Both are audited."""
+    if not ticket.chat:
+        return Worked(ticket, refused="no_message")
+    chat = ChatRef.parse(ticket.chat)
+    action: AnyAction
+    if kind == "del":
+        if not ticket.message_id:
+            return Worked(ticket, refused="no_message")
+        action, audit_action, target = (
+            DeleteMessage(chat, ticket.message_id, ticket.thread_id), "delete", ticket.reported_user)
+    else:
+        if not ticket.reported_user:
+            return Worked(ticket, refused="no_author")
+        if ticket.against_moderator:
+            return Worked(ticket, refused="protected")
+        action, audit_action, target = (
+            Ban(chat, UserRef.parse(ticket.reported_user), None), "ban", ticket.reported_user)
+    repo = tickets_of(uow)
+    await repo.add_event(ticket.id, audit_action, actor, "", now)
+    await uow.audit.add(AuditRecord(
+        community=community.name, at=now, actor=actor, action=audit_action, target=target,
+        chat=ticket.chat, reason=f"ticket #{ticket.number}",
+        details={"ticket": ticket.number, "message_id": ticket.message_id or ""}))
+    log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,
+             community.name, ticket.number, actor, ticket.chat)
+    return Worked(ticket, [action])

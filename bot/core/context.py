@@ -1,0 +1,85 @@
+"""What a feature sees while handling one message: the event, its community, the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.actions import AnyAction, Button, DeleteMessage, NotifyQueue, SendMessage
+from bot.core.chats import ChatRef
+from bot.core.directory import Role
+from bot.core.events import IncomingMessage
+from bot.core.permissions import Permissions
+from bot.core.ports import UnitOfWork
+from bot.core.records import AuditRecord
+from bot.core.settings import CommunitySettings
+from bot.core.texts import Text
+
+
+@dataclass
+class MessageContext:
+    """Built once per message by the Core; features read it and return actions."""
+
+    event: IncomingMessage
+    community: CommunitySettings
+    role: Role
+    uow: UnitOfWork
+    now: datetime
+    permissions: Permissions
+    _moderator: bool | None = field(default=None, repr=False)
+
+    @property
+    def lang(self) -> str:
+        return self.community.language
+
+    @property
+    def chat(self) -> ChatRef:
+        return self.event.chat
+
+    async def is_moderator(self) -> bool:
+        if self._moderator is None:
+            self._moderator = await self.permissions.is_moderator(
+                self.community, self.event.chat, self.event.author)
+        return self._moderator
+
+    def reply(self, key: str, *, delete_after: timedelta | None = None,
+              buttons: tuple[tuple[Button, ...], ...] = (), ref: str | None = None,
+              **params: Any) -> SendMessage:
+        """A reply to the current message, worded by catalog key."""
+        return SendMessage(chat=self.event.chat, text=Text(key, params), lang=self.lang,
+                           reply_to=self.event.message_id, thread_id=self.event.thread_id,
+                           buttons=buttons, delete_after=delete_after, ref=ref)
+
+    def reply_raw(self, text: str, **kwargs: Any) -> SendMessage:
+        return SendMessage(chat=self.event.chat, text=Text.raw(text), lang=self.lang,
+                           reply_to=self.event.message_id, thread_id=self.event.thread_id,
+                           **kwargs)
+
+    def notice(self, key: str, **params: Any) -> SendMessage:
+        """A bot notice in a community chat that removes itself after `notice_ttl`."""
+        return self.reply(key, delete_after=self.community.moderation.notice_ttl, **params)
+
+    def delete_current(self) -> DeleteMessage:
+        return DeleteMessage(self.event.chat, self.event.message_id, self.event.thread_id)
+
+    def to_queue(self, key: str, *, buttons: tuple[tuple[Button, ...], ...] = (),
+                 ref: str | None = None, **params: Any) -> NotifyQueue | None:
+        if self.community.queue is None:
+            return None
+        return NotifyQueue(self.community.queue, Text(key, params), self.lang, buttons, ref)
+
+    async def audit(self, action: str, *, actor: str, target: str | None = None,
+                    reason: str = "", **details: Any) -> list[AnyAction]:
+        """Store an audit record; mirror it to the queue chat when the community asks."""
+        record = AuditRecord(community=self.community.name, at=self.now, actor=actor,
+                             action=action, target=target, chat=str(self.event.chat),
+                             reason=reason, details=details)
+        await self.uow.audit.add(record)
+        if self.community.audit and self.community.queue is not None:
+            line = NotifyQueue(self.community.queue, Text("audit.line", {
+                "action": action, "actor": actor, "target": target or "-",
+                "chat": str(self.event.chat), "reason": reason or "-",
+            }), self.lang)
+            return [line]
+        return []

@@ -1,0 +1,136 @@
+"""The Core: one entry point for every platform event, routing to features.
+
+It enforces the boundaries (only configured chats), parses commands once, checks moderator
+rights once, and asks features in order. It never talks to a platform: it returns actions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.actions import ActionResult, AnswerCallback, AnyAction, LeaveChat, SendMessage
+from bot.core.chats import ChatRef
+from bot.core.clock import Clock
+from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
+from bot.core.context import MessageContext
+from bot.core.directory import Directory, Role
+from bot.core.events import CallbackPressed, Event, IncomingMessage, MemberChanged, SenderKind
+from bot.core.feature import Feature
+from bot.core.permissions import Permissions
+from bot.core.ports import UnitOfWork
+from bot.core.settings import CommunitySettings
+from bot.core.texts import Text
+
+log = logging.getLogger(__name__)
+
+_ROLE_WHERE = {Role.CHAT: Where.CHAT, Role.QUEUE: Where.QUEUE, Role.PRIVATE: Where.PRIVATE}
+
+
+class Core:
+    def __init__(self, directory: Directory, permissions: Permissions, clock: Clock,
+                 features: Sequence[Feature]) -> None:
+        self.directory = directory
+        self.permissions = permissions
+        self.clock = clock
+        self.features = tuple(features)
+        self._commands: dict[str, CommandSpec] = {}
+        for feature in self.features:
+            for spec in feature.commands():
+                for name in (spec.name, *spec.aliases):
+                    if name in self._commands:
+                        raise ValueError(f"command /{name} registered twice")
+                    self._commands[name] = spec
+
+    @property
+    def command_names(self) -> list[str]:
+        return sorted(self._commands)
+
+    async def handle(self, event: Event, uow: UnitOfWork) -> list[AnyAction]:
+        """Decide what to do about one event, inside the caller's transaction."""
+        if isinstance(event, IncomingMessage):
+            return await self._on_message(event, uow)
+        if isinstance(event, CallbackPressed):
+            return await self._on_callback(event, uow)
+        return await self._on_member(event, uow)
+
+    async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork) -> list[AnyAction]:
+        """Let the feature that asked for an action record what the platform answered."""
+        now = self.clock.now()
+        follow: list[AnyAction] = []
+        for feature in self.features:
+            follow.extend(await feature.on_result(ref, result, uow, now))
+        return follow
+
+    async def tick(self, uow: UnitOfWork) -> list[AnyAction]:
+        now = self.clock.now()
+        out: list[AnyAction] = []
+        for feature in self.features:
+            out.extend(await feature.tick(uow, now))
+        return out
+
+    async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork,
+                             lang: str = "en") -> list[AnyAction]:
+        """At most one message in a chat the owner never configured, then leave."""
+        key = f"left:{chat}"
+        if await uow.state.get(key) is not None:
+            return [LeaveChat(chat)]
+        await uow.state.put(key, "1", self.clock.now())
+        log.warning("event=boundary.unknown_chat chat=%s", chat)
+        return [SendMessage(chat, Text("common.unknown_chat"), lang), LeaveChat(chat)]
+
+    async def _on_member(self, event: MemberChanged, uow: UnitOfWork) -> list[AnyAction]:
+        if event.is_bot_itself and event.joined and not self.directory.is_known(event.chat) \
+                and not event.chat.is_private:
+            return await self._leave_unknown(event.chat, uow)
+        return []
+
+    async def _on_callback(self, event: CallbackPressed, uow: UnitOfWork) -> list[AnyAction]:
+        now = self.clock.now()
+        for feature in self.features:
+            actions = await feature.on_callback(event, uow, now)
+            if actions is not None:
+                return actions
+        return [AnswerCallback(event.callback_id, event.chat, Text("common.error"), "en")]
+
+    async def _on_message(self, event: IncomingMessage, uow: UnitOfWork) -> list[AnyAction]:
+        placement = self.directory.place(event.chat)
+        if placement.role is Role.UNKNOWN or placement.community is None:
+            return await self._leave_unknown(event.chat, uow)
+        community = placement.community
+        now = self.clock.now()
+        if event.author.kind in (SenderKind.MEMBER, SenderKind.FORWARDED):
+            await uow.users.remember(str(event.author.ref), event.author.username,
+                                     event.author.name, now)
+        ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
+                             now=now, permissions=self.permissions)
+        command = parse_command(event.text, event.chat.platform)
+        if command is not None and command.name in self._commands:
+            return await self._run_command(ctx, command)
+        for feature in self.features:
+            actions = await feature.on_message(ctx)
+            if actions is not None:
+                return actions
+        return []
+
+    async def _run_command(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
+        spec = self._commands[command.name]
+        if not (spec.where & _ROLE_WHERE[ctx.role]):
+            return []
+        if spec.moderator_only and not await ctx.is_moderator():
+            return await self._refuse(ctx, command)
+        return await spec.handler(ctx, command)
+
+    async def _refuse(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
+        """One polite refusal per member per cooldown, not a reply to every attempt."""
+        key = f"refused:{ctx.community.name}:{ctx.event.author.ref}"
+        last = await ctx.uow.state.get(key)
+        cooldown = ctx.community.moderation.refusal_cooldown
+        if last is not None and ctx.now - datetime.fromisoformat(last) < cooldown:
+            return []
+        await ctx.uow.state.put(key, ctx.now.isoformat(), ctx.now)
+        return [ctx.notice("common.not_moderator", command=f"/{command.name}")]
+
+    def community(self, name: str) -> CommunitySettings | None:
+        return self.directory.by_name(name)

@@ -1,0 +1,59 @@
+"""Which community a chat belongs to, and in what role (its chat, its queue, a private chat)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.chats import ChatRef
+from bot.core.settings import CommunitySettings
+
+
+class Role(StrEnum):
+    CHAT = "chat"
+    QUEUE = "queue"
+    PRIVATE = "private"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    role: Role
+    community: CommunitySettings | None
+
+
+class Directory:
+    """Boundaries: the bot acts only in configured chats and queues (and private chats)."""
+
+    def __init__(self, communities: Sequence[CommunitySettings]) -> None:
+        self.communities = tuple(communities)
+        self._chats = {chat: c for c in self.communities for chat in c.chats}
+        self._queues = {c.queue: c for c in self.communities if c.queue is not None}
+
+    def by_name(self, name: str) -> CommunitySettings | None:
+        return next((c for c in self.communities if c.name == name), None)
+
+    def place(self, chat: ChatRef) -> Placement:
+        """A chat that is both a community chat and a queue counts as the chat."""
+        if chat in self._chats:
+            return Placement(Role.CHAT, self._chats[chat])
+        if chat in self._queues:
+            return Placement(Role.QUEUE, self._queues[chat])
+        if chat.is_private:
+            return Placement(Role.PRIVATE, self.default_for(chat.platform))
+        return Placement(Role.UNKNOWN, None)
+
+    def default_for(self, platform: str) -> CommunitySettings | None:
+        """The community a private chat on this network belongs to (the first one on it)."""
+        for community in self.communities:
+            if any(chat.platform == platform for chat in community.chats):
+                return community
+        return self.communities[0] if self.communities else None
+
+    def queue_of(self, chat: ChatRef) -> ChatRef | None:
+        community = self._chats.get(chat)
+        return community.queue if community else None
+
+    def is_known(self, chat: ChatRef) -> bool:
+        return chat in self._chats or chat in self._queues

@@ -1,0 +1,49 @@
+"""Durations as moderators type them: 30s, 10m, 2h, 3d, 1w (also combined: 1h30m)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d{1,6})\s*([smhdw])")
+_WHOLE = re.compile(r"^(?:\d{1,6}\s*[smhdw]\s*)+$")
+_RU_UNITS = {"с": "s", "м": "m", "ч": "h", "д": "d", "н": "w"}
+
+
+class DurationError(ValueError):
+    """The text is not a duration like 10m, 2h or 3d."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse "10m", "2h", "3d", "1w", "1h30m" (Russian unit letters too: 10м, 2ч, 3д)."""
+    cleaned = text.strip().lower()
+    cleaned = "".join(_RU_UNITS.get(ch, ch) for ch in cleaned)
+    if not cleaned or not _WHOLE.match(cleaned):
+        raise DurationError(f"not a duration: {text!r} (use e.g. 30s, 10m, 2h, 3d, 1w)")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
+    if seconds <= 0:
+        raise DurationError(f"duration must be positive: {text!r}")
+    return timedelta(seconds=seconds)
+
+
+def looks_like_duration(text: str) -> bool:
+    """True when the word is a duration, so a command can tell it apart from a reason."""
+    try:
+        parse_duration(text)
+    except DurationError:
+        return False
+    return True
+
+
+def format_duration(delta: timedelta) -> str:
+    """Compact form for notices and logs: 90 minutes -> "1h30m"."""
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    parts: list[str] = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

@@ -1,0 +1,94 @@
+"""Neutral events: what adapters map each platform update into, once, at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.chats import ChatRef, UserRef
+
+
+class SenderKind(StrEnum):
+    """Who stands behind a message; only MEMBER and ANONYMOUS_ADMIN can be moderators."""
+
+    MEMBER = "member"
+    ANONYMOUS_ADMIN = "anonymous_admin"  # an admin posting on behalf of the group
+    CHANNEL = "channel"  # a member posting as a channel (Telegram sender_chat)
+    FORWARDED = "forwarded"  # a forwarded message: its text is someone else's words
+    BOT = "bot"
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """The sender as the core needs it; `ref` is stable, names are for display only."""
+
+    ref: UserRef
+    name: str
+    username: str | None = None
+    kind: SenderKind = SenderKind.MEMBER
+
+    @property
+    def display(self) -> str:
+        return f"@{self.username}" if self.username else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """The message a command or report replies to."""
+
+    message_id: str
+    author: Author | None
+    text: str
+    photo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A chat message, a private message or a VK wall comment."""
+
+    event_id: str  # unique per platform update, for idempotency
+    chat: ChatRef
+    message_id: str
+    author: Author
+    text: str
+    date: datetime
+    reply_to: ReplyTarget | None = None
+    thread_id: str | None = None  # VK wall post id for comments
+    photo: str | None = None
+    edited: bool = False
+    link: str | None = None  # a URL to the message where the platform has one
+    mentions: tuple[tuple[str, UserRef], ...] = field(default=())  # (@username, resolved ref)
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat.is_private
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackPressed:
+    """A button press (Telegram callback query, VK message_event)."""
+
+    event_id: str
+    chat: ChatRef
+    message_id: str  # the message that carries the button
+    author: Author
+    data: str
+    callback_id: str
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChanged:
+    """Someone joined or left a chat, or the bot itself was added somewhere."""
+
+    event_id: str
+    chat: ChatRef
+    user: Author
+    joined: bool
+    is_bot_itself: bool
+    date: datetime
+    chat_title: str = ""
+
+
+Event = IncomingMessage | CallbackPressed | MemberChanged

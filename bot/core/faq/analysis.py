@@ -1,0 +1,191 @@
+"""Turn FAQ text and chat messages into weighted terms: stems plus synonym concepts.
+
+FAQ text is analysed exactly (it is written carefully); chat messages get repairs first — typo
+correction against the FAQ's own vocabulary, transliteration of Latin-typed Russian — and the
+sentences that actually ask something weigh more than the chatter around them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .lexicon import Lexicon, load_lexicon
+from .question import is_question_like
+from .text import (
+    edit_distance,
+    load_word_list,
+    script,
+    sound_key,
+    stem,
+    translit_to_cyrillic,
+    trigrams,
+    words,
+)
+
+STOPWORDS = load_word_list("stopwords.txt")
+COMMON = load_word_list("common.txt")
+LEXICON = load_lexicon()
+
+# Weight of a word repaired by typo correction (per edit) and by transliteration.
+TYPO_PENALTY = 0.2
+TRANSLIT_WEIGHT = 0.9
+# Weight of frequent everyday words and numbers: matchable, but rarely the topic.
+COMMON_WEIGHT = 0.35
+# Weight of the sentences around the question in a long message ("buried" questions).
+CONTEXT_WEIGHT = 0.3
+
+# Sentence ends: punctuation, line breaks, and emoji (chat uses them as full stops).
+_SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+|\n+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")
+
+
+def sentences(text: str) -> list[str]:
+    """The message's sentences (non-empty), for finding the one that asks."""
+    return [p for p in _SENTENCE_RE.split(text) if p.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One meaningful word (or a phrase of stopwords like "how much") and what it can match.
+
+    ``terms`` are the alternatives — the stem and the synonym concepts it expresses; a match on
+    any of them explains this word once. ``trust`` is below 1 for repaired words and context.
+    """
+
+    stem: str
+    concepts: tuple[str, ...]
+    trust: float
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return (self.stem, *self.concepts) if self.stem else self.concepts
+
+
+def _positions(
+    tokens: list[str], stems: list[str], trust: list[float], lexicon: Lexicon
+) -> list[Position]:
+    """Group stems and the concepts found over them into positions."""
+    attached: list[set[str]] = [set() for _ in tokens]
+    extra: list[Position] = []
+    for start, end, concept in lexicon.concepts(stems):
+        content = [i for i in range(start, end) if tokens[i] not in STOPWORDS]
+        if content:
+            # A phrase is one meaning: it rides on its last content word only.
+            attached[content[-1]].add(concept)
+        else:
+            extra.append(Position("", (concept,), min(trust[start:end])))
+    found = [
+        Position(
+            stems[i] if len(stems[i]) > 1 else "",
+            tuple(sorted(attached[i])),
+            trust[i] * (COMMON_WEIGHT if _is_common(token) and not attached[i] else 1.0),
+        )
+        for i, token in enumerate(tokens)
+        if token not in STOPWORDS and (len(stems[i]) > 1 or attached[i])
+    ]
+    return found + extra
+
+
+def _is_common(token: str) -> bool:
+    return token in COMMON or token.isdigit()
+
+
+def doc_positions(text: str, lexicon: Lexicon = LEXICON) -> list[Position]:
+    """Positions of one FAQ question or answer (analysed exactly, full trust)."""
+    tokens = words(text)
+    stems = [stem(t) for t in tokens]
+    return _positions(tokens, stems, [1.0] * len(tokens), lexicon)
+
+
+class Vocabulary:
+    """Known word forms (with their stems) and a trigram index, to repair misspelt words.
+
+    Repair works on whole word forms, not stems: a stem is too short to tell a typo
+    ("продлитт") from a different word that merely shares a prefix ("продаёте").
+    """
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.form_stem = {form: stem(form) for form in forms}
+        self.stems = frozenset(self.form_stem.values())
+        self.sounds = {
+            sound_key(form): st for form, st in self.form_stem.items() if script(form) == "ru"
+        }
+        grams: dict[str, list[str]] = {}
+        for form in self.form_stem:
+            if len(form) >= 4:
+                for gram in trigrams(form):
+                    grams.setdefault(gram, []).append(form)
+        self.grams = grams
+
+    def nearest(self, word: str) -> tuple[str, int] | None:
+        """Stem of the closest known form within 1 edit (2 for long words), or None."""
+        if len(word) < 4:
+            return None
+        limit = 1 if len(word) < 8 else 2
+        shared: dict[str, int] = {}
+        for gram in trigrams(word):
+            for known in self.grams.get(gram, ()):
+                shared[known] = shared.get(known, 0) + 1
+        best: tuple[str, int] | None = None
+        for known, _ in sorted(shared.items(), key=lambda kv: -kv[1])[:16]:
+            if known[0] != word[0]:
+                continue
+            dist = edit_distance(word, known, limit)
+            if dist <= limit and (best is None or dist < best[1]):
+                best = (self.form_stem[known], dist)
+        return best
+
+
+def _repair(token: str, vocab: Vocabulary, translit: bool) -> tuple[str, float]:
+    """The stem to match for ``token`` and how much we trust the repair."""
+    own = stem(token)
+    if own in vocab.stems:
+        return own, 1.0
+    if translit and script(token) == "en":
+        cyr = translit_to_cyrillic(token)
+        if stem(cyr) in vocab.stems:
+            return stem(cyr), TRANSLIT_WEIGHT
+        near = vocab.nearest(cyr)
+        if near is not None:
+            return near[0], TRANSLIT_WEIGHT * (1.0 - TYPO_PENALTY * near[1])
+    if script(token) == "ru" and len(token) >= 4:
+        sounded = vocab.sounds.get(sound_key(token))
+        if sounded is not None:
+            return sounded, 1.0 - TYPO_PENALTY
+    near = vocab.nearest(token)
+    if near is not None:
+        return near[0], 1.0 - TYPO_PENALTY * near[1]
+    return own, 1.0
+
+
+def _sentence_weights(text: str) -> list[tuple[str, float]]:
+    """Split a message into sentences; only question-like ones keep full weight."""
+    parts = sentences(text)
+    if len(parts) < 2:
+        return [(text, 1.0)]
+    asking = [is_question_like(p) for p in parts]
+    if not any(asking):
+        return [(p, 1.0) for p in parts]
+    return [(p, 1.0 if a else CONTEXT_WEIGHT) for p, a in zip(parts, asking)]
+
+
+def query_positions(
+    text: str, vocab: Vocabulary, translit: bool, lexicon: Lexicon = LEXICON
+) -> list[Position]:
+    """Positions of a chat message, with repaired words and down-weighted context sentences."""
+    found: list[Position] = []
+    for sentence, base in _sentence_weights(text):
+        tokens = words(sentence)
+        stems: list[str] = []
+        trust: list[float] = []
+        for token in tokens:
+            if token in STOPWORDS:
+                stems.append(stem(token))
+                trust.append(base)
+                continue
+            repaired, weight = _repair(token, vocab, translit)
+            stems.append(repaired)
+            trust.append(base * weight)
+        found.extend(_positions(tokens, stems, trust, lexicon))
+    return found

@@ -1,0 +1,48 @@
+"""The ``modbot faq-match`` line tool: JSON lines in, one verdict line out per input line.
+
+Scripts and evaluations drive the matcher through this contract, so it never stops on a bad
+line (it reports it in place and goes on) and flushes every line so a pipe sees it at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from .matcher import FaqMatcher
+
+
+def _verdict(record: Any, lineno: int, matcher: FaqMatcher) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        return {"id": None, "error": f"line {lineno}: expected a JSON object"}
+    text = record.get("text")
+    if not isinstance(text, str):
+        return {"id": None, "error": f'line {lineno}: "text" must be a string'}
+    result = matcher.match(text)
+    return {
+        "id": record.get("id"),
+        "faq_id": result.faq_id if result.band == "answer" else None,
+        "score": result.score,
+        "band": result.band,
+        "candidates": [faq_id for faq_id, _ in result.candidates] if result.band != "none" else [],
+    }
+
+
+def run_faq_match(stdin: TextIO, stdout: TextIO, matcher: FaqMatcher) -> int:
+    """Answer each ``{"id", "text"}`` line of ``stdin`` on ``stdout``, in order; returns 0.
+
+    ``faq_id`` is set only in the "answer" band ("suggest" is for interactive buttons, not an
+    answer). Blank lines are skipped; any other bad line yields ``{"id": null, "error": …}``.
+    """
+    for lineno, line in enumerate(stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out: dict[str, Any] = {"id": None, "error": f"line {lineno}: invalid JSON: {exc.msg}"}
+        else:
+            out = _verdict(record, lineno, matcher)
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0

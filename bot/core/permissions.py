@@ -1,0 +1,80 @@
+"""Who is a moderator: the chat's admins (cached with an expiry) plus the configured list.
+
+Anonymous admins count; forwarded messages, channel senders and bots never do, because a
+forwarded "/ban" is someone else's words and a channel can be run by anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.chats import ChatRef
+from bot.core.clock import Clock
+from bot.core.events import Author, SenderKind
+from bot.core.ports import ChatAdmins
+from bot.core.settings import CommunitySettings
+
+
+class AdminCache:
+    """Admins per chat, refreshed after `ttl`; a failed fetch keeps the old list."""
+
+    def __init__(self, source: ChatAdmins | None, clock: Clock, ttl: timedelta) -> None:
+        self._source = source
+        self._clock = clock
+        self._ttl = ttl
+        self._cache: dict[ChatRef, tuple[datetime, frozenset[str]]] = {}
+
+    def set_source(self, source: ChatAdmins) -> None:
+        self._source = source
+
+    async def admins(self, chat: ChatRef) -> frozenset[str]:
+        now = self._clock.now()
+        cached = self._cache.get(chat)
+        if cached and now - cached[0] < self._ttl:
+            return cached[1]
+        if self._source is None or chat.is_private or chat.is_vk_wall:
+            return cached[1] if cached else frozenset()
+        try:
+            fresh = await self._source.admin_ids(chat)
+        except Exception:  # the platform being down must not make everyone a member forever
+            if cached:
+                return cached[1]
+            raise
+        self._cache[chat] = (now, fresh)
+        return fresh
+
+    def invalidate(self, chat: ChatRef) -> None:
+        self._cache.pop(chat, None)
+
+
+class Permissions:
+    def __init__(self, admins: AdminCache) -> None:
+        self._admins = admins
+
+    async def is_moderator(self, community: CommunitySettings, chat: ChatRef,
+                           author: Author) -> bool:
+        if author.kind in (SenderKind.FORWARDED, SenderKind.CHANNEL, SenderKind.BOT):
+            return False
+        if author.kind is SenderKind.ANONYMOUS_ADMIN:
+            return chat in community.chats or chat == community.queue
+        if community.is_moderator_listed(author.ref):
+            return True
+        chats = [c for c in (*community.chats, community.queue)
+                 if c is not None and c.platform == author.ref.platform]
+        if chat.platform == author.ref.platform and chat not in chats:
+            chats.insert(0, chat)
+        for candidate in chats:
+            if author.ref.user_id in await self._admins.admins(candidate):
+                return True
+        return False
+
+    async def is_protected(self, community: CommunitySettings, chat: ChatRef,
+                           author: Author) -> bool:
+        """Admins and listed moderators are never punished automatically."""
+        if author.kind is SenderKind.ANONYMOUS_ADMIN:
+            return True
+        if author.kind in (SenderKind.CHANNEL, SenderKind.FORWARDED):
+            author = Author(author.ref, author.name, author.username, SenderKind.MEMBER)
+        if community.is_moderator_listed(author.ref):
+            return True
+        return author.ref.user_id in await self._admins.admins(chat)

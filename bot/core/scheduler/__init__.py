@@ -1,0 +1,1 @@
+"""Scheduled content: when rules, occurrences, and the exactly-once publishing service."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy implementations of the core's repository ports; none of them commits."""

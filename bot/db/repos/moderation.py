@@ -1,0 +1,101 @@
+"""Audit log, warnings and known users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.records import AuditRecord, KnownUserRecord, WarningRecord
+from bot.db.models import AuditEntry, KnownUser, Warning
+
+
+def _warning(row: Warning) -> WarningRecord:
+    return WarningRecord(id=row.id, community=row.community, user_ref=row.user_ref,
+                         reason=row.reason, issued_by=row.issued_by, created_at=row.created_at,
+                         expires_at=row.expires_at, revoked=row.revoked)
+
+
+class SqlAuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, record: AuditRecord) -> None:
+        self._s.add(AuditEntry(community=record.community, at=record.at, actor=record.actor,
+                               action=record.action, target=record.target, chat=record.chat,
+                               reason=record.reason, details=dict(record.details)))
+        await self._s.flush()
+
+    async def since(self, community: str, since: datetime) -> list[AuditRecord]:
+        rows = (await self._s.execute(
+            select(AuditEntry).where(AuditEntry.community == community, AuditEntry.at >= since)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )).scalars().all()
+        return [AuditRecord(community=r.community, at=r.at, actor=r.actor, action=r.action,
+                            target=r.target, chat=r.chat, reason=r.reason,
+                            details=dict(r.details or {}), id=r.id) for r in rows]
+
+
+class SqlWarnings:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, community: str, user_ref: str, reason: str, issued_by: str,
+                  at: datetime, expires_at: datetime) -> WarningRecord:
+        row = Warning(community=community, user_ref=user_ref, reason=reason, issued_by=issued_by,
+                      created_at=at, expires_at=expires_at, revoked=False)
+        self._s.add(row)
+        await self._s.flush()
+        return _warning(row)
+
+    async def active(self, community: str, user_ref: str, now: datetime) -> list[WarningRecord]:
+        rows = (await self._s.execute(
+            select(Warning).where(Warning.community == community, Warning.user_ref == user_ref,
+                                  Warning.revoked.is_(False), Warning.expires_at > now)
+            .order_by(Warning.created_at, Warning.id)
+        )).scalars().all()
+        return [_warning(r) for r in rows]
+
+    async def revoke_latest(self, community: str, user_ref: str, now: datetime) -> WarningRecord | None:
+        active = await self.active(community, user_ref, now)
+        if not active:
+            return None
+        latest = active[-1]
+        await self._s.execute(update(Warning).where(Warning.id == latest.id).values(revoked=True))
+        return latest
+
+    async def revoke_all(self, community: str, user_ref: str, now: datetime) -> int:
+        active = await self.active(community, user_ref, now)
+        if active:
+            await self._s.execute(update(Warning).where(Warning.id.in_([w.id for w in active]))
+                                  .values(revoked=True))
+        return len(active)
+
+
+class SqlKnownUsers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def remember(self, user_ref: str, username: str | None, name: str, at: datetime) -> None:
+        row = (await self._s.execute(select(KnownUser).where(KnownUser.user_ref == user_ref))
+               ).scalar_one_or_none()
+        lowered = username.lower() if username else None
+        if row is None:
+            self._s.add(KnownUser(user_ref=user_ref, username=lowered, name=name, last_seen=at))
+        else:
+            row.username, row.name, row.last_seen = lowered, name, at
+        await self._s.flush()
+
+    async def by_username(self, platform: str, username: str) -> KnownUserRecord | None:
+        row = (await self._s.execute(
+            select(KnownUser).where(KnownUser.username == username.lower().lstrip("@"),
+                                    KnownUser.user_ref.like(f"{platform}:%"))
+            .order_by(KnownUser.last_seen.desc()).limit(1)
+        )).scalar_one_or_none()
+        return KnownUserRecord(row.user_ref, row.username, row.name, row.last_seen) if row else None
+
+    async def get(self, user_ref: str) -> KnownUserRecord | None:
+        row = (await self._s.execute(select(KnownUser).where(KnownUser.user_ref == user_ref))
+               ).scalar_one_or_none()
+        return KnownUserRecord(row.user_ref, row.username, row.name, row.last_seen) if row else None

@@ -1,0 +1,68 @@
+"""Executors perform actions on one network; the router sends each action to the right one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    Ban,
+    DeleteMessage,
+    EditMessage,
+    Kick,
+    LeaveChat,
+    Mute,
+    NotifyQueue,
+    Publish,
+    SendMessage,
+    Unban,
+    Unmute,
+)
+from bot.core.chats import ChatRef
+
+
+class TransientError(Exception):
+    """A retry may help (429, 5xx, network); `retry_after` in seconds when the platform said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Executor(Protocol):
+    """Performs actions on one network. Raises TransientError when it gave up retrying;
+    returns ActionResult(ok=False, permanent=True) when retrying cannot help."""
+
+    platform: str
+
+    async def execute(self, action: AnyAction) -> ActionResult: ...
+
+
+def target_chat(action: AnyAction) -> ChatRef:
+    if isinstance(action, NotifyQueue):
+        return action.queue
+    if isinstance(action, SendMessage | EditMessage | DeleteMessage | Mute | Unmute | Ban | Unban
+                  | Kick | Publish | AnswerCallback | LeaveChat):
+        return action.chat
+    raise TypeError(f"unknown action {action!r}")
+
+
+class ActionRouter:
+    """Routes by the target chat's network: a VK complaint's card can go to a Telegram queue."""
+
+    def __init__(self, executors: Mapping[str, Executor]) -> None:
+        self._executors = dict(executors)
+
+    def add(self, executor: Executor) -> None:
+        self._executors[executor.platform] = executor
+
+    async def execute(self, action: AnyAction) -> ActionResult:
+        platform = target_chat(action).platform
+        executor = self._executors.get(platform)
+        if executor is None:
+            return ActionResult(ok=False, error=f"network {platform} is not configured",
+                                permanent=True)
+        return await executor.execute(action)

@@ -1,0 +1,139 @@
+"""Event intake and action delivery with an outbox.
+
+`process(event)` decides and commits the decision, its actions and the event's id in one
+transaction; only then may an adapter confirm the update to the platform. Delivery drains the
+outbox, so a crash between the two loses nothing, and a redelivered update is a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.core.actions import ActionResult, AnyAction, DeleteMessage, SendMessage
+from bot.core.clock import Clock
+from bot.core.codec import decode_action, encode_action
+from bot.core.core import Core
+from bot.core.events import Event
+from bot.core.ports import UnitOfWorkFactory
+from bot.runtime.executor import ActionRouter, TransientError
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before attempt N+1: the platform's retry_after, else 1, 2, 4 … 300."""
+    if retry_after is not None:
+        return max(retry_after, 0.0)
+    return float(min(2 ** max(attempt - 1, 0), 300))
+
+
+class Pipeline:
+    def __init__(self, core: Core, uow_factory: UnitOfWorkFactory, router: ActionRouter,
+                 clock: Clock, instance_id: str) -> None:
+        self.core = core
+        self.uow_factory = uow_factory
+        self.router = router
+        self.clock = clock
+        self.instance_id = instance_id
+        self._drain_lock = asyncio.Lock()
+        self.delivered: list[tuple[AnyAction, ActionResult]] = []  # recent, for the demo/tests
+
+    async def process(self, event: Event) -> bool:
+        """Handle one event exactly once; returns False when it was a redelivery."""
+        async with self.uow_factory() as uow:
+            if await uow.processed.seen(event.event_id):
+                log.info("event=pipeline.duplicate id=%s", event.event_id)
+                return False
+            actions = await self.core.handle(event, uow)
+            now = self.clock.now()
+            await uow.outbox.add(event.event_id, [encode_action(a) for a in actions], now)
+            await uow.processed.mark(event.event_id, now)
+            await uow.commit()
+        await self.drain()
+        return True
+
+    async def tick(self) -> None:
+        """Periodic feature work (SLA, schedules) committed through the same outbox."""
+        async with self.uow_factory() as uow:
+            actions = await self.core.tick(uow)
+            if actions:
+                now = self.clock.now()
+                await uow.outbox.add(f"tick:{now.isoformat()}", [encode_action(a) for a in actions], now)
+            await uow.commit()
+        await self.drain()
+
+    async def drain(self, limit: int = 100) -> int:
+        """Execute due outbox items in order; returns how many were attempted."""
+        done = 0
+        async with self._drain_lock:
+            while True:
+                async with self.uow_factory() as uow:
+                    items = await uow.outbox.claim_pending(self.instance_id, self.clock.now(), limit)
+                    await uow.commit()
+                if not items:
+                    return done
+                for item in items:
+                    done += 1
+                    await self._deliver(item.id, item.payload, item.attempts)
+
+    async def _deliver(self, item_id: int, payload: dict[str, object], attempts: int) -> None:
+        try:
+            action = decode_action(dict(payload))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("event=outbox.bad_payload item=%s error=%s", item_id, exc)
+            await self._finish(item_id, ActionResult(ok=False, error=str(exc), permanent=True))
+            return
+        try:
+            result = await self.router.execute(action)
+        except TransientError as exc:
+            if attempts >= MAX_ATTEMPTS:
+                result = ActionResult(ok=False, error=f"gave up after {attempts} attempts: {exc}")
+            else:
+                delay = backoff(attempts, exc.retry_after)
+                log.warning("event=outbox.retry item=%s attempt=%s in=%.1fs error=%s",
+                            item_id, attempts, delay, exc)
+                async with self.uow_factory() as uow:
+                    await uow.outbox.retry_later(
+                        item_id, self.clock.now() + timedelta(seconds=delay), str(exc))
+                    await uow.commit()
+                return
+        except Exception as exc:  # an executor bug must not stop delivery of everything else
+            log.exception("event=outbox.executor_error item=%s", item_id)
+            result = ActionResult(ok=False, error=f"{type(exc).__name__}: {exc}", permanent=True)
+        if not result.ok:
+            log.warning("event=action.failed action=%s error=%s", type(action).__name__, result.error)
+        self.delivered.append((action, result))
+        del self.delivered[:-200]
+        await self._finish(item_id, result, action)
+
+    async def _finish(self, item_id: int, result: ActionResult,
+                      action: AnyAction | None = None) -> None:
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            await uow.outbox.finish(item_id, result.ok, result.error or "", now)
+            follow: list[AnyAction] = []
+            ref = getattr(action, "ref", None)
+            if ref:
+                follow = await self.core.on_result(ref, result, uow)
+            if follow:
+                await uow.outbox.add(f"result:{item_id}", [encode_action(a) for a in follow], now)
+            cleanup = _cleanup_for(action, result)
+            if cleanup is not None:
+                delete, after = cleanup
+                await uow.outbox.add(f"cleanup:{item_id}", [encode_action(delete)], now,
+                                     not_before=now + after)
+            await uow.commit()
+
+
+def _cleanup_for(action: AnyAction | None,
+                 result: ActionResult) -> tuple[DeleteMessage, timedelta] | None:
+    """Bot notices with `delete_after` are removed later, to keep the chat clean."""
+    if not (isinstance(action, SendMessage) and action.delete_after and result.ok
+            and result.message_id):
+        return None
+    return DeleteMessage(action.chat, result.message_id, action.thread_id), action.delete_after
+

@@ -1,0 +1,50 @@
+"""`modbot run`: every configured network, the scheduler and housekeeping, until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Coroutine
+from typing import Any
+
+from bot.app import create_app
+from bot.config import LoadedConfig
+from bot.logs import setup_logging
+from bot.runtime.loops import run_housekeeping
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None) -> int:
+    setup_logging(config.app.logging.level, secrets=config.secrets)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    app = await create_app(config)
+    tasks: list[Coroutine[Any, Any, None]] = [run_housekeeping(app.pipeline, stop)]
+    if config.app.telegram is not None:
+        from handlers.telegram.runner import run_telegram
+
+        tasks.append(run_telegram(app, stop))
+    if config.app.vk is not None:
+        from handlers.vk.runner import run_vk
+
+        tasks.append(run_vk(app, stop))
+    try:
+        from bot.runtime.scheduler_loop import run_scheduler
+    except ImportError:
+        pass
+    else:
+        tasks.append(run_scheduler(app, stop))
+    log.info("event=bot.start instance=%s communities=%s", app.instance_id,
+             ",".join(c.name for c in config.app.community))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        await app.close()
+        log.info("event=bot.stop")
+    return 0

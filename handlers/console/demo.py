@@ -1,0 +1,196 @@
+"""`modbot demo`: the real core, storage and features in a console chat, with no tokens.
+
+Type as a member; `/as mod` and `/as member` switch roles. Lines starting with `>N ` reply to
+message #N. `/in chat|queue|private` moves you between the group, the moderators' queue and a
+private chat with the bot; `/press N K` presses button K under message #N; `/wait 30m` moves
+the demo clock on (SLA reminders, scheduled posts). Works piped too: `modbot demo < script.txt`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App, create_app
+from bot.config import AppConfig, LoadedConfig
+from bot.core.chats import ChatRef, UserRef
+from bot.core.durations import DurationError, parse_duration
+from bot.core.events import Author, CallbackPressed, IncomingMessage, ReplyTarget, SenderKind
+from bot.core.texts import Text
+from bot.demo import DEMO_CONFIG
+from handlers.console.executor import ConsoleExecutor
+
+GROUP = ChatRef("console", "chat")
+QUEUE = ChatRef("console", "queue")
+_REPLY = re.compile(r"^>(\d+)\s+(.*)$", re.DOTALL)
+
+
+class DemoClock:
+    """Wall-clock time plus whatever `/wait` added."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@dataclass
+class Persona:
+    ref: UserRef
+    name: str
+    username: str
+    kind: SenderKind = SenderKind.MEMBER
+
+    def author(self) -> Author:
+        return Author(self.ref, self.name, self.username, self.kind)
+
+
+PEOPLE = {
+    "member": Persona(UserRef("console", "1001"), "Alice", "alice"),
+    "mod": Persona(UserRef("console", "900"), "Maria (moderator)", "maria"),
+}
+
+
+def demo_config(db_file: Path) -> LoadedConfig:
+    """The packaged sample community, pointed at a throwaway SQLite file."""
+    raw = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
+    raw["database"]["url"] = f"sqlite+aiosqlite:///{db_file}"
+    return LoadedConfig(app=AppConfig.model_validate(raw), path=DEMO_CONFIG, secrets=())
+
+
+class ConsoleChat:
+    def __init__(self, app: App, executor: ConsoleExecutor, clock: DemoClock,
+                 ids: itertools.count[int], out: TextIO) -> None:
+        self.app = app
+        self.executor = executor
+        self.clock = clock
+        self.ids = ids
+        self.out = out
+        self.persona = PEOPLE["member"]
+        self.where = GROUP
+        self.history: dict[str, tuple[Author, str]] = {}
+        self.seq = itertools.count(1)
+
+    def say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    async def line(self, raw: str) -> bool:
+        """Handle one typed line; False means quit."""
+        text = raw.rstrip("\n")
+        if not text.strip():
+            return True
+        words = text.split()
+        head = words[0].lower()
+        if head in ("/quit", "/exit"):
+            return False
+        if head == "/as" and len(words) == 2:
+            self._switch(words[1].lower())
+            return True
+        if head == "/in" and len(words) == 2 and words[1] in ("chat", "queue", "private"):
+            self.where = {"chat": GROUP, "queue": QUEUE}.get(
+                words[1], ChatRef("console", f"private-{self.persona.ref.user_id}"))
+            self.say(f"(you are now in {self.where.chat_id})")
+            return True
+        if head == "/press" and len(words) == 3:
+            await self._press(words[1].lstrip("#"), words[2])
+            return True
+        if head == "/wait" and len(words) == 2:
+            await self._wait(words[1])
+            return True
+        await self._message(text)
+        return True
+
+    def _switch(self, role: str) -> None:
+        if role in PEOPLE:
+            self.persona = PEOPLE[role]
+        else:
+            number = 2000 + sum(ord(c) for c in role) % 1000
+            self.persona = Persona(UserRef("console", str(number)), role.capitalize(), role)
+            PEOPLE[role] = self.persona
+        if self.where.is_private:
+            self.where = ChatRef("console", f"private-{self.persona.ref.user_id}")
+        self.say(f"(you are now {self.persona.name})")
+
+    async def _message(self, text: str) -> None:
+        reply_to = None
+        match = _REPLY.match(text)
+        if match:
+            target_id, text = match.group(1), match.group(2)
+            replied = self.history.get(target_id)
+            body = self.executor.texts.get(target_id, replied[1] if replied else "")
+            reply_to = ReplyTarget(target_id, replied[0] if replied else None, body)
+        message_id = str(next(self.ids))
+        author = self.persona.author()
+        self.history[message_id] = (author, text)
+        arrow = f" ↪ #{reply_to.message_id}" if reply_to else ""
+        self.say(f"[{self.where.chat_id} #{message_id}] {author.name}{arrow}: {text}")
+        event = IncomingMessage(
+            event_id=f"console:{self.where.chat_id}:{message_id}", chat=self.where,
+            message_id=message_id, author=author, text=text, date=self.clock.now(),
+            reply_to=reply_to,
+        )
+        await self.app.pipeline.process(event)
+
+    async def _press(self, message_id: str, index: str) -> None:
+        buttons = self.executor.buttons.get(message_id, ())
+        if not index.isdigit() or not 1 <= int(index) <= len(buttons):
+            self.say(f"(message #{message_id} has no button {index})")
+            return
+        button = buttons[int(index) - 1]
+        self.say(f"({self.persona.name} pressed "
+                 f"{self.app.catalog.render(button.label, 'en')} under #{message_id})")
+        chat = self.executor.chats.get(message_id, self.where)
+        event = CallbackPressed(
+            event_id=f"console:cb:{next(self.seq)}:{message_id}", chat=chat,
+            message_id=message_id, author=self.persona.author(), data=button.data,
+            callback_id=f"cb{message_id}", date=self.clock.now(),
+        )
+        await self.app.pipeline.process(event)
+
+    async def _wait(self, amount: str) -> None:
+        try:
+            delta = parse_duration(amount)
+        except DurationError as exc:
+            self.say(f"({exc})")
+            return
+        self.clock.offset += delta
+        self.say(f"(time passes: {amount})")
+        await self.app.pipeline.tick()
+        scheduler = self.app.services.get("scheduler")
+        if scheduler is not None:
+            await scheduler.run_due(self.clock.now())
+
+
+async def run_demo(stdin: TextIO, stdout: TextIO, db_path: str | None = None) -> int:
+    with tempfile.TemporaryDirectory(prefix="modbot-demo-") as tmp:
+        db_file = Path(db_path) if db_path else Path(tmp) / "demo.db"
+        config = demo_config(db_file)
+        clock = DemoClock()
+        ids = itertools.count(1)
+        app = await create_app(config, clock=clock, instance_id="demo")
+        executor = ConsoleExecutor(stdout, app.catalog, ids)
+        app.router.add(executor)
+        try:
+            chat = ConsoleChat(app, executor, clock, ids, stdout)
+            chat.say(app.catalog.render(Text("common.greeting"), "en"))
+            chat.say(app.catalog.render(Text("demo.instructions"), "en"))
+            interactive = stdin.isatty()
+            while True:
+                if interactive:
+                    print(f"{chat.persona.username}@{chat.where.chat_id}> ", end="",
+                          file=stdout, flush=True)
+                raw = stdin.readline()
+                if not raw:
+                    break
+                if not await chat.line(raw):
+                    break
+        finally:
+            await app.close()
+    return 0

@@ -1,0 +1,41 @@
+"""The core's ChatAdmins port on Telegram: who administers a chat, per getChatAdministrators."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+
+from bot.core.chats import ChatRef
+
+
+class TelegramChatAdmins:
+    """Asked by the core's AdminCache, which keeps the answer for `admins_ttl` seconds.
+
+    Errors propagate on purpose: the cache then keeps the previous list instead of
+    treating every admin as a plain member while Telegram is unreachable.
+    """
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
+        if chat.platform != "telegram" or chat.is_private:
+            return frozenset()
+        members = await self._bot.get_chat_administrators(int(chat.chat_id))
+        return frozenset(str(member.user.id) for member in members)
+
+
+class ByPlatformAdmins:
+    """Sends each chat to its own network's source.
+
+    The core's AdminCache takes a single source; when VK and Telegram both run in one
+    process, the one attached second must not hide the other's admins.
+    """
+
+    def __init__(self, sources: dict[str, object]) -> None:
+        self.sources = sources
+
+    async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
+        source = self.sources.get(chat.platform) or self.sources.get("*")
+        if source is None:
+            return frozenset()
+        return await source.admin_ids(chat)  # type: ignore[attr-defined, no-any-return]

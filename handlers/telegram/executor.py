@@ -1,0 +1,317 @@
+"""Core actions → Bot API calls through aiogram's `Bot`.
+
+Errors are sorted into three kinds, because the outbox needs to know which it got:
+- flood control (429): wait `retry_after` inline when it is short, else hand it back;
+- transient (5xx, network, bad gateway pages): retried here with exponential backoff a few
+  times, then `TransientError` so the outbox tries again later — never dropped;
+- permanent (no rights, not a member, chat gone): `ActionResult(ok=False, permanent=True)`.
+A scheduled post whose request may have reached Telegram is never resent blindly: its outcome
+is reported as unknown instead (the scheduler tells a human).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramEntityTooLarge,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import (
+    ChatPermissions,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+)
+from aiohttp import ClientConnectorError
+
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    Ban,
+    Button,
+    DeleteMessage,
+    EditMessage,
+    Kick,
+    LeaveChat,
+    Mute,
+    NotifyQueue,
+    Publish,
+    SendMessage,
+    Unban,
+    Unmute,
+)
+from bot.core.texts import Catalog
+from bot.runtime.executor import TransientError
+from handlers.telegram.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Sleeper = Callable[[float], Awaitable[None]]
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+# Answers that mean the goal is already reached: nothing to retry, nothing to report.
+_ALREADY_DONE = ("message to delete not found", "message is not modified")
+
+_NO_PERMISSIONS = ChatPermissions(
+    can_send_messages=False, can_send_audios=False, can_send_documents=False,
+    can_send_photos=False, can_send_videos=False, can_send_video_notes=False,
+    can_send_voice_notes=False, can_send_polls=False, can_send_other_messages=False,
+    can_add_web_page_previews=False,
+)
+_FULL_PERMISSIONS = ChatPermissions(
+    can_send_messages=True, can_send_audios=True, can_send_documents=True,
+    can_send_photos=True, can_send_videos=True, can_send_video_notes=True,
+    can_send_voice_notes=True, can_send_polls=True, can_send_other_messages=True,
+    can_add_web_page_previews=True, can_invite_users=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounds on what the executor absorbs itself before the outbox takes over."""
+
+    network_attempts: int = 4  # tries per call on 5xx / network errors
+    base_delay: float = 0.5  # then 1, 2 … seconds between them
+    max_inline_wait: float = 5.0  # longer flood/pacing waits go back to the outbox
+    flood_attempts: int = 3  # 429s absorbed per call
+
+
+class _UnknownOutcome(Exception):
+    """The request may have been carried out; resending could post twice."""
+
+
+class _Permanent(Exception):
+    def __init__(self, message: str, details: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+def keyboard(buttons: tuple[tuple[Button, ...], ...], catalog: Catalog,
+             lang: str) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=catalog.render(b.label, lang), callback_data=b.data)
+         for b in row]
+        for row in buttons if row
+    ])
+
+
+def _fit(text: str, limit: int) -> str:
+    """Telegram rejects longer texts; a cut message beats a lost one."""
+    if len(text) <= limit:
+        return text
+    log.warning("event=telegram.text_truncated length=%s limit=%s", len(text), limit)
+    return text[: limit - 1] + "…"
+
+
+def _until(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
+
+
+class TelegramExecutor:
+    """Performs core actions on Telegram; one instance per bot token."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot, catalog: Catalog, *, sleeper: Sleeper = asyncio.sleep,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 policy: RetryPolicy | None = None, pacer: Pacer | None = None) -> None:
+        self.bot = bot
+        self.catalog = catalog
+        self._sleep = sleeper
+        self.policy = policy or RetryPolicy()
+        self.pacer = pacer or Pacer(monotonic)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+    async def execute(self, action: AnyAction) -> ActionResult:
+        try:
+            return await self._dispatch(action)
+        except _Permanent as exc:
+            log.warning("event=telegram.action_refused action=%s error=%s",
+                        type(action).__name__, exc)
+            return ActionResult(ok=False, error=str(exc), permanent=True, details=exc.details)
+        except _UnknownOutcome as exc:
+            log.error("event=telegram.unknown_outcome action=%s error=%s",
+                      type(action).__name__, exc)
+            return ActionResult(ok=False, error=f"outcome unknown: {exc}", permanent=True,
+                                details={"outcome": "unknown"})
+
+    async def _dispatch(self, action: AnyAction) -> ActionResult:
+        if isinstance(action, SendMessage):
+            return await self._send(int(action.chat.chat_id),
+                                    self.catalog.render(action.text, action.lang),
+                                    reply_to=action.reply_to, thread_id=action.thread_id,
+                                    markup=keyboard(action.buttons, self.catalog, action.lang))
+        if isinstance(action, NotifyQueue):
+            return await self._send(int(action.queue.chat_id),
+                                    self.catalog.render(action.text, action.lang),
+                                    markup=keyboard(action.buttons, self.catalog, action.lang))
+        if isinstance(action, Publish):
+            return await self._publish(action)
+        chat_id = int(action.chat.chat_id)
+        if isinstance(action, EditMessage):
+            message_id = int(action.message_id)
+            text = _fit(self.catalog.render(action.text, action.lang), TEXT_LIMIT)
+            markup = keyboard(action.buttons, self.catalog, action.lang)
+            await self._call(chat_id, lambda: self.bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup),
+                paced=True)
+            return ActionResult(ok=True, message_id=action.message_id)
+        if isinstance(action, DeleteMessage):
+            message_id = int(action.message_id)
+            await self._call(chat_id, lambda: self.bot.delete_message(chat_id, message_id))
+            return ActionResult(ok=True, message_id=action.message_id)
+        if isinstance(action, AnswerCallback):
+            text = self.catalog.render(action.text, action.lang)
+            await self._call(chat_id, lambda: self.bot.answer_callback_query(
+                action.callback_id, text=_fit(text, 200), show_alert=action.alert))
+            return ActionResult(ok=True)
+        if isinstance(action, LeaveChat):
+            await self._call(chat_id, lambda: self.bot.leave_chat(chat_id))
+            return ActionResult(ok=True)
+        return await self._member_action(chat_id, action)
+
+    async def _member_action(self, chat_id: int,
+                             action: Mute | Unmute | Ban | Unban | Kick) -> ActionResult:
+        user_id = int(action.user.user_id)
+        if isinstance(action, Mute):
+            until = _until(action.until)
+            await self._call(chat_id, lambda: self.bot.restrict_chat_member(
+                chat_id, user_id, _NO_PERMISSIONS, use_independent_chat_permissions=True,
+                until_date=until))
+        elif isinstance(action, Unmute):
+            await self._call(chat_id, lambda: self.bot.restrict_chat_member(
+                chat_id, user_id, _FULL_PERMISSIONS, use_independent_chat_permissions=True))
+        elif isinstance(action, Ban) and action.sender_chat:
+            await self._call(chat_id, lambda: self.bot.ban_chat_sender_chat(chat_id, user_id))
+        elif isinstance(action, Ban):
+            until = _until(action.until)
+            await self._call(chat_id, lambda: self.bot.ban_chat_member(
+                chat_id, user_id, until_date=until))
+        elif isinstance(action, Unban) and action.sender_chat:
+            await self._call(chat_id, lambda: self.bot.unban_chat_sender_chat(chat_id, user_id))
+        elif isinstance(action, Unban):
+            await self._call(chat_id, lambda: self.bot.unban_chat_member(
+                chat_id, user_id, only_if_banned=True))
+        else:  # Kick: Telegram has no kick; a ban lifted at once removes without barring
+            await self._call(chat_id, lambda: self.bot.ban_chat_member(chat_id, user_id))
+            await self._call(chat_id, lambda: self.bot.unban_chat_member(
+                chat_id, user_id, only_if_banned=True))
+        return ActionResult(ok=True)
+
+    async def _send(self, chat_id: int, text: str, *, reply_to: str | None = None,
+                    thread_id: str | None = None,
+                    markup: InlineKeyboardMarkup | None = None) -> ActionResult:
+        reply = (ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+                 if reply_to else None)
+        thread = int(thread_id) if thread_id and thread_id.isdigit() else None
+        body = _fit(text, TEXT_LIMIT)
+        message = await self._call(chat_id, lambda: self.bot.send_message(
+            chat_id, body, message_thread_id=thread, reply_parameters=reply,
+            reply_markup=markup, parse_mode=None), paced=True)
+        return ActionResult(ok=True, message_id=str(message.message_id))
+
+    async def _publish(self, action: Publish) -> ActionResult:
+        chat_id = int(action.chat.chat_id)
+        if action.photo is None:
+            body = _fit(action.text, TEXT_LIMIT)
+            message = await self._call(chat_id, lambda: self.bot.send_message(
+                chat_id, body, parse_mode=None), paced=True, resend_safe=False)
+            return ActionResult(ok=True, message_id=str(message.message_id))
+        path = Path(action.photo)
+        if not path.is_file():
+            raise _Permanent(f"photo file not found: {path}")
+        long_text = len(action.text) > CAPTION_LIMIT
+        caption = None if long_text else (action.text or None)
+        photo: Message = await self._call(chat_id, lambda: self.bot.send_photo(
+            chat_id, FSInputFile(path), caption=caption, parse_mode=None),
+            paced=True, resend_safe=False)
+        if long_text:  # a caption holds 1024 characters; the text follows the photo instead
+            body = _fit(action.text, TEXT_LIMIT)
+            await self._call(chat_id, lambda: self.bot.send_message(
+                chat_id, body, parse_mode=None), paced=True, resend_safe=False)
+        return ActionResult(ok=True, message_id=str(photo.message_id))
+
+    async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]], *,
+                    paced: bool = False, resend_safe: bool = True) -> T:
+        """One Bot API call with pacing, flood waits and bounded backoff."""
+        policy = self.policy
+        failures = 0
+        floods = 0
+        while True:
+            if paced:
+                booked, delay = self.pacer.reserve(chat_id, policy.max_inline_wait)
+                if not booked:
+                    log.info("event=telegram.paced chat=%s wait=%.1fs", chat_id, delay)
+                    raise TransientError(f"chat {chat_id} is paced", retry_after=delay)
+                if delay > 0:
+                    await self._sleep(delay)
+            try:
+                return await make()
+            except TelegramRetryAfter as exc:
+                floods += 1
+                self.pacer.penalize(chat_id, exc.retry_after)
+                log.warning("event=telegram.flood_wait chat=%s retry_after=%s", chat_id,
+                            exc.retry_after)
+                if exc.retry_after > policy.max_inline_wait or floods >= policy.flood_attempts:
+                    raise TransientError(f"flood control: {exc.message}",
+                                         retry_after=float(exc.retry_after)) from exc
+                if not paced:
+                    await self._sleep(float(exc.retry_after))
+            except TelegramMigrateToChat as exc:
+                raise _Permanent(f"chat moved: {exc.message}",
+                                 {"migrate_to": str(exc.migrate_to_chat_id)}) from exc
+            except TelegramUnauthorizedError as exc:
+                raise TransientError(f"token rejected: {exc.message}") from exc
+            except TelegramEntityTooLarge as exc:
+                raise _Permanent(exc.message) from exc
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+                if not resend_safe and not _never_sent(exc):
+                    raise _UnknownOutcome(str(exc)) from exc
+                failures += 1
+                if failures >= policy.network_attempts:
+                    raise TransientError(f"gave up after {failures} tries: {exc}") from exc
+                delay = policy.base_delay * 2 ** (failures - 1)
+                log.warning("event=telegram.retry chat=%s attempt=%s in=%.1fs error=%s",
+                            chat_id, failures, delay, exc)
+                await self._sleep(delay)
+            except TelegramAPIError as exc:
+                if any(marker in exc.message for marker in _ALREADY_DONE):
+                    log.info("event=telegram.already_done chat=%s note=%s", chat_id, exc.message)
+                    return _already_done()
+                raise _Permanent(exc.message) from exc
+
+
+def _already_done() -> Any:
+    """Stands in for a result nobody reads (delete/edit return only True)."""
+    return True
+
+
+def _never_sent(exc: Exception) -> bool:
+    """A refused connection means the request never left: resending is safe."""
+    return isinstance(exc, TelegramNetworkError) and isinstance(
+        exc.__cause__, ClientConnectorError)

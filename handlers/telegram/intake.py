@@ -1,0 +1,88 @@
+"""One raw update in, one committed decision out — shared by long polling and the webhook.
+
+Updates arrive as plain JSON dicts and are parsed one by one, so a single update aiogram
+cannot parse is logged and skipped instead of failing the whole batch (and, with it, every
+later update). `handle` returns only once the update's effects are committed, which is when
+the caller may confirm it to Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import Update
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from bot.core.clock import Clock
+from bot.core.permissions import AdminCache
+from bot.runtime.pipeline import Pipeline
+from handlers.telegram.mapping import admins_changed, chat_ref, map_update
+
+log = logging.getLogger(__name__)
+
+Sleeper = Callable[[float], Awaitable[None]]
+
+
+class Outcome(Enum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"  # not something the core handles (service message, poll …)
+    BAD = "bad"  # malformed, or failed every try: logged, skipped
+
+
+class StorageUnavailable(Exception):
+    """The database refused the update: it must not be confirmed (Telegram keeps it)."""
+
+
+class UpdateHandler:
+    def __init__(self, bot: Bot, pipeline: Pipeline, clock: Clock, admin_cache: AdminCache,
+                 sleeper: Sleeper, *, attempts: int = 3, retry_delay: float = 1.0) -> None:
+        self._bot = bot
+        self._pipeline = pipeline
+        self._clock = clock
+        self._admin_cache = admin_cache
+        self._sleep = sleeper
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+
+    async def handle(self, raw: Any) -> Outcome:
+        """Map and process one update; raises StorageUnavailable only when the DB is down."""
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        try:
+            update = Update.model_validate(raw, context={"bot": self._bot})
+            self._note_admin_change(update)
+            event = map_update(update, self._bot.id, self._clock.now())
+        except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("event=telegram.bad_update update_id=%s error=%s", update_id,
+                        str(exc).replace("\n", " ")[:500])
+            return Outcome.BAD
+        if event is None:
+            log.debug("event=telegram.ignored update_id=%s", update_id)
+            return Outcome.IGNORED
+        for attempt in range(1, self._attempts + 1):
+            try:
+                fresh = await self._pipeline.process(event)
+            except IntegrityError:  # another instance committed it first (webhook fan-out)
+                return Outcome.DUPLICATE
+            except (OperationalError, InterfaceError) as exc:  # down or locked: keep it
+                raise StorageUnavailable(str(exc)) from exc
+            except Exception:
+                log.exception("event=telegram.update_failed update_id=%s event_id=%s attempt=%s",
+                              update_id, event.event_id, attempt)
+                if attempt < self._attempts:
+                    await self._sleep(self._retry_delay * 2 ** (attempt - 1))
+                continue
+            return Outcome.PROCESSED if fresh else Outcome.DUPLICATE
+        log.error("event=telegram.update_skipped update_id=%s event_id=%s", update_id,
+                  event.event_id)
+        return Outcome.BAD
+
+    def _note_admin_change(self, update: Update) -> None:
+        changed = update.chat_member or update.my_chat_member
+        if changed is not None and admins_changed(changed):
+            self._admin_cache.invalidate(chat_ref(changed.chat.id))

@@ -1,0 +1,230 @@
+"""Telegram update → core event, once, at the edge.
+
+Everything Telegram-specific about *who* wrote a message (anonymous admins, channels posting
+in a group, forwards, bots) is decided here, so the core only ever sees a `SenderKind`.
+Updates the core has no use for (service messages, channel posts, polls …) map to None.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    Message,
+    Update,
+    User,
+)
+from aiogram.types import (
+    Chat as TgChat,
+)
+
+from bot.core.chats import ChatRef, UserRef
+from bot.core.events import (
+    Author,
+    CallbackPressed,
+    Event,
+    IncomingMessage,
+    MemberChanged,
+    ReplyTarget,
+    SenderKind,
+)
+
+PLATFORM = "telegram"
+TELEGRAM_SERVICE_USER = 777000  # the sender of a linked channel's automatic forwards
+
+# Service messages carry one of these; none of them is something a member "said".
+_SERVICE_FIELDS = (
+    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
+    "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
+    "channel_chat_created", "migrate_to_chat_id", "migrate_from_chat_id", "pinned_message",
+    "message_auto_delete_timer_changed", "forum_topic_created", "forum_topic_edited",
+    "forum_topic_closed", "forum_topic_reopened", "general_forum_topic_hidden",
+    "general_forum_topic_unhidden", "video_chat_started", "video_chat_ended",
+    "video_chat_scheduled", "video_chat_participants_invited", "boost_added",
+    "chat_background_set", "users_shared", "chat_shared", "write_access_allowed",
+    "proximity_alert_triggered",
+)
+_PRESENT = ("member", "administrator", "creator")
+
+
+def chat_ref(chat_id: int) -> ChatRef:
+    return ChatRef(PLATFORM, str(chat_id))
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def user_author(user: User) -> Author:
+    kind = SenderKind.BOT if user.is_bot else SenderKind.MEMBER
+    return Author(UserRef(PLATFORM, str(user.id)), user.full_name, user.username, kind)
+
+
+def _chat_title(chat: TgChat) -> str:
+    return chat.title or chat.full_name or str(chat.id)
+
+
+def _is_forward(message: Message) -> bool:
+    return bool(message.forward_origin or message.forward_date or message.forward_from
+                or message.forward_from_chat or message.forward_sender_name)
+
+
+def message_author(message: Message) -> Author | None:
+    """Who is behind a message, in the terms the core's permission rules use."""
+    sender_chat = message.sender_chat
+    if sender_chat is not None and sender_chat.id == message.chat.id:
+        return Author(UserRef(PLATFORM, str(message.chat.id)), _chat_title(message.chat),
+                      message.chat.username, SenderKind.ANONYMOUS_ADMIN)
+    if sender_chat is not None and message.is_automatic_forward:
+        # A linked channel's post copied into its discussion group: the channel's words.
+        return Author(UserRef(PLATFORM, str(sender_chat.id)), _chat_title(sender_chat),
+                      sender_chat.username, SenderKind.FORWARDED)
+    if sender_chat is not None:
+        return Author(UserRef(PLATFORM, str(sender_chat.id)), _chat_title(sender_chat),
+                      sender_chat.username, SenderKind.CHANNEL)
+    user = message.from_user
+    if user is None:
+        return None
+    author = user_author(user)
+    if _is_forward(message):
+        return Author(author.ref, author.name, author.username, SenderKind.FORWARDED)
+    return author
+
+
+def largest_photo(message: Message) -> str | None:
+    if not message.photo:
+        return None
+    return max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
+               ).file_id
+
+
+def message_link(message: Message) -> str | None:
+    """t.me links exist for supergroups and channels only."""
+    chat = message.chat
+    if chat.type not in ("supergroup", "channel"):
+        return None
+    if chat.username:
+        return f"https://t.me/{chat.username}/{message.message_id}"
+    internal = str(chat.id).removeprefix("-100")
+    return f"https://t.me/c/{internal}/{message.message_id}"
+
+
+def _is_service(message: Message) -> bool:
+    return any(getattr(message, name, None) for name in _SERVICE_FIELDS)
+
+
+def _reply_target(message: Message) -> ReplyTarget | None:
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None:
+        return None  # in forums every topic message "replies" to the topic's opening
+    return ReplyTarget(message_id=str(replied.message_id), author=message_author(replied),
+                       text=replied.text or replied.caption or "", photo=largest_photo(replied))
+
+
+def _mentions(message: Message) -> tuple[tuple[str, UserRef], ...]:
+    """Text mentions carry the user; plain @mentions are resolved by the core."""
+    text = message.text or message.caption or ""
+    entities = message.entities or message.caption_entities or []
+    out: list[tuple[str, UserRef]] = []
+    for entity in entities:
+        if entity.type == "text_mention" and entity.user is not None:
+            out.append((entity.extract_from(text), UserRef(PLATFORM, str(entity.user.id))))
+    return tuple(out)
+
+
+def map_message(message: Message, *, edited: bool = False) -> IncomingMessage | None:
+    if _is_service(message):
+        return None
+    author = message_author(message)
+    if author is None:
+        return None
+    event_id = f"{PLATFORM}:{message.chat.id}:{message.message_id}"
+    date = _as_utc(message.date)
+    if edited:
+        edit_date = message.edit_date or message.date
+        edit_unix = int(_as_utc(edit_date).timestamp())
+        event_id = f"{event_id}:edit:{edit_unix}"
+        date = _as_utc(edit_date)
+    thread = message.message_thread_id if message.is_topic_message else None
+    return IncomingMessage(
+        event_id=event_id,
+        chat=chat_ref(message.chat.id),
+        message_id=str(message.message_id),
+        author=author,
+        text=message.text or message.caption or "",
+        date=date,
+        reply_to=_reply_target(message),
+        thread_id=str(thread) if thread is not None else None,
+        photo=largest_photo(message),
+        edited=edited,
+        link=message_link(message),
+        mentions=_mentions(message),
+    )
+
+
+def map_callback(query: CallbackQuery, now: datetime) -> CallbackPressed | None:
+    """Presses on inline messages (no chat) or game buttons (no data) are not ours."""
+    if query.message is None or query.data is None:
+        return None
+    return CallbackPressed(
+        event_id=f"{PLATFORM}:cb:{query.id}",
+        chat=chat_ref(query.message.chat.id),
+        message_id=str(query.message.message_id),
+        author=user_author(query.from_user),
+        data=query.data,
+        callback_id=query.id,
+        date=now,
+    )
+
+
+def _present(status: str, member: object) -> bool:
+    if status == "restricted":
+        return bool(getattr(member, "is_member", False))
+    return status in _PRESENT
+
+
+def map_member(update: ChatMemberUpdated, bot_id: int) -> MemberChanged | None:
+    """Only arrivals and departures; promotions and restrictions are not membership news."""
+    old, new = update.old_chat_member, update.new_chat_member
+    was, now_in = _present(old.status, old), _present(new.status, new)
+    if was == now_in:
+        return None
+    user = new.user
+    date = _as_utc(update.date)
+    return MemberChanged(
+        event_id=(f"{PLATFORM}:member:{update.chat.id}:{user.id}:"
+                  f"{int(date.timestamp())}:{new.status}"),
+        chat=chat_ref(update.chat.id),
+        user=user_author(user),
+        joined=now_in,
+        is_bot_itself=user.id == bot_id,
+        date=date,
+        chat_title=_chat_title(update.chat),
+    )
+
+
+def admins_changed(update: ChatMemberUpdated) -> bool:
+    """A promotion or demotion: the cached admin list of that chat is stale."""
+    admin = ("administrator", "creator")
+    return (update.old_chat_member.status in admin) != (update.new_chat_member.status in admin)
+
+
+def map_update(update: Update, bot_id: int, now: datetime) -> Event | None:
+    """The one place a Telegram update becomes a core event (or nothing)."""
+    if update.message is not None:
+        return map_message(update.message)
+    if update.edited_message is not None:
+        return map_message(update.edited_message, edited=True)
+    if update.callback_query is not None:
+        return map_callback(update.callback_query, now)
+    if update.my_chat_member is not None:
+        return map_member(update.my_chat_member, bot_id)
+    if update.chat_member is not None:
+        return map_member(update.chat_member, bot_id)
+    return None
+
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member",
+                   "chat_member"]

@@ -1,0 +1,75 @@
+"""Start-up check: does the bot hold the rights its configured chats need?
+
+A bot that cannot delete or restrict fails quietly at the worst moment (a spam wave), so the
+owner gets one clear line per missing right at start, and `check_rights` lets a
+`check-config --online` command print the same lines.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
+
+from bot.config import LoadedConfig
+from bot.core.chats import ChatRef
+
+log = logging.getLogger(__name__)
+
+# right -> what breaks without it (shown to the owner)
+_GROUP_RIGHTS = {
+    "can_delete_messages": "delete obscene messages and spam",
+    "can_restrict_members": "mute and ban members",
+}
+_CHANNEL_RIGHTS = {
+    "can_post_messages": "publish scheduled posts",
+    "can_delete_messages": "delete messages",
+}
+
+
+def _telegram_chats(config: LoadedConfig) -> tuple[list[ChatRef], list[ChatRef]]:
+    """(community chats, queue chats that are not also community chats), configured order."""
+    chats: list[ChatRef] = []
+    queues: list[ChatRef] = []
+    for community in config.app.community:
+        for chat in community.chats:
+            if chat.platform == "telegram" and chat not in chats:
+                chats.append(chat)
+        queue = community.queue
+        if queue is not None and queue.platform == "telegram" and queue not in queues:
+            queues.append(queue)
+    return chats, [q for q in queues if q not in chats]
+
+
+def _problem(chat: ChatRef, right: str, why: str) -> str:
+    log.warning("event=telegram.missing_right chat=%s right=%s", chat, right)
+    return f"{chat}: the bot lacks {right} (needed to {why})"
+
+
+async def check_rights(bot: Bot, config: LoadedConfig) -> list[str]:
+    """One line per missing right in every configured Telegram chat; [] when all is well."""
+    chats, queues = _telegram_chats(config)
+    problems: list[str] = []
+    for chat, is_queue in [(c, False) for c in chats] + [(q, True) for q in queues]:
+        if chat.is_private:
+            continue
+        try:
+            member = await bot.get_chat_member(int(chat.chat_id), bot.id)
+        except TelegramAPIError as exc:
+            problems.append(_problem(chat, "member", f"work there at all: {exc.message}"))
+            continue
+        if member.status in ("left", "kicked"):
+            problems.append(_problem(chat, "member", "work there at all"))
+            continue
+        if is_queue or isinstance(member, ChatMemberOwner):
+            continue  # the queue only needs the bot to post; an owner has every right
+        if not isinstance(member, ChatMemberAdministrator):
+            problems.append(_problem(chat, "administrator", "moderate"))
+            continue
+        is_channel = member.can_post_messages is not None
+        for right, why in (_CHANNEL_RIGHTS if is_channel else _GROUP_RIGHTS).items():
+            if not getattr(member, right, False):
+                problems.append(_problem(chat, right, why))
+    return problems

@@ -1,0 +1,193 @@
+"""Entry points: `attach_telegram` (executor + admin source only) and `run_telegram` (all of it).
+
+`run_telegram` also drains the outbox and runs feature ticks about once a second, so delayed
+items (notice deletions, retries after a flood wait) and scheduled work go out even when no
+update arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
+
+from bot.app import App
+from bot.config import TelegramSettings
+from handlers.telegram.admins import ByPlatformAdmins, TelegramChatAdmins
+from handlers.telegram.executor import RetryPolicy, Sleeper, TelegramExecutor
+from handlers.telegram.intake import UpdateHandler
+from handlers.telegram.pacing import Pacer
+from handlers.telegram.polling import PollSettings, TelegramPoller, wait_or_stop
+from handlers.telegram.rights import check_rights
+from handlers.telegram.webhook import WebhookServer
+
+log = logging.getLogger(__name__)
+
+SERVICE_KEY = "telegram_executor"
+
+
+@dataclass
+class TelegramOptions:
+    """Knobs tests and benchmarks turn; production uses the defaults."""
+
+    sleeper: Sleeper = asyncio.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    pacer: Pacer | None = None
+    lease_retry: float = 5.0
+    housekeeping_period: float = 1.0
+    housekeeping: bool = True
+    check_rights: bool = True
+    update_attempts: int = 3
+    update_retry_delay: float = 1.0
+
+
+def settings_of(app: App) -> TelegramSettings:
+    settings = app.config.app.telegram
+    if settings is None:
+        raise RuntimeError("the config has no [telegram] section")
+    return settings
+
+
+def build_bot(settings: TelegramSettings) -> Bot:
+    """A Bot talking to `api_base` (Telegram, a self-hosted Bot API server, or the emulator)."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base.rstrip("/")),
+                             proxy=settings.proxy)
+    return Bot(settings.token.get_secret_value(), session=session)
+
+
+def attach_telegram(app: App, *, bot: Bot | None = None,
+                    options: TelegramOptions | None = None) -> TelegramExecutor:
+    """Register the Telegram executor and admin source on `app` (no polling); idempotent."""
+    existing = app.services.get(SERVICE_KEY)
+    if isinstance(existing, TelegramExecutor):
+        return existing
+    options = options or TelegramOptions()
+    bot = bot or build_bot(settings_of(app))
+    executor = TelegramExecutor(bot, app.catalog, sleeper=options.sleeper,
+                                monotonic=options.monotonic, policy=options.policy,
+                                pacer=options.pacer)
+    app.router.add(executor)
+    _plug_admins(app, TelegramChatAdmins(bot))
+    app.services[SERVICE_KEY] = executor
+    return executor
+
+
+def _plug_admins(app: App, admins: TelegramChatAdmins) -> None:
+    """Keep any other network's admin source reachable (AdminCache holds only one)."""
+    router = app.services.get("chat_admins")
+    if not isinstance(router, ByPlatformAdmins):
+        previous = getattr(app.admin_cache, "_source", None)
+        router = ByPlatformAdmins({"*": previous} if previous is not None else {})
+        app.services["chat_admins"] = router
+    router.sources["telegram"] = admins
+    app.admin_cache.set_source(router)
+
+
+async def housekeeping(app: App, stop: asyncio.Event, period: float) -> None:
+    """Deliver due outbox items and run feature ticks until stopped."""
+    while not stop.is_set():
+        try:
+            await app.pipeline.drain()
+            await app.pipeline.tick()
+        except Exception:  # one failed round must not end delivery for good
+            log.exception("event=telegram.housekeeping_error")
+        await wait_or_stop(stop, period)
+
+
+async def _start_rights_check(bot: Bot, app: App) -> None:
+    try:
+        problems = await check_rights(bot, app.config)
+    except Exception:
+        log.exception("event=telegram.rights_check_failed")
+        return
+    if not problems:
+        log.info("event=telegram.rights_ok")
+
+
+async def run_telegram(app: App, stop: asyncio.Event, *,
+                       options: TelegramOptions | None = None) -> None:
+    """Run the Telegram adapter (polling or webhook, per config) until `stop` is set."""
+    settings = settings_of(app)
+    options = options or TelegramOptions()
+    executor = attach_telegram(app, options=options)
+    bot = executor.bot
+    handler = UpdateHandler(bot, app.pipeline, app.clock, app.admin_cache, options.sleeper,
+                            attempts=options.update_attempts,
+                            retry_delay=options.update_retry_delay)
+    done = asyncio.Event()  # ends housekeeping without touching the caller's `stop`
+    relay = asyncio.ensure_future(_relay(stop, done))
+    tasks = [relay]
+    if options.housekeeping:
+        tasks.append(asyncio.ensure_future(
+            housekeeping(app, done, options.housekeeping_period)))
+    try:
+        log.info("event=telegram.start mode=%s api_base=%s bot_id=%s", settings.mode,
+                 settings.api_base, bot.id)
+        if options.check_rights:
+            await _start_rights_check(bot, app)
+        if settings.mode == "webhook":
+            await _serve_webhook(bot, handler, settings, stop)
+        else:
+            await _delete_webhook(bot, stop)
+            poll = PollSettings(timeout=settings.poll_timeout,
+                                lease_ttl=settings.poll_timeout + 35.0,
+                                lease_retry=options.lease_retry)
+            poller = TelegramPoller(bot, handler, app.uow_factory, app.clock, app.instance_id,
+                                    poll)
+            await poller.run(stop)
+    finally:
+        done.set()
+        for task in tasks:
+            with contextlib.suppress(Exception):
+                await task
+        await executor.close()
+        log.info("event=telegram.stop")
+
+
+async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()
+
+
+async def _delete_webhook(bot: Bot, stop: asyncio.Event) -> None:
+    """getUpdates refuses to work while a webhook is set (pending updates are kept)."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+            return
+        except TelegramAPIError as exc:
+            log.warning("event=telegram.delete_webhook_failed in=%.0fs error=%s", delay, exc)
+            await wait_or_stop(stop, delay)
+            delay = min(delay * 2, 60.0)
+
+
+async def _serve_webhook(bot: Bot, handler: UpdateHandler, settings: TelegramSettings,
+                         stop: asyncio.Event) -> None:
+    if not settings.webhook_url:
+        raise RuntimeError("[telegram] mode = \"webhook\" needs webhook_url")
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    server = WebhookServer(bot, handler, settings.webhook_url, settings.webhook_listen, secret)
+    delay = 1.0
+    try:
+        while not stop.is_set():
+            try:
+                await server.start()
+                break
+            except TelegramAPIError as exc:
+                log.warning("event=telegram.set_webhook_failed in=%.0fs error=%s", delay, exc)
+                await server.stop()
+                await wait_or_stop(stop, delay)
+                delay = min(delay * 2, 60.0)
+        await stop.wait()
+    finally:
+        await server.stop()

@@ -1,0 +1,1 @@
+"""The VK adapter: Bots Long Poll in, VK API calls out (vk_api, run in threads)."""

@@ -1,0 +1,27 @@
+"""Who administers a VK chat, for the core's AdminCache (which does the caching)."""
+
+from __future__ import annotations
+
+from bot.core.chats import ChatRef
+from handlers.vk.api import VkClient
+
+
+class VkChatAdmins:
+    """messages.getConversationMembers → the members marked is_admin or is_owner.
+
+    Only people count: a community that is a chat admin (other bots) is not a moderator.
+    """
+
+    def __init__(self, client: VkClient) -> None:
+        self._client = client
+
+    async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
+        if chat.platform != "vk" or chat.is_vk_wall or chat.is_private:
+            return frozenset()
+        response = await self._client.call("messages.getConversationMembers",
+                                           {"peer_id": int(chat.chat_id)})
+        return frozenset(
+            str(item["member_id"]) for item in response.get("items", ())
+            if int(item.get("member_id", 0)) > 0
+            and (item.get("is_admin") or item.get("is_owner"))
+        )

@@ -1,0 +1,181 @@
+"""Bots Long Poll updates → neutral core events, once, at the edge.
+
+Chat messages are addressed by `conversation_message_id` (what messages.delete/edit take with
+`peer_id`), wall comments by comment id under `thread_id` = post id. The bot's own output
+(anything from `-group_id`) is never input.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.core.chats import VK_CHAT_PEER_BASE, ChatRef, UserRef
+from bot.core.events import (
+    Author,
+    CallbackPressed,
+    Event,
+    IncomingMessage,
+    MemberChanged,
+    ReplyTarget,
+    SenderKind,
+)
+
+WALL = ChatRef("vk", "wall")
+_MENTION = re.compile(r"\[(id|club|public)(\d+)\|([^\]]*)\]")
+
+
+def _date(raw: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(raw), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return datetime.fromtimestamp(0, UTC)
+
+
+def author_of(from_id: int, group_id: int) -> Author:
+    """Positive ids are people; negative ids are communities (bots), never moderators."""
+    if from_id < 0:
+        return Author(UserRef("vk", str(from_id)), f"club{-from_id}", kind=SenderKind.BOT)
+    return Author(UserRef("vk", str(from_id)), f"id{from_id}")
+
+
+def photo_of(attachments: Any) -> str | None:
+    """The first photo as a VK attachment string ("photo<owner>_<id>[_<key>]")."""
+    for item in attachments or ():
+        if isinstance(item, dict) and item.get("type") == "photo":
+            photo = item.get("photo") or {}
+            name = f"photo{photo.get('owner_id')}_{photo.get('id')}"
+            key = photo.get("access_key")
+            return f"{name}_{key}" if key else name
+    return None
+
+
+def normalize_text(text: str, group_id: int) -> tuple[str, tuple[tuple[str, UserRef], ...]]:
+    """Strip a leading mention of this community; turn "[id1|@durov]" into "@durov".
+
+    A member addressing the bot in a chat writes "[club42|@modbot] /help": the command is
+    what follows. Person mentions become "@name" (or "@id123" when VK shows a plain name)
+    with the resolved user, so "!ban [id5|@spammer]" works like "/ban @spammer".
+    """
+    own = re.match(rf"^\s*\[(?:club|public){group_id}\|[^\]]*\][\s,:]*", text)
+    if own:
+        text = text[own.end():]
+    mentions: list[tuple[str, UserRef]] = []
+
+    def replace(match: re.Match[str]) -> str:
+        kind, number, shown = match.group(1), match.group(2), match.group(3)
+        if kind != "id":
+            return shown
+        handle = shown if shown.startswith("@") else f"@id{number}"
+        mentions.append((handle, UserRef("vk", number)))
+        return handle
+
+    return _MENTION.sub(replace, text).strip(), tuple(mentions)
+
+
+def _event_id(update: dict[str, Any], fallback: str) -> str:
+    raw = update.get("event_id")
+    return f"vk:{raw}" if raw else f"vk:{fallback}"
+
+
+def _reply_target(reply: Any, group_id: int) -> ReplyTarget | None:
+    if not isinstance(reply, dict):
+        return None
+    text, _ = normalize_text(str(reply.get("text", "")), group_id)
+    message_id = reply.get("conversation_message_id", reply.get("id"))
+    return ReplyTarget(message_id=str(message_id), author=author_of(int(reply.get("from_id", 0)),
+                                                                     group_id),
+                       text=text, photo=photo_of(reply.get("attachments")))
+
+
+def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
+    obj = update.get("object") or {}
+    message = obj.get("message", obj)  # API >= 5.103 wraps the message
+    peer_id = int(message["peer_id"])
+    from_id = int(message.get("from_id", peer_id))
+    cmid = message.get("conversation_message_id", message.get("id"))
+    chat = ChatRef("vk", str(peer_id))
+    event_id = _event_id(update, f"{peer_id}:{cmid}")
+    date = _date(message.get("date"))
+    action = message.get("action")
+    if isinstance(action, dict) and action.get("type") in (
+            "chat_invite_user", "chat_invite_user_by_link", "chat_kick_user"):
+        member = int(action.get("member_id", from_id))
+        return MemberChanged(
+            event_id=event_id, chat=chat, user=author_of(member, group_id),
+            joined=action["type"] != "chat_kick_user", is_bot_itself=member == -group_id,
+            date=date, chat_title=str(action.get("text", "")))
+    if from_id == -group_id:
+        return None
+    text, mentions = normalize_text(str(message.get("text", "")), group_id)
+    author = author_of(from_id, group_id)
+    if not text and message.get("fwd_messages") and author.kind is SenderKind.MEMBER:
+        forwarded = message["fwd_messages"][0]
+        text, mentions = normalize_text(str(forwarded.get("text", "")), group_id)
+        author = Author(author.ref, author.name, kind=SenderKind.FORWARDED)
+    if peer_id < VK_CHAT_PEER_BASE:
+        chat = ChatRef("vk", str(from_id))
+    return IncomingMessage(
+        event_id=event_id, chat=chat, message_id=str(cmid), author=author, text=text,
+        date=date, reply_to=_reply_target(message.get("reply_message"), group_id),
+        photo=photo_of(message.get("attachments")), mentions=mentions)
+
+
+def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
+    obj = update.get("object") or {}
+    from_id = int(obj.get("from_id", 0))
+    if from_id == -group_id:
+        return None
+    comment_id, post_id = obj["id"], obj["post_id"]
+    edited = update["type"] == "wall_reply_edit"
+    fallback = f"wall:{post_id}:{comment_id}" + (f":edit:{obj.get('date')}" if edited else "")
+    text, mentions = normalize_text(str(obj.get("text", "")), group_id)
+    reply_to = None
+    if obj.get("reply_to_comment"):
+        reply_to = ReplyTarget(message_id=str(obj["reply_to_comment"]), author=None, text="")
+    return IncomingMessage(
+        event_id=_event_id(update, fallback), chat=WALL, message_id=str(comment_id),
+        author=author_of(from_id, group_id), text=text, date=_date(obj.get("date")),
+        reply_to=reply_to, thread_id=str(post_id), photo=photo_of(obj.get("attachments")),
+        edited=edited, link=f"https://vk.com/wall-{group_id}_{post_id}?reply={comment_id}",
+        mentions=mentions)
+
+
+def _map_callback(update: dict[str, Any], group_id: int, now: datetime) -> Event | None:
+    obj = update.get("object") or {}
+    payload = obj.get("payload")
+    data = payload.get("d", "") if isinstance(payload, dict) else str(payload or "")
+    user_id, peer_id = int(obj["user_id"]), int(obj["peer_id"])
+    chat = ChatRef("vk", str(peer_id if peer_id >= VK_CHAT_PEER_BASE else user_id))
+    # The answer needs user_id and peer_id besides VK's event_id; the core treats the
+    # callback id as opaque, so they travel inside it.
+    callback_id = f"{obj['event_id']}:{user_id}:{peer_id}"
+    return CallbackPressed(
+        event_id=_event_id(update, f"cb:{obj['event_id']}"), chat=chat,
+        message_id=str(obj.get("conversation_message_id", "")),
+        author=author_of(user_id, group_id), data=str(data), callback_id=callback_id, date=now)
+
+
+def _map_membership(update: dict[str, Any], group_id: int, now: datetime) -> Event | None:
+    obj = update.get("object") or {}
+    user_id = int(obj["user_id"])
+    joined = update["type"] == "group_join"
+    return MemberChanged(
+        event_id=_event_id(update, f"{update['type']}:{user_id}:{now.timestamp():.0f}"),
+        chat=WALL, user=author_of(user_id, group_id), joined=joined, is_bot_itself=False,
+        date=now)
+
+
+def map_update(update: dict[str, Any], group_id: int, now: datetime) -> Event | None:
+    """One long-poll update → one core event, or None for what the core does not need."""
+    kind = update.get("type")
+    if kind == "message_new":
+        return _map_message(update, group_id)
+    if kind in ("wall_reply_new", "wall_reply_edit"):
+        return _map_wall_reply(update, group_id)
+    if kind == "message_event":
+        return _map_callback(update, group_id, now)
+    if kind in ("group_join", "group_leave"):
+        return _map_membership(update, group_id, now)
+    return None

@@ -1,0 +1,65 @@
+"""Shared fixtures: a config on disk, an app on a temporary SQLite file, a fake clock."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, create_app
+from bot.config import LoadedConfig, load_config
+from bot.core.clock import FakeClock
+
+DATA = Path(__file__).parent / "data"
+
+BASIC_CONFIG = """
+[database]
+url = "sqlite+aiosqlite:///modbot.db"
+
+[telegram]
+token = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+
+[vk]
+token = "vk-test-token"
+group_id = 42
+
+[[community]]
+name = "demo"
+language = "en"
+timezone = "Europe/Moscow"
+chats = ["telegram:-1001", "vk:2000000001", "vk:wall"]
+moderators = ["telegram:900"]
+queue = "telegram:-2002"
+"""
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a config.toml (dedented) into a temp folder and return its path."""
+
+    def write(text: str, name: str = "config.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def basic_config(write_config: Callable[[str], Path]) -> LoadedConfig:
+    return load_config(write_config(BASIC_CONFIG))
+
+
+@pytest.fixture
+async def app(basic_config: LoadedConfig, clock: FakeClock) -> AsyncIterator[App]:
+    built = await create_app(basic_config, clock=clock, instance_id="test")
+    yield built
+    await built.close()

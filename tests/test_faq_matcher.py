@@ -1,0 +1,86 @@
+"""Matcher behaviour: bands, silence on chatter, the on-disk index cache."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from bot.core.faq.entries import FaqEntry, load_faq_file
+from bot.core.faq.matcher import FaqMatcher, Thresholds
+
+DATA = Path(__file__).parent / "data" / "faq"
+
+
+def _fitness() -> list[FaqEntry]:
+    return load_faq_file(DATA / "fitness.toml")
+
+
+def test_canonical_questions_are_answered() -> None:
+    entries = _fitness() + load_faq_file(DATA / "indie-game.toml")
+    matcher = FaqMatcher.build(entries)
+    for entry in entries:
+        result = matcher.match(entry.questions[0])
+        assert result.band == "answer", (entry.id, result)
+        assert result.faq_id == entry.id
+        assert result.candidates[0][0] == entry.id
+        assert 0.0 <= result.score <= 1.0
+
+
+def test_chatter_is_not_a_question() -> None:
+    matcher = FaqMatcher.build(_fitness())
+    result = matcher.match("Всем привет, отличного дня!")
+    assert result.is_question is False
+    assert result.band == "none" and result.faq_id is None and result.candidates == ()
+
+
+def test_unrelated_question_gets_silence() -> None:
+    matcher = FaqMatcher.build(_fitness())
+    result = matcher.match("Кто смотрел вчера финал чемпионата по хоккею?")
+    assert result.is_question is True
+    assert result.band == "none" and result.faq_id is None
+
+
+def test_bands_follow_thresholds() -> None:
+    entries = _fitness()
+    text = "Сколько стоит абонемент?"
+    assert FaqMatcher.build(entries).match(text).band == "answer"
+    strict = FaqMatcher.build(entries, thresholds=Thresholds(answer=1.01, suggest=0.01))
+    suggested = strict.match(text)
+    assert suggested.band == "suggest" and suggested.faq_id == "fit-prices"
+    silent = FaqMatcher.build(entries, thresholds=Thresholds(answer=1.01, suggest=1.01))
+    assert silent.match(text).faq_id is None
+
+
+def test_typos_translit_and_slang() -> None:
+    matcher = FaqMatcher.build(_fitness())
+    assert matcher.match("как замарозить абонимент?").faq_id == "fit-freeze"
+    assert matcher.match("zamorozit abonement?").candidates[0][0] == "fit-freeze"
+
+
+def test_empty_faq_and_empty_text() -> None:
+    matcher = FaqMatcher.build([])
+    assert matcher.match("Как заморозить абонемент?").band == "none"
+    assert FaqMatcher.build(_fitness()).match("???").band == "none"
+
+
+def test_index_is_cached_on_disk(tmp_path: Path) -> None:
+    entries = _fitness()
+    first = FaqMatcher.build(entries, cache_dir=tmp_path)
+    files = list(tmp_path.glob("*.pickle"))
+    assert len(files) == 1
+    second = FaqMatcher.build(entries, cache_dir=tmp_path)
+    assert second.match("Как продлить абонемент?") == first.match("Как продлить абонемент?")
+    changed = [*entries[:-1], FaqEntry("new", "ru", ("Есть ли сауна?",), "Нет.")]
+    FaqMatcher.build(changed, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.pickle"))) == 2
+
+
+def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
+    entries = _fitness()
+    FaqMatcher.build(entries, cache_dir=tmp_path)
+    (cache,) = tmp_path.glob("*.pickle")
+    cache.write_bytes(b"not a pickle")
+    matcher = FaqMatcher.build(entries, cache_dir=tmp_path)
+    assert matcher.match("Как продлить абонемент?").faq_id == "fit-renew"
+    with cache.open("rb") as fh:
+        pickle.load(fh)

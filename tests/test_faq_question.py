@@ -1,0 +1,54 @@
+"""The question-likeness gate: asks and problem reports pass, chatter does not, and it is cheap."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.core.faq.question import is_question_like
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Как заморозить абонемент?",
+        "как продлить абонемент",
+        "вернут ли деньги если я не хожу",
+        "смс с кодом не приходит",
+        "посеял карту чо делать",
+        "how 2 refund",
+        "keeps crashing on launch pls help",
+        "is there a linux version",
+        "so, does it run on the deck",
+        "achievements not unlocking",
+    ],
+)
+def test_question_like(text: str) -> None:
+    assert is_question_like(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Всем привет! Я новенькая в чате 👋",
+        "Спасибо большое, всё получилось!",
+        "ок, понял, спасибо",
+        "+1, у меня то же самое было",
+        "gg everyone, that last run was insane",
+        "thanks, that fixed it!",
+        "the new relic art looks sick",
+        "",
+    ],
+)
+def test_not_question_like(text: str) -> None:
+    assert not is_question_like(text)
+
+
+def test_cheap() -> None:
+    texts = ["Тренер Марина просто огонь, всем советую её пилатес", "rip my 2 hour run 💀"] * 500
+    start = time.perf_counter()
+    for text in texts:
+        is_question_like(text)
+    per_call_ms = (time.perf_counter() - start) * 1000 / len(texts)
+    assert per_call_ms < 0.2

@@ -1,0 +1,132 @@
+"""The pipeline: each event acted on once, actions survive a crash, transient errors retried."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import App, create_app
+from bot.config import LoadedConfig
+from bot.core.actions import ActionResult, AnyAction, Ban, Button, SendMessage
+from bot.core.chats import ChatRef, UserRef
+from bot.core.clock import FakeClock
+from bot.core.codec import decode_action, encode_action
+from bot.core.events import Author, IncomingMessage
+from bot.core.texts import Text
+from bot.runtime.executor import TransientError
+from bot.runtime.pipeline import backoff
+
+GROUP = ChatRef("telegram", "-1001")
+
+
+class Recorder:
+    platform = "telegram"
+
+    def __init__(self, fail_times: int = 0) -> None:
+        self.actions: list[AnyAction] = []
+        self.fail_times = fail_times
+        self.calls = 0
+
+    async def execute(self, action: AnyAction) -> ActionResult:
+        self.calls += 1
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise TransientError("HTTP 429", retry_after=7)
+        self.actions.append(action)
+        return ActionResult(ok=True, message_id=str(100 + len(self.actions)))
+
+
+def message(text: str, message_id: str = "1", user: str = "5") -> IncomingMessage:
+    return IncomingMessage(
+        event_id=f"telegram:-1001:{message_id}", chat=GROUP, message_id=message_id,
+        author=Author(UserRef("telegram", user), "Ann"), text=text,
+        date=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+    )
+
+
+async def test_redelivered_event_acts_once(app: App) -> None:
+    recorder = Recorder()
+    app.router.add(recorder)
+    assert await app.pipeline.process(message("/help")) is True
+    assert await app.pipeline.process(message("/help")) is False
+    assert len([a for a in recorder.actions if isinstance(a, SendMessage)]) == 1
+
+
+async def test_actions_committed_before_delivery_survive_a_crash(
+        basic_config: LoadedConfig, clock: FakeClock) -> None:
+    first = await create_app(basic_config, clock=clock, instance_id="a")
+    crashed = Recorder()
+    first.router.add(crashed)
+
+    async def crash_before_delivery(limit: int = 100) -> int:
+        return 0
+
+    first.pipeline.drain = crash_before_delivery  # type: ignore[method-assign]
+    await first.pipeline.process(message("/help"))
+    await first.close()
+    assert crashed.actions == []
+
+    second = await create_app(basic_config, clock=clock, instance_id="b")
+    recorder = Recorder()
+    second.router.add(recorder)
+    try:
+        assert await second.pipeline.process(message("/help")) is False
+        assert await second.pipeline.drain() == 1
+        assert [type(a) for a in recorder.actions] == [SendMessage]
+        assert await second.pipeline.drain() == 0
+    finally:
+        await second.close()
+
+
+async def test_transient_error_is_retried_after_retry_after(app: App, clock: FakeClock) -> None:
+    recorder = Recorder(fail_times=1)
+    app.router.add(recorder)
+    await app.pipeline.process(message("/help"))
+    assert recorder.actions == []
+    clock.advance(timedelta(seconds=6))
+    await app.pipeline.drain()
+    assert recorder.actions == []
+    clock.advance(timedelta(seconds=2))
+    await app.pipeline.drain()
+    assert len(recorder.actions) == 1 and recorder.calls == 2
+
+
+async def test_notice_is_deleted_after_its_ttl(app: App, clock: FakeClock) -> None:
+    recorder = Recorder()
+    app.router.add(recorder)
+    await app.pipeline.process(message("/help"))
+    sent = recorder.actions[0]
+    assert isinstance(sent, SendMessage) and sent.delete_after is not None
+    clock.advance(sent.delete_after + timedelta(seconds=1))
+    await app.pipeline.drain()
+    assert type(recorder.actions[-1]).__name__ == "DeleteMessage"
+
+
+async def test_unknown_group_gets_one_message_then_leave(app: App) -> None:
+    recorder = Recorder()
+    app.router.add(recorder)
+    stranger = ChatRef("telegram", "-777")
+    for n in range(3):
+        event = IncomingMessage(f"telegram:-777:{n}", stranger, str(n),
+                                Author(UserRef("telegram", "5"), "Ann"), "hi",
+                                datetime(2026, 3, 2, tzinfo=UTC))
+        await app.pipeline.process(event)
+    kinds = [type(a).__name__ for a in recorder.actions]
+    assert kinds.count("SendMessage") == 1
+    assert kinds.count("LeaveChat") == 3
+
+
+def test_backoff_grows_and_honours_retry_after() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff(20) == 300
+    assert backoff(3, retry_after=12) == 12
+
+
+def test_codec_round_trip() -> None:
+    actions: list[AnyAction] = [
+        SendMessage(GROUP, Text("x.y", {"n": 3, "who": "@a"}), "ru", reply_to="5",
+                    buttons=((Button(Text("b.c"), "t:claim:1"),),),
+                    delete_after=timedelta(minutes=2), ref="r"),
+        Ban(GROUP, UserRef("telegram", "9"), datetime(2026, 1, 1, tzinfo=UTC), sender_chat=True),
+    ]
+    for action in actions:
+        assert decode_action(encode_action(action)) == action

@@ -1,0 +1,34 @@
+"""Catalogs: ru and en carry the same keys and placeholders; rendering falls back safely."""
+
+from __future__ import annotations
+
+import string
+
+from bot.core.texts import Text
+from bot.texts import TextCatalog, load_language
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_ru_and_en_have_the_same_keys_and_placeholders() -> None:
+    ru, en = load_language("ru"), load_language("en")
+    assert sorted(set(ru) ^ set(en)) == []
+    mismatched = [k for k in en if placeholders(en[k]) != placeholders(ru[k])]
+    assert mismatched == []
+
+
+def test_render_in_language_with_params() -> None:
+    catalog = TextCatalog()
+    assert "/ban" in catalog.render(Text("common.not_moderator", {"command": "/ban"}), "en")
+    assert "/ban" in catalog.render(Text("common.not_moderator", {"command": "/ban"}), "ru")
+    assert catalog.render(Text("common.not_moderator", {"command": "/x"}), "ru") != \
+        catalog.render(Text("common.not_moderator", {"command": "/x"}), "en")
+
+
+def test_raw_text_and_missing_params_do_not_crash() -> None:
+    catalog = TextCatalog()
+    assert catalog.render(Text.raw("as written {x}"), "ru") == "as written {x}"
+    assert "{command}" in catalog.render(Text("common.not_moderator"), "en")
+    assert catalog.render(Text("no.such.key"), "en") == "no.such.key"
