@@ -25,15 +25,25 @@ from bot.core.faq.text import words  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "faq"
 
-_RU_SYLL = "ба ва га да же за ки ла ма не по ре са ти ку фо ха це чу ша ры ло ми ду со".split()
-_EN_SYLL = "ka lo mi ne ra tu sto ple vin dor gar fen bri cal mon sha tri pel quo zar".split()
+# Syllables for made-up words: consonant + vowel, so the words look and stem like real ones.
+_RU_SYLL = [c + v for c in "бвгджзклмнпрстфхцчш" for v in "аоиуеы"]
+_EN_SYLL = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
 _RU_TEMPLATES = (
-    "Как {a} {b}?", "Можно ли {a} {b} {c}?", "Где {a} {b}?", "Сколько стоит {a} {b}?",
-    "Есть ли {a} для {b}?", "Что делать, если {a} {b} {c}?", "Когда {a} {b}?",
+    "Как {a} {b}?",
+    "Можно ли {a} {b} {c}?",
+    "Где {a} {b}?",
+    "Сколько стоит {a} {b}?",
+    "Есть ли {a} для {b}?",
+    "Что делать, если {a} {b} {c}?",
+    "Когда {a} {b}?",
 )
 _EN_TEMPLATES = (
-    "How do I {a} the {b}?", "Can I {a} {b} {c}?", "Where is the {a} {b}?",
-    "How much does {a} {b} cost?", "Is there {a} for {b}?", "What if my {a} {b} {c}?",
+    "How do I {a} the {b}?",
+    "Can I {a} {b} {c}?",
+    "Where is the {a} {b}?",
+    "How much does {a} {b} cost?",
+    "Is there {a} for {b}?",
+    "What if my {a} {b} {c}?",
 )
 
 
@@ -45,8 +55,16 @@ def synthesise(base: list[FaqEntry], total: int, seed: int = 7) -> list[FaqEntry
     """``total`` entries: the sample ones plus generated ones over a large mixed vocabulary."""
     rng = random.Random(seed)
     vocab = {
-        lang: sorted({w for e in base if e.lang == lang for t in (*e.questions, e.answer)
-                      for w in words(t) if len(w) > 3})
+        lang: sorted(
+            {
+                w
+                for e in base
+                if e.lang == lang
+                for t in (*e.questions, e.answer)
+                for w in words(t)
+                if len(w) > 3
+            }
+        )
         for lang in ("ru", "en")
     }
     for lang, syll in (("ru", _RU_SYLL), ("en", _EN_SYLL)):
@@ -76,7 +94,7 @@ def synthesise(base: list[FaqEntry], total: int, seed: int = 7) -> list[FaqEntry
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _latency(matcher: FaqMatcher, texts: list[str], rounds: int) -> tuple[float, float]:
@@ -107,8 +125,10 @@ def main() -> None:
         for text in asking[:20]:
             matcher.match(text)
         p50, p99 = _latency(matcher, asking, rounds=3)
-        print(f"entries={size:5d}  build+cache={build:.2f}s  cached load={load:.3f}s  "
-              f"question p50={p50:.2f}ms p99={p99:.2f}ms  (n={3 * len(asking)})")
+        print(
+            f"entries={size:5d}  build+cache={build:.2f}s  cached load={load:.3f}s  "
+            f"question p50={p50:.2f}ms p99={p99:.2f}ms  (n={3 * len(asking)})"
+        )
     loops = 2000
     start = time.perf_counter()
     for _ in range(loops):

@@ -63,3 +63,30 @@ async def app(basic_config: LoadedConfig, clock: FakeClock) -> AsyncIterator[App
     built = await create_app(basic_config, clock=clock, instance_id="test")
     yield built
     await built.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database per test (CI starts a server; skipped without one)."""
+    import os
+    import uuid
+
+    base = os.environ.get("MODBOT_TEST_PG_URL")
+    if not base:
+        pytest.skip("MODBOT_TEST_PG_URL not set (no PostgreSQL server)")
+    import asyncpg
+
+    plain = base.replace("postgresql+asyncpg://", "postgresql://")
+    server, _, _ = plain.rpartition("/")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield base.rpartition("/")[0] + f"/{name}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -77,13 +77,14 @@ def test_unknown_top_level_key_and_missing_faq(tmp_path: Path) -> None:
     with pytest.raises(FaqFileError) as info:
         load_faq_file(_write(tmp_path, 'title = "x"\n'))
     lines = str(info.value).splitlines()
-    assert lines == [f"{tmp_path / 'faq.toml'}: title: unknown key",
-                     f"{tmp_path / 'faq.toml'}: faq: missing (expected [[faq]] tables)"]
+    assert lines == [
+        f"{tmp_path / 'faq.toml'}: title: unknown key",
+        f"{tmp_path / 'faq.toml'}: faq: missing (expected [[faq]] tables)",
+    ]
 
 
 def test_dump_round_trips(tmp_path: Path) -> None:
-    entries = load_faq_file(DATA / "indie-game.toml") + [
-        FaqEntry("odd", "ru", ('Кавычки " и \\ слэш', "tab\tand\nnewline"), "del \x7f ok — ё")
-    ]
+    odd = FaqEntry("odd", "ru", ('Кавычки " и \\ слэш', "tab\tand\nnewline"), "del \x7f ok — ё")
+    entries = [*load_faq_file(DATA / "indie-game.toml"), odd]
     path = _write(tmp_path, dump_faq_file(entries))
     assert load_faq_file(path) == entries

@@ -16,12 +16,16 @@ DATA = Path(__file__).parent / "data" / "faq"
 def test_lines_in_order_with_errors() -> None:
     matcher = FaqMatcher.build(load_faq_file(DATA / "fitness.toml"))
     stdin = io.StringIO(
-        json.dumps({"id": 1, "text": "Как заморозить абонемент?"}, ensure_ascii=False) + "\n"
+        json.dumps({"id": 1, "text": "Как заморозить абонемент?"}, ensure_ascii=False)
+        + "\n"
         + "{not json\n"
         + "\n"
-        + json.dumps({"id": "b", "text": "Всем привет!"}, ensure_ascii=False) + "\n"
-        + json.dumps({"id": "c"}) + "\n"
-        + json.dumps([1, 2]) + "\n"
+        + json.dumps({"id": "b", "text": "Всем привет!"}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "c"})
+        + "\n"
+        + json.dumps([1, 2])
+        + "\n"
         + json.dumps({"id": None, "text": "Сколько стоит абонемент?"}, ensure_ascii=False)
     )
     stdout = io.StringIO()

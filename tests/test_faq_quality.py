@@ -77,8 +77,7 @@ def report(rows: list[Row]) -> str:
     for name, members in groups.items():
         f = figures(members)
         lines.append(
-            f"{name:18} {int(f['n']):4d} {f['accuracy']:9.3f} {f['precision']:9.3f} "
-            f"{f['false']:6.3f}"
+            f"{name:18} {int(f['n']):4d} {f['accuracy']:9.3f} {f['precision']:9.3f} {f['false']:6.3f}"
         )
     return "\n".join(lines)
 

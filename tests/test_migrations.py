@@ -49,3 +49,17 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
         assert (mode, keys) == ("wal", 1)
     finally:
         await engine.dispose()
+
+
+async def test_upgrade_and_agree_on_postgresql(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+            )
+        assert diff == []
+    finally:
+        await engine.dispose()

@@ -130,3 +130,25 @@ def test_codec_round_trip() -> None:
     ]
     for action in actions:
         assert decode_action(encode_action(action)) == action
+
+
+async def test_pipeline_on_postgresql(write_config: object, pg_url: str, clock: FakeClock) -> None:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from bot.config import load_config
+    from tests.conftest import BASIC_CONFIG
+
+    assert callable(write_config)
+    writer: Callable[[str], Path] = write_config
+    text = BASIC_CONFIG.replace('url = "sqlite+aiosqlite:///modbot.db"', f'url = "{pg_url}"')
+    config = load_config(writer(text))
+    pg_app = await create_app(config, clock=clock, instance_id="pg")
+    recorder = Recorder()
+    pg_app.router.add(recorder)
+    try:
+        assert await pg_app.pipeline.process(message("/help")) is True
+        assert await pg_app.pipeline.process(message("/help")) is False
+        assert len(recorder.actions) == 1
+    finally:
+        await pg_app.close()

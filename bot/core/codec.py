@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from bot.core import actions
 from bot.core.chats import ChatRef, UserRef
@@ -79,5 +79,4 @@ def decode_action(payload: dict[str, Any]) -> actions.AnyAction:
     decoded = _decode(payload)
     if not isinstance(decoded, tuple(_ACTION_TYPES.values())):
         raise ValueError(f"not an action payload: {payload.get('$action')!r}")
-    action: actions.AnyAction = decoded
-    return action
+    return cast(actions.AnyAction, decoded)

@@ -104,6 +104,7 @@ class ModerationSettings(Strict):
     ladder: tuple[LadderStep, ...] = Field(default_factory=_default_ladder, min_length=1)
     warn_expiry: Duration = timedelta(days=30)
     vk_mute_fallback: Literal["warn", "kick", "ban"] = "kick"
+    default_mute: Duration = timedelta(hours=1)  # `/mute` without a duration
     notice_ttl: Duration = timedelta(minutes=2)
     refusal_cooldown: Duration = timedelta(minutes=10)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos.complaints import SqlTicketRepo

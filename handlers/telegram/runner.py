@@ -8,7 +8,6 @@ update arrives.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -146,9 +145,8 @@ async def run_telegram(app: App, stop: asyncio.Event, *,
             await poller.run(stop)
     finally:
         done.set()
-        for task in tasks:
-            with contextlib.suppress(Exception):
-                await task
+        relay.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await executor.close()
         log.info("event=telegram.stop")
 

@@ -109,20 +109,20 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     if kind == "del":
         if not ticket.message_id:
             return Worked(ticket, refused="no_message")
-        action, audit_action, target = (
-            DeleteMessage(chat, ticket.message_id, ticket.thread_id), "delete", ticket.reported_user)
+        action = DeleteMessage(chat, ticket.message_id, ticket.thread_id)
+        audit_action = "delete"
     else:
         if not ticket.reported_user:
             return Worked(ticket, refused="no_author")
         if ticket.against_moderator:
             return Worked(ticket, refused="protected")
-        action, audit_action, target = (
-            Ban(chat, UserRef.parse(ticket.reported_user), None), "ban", ticket.reported_user)
+        action = Ban(chat, UserRef.parse(ticket.reported_user), None)
+        audit_action = "ban"
     repo = tickets_of(uow)
     await repo.add_event(ticket.id, audit_action, actor, "", now)
     await uow.audit.add(AuditRecord(
-        community=community.name, at=now, actor=actor, action=audit_action, target=target,
-        chat=ticket.chat, reason=f"ticket #{ticket.number}",
+        community=community.name, at=now, actor=actor, action=audit_action,
+        target=ticket.reported_user, chat=ticket.chat, reason=f"ticket #{ticket.number}",
         details={"ticket": ticket.number, "message_id": ticket.message_id or ""}))
     log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,
              community.name, ticket.number, actor, ticket.chat)

@@ -62,9 +62,7 @@ class Position:
         return (self.stem, *self.concepts) if self.stem else self.concepts
 
 
-def _positions(
-    tokens: list[str], stems: list[str], trust: list[float], lexicon: Lexicon
-) -> list[Position]:
+def _positions(tokens: list[str], stems: list[str], trust: list[float], lexicon: Lexicon) -> list[Position]:
     """Group stems and the concepts found over them into positions."""
     attached: list[set[str]] = [set() for _ in tokens]
     extra: list[Position] = []
@@ -108,9 +106,7 @@ class Vocabulary:
     def __init__(self, forms: Iterable[str]) -> None:
         self.form_stem = {form: stem(form) for form in forms}
         self.stems = frozenset(self.form_stem.values())
-        self.sounds = {
-            sound_key(form): st for form, st in self.form_stem.items() if script(form) == "ru"
-        }
+        self.sounds = {sound_key(form): st for form, st in self.form_stem.items() if script(form) == "ru"}
         grams: dict[str, list[str]] = {}
         for form in self.form_stem:
             if len(form) >= 4:
@@ -167,7 +163,7 @@ def _sentence_weights(text: str) -> list[tuple[str, float]]:
     asking = [is_question_like(p) for p in parts]
     if not any(asking):
         return [(p, 1.0) for p in parts]
-    return [(p, 1.0 if a else CONTEXT_WEIGHT) for p, a in zip(parts, asking)]
+    return [(p, 1.0 if a else CONTEXT_WEIGHT) for p, a in zip(parts, asking, strict=True)]
 
 
 def query_positions(

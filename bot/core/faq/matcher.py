@@ -1,185 +1,89 @@
-"""FAQ index, scoring and answer bands.
+"""FAQ matching: scoring a message against the index, and the answer / suggest / none bands.
 
-Scoring is lexical (stems + synonym concepts, BM25-style idf) because it is fast, explainable and
-measured to beat an encoder on our samples. The hard part is not ranking but knowing when to stay
-silent: the confidence combines how much of the message the entry explains, how much of the
-entry's own question the message covers, and the margin over the runner-up.
+Scoring is lexical — stems, synonym concepts and typo repair, weighted by idf — because it is
+fast and on our samples beat an encoder. The hard part is knowing when to stay silent, since a
+wrong answer is worse than none. Confidence therefore needs all of:
+
+* query cover — how much of the message the entry explains (an unexplained "ягоды" in
+  "как заморозить ягоды" means the message is about something else);
+* entry cover — how much of the entry's own question the message covers;
+* margin — how far ahead of the runner-up the entry is (a tie is no answer).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .analysis import (
-    LEXICON,
-    STOPWORDS,
-    Position,
-    Vocabulary,
-    doc_positions,
-    query_positions,
-    sentences,
-)
+from .analysis import query_positions, sentences
 from .entries import FaqEntry
+from .index import FaqIndex, exact_key, importance, load_or_build
 from .question import is_question_like
-from .text import words
 
-# Bump when analysis or index layout changes: it keys the on-disk cache.
-CODE_VERSION = "faq-index-1"
-
-# An answer-only term counts this much of a question term: answers mention many side topics.
-ANSWER_WEIGHT = 0.6
-# Idf of a query word the FAQ never uses, as a share of the rarest FAQ word's idf: an unknown
-# word may be the real topic ("заморозить ягоды"), so it must weigh against the match.
-OOV_FACTOR = 0.6
 # Similarity = query_cover^share × entry_cover^(1-share): explaining the message matters more.
 SIM_QUERY_SHARE = 0.8
-# Margin (in similarity) at which ambiguity costs 63% of the confidence... see confidence().
+# Margin (in similarity) that removes 63% of the ambiguity discount; see confidence().
 MARGIN_SCALE = 0.15
-# How many top entries get the full (coverage) scoring.
+# How many best raw-scoring entries get the full coverage scoring.
 RERANK = 8
+
+Band = Literal["answer", "suggest", "none"]
 
 
 @dataclass(frozen=True, slots=True)
 class FaqMatch:
-    """The matcher's verdict on one message."""
+    """The verdict on one message; ``faq_id`` is set in the "answer" and "suggest" bands."""
 
     faq_id: str | None
     score: float
-    band: Literal["answer", "suggest", "none"]
+    band: Band
     is_question: bool
     candidates: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Confidence cut-offs: ``answer`` to reply, ``suggest`` to offer "did you mean"."""
+    """Confidence cut-offs: ``answer`` to reply, ``suggest`` to offer "did you mean".
+
+    Chosen on the sample FAQs for answer precision ≥ 0.95 and ≤ 3 % answered chatter, and
+    checked to transfer between the two communities (tests/test_faq_quality.py).
+    """
 
     answer: float = 0.55
     suggest: float = 0.3
 
 
-@dataclass(slots=True)
-class _Index:
-    """Everything match() needs, in plain picklable containers.
-
-    ``questions[e]`` holds, per question of entry ``e``, its positions as (terms, importance)
-    and the total importance, for measuring how much of the entry's own question a message covers.
-    """
-
-    ids: list[str]
-    postings: dict[str, list[tuple[int, float]]]
-    idf: dict[str, float]
-    questions: list[list[tuple[list[tuple[tuple[str, ...], float]], float]]]
-    vocab: Vocabulary
-    translit: bool
-    oov_idf: float
-
-
-def importance(position: Position, idf: dict[str, float], oov_idf: float) -> float:
-    """How informative a word is: its concept's idf if it has one, else its stem's."""
-    concept = [idf[c] for c in position.concepts if c in idf]
-    if concept:
-        return max(concept)
-    return idf.get(position.stem, oov_idf)
-
-
-def _build_index(entries: Sequence[FaqEntry]) -> _Index:
-    n = len(entries)
-    per_entry: list[dict[str, float]] = []
-    question_positions: list[list[list[Position]]] = []
-    for entry in entries:
-        qpos = [doc_positions(q) for q in entry.questions]
-        weights = {t: ANSWER_WEIGHT for p in doc_positions(entry.answer) for t in p.terms}
-        for positions in qpos:
-            weights.update({t: 1.0 for p in positions for t in p.terms})
-        per_entry.append(weights)
-        question_positions.append(qpos)
-    df: dict[str, int] = {}
-    for weights in per_entry:
-        for term in weights:
-            df[term] = df.get(term, 0) + 1
-    idf = {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-    oov_idf = math.log(1.0 + (n + 0.5) / 1.5) * OOV_FACTOR
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for i, weights in enumerate(per_entry):
-        for term, w in weights.items():
-            postings.setdefault(term, []).append((i, w))
-    questions = []
-    for qpos in question_positions:
-        per_question = []
-        for positions in qpos:
-            weighted = [(p.terms, p.trust * importance(p, idf, oov_idf)) for p in positions]
-            per_question.append((weighted, sum(w for _, w in weighted)))
-        questions.append(per_question)
-    forms = {w for e in entries for text in (*e.questions, e.answer) for w in words(text)}
-    return _Index(
-        ids=[e.id for e in entries],
-        postings=postings,
-        idf=idf,
-        questions=questions,
-        vocab=Vocabulary((forms - STOPWORDS) | LEXICON.forms),
-        translit=any(e.lang == "ru" for e in entries),
-        oov_idf=oov_idf,
-    )
-
-
-def _cache_key(entries: Sequence[FaqEntry]) -> str:
-    digest = hashlib.sha256(CODE_VERSION.encode())
-    for entry in entries:
-        for part in (entry.id, entry.lang, *entry.questions, entry.answer):
-            digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-        digest.update(b"\x01")
-    return digest.hexdigest()[:32]
-
-
-def _load_or_build(entries: Sequence[FaqEntry], cache_dir: Path | None) -> _Index:
-    """Build the index, or load it from ``cache_dir`` if the entries and code are unchanged."""
-    if cache_dir is None:
-        return _build_index(entries)
-    path = cache_dir / f"faq-{_cache_key(entries)}.pickle"
-    try:
-        with path.open("rb") as fh:
-            cached = pickle.load(fh)
-        if isinstance(cached, _Index):
-            return cached
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    index = _build_index(entries)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-    except OSError:
-        pass
-    return index
-
-
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """Features of one candidate entry for one message (exposed for evaluation)."""
+    """One candidate entry's features for one message."""
 
     entry: int
-    raw: float
     query_cover: float
     entry_cover: float
-    question_share: float
     sim: float
-    elsewhere: float = 0.0
-    unknown: float = 0.0
+
+
+def confidence(sim: float, margin: float) -> float:
+    """Confidence in [0, 1]: similarity, discounted when the runner-up is nearly as good.
+
+    The margin multiplies rather than adds: a message that fits two entries equally well is
+    ambiguous however well it fits.
+    """
+    return max(0.0, min(1.0, sim * (1.0 - math.exp(-max(0.0, margin) / MARGIN_SCALE))))
+
+
+def _confidence_of(scored: list[Scored]) -> float:
+    second = scored[1].sim if len(scored) > 1 else 0.0
+    return confidence(scored[0].sim, scored[0].sim - second)
 
 
 class FaqMatcher:
-    """Matches chat messages against one community's FAQ."""
+    """Matches chat messages against one community's FAQ; read-only after build()."""
 
-    def __init__(self, index: _Index, thresholds: Thresholds) -> None:
+    def __init__(self, index: FaqIndex, thresholds: Thresholds) -> None:
         self._index = index
         self.thresholds = thresholds
 
@@ -191,64 +95,56 @@ class FaqMatcher:
         thresholds: Thresholds = Thresholds(),
         cache_dir: Path | None = None,
     ) -> FaqMatcher:
-        """Index ``entries`` (or load the cached index) once; match() is then read-only."""
-        return cls(_load_or_build(entries, cache_dir), thresholds)
+        """Index ``entries`` (or load the index cached in ``cache_dir``)."""
+        return cls(load_or_build(entries, cache_dir), thresholds)
 
     def score(self, text: str) -> list[Scored]:
-        """Candidates for ``text``, best first, with their features."""
+        """Candidate entries for ``text``, most similar first."""
         index = self._index
         positions = query_positions(text, index.vocab, index.translit)
-        weights = [p.trust * importance(p, index.idf, index.oov_idf) for p in positions]
-        mass = sum(weights)
+        caps = [p.trust * importance(p, index.idf, index.oov_idf) for p in positions]
+        mass = sum(caps)
         if mass <= 0.0:
             return []
-        acc: dict[int, float] = {}
-        from_questions: dict[int, float] = {}
+        # Each message word explains an entry once, through its best alternative term.
+        raw: dict[int, float] = {}
         query_trust: dict[str, float] = {}
-        per_position: list[dict[int, float]] = []
-        for position, cap in zip(positions, weights):
+        for position, cap in zip(positions, caps, strict=True):
             best: dict[int, float] = {}
             for term in position.terms:
-                if position.trust > query_trust.get(term, 0.0):
-                    query_trust[term] = position.trust
+                query_trust[term] = max(query_trust.get(term, 0.0), position.trust)
                 idf = index.idf.get(term)
                 if idf is None:
                     continue
-                for entry, ew in index.postings[term]:
-                    value = position.trust * idf * ew
+                for entry, weight in index.postings[term]:
+                    value = position.trust * idf * weight
                     if value > best.get(entry, 0.0):
                         best[entry] = value
-            per_position.append(best)
             for entry, value in best.items():
-                acc[entry] = acc.get(entry, 0.0) + min(value, cap)
-        unknown = sum(w for w, best in zip(weights, per_position) if not best) / mass
-        top = sorted(acc.items(), key=lambda kv: -kv[1])[:RERANK]
-        scored: list[Scored] = []
-        for entry, raw in top:
-            entry_cover = 0.0
-            for qpositions, qmass in index.questions[entry]:
-                if qmass <= 0.0:
-                    continue
-                got = 0.0
-                for terms, weight in qpositions:
-                    trust = max((query_trust.get(t, 0.0) for t in terms), default=0.0)
-                    got += weight * min(1.0, trust)
-                entry_cover = max(entry_cover, got / qmass)
-            elsewhere = sum(
-                w for w, best in zip(weights, per_position) if best and entry not in best
-            ) / mass
-            query_cover = min(1.0, raw / mass)
-            sim = query_cover**SIM_QUERY_SHARE * entry_cover ** (1.0 - SIM_QUERY_SHARE)
-            scored.append(
-                Scored(entry, raw, query_cover, entry_cover, 1.0, sim, elsewhere, unknown)
-            )
+                raw[entry] = raw.get(entry, 0.0) + min(value, cap)
+        top = sorted(raw.items(), key=lambda kv: -kv[1])[:RERANK]
+        scored = [self._features(entry, value / mass, query_trust) for entry, value in top]
         scored.sort(key=lambda s: -s.sim)
         return scored
+
+    def _features(self, entry: int, query_cover: float, query_trust: dict[str, float]) -> Scored:
+        entry_cover = 0.0
+        for positions, total in self._index.questions[entry]:
+            if total <= 0.0:
+                continue
+            got = sum(
+                weight * min(1.0, max((query_trust.get(t, 0.0) for t in terms), default=0.0))
+                for terms, weight in positions
+            )
+            entry_cover = max(entry_cover, got / total)
+        query_cover = min(1.0, query_cover)
+        sim = query_cover**SIM_QUERY_SHARE * entry_cover ** (1.0 - SIM_QUERY_SHARE)
+        return Scored(entry, query_cover, entry_cover, sim)
 
     def _best_reading(self, text: str) -> tuple[float, list[Scored]]:
         """Score the whole message and each asking sentence of a long one; keep the surest.
 
-        In a long message the question is one sentence among chatter; judged as a whole its
+        In a long message the question is one sentence among chatter: judged as a whole its
         words are mostly unexplained, judged alone it is as clear as a short question. A
         sentence reading counts only if it agrees with the whole message's best entry, so a
         bare fragment ("где это отменить?") cannot pick an entry on its own.
@@ -271,38 +167,32 @@ class FaqMatcher:
         return best
 
     def match(self, text: str) -> FaqMatch:
-        """Decide: answer, suggest or stay silent."""
+        """Answer, suggest or stay silent; non-questions are rejected before any scoring.
+
+        A message that is word for word one of the FAQ's questions is answered outright.
+        """
         if not is_question_like(text):
             return FaqMatch(None, 0.0, "none", False, ())
-        conf, scored = self._best_reading(text)
-        if not scored:
-            return FaqMatch(None, 0.0, "none", True, ())
-        best = scored[0]
-        # Runners-up scaled like the winner, so the "did you mean" list is ordered and comparable.
-        scale = conf / best.sim if best.sim > 0.0 else 0.0
-        candidates = ((self._index.ids[best.entry], round(conf, 4)),) + tuple(
-            (self._index.ids[s.entry], round(s.sim * scale, 4)) for s in scored[1:3]
-        )
-        band: Literal["answer", "suggest", "none"]
+        ids = self._index.ids
+        candidates: tuple[tuple[str, float], ...]
+        exact = self._index.exact.get(exact_key(text))
+        if exact is not None:
+            conf, candidates = 1.0, ((ids[exact], 1.0),)
+        else:
+            conf, scored = self._best_reading(text)
+            if not scored:
+                return FaqMatch(None, 0.0, "none", True, ())
+            top = scored[0]
+            # Runners-up scaled like the winner: "did you mean" options ordered and comparable.
+            scale = conf / top.sim if top.sim > 0.0 else 0.0
+            candidates = (
+                (ids[top.entry], round(conf, 4)),
+                *((ids[s.entry], round(s.sim * scale, 4)) for s in scored[1:3]),
+            )
+        band: Band = "none"
         if conf >= self.thresholds.answer:
             band = "answer"
         elif conf >= self.thresholds.suggest:
             band = "suggest"
-        else:
-            band = "none"
-        faq_id = self._index.ids[best.entry] if band != "none" else None
+        faq_id = candidates[0][0] if band != "none" else None
         return FaqMatch(faq_id, round(conf, 4), band, True, candidates)
-
-
-def _confidence_of(scored: list[Scored]) -> float:
-    second = scored[1].sim if len(scored) > 1 else 0.0
-    return confidence(scored[0].sim, scored[0].sim - second)
-
-
-def confidence(sim: float, margin: float) -> float:
-    """Confidence in [0, 1]: similarity, discounted when the runner-up is nearly as good.
-
-    A message that fits two entries equally well is ambiguous however well it fits, so the
-    margin multiplies (a tie gives 0) instead of adding.
-    """
-    return max(0.0, min(1.0, sim * (1.0 - math.exp(-max(0.0, margin) / MARGIN_SCALE))))

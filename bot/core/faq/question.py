@@ -30,7 +30,27 @@ def _load_cues() -> tuple[frozenset[str], frozenset[str]]:
 _ANYWHERE, _START = _load_cues()
 # Openers skipped before looking for a clause-initial cue ("anyway, does it run on…").
 _FILLER = frozenset(
-    "а и но так ну кстати короче слушайте and but so anyway also ok okay btw hey oh well".split()
+    (
+        "а",
+        "и",
+        "но",
+        "так",
+        "ну",
+        "кстати",
+        "короче",
+        "слушайте",
+        "and",
+        "but",
+        "so",
+        "anyway",
+        "also",
+        "ok",
+        "okay",
+        "btw",
+        "hey",
+        "oh",
+        "well",
+    )
 )
 
 

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import snowballstemmer  # type: ignore[import-untyped]
+import snowballstemmer
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -25,13 +25,50 @@ _STEMMERS = {
 
 # Latin-typed Russian ("zamorozit abonement"): longest sequences first.
 _TRANSLIT = (
-    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"),
-    ("ts", "ц"), ("tz", "ц"), ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"),
-    ("yo", "е"), ("jo", "е"), ("ye", "е"), ("iy", "ий"), ("yy", "ый"), ("y", "ы"),
-    ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"), ("d", "д"), ("e", "е"),
-    ("z", "з"), ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
-    ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"),
-    ("h", "х"), ("c", "к"), ("x", "кс"), ("q", "к"), ("'", "ь"),
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("ts", "ц"),
+    ("tz", "ц"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yo", "е"),
+    ("jo", "е"),
+    ("ye", "е"),
+    ("iy", "ий"),
+    ("yy", "ый"),
+    ("y", "ы"),
+    ("a", "а"),
+    ("b", "б"),
+    ("v", "в"),
+    ("w", "в"),
+    ("g", "г"),
+    ("d", "д"),
+    ("e", "е"),
+    ("z", "з"),
+    ("i", "и"),
+    ("j", "й"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("f", "ф"),
+    ("h", "х"),
+    ("c", "к"),
+    ("x", "кс"),
+    ("q", "к"),
+    ("'", "ь"),
 )
 _TRANSLIT_RE = re.compile("|".join(re.escape(src) for src, _ in _TRANSLIT))
 _TRANSLIT_MAP = dict(_TRANSLIT)

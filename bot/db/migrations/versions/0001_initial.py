@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:53:30.598109
+Create Date: 2026-11-26 13:54:40.280783
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The complaint queue: reports become numbered tickets that moderators claim and close."""

@@ -1,0 +1,332 @@
+"""ComplaintsFeature: the Core's entry points for the human queue.
+
+Members report with `/report [reason]` (in reply, in a community chat; `!report` on VK) or in a
+private chat with `/complaint text` (or `/complaint`, then the text as the next message).
+Moderators work tickets with buttons on the queue card or with `/take N`, `/resolve N [note]`,
+`/reject N [reason]`, `/reopen N`, list them with `/queue`, and mark a reporter whose reports
+should be ignored with `/abuse N` (the reporter of #N, or a user like telegram:123; undo with
+`/unabuse`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    EditMessage,
+    NotifyQueue,
+    SendMessage,
+)
+from bot.core.chats import ChatRef, ChatRefError, UserRef
+from bot.core.commands import CommandSpec, ParsedCommand, Where
+from bot.core.complaints.cards import card_buttons, card_text, parse_number, queue_text, sla_text
+from bot.core.complaints.desk import (
+    CARD_REF,
+    NOTICE_REF,
+    Worked,
+    act_on_message,
+    tickets_of,
+    work,
+)
+from bot.core.complaints.lifecycle import OPEN_STATES, TicketAction
+from bot.core.complaints.ports import NewTicket, TicketRecord
+from bot.core.complaints.reports import Filed, file_report
+from bot.core.context import MessageContext
+from bot.core.directory import Directory, Role
+from bot.core.events import CallbackPressed
+from bot.core.feature import BaseFeature
+from bot.core.permissions import Permissions
+from bot.core.ports import UnitOfWork
+from bot.core.settings import CommunitySettings
+from bot.core.texts import Text
+
+log = logging.getLogger(__name__)
+
+AWAIT_WINDOW = timedelta(minutes=30)  # how long "/complaint" waits for the text that follows
+QUEUE_SHOWN = 25
+CALLBACK_PREFIX = "t:"
+_LIFECYCLE = {action.value: action for action in TicketAction}
+
+CommandHandler = Callable[[MessageContext, ParsedCommand], Awaitable[list[AnyAction]]]
+
+
+def _await_key(ctx: MessageContext) -> str:
+    return f"complaints:await:{ctx.community.name}:{ctx.event.author.ref}"
+
+
+class ComplaintsFeature(BaseFeature):
+    name = "complaints"
+
+    def __init__(self, directory: Directory, permissions: Permissions) -> None:
+        self._directory = directory
+        self._permissions = permissions
+
+    def commands(self) -> Sequence[CommandSpec]:
+        member = Where.CHAT | Where.PRIVATE
+        return (
+            CommandSpec("report", self._report, moderator_only=False, where=member,
+                        aliases=("complaint",)),
+            CommandSpec("take", self._lifecycle(TicketAction.CLAIM), aliases=("claim",)),
+            CommandSpec("resolve", self._lifecycle(TicketAction.RESOLVE)),
+            CommandSpec("reject", self._lifecycle(TicketAction.REJECT)),
+            CommandSpec("reopen", self._lifecycle(TicketAction.REOPEN)),
+            CommandSpec("queue", self._queue, aliases=("tickets",)),
+            CommandSpec("abuse", self._abuse),
+            CommandSpec("unabuse", self._unabuse),
+        )
+
+    # --- reporting -------------------------------------------------------------------------
+
+    async def _report(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        if ctx.role is Role.PRIVATE:
+            if not cmd.args:
+                await ctx.uow.state.put(_await_key(ctx), ctx.now.isoformat(), ctx.now)
+                return [ctx.reply("complaints.private_prompt")]
+            return await self._private_complaint(ctx, cmd.args)
+        target = ctx.event.reply_to
+        ttl = ctx.community.complaints.ack_ttl
+        if target is None:
+            return [ctx.reply("complaints.report_usage", delete_after=ttl)]
+        event = ctx.event
+        reported = target.author
+        against = reported is not None and await self._permissions.is_moderator(
+            ctx.community, event.chat, reported)
+        report = NewTicket(
+            community=ctx.community.name, source_event=event.event_id,
+            reporter=str(event.author.ref), reporter_name=event.author.display,
+            reason=cmd.args, message_text=target.text or ("[photo]" if target.photo else ""),
+            chat=str(event.chat), message_id=target.message_id, thread_id=event.thread_id,
+            message_link=event.link,
+            reported_user=str(reported.ref) if reported else None,
+            reported_name=reported.display if reported else "",
+            against_moderator=against,
+        )
+        filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
+        return self._acknowledged(ctx, filed, ttl)
+
+    async def _private_complaint(self, ctx: MessageContext, text: str) -> list[AnyAction]:
+        event = ctx.event
+        report = NewTicket(
+            community=ctx.community.name, source_event=event.event_id,
+            reporter=str(event.author.ref), reporter_name=event.author.display,
+            reason="", message_text=text, message_link=event.link,
+        )
+        filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
+        return self._acknowledged(ctx, filed, None)
+
+    @staticmethod
+    def _acknowledged(ctx: MessageContext, filed: Filed,
+                      ttl: timedelta | None) -> list[AnyAction]:
+        """Exactly one acknowledgement per report (none for a redelivered one)."""
+        if filed.ack is None:
+            return list(filed.actions)
+        return [*filed.actions, ctx.reply(filed.ack, delete_after=ttl, **filed.params)]
+
+    async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
+        """The text that follows a bare `/complaint` in a private chat becomes the complaint."""
+        if ctx.role is not Role.PRIVATE:
+            return None
+        key = _await_key(ctx)
+        since = await ctx.uow.state.get(key)
+        if not since:
+            return None
+        await ctx.uow.state.put(key, "", ctx.now)
+        if ctx.now - datetime.fromisoformat(since) > AWAIT_WINDOW:
+            return None
+        text = ctx.event.text.strip() or ("[photo]" if ctx.event.photo else "")
+        if not text:
+            return None
+        return await self._private_complaint(ctx, text)
+
+    # --- working tickets by command ----------------------------------------------------------
+
+    async def _find(self, ctx: MessageContext, words: list[str]) -> tuple[TicketRecord | None,
+                                                                          list[str], bool]:
+        """The ticket named by `17`/`#17`, or by replying to its card; (ticket, rest, named)."""
+        repo = tickets_of(ctx.uow)
+        if words and (number := parse_number(words[0])) is not None:
+            return await repo.by_number(ctx.community.name, number), words[1:], True
+        target = ctx.event.reply_to
+        if target is not None:
+            ticket = await repo.by_card(str(ctx.chat), target.message_id)
+            if ticket is not None and ticket.community == ctx.community.name:
+                return ticket, words, True
+        return None, words, False
+
+    def _say(self, ctx: MessageContext, key: str, **params: Any) -> SendMessage:
+        """Confirmations stay in the queue chat but clean themselves up in community chats."""
+        if ctx.role is Role.QUEUE:
+            return ctx.reply(key, **params)
+        return ctx.notice(key, **params)
+
+    def _lifecycle(self, action: TicketAction) -> CommandHandler:
+        async def handler(ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+            ticket, rest, named = await self._find(ctx, cmd.words)
+            if ticket is None:
+                if named:
+                    return [self._say(ctx, "complaints.not_found", number=cmd.words[0])]
+                return [self._say(ctx, "complaints.usage", command=f"/{cmd.name}")]
+            actor = str(ctx.event.author.ref)
+            worked = await work(ctx.uow, ctx.community, ticket, action, actor, " ".join(rest),
+                                ctx.now)
+            return self._worked_reply(ctx, worked, action)
+        return handler
+
+    def _worked_reply(self, ctx: MessageContext, worked: Worked,
+                      action: TicketAction) -> list[AnyAction]:
+        number = worked.ticket.number
+        if worked.refused is not None:
+            return [self._say(ctx, f"complaints.refused_{worked.refused}", number=number,
+                              who=worked.ticket.claimed_by or "-")]
+        return [*worked.actions, self._say(ctx, f"complaints.done_{action.value}", number=number)]
+
+    async def _queue(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        tickets = await tickets_of(ctx.uow).in_states(ctx.community.name, OPEN_STATES, 10_000)
+        text = queue_text(tickets[:QUEUE_SHOWN], len(tickets), ctx.now)
+        return [SendMessage(ctx.chat, text, ctx.lang, reply_to=ctx.event.message_id,
+                            thread_id=ctx.event.thread_id)]
+
+    async def _abuse_target(self, ctx: MessageContext,
+                            cmd: ParsedCommand) -> tuple[str | None, int | None]:
+        """`/abuse 17` (the reporter of #17), `/abuse telegram:123`, or in reply to a card."""
+        words = cmd.words
+        if words and ":" in words[0]:
+            try:
+                return str(UserRef.parse(words[0])), None
+            except ChatRefError:
+                return None, None
+        ticket, _rest, _named = await self._find(ctx, words)
+        if ticket is None:
+            return None, None
+        return ticket.reporter, ticket.number
+
+    async def _abuse(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        reporter, number = await self._abuse_target(ctx, cmd)
+        if reporter is None:
+            return [self._say(ctx, "complaints.abuse_usage")]
+        actor = str(ctx.event.author.ref)
+        if not await tickets_of(ctx.uow).mark_abusive(ctx.community.name, reporter, actor,
+                                                      ctx.now):
+            return [self._say(ctx, "complaints.abuse_already", who=reporter)]
+        audit = await ctx.audit("reporter_abusive", actor=actor, target=reporter,
+                                reason=f"ticket #{number}" if number else "")
+        return [*audit, self._say(ctx, "complaints.abuse_marked", who=reporter)]
+
+    async def _unabuse(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        reporter, _number = await self._abuse_target(ctx, cmd)
+        if reporter is None:
+            return [self._say(ctx, "complaints.abuse_usage")]
+        if not await tickets_of(ctx.uow).unmark_abusive(ctx.community.name, reporter):
+            return [self._say(ctx, "complaints.abuse_not_marked", who=reporter)]
+        actor = str(ctx.event.author.ref)
+        audit = await ctx.audit("reporter_trusted", actor=actor, target=reporter)
+        return [*audit, self._say(ctx, "complaints.abuse_unmarked", who=reporter)]
+
+    # --- buttons on the card -----------------------------------------------------------------
+
+    async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
+                          now: datetime) -> list[AnyAction] | None:
+        if not event.data.startswith(CALLBACK_PREFIX):
+            return None
+        _prefix, _sep, rest = event.data.partition(":")
+        kind, _sep, raw_id = rest.partition(":")
+        ticket = await tickets_of(uow).get(int(raw_id)) if raw_id.isdigit() else None
+        community = self._directory.by_name(ticket.community) if ticket else None
+        if ticket is None or community is None or not _near(community, event.chat):
+            return [_answer(event, "complaints.button_unknown", "en", alert=True)]
+        lang = community.language
+        if not await self._permissions.is_moderator(community, event.chat, event.author):
+            return [_answer(event, "common.not_moderator", lang, alert=True,
+                            command=Text(f"complaints.btn_{_label(kind)}"))]
+        actor = str(event.author.ref)
+        if kind in _LIFECYCLE:
+            action = _LIFECYCLE[kind]
+            worked = await work(uow, community, ticket, action, actor, "", now)
+            done = f"complaints.done_{action.value}"
+        elif kind in ("del", "ban"):
+            worked = await act_on_message(uow, community, ticket, kind, actor, now)
+            done = f"complaints.done_{kind}"
+        else:
+            return [_answer(event, "complaints.button_unknown", lang, alert=True)]
+        if worked.refused is not None:
+            return [_answer(event, f"complaints.refused_{worked.refused}", lang, alert=True,
+                            number=ticket.number, who=ticket.claimed_by or "-")]
+        return [*worked.actions, _answer(event, done, lang, number=ticket.number)]
+
+    # --- results and periodic work -----------------------------------------------------------
+
+    async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
+                        now: datetime) -> list[AnyAction]:
+        if ref.startswith(NOTICE_REF):
+            if not result.ok:
+                log.info("event=complaints.notice_failed ticket_id=%s error=%s",
+                         ref.removeprefix(NOTICE_REF), result.error)
+            return []
+        if not ref.startswith(CARD_REF) or not ref.removeprefix(CARD_REF).isdigit():
+            return []
+        repo = tickets_of(uow)
+        ticket = await repo.get(int(ref.removeprefix(CARD_REF)))
+        if ticket is None:
+            return []
+        if not (result.ok and result.message_id):
+            log.error("event=complaints.card_failed community=%s ticket=%s error=%s",
+                      ticket.community, ticket.number, result.error)
+            await repo.save(_with_card(ticket, ticket.card_message_id, "failed"))
+            return []
+        stale = ticket.card_state == "stale"
+        ticket = _with_card(ticket, result.message_id, "delivered")
+        await repo.save(ticket)
+        community = self._directory.by_name(ticket.community)
+        if not stale or community is None or not ticket.card_chat:
+            return []
+        return [EditMessage(ChatRef.parse(ticket.card_chat), result.message_id,
+                            card_text(ticket), community.language, card_buttons(ticket))]
+
+    async def tick(self, uow: UnitOfWork, now: datetime) -> list[AnyAction]:
+        """Re-announce, once, each ticket nobody claimed within the community's SLA."""
+        repo = tickets_of(uow)
+        out: list[AnyAction] = []
+        for ticket in await repo.unannounced_new():
+            community = self._directory.by_name(ticket.community)
+            if community is None or community.queue is None:
+                continue
+            if now - ticket.opened_at < community.complaints.sla:
+                continue
+            announced = replace(ticket, sla_announced=True)
+            await repo.save(announced)
+            await repo.add_event(ticket.id, "sla_announced", "bot", "", now)
+            log.warning("event=complaints.sla_overdue community=%s ticket=%s",
+                        community.name, ticket.number)
+            out.append(_notify(community, sla_text(announced, now), announced))
+        return out
+
+
+def _near(community: CommunitySettings, chat: ChatRef) -> bool:
+    """Buttons work where the community's cards live: its queue and its chats."""
+    return chat == community.queue or chat in community.chats
+
+
+def _label(kind: str) -> str:
+    return {"del": "delete", "claim": "claim", "resolve": "resolve", "reject": "reject",
+            "reopen": "reopen", "ban": "ban"}.get(kind, "claim")
+
+
+def _answer(event: CallbackPressed, key: str, lang: str, *, alert: bool = False,
+            **params: object) -> AnswerCallback:
+    return AnswerCallback(event.callback_id, event.chat, Text(key, params), lang, alert)
+
+
+def _with_card(ticket: TicketRecord, message_id: str | None, state: str) -> TicketRecord:
+    return replace(ticket, card_message_id=message_id, card_state=state)
+
+
+def _notify(community: CommunitySettings, text: Text, ticket: TicketRecord) -> AnyAction:
+    assert community.queue is not None
+    return NotifyQueue(community.queue, text, community.language, card_buttons(ticket))

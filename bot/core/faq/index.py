@@ -1,0 +1,152 @@
+"""The FAQ search index and its on-disk cache.
+
+Building the index for a big FAQ takes about a second; a bot restart should not pay it again.
+The index is pickled under a key hashed from the entries and ``CODE_VERSION``, so any change to
+the FAQ or to the analysis code yields a fresh build instead of a stale index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis import LEXICON, STOPWORDS, Position, Vocabulary, doc_positions
+from .entries import FaqEntry
+from .text import words
+
+# Bump when analysis, data files or the index layout change: it keys the on-disk cache.
+CODE_VERSION = "faq-index-2"
+
+# An answer-only term counts this much of a question term: answers mention side topics.
+ANSWER_WEIGHT = 0.6
+# Idf of a query word the FAQ never uses, as a share of the rarest FAQ word's idf: an unknown
+# word may be the real topic ("заморозить ягоды"), so it must weigh against the match.
+OOV_FACTOR = 0.6
+
+# Per question: its positions as (alternative terms, importance), and their total importance.
+QuestionTerms = tuple[list[tuple[tuple[str, ...], float]], float]
+
+
+@dataclass(slots=True)
+class FaqIndex:
+    """Everything matching needs, in plain picklable containers.
+
+    ``postings[term]`` lists ``(entry, weight)``: 1.0 where the term is in a question,
+    ``ANSWER_WEIGHT`` where it is only in the answer. ``questions[entry]`` serves the
+    "how much of the entry's own question does the message cover" measure.
+    """
+
+    ids: list[str]
+    postings: dict[str, list[tuple[int, float]]]
+    idf: dict[str, float]
+    questions: list[list[QuestionTerms]]
+    vocab: Vocabulary
+    translit: bool
+    oov_idf: float
+    exact: dict[str, int]
+
+
+def exact_key(text: str) -> str:
+    """A question's words in order: a message with the same key asks exactly that question."""
+    return " ".join(words(text))
+
+
+def importance(position: Position, idf: dict[str, float], oov_idf: float) -> float:
+    """How informative a word is: its concept's idf if it has one, else its stem's."""
+    concept = [idf[c] for c in position.concepts if c in idf]
+    if concept:
+        return max(concept)
+    return idf.get(position.stem, oov_idf)
+
+
+def build_index(entries: Sequence[FaqEntry]) -> FaqIndex:
+    """Analyse every question and answer and compute idf over entries."""
+    n = len(entries)
+    per_entry: list[dict[str, float]] = []
+    question_positions: list[list[list[Position]]] = []
+    for entry in entries:
+        qpos = [doc_positions(q) for q in entry.questions]
+        weights = {t: ANSWER_WEIGHT for p in doc_positions(entry.answer) for t in p.terms}
+        for positions in qpos:
+            weights.update({t: 1.0 for p in positions for t in p.terms})
+        per_entry.append(weights)
+        question_positions.append(qpos)
+    df: dict[str, int] = {}
+    for weights in per_entry:
+        for term in weights:
+            df[term] = df.get(term, 0) + 1
+    idf = {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    oov_idf = math.log(1.0 + (n + 0.5) / 1.5) * OOV_FACTOR
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, weights in enumerate(per_entry):
+        for term, w in weights.items():
+            postings.setdefault(term, []).append((i, w))
+    questions: list[list[QuestionTerms]] = []
+    for qpos in question_positions:
+        per_question: list[QuestionTerms] = []
+        for positions in qpos:
+            weighted = [(p.terms, p.trust * importance(p, idf, oov_idf)) for p in positions]
+            per_question.append((weighted, sum(w for _, w in weighted)))
+        questions.append(per_question)
+    forms = {w for e in entries for text in (*e.questions, e.answer) for w in words(text)}
+    return FaqIndex(
+        ids=[e.id for e in entries],
+        postings=postings,
+        idf=idf,
+        questions=questions,
+        vocab=Vocabulary((forms - STOPWORDS) | LEXICON.forms),
+        translit=any(e.lang == "ru" for e in entries),
+        oov_idf=oov_idf,
+        exact=_exact_questions(entries),
+    )
+
+
+def _exact_questions(entries: Sequence[FaqEntry]) -> dict[str, int]:
+    """Question key → entry, leaving out keys that two entries share (they decide nothing)."""
+    owners: dict[str, set[int]] = {}
+    for i, entry in enumerate(entries):
+        for question in entry.questions:
+            owners.setdefault(exact_key(question), set()).add(i)
+    return {key: next(iter(s)) for key, s in owners.items() if len(s) == 1 and key}
+
+
+def cache_key(entries: Sequence[FaqEntry]) -> str:
+    """Hash of the entries and the code version."""
+    digest = hashlib.sha256(CODE_VERSION.encode())
+    for entry in entries:
+        for part in (entry.id, entry.lang, *entry.questions, entry.answer):
+            digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+        digest.update(b"\x01")
+    return digest.hexdigest()[:32]
+
+
+def load_or_build(entries: Sequence[FaqEntry], cache_dir: Path | None) -> FaqIndex:
+    """The index from ``cache_dir`` if entries and code are unchanged, else a fresh build.
+
+    A missing, unreadable or corrupt cache file is never an error: it is rebuilt and rewritten
+    (atomically, so a concurrent reader never sees half a file).
+    """
+    if cache_dir is None:
+        return build_index(entries)
+    path = cache_dir / f"faq-{cache_key(entries)}.pickle"
+    try:
+        with path.open("rb") as fh:
+            cached = pickle.load(fh)
+        if isinstance(cached, FaqIndex):
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        pass
+    index = build_index(entries)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{id(index)}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass
+    return index

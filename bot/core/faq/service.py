@@ -1,0 +1,341 @@
+"""The FAQ in chat: answer confident matches, offer choices in private, edit with /faq.
+
+Precision first: in a community chat the bot speaks only when the matcher is confident
+("answer" band), never repeats itself within the community's `repeat_window` (it points to the
+earlier answer instead), and quietly records what it could not answer so the owner can fill the
+gaps. The milder "suggest" band is used only in private chats, where buttons cost nobody else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.actions import ActionResult, AnswerCallback, AnyAction, Button, SendMessage
+from bot.core.commands import CommandSpec, ParsedCommand, Where
+from bot.core.context import MessageContext
+from bot.core.directory import Directory, Role
+from bot.core.events import CallbackPressed, IncomingMessage, SenderKind
+from bot.core.faq.entries import FaqEntry
+from bot.core.faq.library import FaqBook, FaqLibrary
+from bot.core.faq.matcher import FaqMatch
+from bot.core.faq.store import FaqRepo
+from bot.core.feature import BaseFeature
+from bot.core.ports import UnitOfWork
+from bot.core.settings import CommunitySettings
+from bot.core.texts import Text
+
+CALLBACK_PREFIX = "faq:show:"
+ANSWER_REF = "faq-answer:"
+CALLBACK_DATA_LIMIT = 64  # bytes; Telegram's limit for callback data
+MAX_SUGGESTIONS = 3
+MAX_QUESTION = 300
+MAX_ANSWER = 3500  # leaves room under Telegram's 4096 and VK's 4096 per message
+LIST_CHUNK = 3500
+
+_EDIT_WORDS = {"add": "add", "edit": "edit", "del": "del", "delete": "del", "remove": "del",
+               "rm": "del"}
+_QUESTION_SPLIT = re.compile(r"[;\n]+")
+_TRANSLIT = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
+    strict=True,
+))
+_SLUG_WORDS = 5
+_SLUG_CHARS = 40
+
+
+def slugify(question: str) -> str:
+    """A readable, stable id from a question ("Как оплатить курс?" -> "kak-oplatit-kurs")."""
+    latin = "".join(_TRANSLIT.get(ch, ch) for ch in question.casefold())
+    words = re.findall(r"[a-z0-9]+", latin)[:_SLUG_WORDS]
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > _SLUG_CHARS:
+            break
+        slug = candidate
+    return slug
+
+
+def new_entry_id(question: str, taken: set[str]) -> str:
+    """The slug of the question, made unique; "chat-N" when the question gives no usable slug."""
+    folded = {t.casefold() for t in taken}
+    slug = slugify(question)
+    if len(slug) < 3:
+        n = 1
+        while f"chat-{n}" in folded:
+            n += 1
+        return f"chat-{n}"
+    candidate, n = slug, 2
+    while candidate in folded:
+        candidate, n = f"{slug}-{n}", n + 1
+    return candidate
+
+
+def split_questions(text: str) -> tuple[str, ...]:
+    """Several wordings may be given separated by ";" or new lines; the first is canonical."""
+    return tuple(q.strip() for q in _QUESTION_SPLIT.split(text) if q.strip())
+
+
+def answer_key(event: IncomingMessage) -> str:
+    """Where "the same chat" is for anti-repeat: a VK wall post's comments are their own chat."""
+    return f"{event.chat}#{event.thread_id}" if event.thread_id else str(event.chat)
+
+
+class FaqFeature(BaseFeature):
+    """Answers from the FAQ, `/faq` for everyone, `/faq add|edit|del` for moderators."""
+
+    name = "faq"
+
+    def __init__(self, library: FaqLibrary, directory: Directory, *, group_list_limit: int = 10,
+                 reply_to_answer: frozenset[str] = frozenset({"telegram", "console"})) -> None:
+        self.library = library
+        self.directory = directory
+        self.group_list_limit = group_list_limit
+        # Networks where the pointer can quote the earlier answer (reply to the bot's message).
+        self.reply_to_answer = reply_to_answer
+
+    def commands(self) -> Sequence[CommandSpec]:
+        return (CommandSpec("faq", self._command, moderator_only=False, where=Where.ANY),)
+
+    async def book(self, community: CommunitySettings, uow: UnitOfWork) -> FaqBook:
+        return await self.library.book(community.name, community.answers, _repo(uow))
+
+    # --- answering ------------------------------------------------------------------------
+
+    async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
+        event = ctx.event
+        if ctx.role not in (Role.CHAT, Role.PRIVATE) or not ctx.community.answers.enabled:
+            return None
+        if event.author.kind is SenderKind.BOT or event.edited or not event.text.strip():
+            return None
+        book = await self.book(ctx.community, ctx.uow)
+        verdict = book.match(event.text)
+        if not verdict.is_question:
+            return None
+        entry = book.get(verdict.faq_id) if verdict.faq_id else None
+        if ctx.role is Role.PRIVATE:
+            return self._private(ctx, book, verdict, entry)
+        if verdict.band == "answer" and entry is not None:
+            return await self._answer_in_chat(ctx, entry)
+        await self._record_gap(ctx, verdict)
+        return None
+
+    def _private(self, ctx: MessageContext, book: FaqBook, verdict: FaqMatch,
+                 entry: FaqEntry | None) -> list[AnyAction] | None:
+        if entry is not None and verdict.band == "answer":
+            return [ctx.reply_raw(entry.answer)]
+        if verdict.band != "suggest":
+            return None
+        buttons: list[tuple[Button, ...]] = []
+        ids = [verdict.faq_id] if verdict.faq_id else []
+        ids += [faq_id for faq_id, _ in verdict.candidates if faq_id not in ids]
+        for faq_id in ids:
+            candidate = book.get(faq_id)
+            data = f"{CALLBACK_PREFIX}{faq_id}"
+            if candidate is None or len(data.encode()) > CALLBACK_DATA_LIMIT:
+                continue
+            buttons.append((Button(Text.raw(candidate.questions[0]), data),))
+            if len(buttons) == MAX_SUGGESTIONS:
+                break
+        if not buttons:
+            return None
+        return [ctx.reply("faq.did_you_mean", buttons=tuple(buttons))]
+
+    async def _answer_in_chat(self, ctx: MessageContext, entry: FaqEntry) -> list[AnyAction]:
+        repo = _repo(ctx.uow)
+        key = answer_key(ctx.event)
+        since = ctx.now - ctx.community.answers.repeat_window
+        earlier = await repo.last_answer(ctx.community.name, key, entry.id, since)
+        if earlier is None:
+            answer_id = await repo.add_answer(ctx.community.name, key, entry.id, ctx.now)
+            return [ctx.reply_raw(entry.answer, ref=f"{ANSWER_REF}{answer_id}")]
+        who = ctx.event.author.display
+        if earlier.message_id and self._can_quote(ctx):
+            return [SendMessage(ctx.chat, Text("faq.answered_above", {"who": who}), ctx.lang,
+                                reply_to=earlier.message_id, thread_id=ctx.event.thread_id,
+                                delete_after=ctx.community.moderation.notice_ttl)]
+        return [ctx.notice("faq.answered_above", who=who)]
+
+    def _can_quote(self, ctx: MessageContext) -> bool:
+        return ctx.chat.platform in self.reply_to_answer or ctx.chat.is_vk_wall
+
+    async def _record_gap(self, ctx: MessageContext, verdict: FaqMatch) -> None:
+        best = verdict.faq_id or (verdict.candidates[0][0] if verdict.candidates else None)
+        await _repo(ctx.uow).add_gap(ctx.community.name, answer_key(ctx.event), ctx.event.text,
+                                     str(ctx.event.author.ref), best, verdict.score, ctx.now)
+
+    async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
+                        now: datetime) -> list[AnyAction]:
+        if not ref.startswith(ANSWER_REF):
+            return []
+        try:
+            answer_id = int(ref.removeprefix(ANSWER_REF))
+        except ValueError:
+            return []
+        if result.ok and result.message_id:
+            await _repo(uow).set_answer_message(answer_id, result.message_id)
+        elif not result.ok:
+            await _repo(uow).drop_answer(answer_id)
+        return []
+
+    async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
+                          now: datetime) -> list[AnyAction] | None:
+        if not event.data.startswith(CALLBACK_PREFIX):
+            return None
+        community = self.directory.place(event.chat).community
+        if community is None:
+            return [AnswerCallback(event.callback_id, event.chat, Text("common.error"), "en")]
+        lang = community.language
+        entry = (await self.book(community, uow)).get(event.data.removeprefix(CALLBACK_PREFIX))
+        if entry is None:
+            return [AnswerCallback(event.callback_id, event.chat, Text("faq.gone"), lang,
+                                   alert=True)]
+        return [SendMessage(event.chat, Text.raw(entry.answer), lang),
+                AnswerCallback(event.callback_id, event.chat, Text("faq.shown"), lang)]
+
+    async def tick(self, uow: UnitOfWork, now: datetime) -> list[AnyAction]:
+        """Pick up FAQ file changes between messages, so the rebuild rarely delays an answer."""
+        for community in self.directory.communities:
+            await self.book(community, uow)
+        return []
+
+    # --- /faq -----------------------------------------------------------------------------
+
+    async def _command(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        parts = cmd.args.split(maxsplit=1)
+        word = parts[0].casefold() if parts else ""
+        rest = parts[1].strip() if len(parts) > 1 else ""
+        if not word:
+            return await self._list(ctx)
+        sub = _EDIT_WORDS.get(word)
+        if sub is None:
+            return await self._show(ctx, parts[0], rest)
+        if not await ctx.is_moderator():
+            return [ctx.notice("common.not_moderator", command=f"/faq {word}")]
+        if sub == "add":
+            return await self._add(ctx, rest)
+        if sub == "edit":
+            return await self._edit(ctx, rest)
+        return await self._delete(ctx, rest)
+
+    def _say(self, ctx: MessageContext, key: str, **params: Any) -> SendMessage:
+        """In a group, command chatter removes itself; in private it stays."""
+        if ctx.role is Role.PRIVATE:
+            return ctx.reply(key, **params)
+        return ctx.notice(key, **params)
+
+    async def _list(self, ctx: MessageContext) -> list[AnyAction]:
+        entries = (await self.book(ctx.community, ctx.uow)).entries
+        if not entries:
+            return [self._say(ctx, "faq.empty")]
+        lines = [f"{e.id} — {e.questions[0]}" for e in entries]
+        if ctx.role is not Role.PRIVATE:
+            shown = lines[:self.group_list_limit]
+            more = len(lines) - len(shown)
+            if more:
+                return [ctx.notice("faq.list_more", items="\n".join(shown), more=more)]
+            return [ctx.notice("faq.list", items="\n".join(shown))]
+        chunks: list[list[str]] = [[]]
+        size = 0
+        for line in lines:
+            if chunks[-1] and size + len(line) > LIST_CHUNK:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(line)
+            size += len(line) + 1
+        out: list[AnyAction] = [ctx.reply("faq.list", items="\n".join(chunks[0]))]
+        out += [ctx.reply_raw("\n".join(chunk)) for chunk in chunks[1:]]
+        return out
+
+    async def _show(self, ctx: MessageContext, faq_id: str, rest: str) -> list[AnyAction]:
+        """`/faq ID` shows one answer; anything else gets the usage."""
+        entry = None if rest else (await self.book(ctx.community, ctx.uow)).get(faq_id)
+        if entry is None:
+            return [self._say(ctx, "faq.usage")]
+        return [ctx.reply_raw(entry.answer)]
+
+    def _reply_text(self, ctx: MessageContext) -> str:
+        target = ctx.event.reply_to
+        return target.text.strip() if target is not None else ""
+
+    async def _add(self, ctx: MessageContext, rest: str) -> list[AnyAction]:
+        question_part, _, answer = rest.partition("|")
+        answer = answer.strip() or self._reply_text(ctx)
+        questions = split_questions(question_part)
+        if not questions or not answer:
+            return [self._say(ctx, "faq.usage")]
+        problem = _check(questions, answer)
+        if problem:
+            return [self._say(ctx, problem)]
+        repo = _repo(ctx.uow)
+        book = await self.book(ctx.community, ctx.uow)
+        taken = {e.id for e in book.entries} | {e.faq_id for e in await repo.edits(
+            ctx.community.name)}
+        entry = FaqEntry(id=new_entry_id(questions[0], taken), lang=ctx.lang,
+                         questions=questions, answer=answer)
+        await repo.put(ctx.community.name, entry, by=str(ctx.event.author.ref), at=ctx.now)
+        audit = await ctx.audit("faq.add", actor=str(ctx.event.author.ref), target=entry.id,
+                                reason=questions[0])
+        return [self._say(ctx, "faq.added", id=entry.id, question=questions[0]), *audit]
+
+    async def _edit(self, ctx: MessageContext, rest: str) -> list[AnyAction]:
+        parts = rest.split(maxsplit=1)
+        if not parts:
+            return [self._say(ctx, "faq.usage")]
+        faq_id, remainder = parts[0], (parts[1] if len(parts) > 1 else "")
+        if faq_id.startswith("|"):  # "/faq edit |answer" has no id
+            return [self._say(ctx, "faq.usage")]
+        faq_id, glued, after = faq_id.partition("|")  # "/faq edit ID| answer"
+        if glued:
+            remainder = f"|{after} {remainder}"
+        question_part, pipe, answer = remainder.partition("|")
+        questions = split_questions(question_part)
+        answer = answer.strip() or self._reply_text(ctx)
+        if (not pipe and ctx.event.reply_to is None) or (not questions and not answer):
+            return [self._say(ctx, "faq.usage")]
+        old = (await self.book(ctx.community, ctx.uow)).get(faq_id)
+        if old is None:
+            return [self._say(ctx, "faq.not_found", id=faq_id)]
+        entry = FaqEntry(id=old.id, lang=old.lang, questions=questions or old.questions,
+                         answer=answer or old.answer)
+        problem = _check(entry.questions, entry.answer)
+        if problem:
+            return [self._say(ctx, problem)]
+        await _repo(ctx.uow).put(ctx.community.name, entry, by=str(ctx.event.author.ref),
+                                 at=ctx.now)
+        changed = ",".join(name for name, new, was in (
+            ("questions", entry.questions, old.questions), ("answer", entry.answer, old.answer),
+        ) if new != was) or "nothing"
+        audit = await ctx.audit("faq.edit", actor=str(ctx.event.author.ref), target=entry.id,
+                                reason=changed)
+        return [self._say(ctx, "faq.updated", id=entry.id, question=entry.questions[0]), *audit]
+
+    async def _delete(self, ctx: MessageContext, rest: str) -> list[AnyAction]:
+        parts = rest.split()
+        if len(parts) != 1:
+            return [self._say(ctx, "faq.usage")]
+        entry = (await self.book(ctx.community, ctx.uow)).get(parts[0])
+        if entry is None:
+            return [self._say(ctx, "faq.not_found", id=parts[0])]
+        await _repo(ctx.uow).delete(ctx.community.name, entry, by=str(ctx.event.author.ref),
+                                    at=ctx.now)
+        audit = await ctx.audit("faq.delete", actor=str(ctx.event.author.ref), target=entry.id,
+                                reason=entry.questions[0])
+        return [self._say(ctx, "faq.deleted", id=entry.id, question=entry.questions[0]), *audit]
+
+
+def _check(questions: Sequence[str], answer: str) -> str | None:
+    """A catalog key for what is wrong with an edit, or None."""
+    if any(len(q) > MAX_QUESTION for q in questions) or len(answer) > MAX_ANSWER:
+        return "faq.too_long"
+    return None
+
+
+def _repo(uow: UnitOfWork) -> FaqRepo:
+    repo: FaqRepo = uow.faq
+    return repo

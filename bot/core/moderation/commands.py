@@ -1,0 +1,310 @@
+"""Moderator commands: /warn /unwarn /warns /mute /unmute /ban /unban /kick /del.
+
+Each command is aimed by reply or by @username / ID (see `targets`). In a community chat it
+acts in that chat; from the queue chat it acts in every community chat on the target's
+network. Bad input gets the command's usage line, never silence; moderators and admins
+(and oneself) cannot be punished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.core.actions import AnyAction, DeleteMessage, SendMessage, Unban, Unmute
+from bot.core.chats import ChatRef
+from bot.core.commands import CommandSpec, ParsedCommand, Where
+from bot.core.context import MessageContext
+from bot.core.directory import Role
+from bot.core.durations import DurationError, parse_duration
+from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
+from bot.core.moderation.sanctions import (
+    TextPart,
+    done,
+    note,
+    notice,
+    outcome,
+    platform_actions,
+    progress,
+)
+from bot.core.moderation.targets import Target, TargetProblem, chats_for, resolve
+from bot.core.records import WarningRecord
+from bot.core.texts import Text
+
+PUNITIVE = ("warn", "mute", "ban", "kick")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A command's parsed arguments, checked and ready to act on."""
+
+    target: Target
+    chats: tuple[ChatRef, ...]
+    duration: timedelta | None
+    reason: str
+
+    def reason_text(self) -> TextPart:
+        return self.reason or Text("moderation.reason.unspecified")
+
+
+def say(ctx: MessageContext, text: Text, *, reply: bool = True) -> SendMessage:
+    """In a community chat a self-deleting notice; in the queue a lasting reply (a trace)."""
+    ttl = ctx.community.moderation.notice_ttl if ctx.role is Role.CHAT else None
+    return SendMessage(ctx.chat, text, ctx.lang, ctx.event.message_id if reply else None,
+                       ctx.event.thread_id, delete_after=ttl)
+
+
+def usage(ctx: MessageContext, command: str) -> list[AnyAction]:
+    return [say(ctx, Text(f"moderation.usage.{command}"))]
+
+
+async def active_warnings(ctx: MessageContext, user_ref: str) -> list[WarningRecord]:
+    """Active by the stored expiry *and* by today's `warn_expiry`."""
+    stored = await ctx.uow.warnings.active(ctx.community.name, user_ref, ctx.now)
+    expiry = ctx.community.moderation.warn_expiry
+    return [w for w in stored if count_active([w.created_at], ctx.now, expiry)]
+
+
+async def issue_warning(ctx: MessageContext, user_ref: str, reason: str,
+                        issued_by: str) -> int:
+    """Store a warning; returns how many are active now, this one included."""
+    expiry = ctx.community.moderation.warn_expiry
+    await ctx.uow.warnings.add(ctx.community.name, user_ref, reason, issued_by, ctx.now,
+                               ctx.now + expiry)
+    return len(await active_warnings(ctx, user_ref))
+
+
+class ModerationCommands:
+    """The command handlers; stateless, everything comes through the context."""
+
+    def specs(self) -> Sequence[CommandSpec]:
+        both = Where.CHAT | Where.QUEUE
+        return (
+            CommandSpec("warn", self.warn, where=both),
+            CommandSpec("unwarn", self.unwarn, where=both),
+            CommandSpec("warns", self.warns, where=both),
+            CommandSpec("mute", self.mute, where=both),
+            CommandSpec("unmute", self.unmute, where=both),
+            CommandSpec("ban", self.ban, where=both),
+            CommandSpec("unban", self.unban, where=both),
+            CommandSpec("kick", self.kick, where=both),
+            CommandSpec("del", self.delete, where=Where.CHAT),
+        )
+
+    async def _request(self, ctx: MessageContext, cmd: ParsedCommand, *,
+                       timed: bool) -> Request | list[AnyAction]:
+        """Parse target, duration and reason; on any problem the answer to send instead."""
+        found, rest = await resolve(ctx, cmd.words)
+        if isinstance(found, TargetProblem):
+            if found.kind == "not_found":
+                return [say(ctx, Text("moderation.user_not_found", {
+                    "who": found.who, "usage": Text(f"moderation.usage.{cmd.name}")}))]
+            return usage(ctx, cmd.name)
+        duration: timedelta | None = None
+        if timed and rest and rest[0][:1].isdigit():
+            try:
+                duration = parse_duration(rest[0])
+            except DurationError:
+                return [say(ctx, Text("moderation.bad_duration", {
+                    "value": rest[0], "usage": Text(f"moderation.usage.{cmd.name}")}))]
+            rest = rest[1:]
+        chats = chats_for(ctx, found)
+        if not chats:
+            return [say(ctx, Text("moderation.no_chats", {"platform": found.ref.platform}))]
+        request = Request(found, chats, duration, " ".join(rest))
+        if cmd.name in PUNITIVE:
+            refusal = await self._refusal(ctx, request, cmd.name)
+            if refusal is not None:
+                return [refusal]
+        return request
+
+    async def _refusal(self, ctx: MessageContext, request: Request,
+                       command: str) -> SendMessage | None:
+        if request.target.ref == ctx.event.author.ref:
+            return say(ctx, Text("moderation.refuse.self", {"command": f"/{command}"}))
+        for chat in request.chats:
+            if await ctx.permissions.is_protected(ctx.community, chat, request.target.author):
+                return say(ctx, Text("moderation.refuse.protected",
+                                     {"user": request.target.display}))
+        return None
+
+    async def _audit(self, ctx: MessageContext, action: str, request: Request,
+                     reason: str, **details: Any) -> list[AnyAction]:
+        return await ctx.audit(action, actor=str(ctx.event.author.ref),
+                               target=str(request.target.ref), reason=reason,
+                               applied_in=[str(c) for c in request.chats], **details)
+
+    async def _apply(self, ctx: MessageContext, request: Request, wanted: Sanction,
+                     command: str) -> list[AnyAction]:
+        """Apply a direct sanction (no ladder) in every chat, degrading per platform; a
+        sanction that degrades to a warning records one warning."""
+        fallback = ctx.community.moderation.vk_mute_fallback
+        out: list[AnyAction] = []
+        applied = [degrade(wanted, chat, channel=request.target.channel, fallback=fallback)
+                   for chat in request.chats]
+        for chat, sanction in zip(request.chats, applied, strict=True):
+            out.extend(platform_actions(sanction, chat, request.target.ref,
+                                        channel=request.target.channel, now=ctx.now))
+        if any(s.action == "warn" for s in applied):
+            await issue_warning(ctx, str(request.target.ref), request.reason,
+                                str(ctx.event.author.ref))
+        first = applied[0]
+        notes = [note(s) for s in {s.note: s for s in applied if s.note}.values()]
+        out.append(say(ctx, notice(done(first, request.target.display, request.reason_text()),
+                                   why=notes[0] if notes else "")))
+        out.extend(say(ctx, Text("moderation.note_only", {"note": extra})) for extra in notes[1:])
+        for sanction in dict.fromkeys(applied):
+            out.extend(await self._audit(
+                ctx, sanction.action, request, request.reason, command=f"/{command}",
+                until=_iso(sanction, ctx), degraded_from=sanction.degraded_from))
+        return out
+
+    async def warn(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        settings = ctx.community.moderation
+        user = str(request.target.ref)
+        count = await issue_warning(ctx, user, request.reason, str(ctx.event.author.ref))
+        out: list[AnyAction] = []
+        rungs = [decide(settings.ladder, count, chat, channel=request.target.channel,
+                        fallback=settings.vk_mute_fallback) for chat in request.chats]
+        rung = rungs[0]
+        if rung.sanction.delete and request.target.message_id and ctx.role is Role.CHAT:
+            out.append(DeleteMessage(ctx.chat, request.target.message_id, ctx.event.thread_id))
+        for chat, each in zip(request.chats, rungs, strict=True):
+            out.extend(platform_actions(each.sanction, chat, request.target.ref,
+                                        channel=request.target.channel, now=ctx.now))
+        head = done(Sanction("warn"), request.target.display, request.reason_text())
+        out.append(say(ctx, notice(head, result=outcome(rung.sanction), step=progress(rung),
+                                   why=note(rung.sanction))))
+        out.extend(await self._audit(ctx, "warn", request, request.reason, warning=count,
+                                     of=rung.total))
+        if rung.sanction.action != "warn":
+            out.extend(await self._audit(
+                ctx, rung.sanction.action, request, f"ladder: warning {count} of {rung.total}",
+                until=_iso(rung.sanction, ctx), degraded_from=rung.sanction.degraded_from))
+        return out
+
+    async def unwarn(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        user = str(request.target.ref)
+        revoked = await ctx.uow.warnings.revoke_latest(ctx.community.name, user, ctx.now)
+        if revoked is None:
+            return [say(ctx, Text("moderation.no_warnings", {"user": request.target.display}))]
+        left = len(await active_warnings(ctx, user))
+        out: list[AnyAction] = [say(ctx, Text("moderation.unwarned", {
+            "user": request.target.display, "count": left}))]
+        out.extend(await self._audit(ctx, "unwarn", request, request.reason,
+                                     warning_id=revoked.id))
+        return out
+
+    async def warns(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        active = await active_warnings(ctx, str(request.target.ref))
+        if not active:
+            return [say(ctx, Text("moderation.no_warnings", {"user": request.target.display}))]
+        items: TextPart = ""
+        for number, warning in reversed(list(enumerate(active, start=1))):
+            items = Text("moderation.warns.item", {
+                "n": number,
+                "date": warning.created_at.astimezone(ctx.community.tz).strftime("%Y-%m-%d %H:%M"),
+                "reason": self._shown_reason(ctx, warning),
+                "rest": items,
+            })
+        return [say(ctx, Text("moderation.warns.list", {
+            "user": request.target.display, "count": len(active),
+            "total": len(ctx.community.moderation.ladder), "items": items}))]
+
+    @staticmethod
+    def _shown_reason(ctx: MessageContext, warning: WarningRecord) -> TextPart:
+        """The filter's explanation quotes the obscene word: moderators see it in the queue,
+        the chat sees only the polite reason."""
+        if warning.issued_by.startswith("auto:filter") and ctx.role is Role.CHAT:
+            return Text("moderation.reason.obscene")
+        if warning.issued_by.startswith("auto:antiflood"):
+            return Text("moderation.reason.flood")
+        return warning.reason or Text("moderation.reason.unspecified")
+
+    async def mute(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        request = await self._request(ctx, cmd, timed=True)
+        if not isinstance(request, Request):
+            return request
+        duration = request.duration or ctx.community.moderation.default_mute
+        return await self._apply(ctx, request, Sanction("mute", duration, delete=False), "mute")
+
+    async def ban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        request = await self._request(ctx, cmd, timed=True)
+        if not isinstance(request, Request):
+            return request
+        return await self._apply(ctx, request, Sanction("ban", request.duration, delete=False),
+                                 "ban")
+
+    async def kick(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        return await self._apply(ctx, request, Sanction("kick", None, delete=False), "kick")
+
+    async def unmute(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """Telegram lifts the mute; on VK a mute became a ban only with fallback "ban", so
+        that is lifted; otherwise there is nothing to lift, and the reply says so."""
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        fallback = ctx.community.moderation.vk_mute_fallback
+        out: list[AnyAction] = []
+        lifted = False
+        for chat in request.chats:
+            if request.target.channel:
+                continue
+            if chat.platform != "vk":
+                out.append(Unmute(chat, request.target.ref))
+                lifted = True
+            elif fallback == "ban":
+                out.append(Unban(chat, request.target.ref))
+                lifted = True
+        why: TextPart = "" if lifted else Text("moderation.degraded.nothing_to_lift")
+        out.append(say(ctx, notice(Text("moderation.done.unmute", {
+            "user": request.target.display}), why=why)))
+        out.extend(await self._audit(ctx, "unmute", request, request.reason))
+        return out
+
+    async def unban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """Unban everywhere asked, and clear active warnings: a fresh start, so the next
+        slip does not jump straight back to the ban step."""
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        out: list[AnyAction] = [Unban(chat, request.target.ref, request.target.channel)
+                                for chat in request.chats]
+        cleared = await ctx.uow.warnings.revoke_all(ctx.community.name,
+                                                    str(request.target.ref), ctx.now)
+        out.append(say(ctx, Text("moderation.done.unban", {
+            "user": request.target.display, "count": cleared})))
+        out.extend(await self._audit(ctx, "unban", request, request.reason,
+                                     warnings_cleared=cleared))
+        return out
+
+    async def delete(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """Delete the replied message and the command itself."""
+        reply = ctx.event.reply_to
+        if reply is None:
+            return usage(ctx, "del")
+        out: list[AnyAction] = [DeleteMessage(ctx.chat, reply.message_id, ctx.event.thread_id),
+                                ctx.delete_current()]
+        target = str(reply.author.ref) if reply.author is not None else None
+        out.extend(await ctx.audit("delete", actor=str(ctx.event.author.ref), target=target,
+                                   reason=cmd.args, message_id=reply.message_id))
+        return out
+
+
+def _iso(sanction: Sanction, ctx: MessageContext) -> str | None:
+    until = sanction.until(ctx.now)
+    return until.isoformat() if until is not None else None

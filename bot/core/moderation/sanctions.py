@@ -1,0 +1,82 @@
+"""Turn a decided sanction into platform actions and into the words of its notice.
+
+Notices are built from catalog pieces — a head ("X has been warned: reason."), the outcome
+("Muted for 1h."), the progress ("Warning 2 of 4; next: ban 1d.") and the degradation note
+("VK has no mute: removed from the chat instead.") — so every combination reads naturally
+in both languages without a key per combination.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.actions import Action, Ban, Kick, Mute
+from bot.core.chats import ChatRef, UserRef
+from bot.core.durations import format_duration
+from bot.core.moderation.ladder import Rung, Sanction
+from bot.core.texts import Text
+
+TextPart = Text | str
+
+
+def platform_actions(sanction: Sanction, chat: ChatRef, user: UserRef, *, channel: bool,
+                     now: datetime) -> list[Action]:
+    """The platform calls for one chat; a warning needs none (it lives in the database)."""
+    until = sanction.until(now)
+    if sanction.action == "mute":
+        return [Mute(chat, user, until)]
+    if sanction.action == "kick":
+        return [Kick(chat, user)]
+    if sanction.action == "ban":
+        return [Ban(chat, user, until, sender_chat=channel)]
+    return []
+
+
+def span(duration: timedelta | None) -> Text:
+    """"for 1h" or "until a moderator lifts it"."""
+    if duration is None:
+        return Text("moderation.span.forever")
+    return Text("moderation.span.for", {"duration": format_duration(duration)})
+
+
+def describe(sanction: Sanction) -> Text:
+    """A step as a noun phrase, for "next: …"."""
+    if sanction.action in ("mute", "ban") and sanction.duration is not None:
+        return Text(f"moderation.step.{sanction.action}",
+                    {"duration": format_duration(sanction.duration)})
+    if sanction.action in ("mute", "ban"):
+        return Text(f"moderation.step.{sanction.action}_forever")
+    return Text(f"moderation.step.{sanction.action}")
+
+
+def outcome(sanction: Sanction) -> TextPart:
+    """What happened beyond the warning itself (nothing for a plain warning)."""
+    if sanction.action == "warn":
+        return ""
+    return Text(f"moderation.outcome.{sanction.action}", {"span": span(sanction.duration)})
+
+
+def note(sanction: Sanction) -> TextPart:
+    """Why the sanction differs from what was asked (e.g. VK has no mute), or nothing."""
+    if sanction.note is None:
+        return ""
+    return Text(sanction.note, {"span": span(sanction.duration)})
+
+
+def progress(rung: Rung) -> Text:
+    return Text("moderation.progress", {"n": rung.shown_number, "total": rung.total,
+                                        "next": describe(rung.next)})
+
+
+def notice(head: Text, *, result: TextPart = "", step: TextPart = "",
+           why: TextPart = "") -> Text:
+    """One notice from its pieces; empty pieces simply vanish."""
+    return Text("moderation.notice", {"head": head, "outcome": result, "progress": step,
+                                      "note": why})
+
+
+def done(sanction: Sanction, user: str, reason: TextPart) -> Text:
+    """The head of a moderator command's notice, by what actually happened."""
+    params: dict[str, TextPart] = {"user": user, "reason": reason,
+                                   "span": span(sanction.duration)}
+    return Text(f"moderation.done.{sanction.action}", params)

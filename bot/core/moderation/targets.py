@@ -1,0 +1,108 @@
+"""Who a moderator command is aimed at: the replied message's author, @username or an ID.
+
+In a community chat a reply names the target; an explicit `@username` or `telegram:ID`
+first argument wins over the reply. In the queue chat replies are ignored (they point at the
+bot's cards), so the target must be given as @username or ID there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.chats import ChatRef, UserRef
+from bot.core.context import MessageContext
+from bot.core.directory import Role
+from bot.core.events import Author, SenderKind
+
+_BARE_ID = re.compile(r"^-?\d{1,20}$")
+_FULL_ID = re.compile(r"^(telegram|vk|console):(-?\d{1,20})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The member (or the channel a member posted as) a command acts on."""
+
+    author: Author
+    message_id: str | None = None  # the replied message, when the target came from a reply
+
+    @property
+    def ref(self) -> UserRef:
+        return self.author.ref
+
+    @property
+    def channel(self) -> bool:
+        return self.author.kind is SenderKind.CHANNEL
+
+    @property
+    def display(self) -> str:
+        return self.author.display
+
+
+@dataclass(frozen=True, slots=True)
+class TargetProblem:
+    """Why no target was found: none given, or a name the bot has never seen."""
+
+    kind: Literal["missing", "not_found"]
+    who: str = ""
+
+
+async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | TargetProblem, list[str]]:
+    """The target and the remaining words (duration, reason)."""
+    first = words[0] if words else ""
+    if first.startswith("@") and len(first) > 1:
+        return await _by_username(ctx, first), words[1:]
+    full = _FULL_ID.match(first)
+    if full:
+        return await _by_id(ctx, UserRef(full.group(1), full.group(2))), words[1:]
+    reply = ctx.event.reply_to
+    if ctx.role is Role.CHAT and reply is not None:
+        if reply.author is None:
+            return TargetProblem("missing"), words
+        return Target(reply.author, reply.message_id), words
+    if _BARE_ID.match(first):
+        return await _by_id(ctx, UserRef(_id_platform(ctx), first)), words[1:]
+    return TargetProblem("missing"), words
+
+
+def _platforms(ctx: MessageContext) -> list[str]:
+    """Networks to look a name up on: this chat's first, then the community's others."""
+    ordered = [ctx.chat.platform, *(c.platform for c in ctx.community.chats)]
+    return list(dict.fromkeys(ordered))
+
+
+def _id_platform(ctx: MessageContext) -> str:
+    """A bare ID belongs to this chat's network when the community has chats there."""
+    platforms = {c.platform for c in ctx.community.chats}
+    return ctx.chat.platform if ctx.chat.platform in platforms else ctx.community.chats[0].platform
+
+
+async def _by_username(ctx: MessageContext, word: str) -> Target | TargetProblem:
+    name = word[1:]
+    for mention, ref in ctx.event.mentions:
+        if mention.lstrip("@").lower() == name.lower():
+            return await _by_id(ctx, ref)
+    for platform in _platforms(ctx):
+        known = await ctx.uow.users.by_username(platform, name)
+        if known is not None:
+            return Target(Author(UserRef.parse(known.user_ref), known.name, known.username))
+    return TargetProblem("not_found", word)
+
+
+async def _by_id(ctx: MessageContext, ref: UserRef) -> Target:
+    """An ID needs no lookup; a negative Telegram ID is a channel (members posting as one)."""
+    kind = SenderKind.CHANNEL if ref.platform == "telegram" and ref.user_id.startswith("-") \
+        else SenderKind.MEMBER
+    known = await ctx.uow.users.get(str(ref))
+    if known is not None:
+        return Target(Author(ref, known.name, known.username, kind))
+    return Target(Author(ref, str(ref), None, kind))
+
+
+def chats_for(ctx: MessageContext, target: Target) -> tuple[ChatRef, ...]:
+    """Where the command acts: this chat, or from the queue (or for a member of the other
+    network) every community chat on the target's network."""
+    if ctx.role is Role.CHAT and ctx.chat.platform == target.ref.platform:
+        return (ctx.chat,)
+    return tuple(c for c in ctx.community.chats if c.platform == target.ref.platform)

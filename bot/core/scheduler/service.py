@@ -1,0 +1,372 @@
+"""The publishing service: scheduled posts go out exactly once, even across crashes and with
+two instances on one database.
+
+Guarantee: each occurrence (post × chat × due time) is published at most once, and exactly
+once unless a crash interrupts its send; then its outcome is unknown, and it is reported
+(`event=schedule.unknown_outcome occurrence=ID` plus a queue notice), never repeated.
+
+How: the database is the source of truth. An occurrence is claimed with a conditional update
+(pending → sending, only if still pending) committed *before* the platform call, and its
+outcome is recorded after. An occurrence still in `sending` when an instance starts (its own
+claim) or whose claim is older than `claim_timeout` (another instance died) may or may not
+have gone out, so it becomes `unknown` instead of being sent again.
+
+Publish does not go through the pipeline's outbox: the outbox retries an interrupted send
+blindly. Queue notices do go through it (a duplicate notice is harmless; a lost one is not).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from bot.core.actions import ActionResult, NotifyQueue, Publish
+from bot.core.chats import ChatRef
+from bot.core.clock import Clock
+from bot.core.codec import encode_action
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
+from bot.core.records import AuditRecord
+from bot.core.scheduler.occurrences import due_times
+from bot.core.scheduler.plan import CONFIG_ACTOR, preview, rule_of
+from bot.core.scheduler.ports import (
+    NewPost,
+    OccurrenceRecord,
+    OccurrenceState,
+    PostRecord,
+    PostSource,
+    Publisher,
+    ScheduleRepo,
+)
+from bot.core.settings import CommunitySettings
+from bot.core.texts import Text
+
+log = logging.getLogger(__name__)
+
+S = OccurrenceState
+ACTOR = "scheduler"
+# VK wall posts can be handed to VK as postponed posts this long before they are due.
+POSTPONE_LEAD = timedelta(minutes=10)
+# VK refuses a postponed time too close to now; closer than this, post immediately.
+POSTPONE_MIN = timedelta(minutes=1)
+
+
+def retry_delay(attempt: int, retry_after: float | None = None) -> timedelta:
+    """The platform's retry_after, else 30 s, 60 s, 120 s … at most 10 minutes."""
+    if retry_after is not None:
+        return timedelta(seconds=max(retry_after, 0.0))
+    return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 600))
+
+
+@dataclass
+class RunReport:
+    """What one `run_due` round did, by occurrence id (for tests, logs and the demo)."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+
+
+class SchedulerService:
+    """Materialises due occurrences, claims them atomically, publishes, records the outcome."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory,
+                 communities: Sequence[CommunitySettings], clock: Clock, instance_id: str,
+                 publisher: Publisher, drain: Callable[[], Awaitable[object]],
+                 config_posts: Sequence[NewPost] = (),
+                 transient: tuple[type[Exception], ...] = (),
+                 postponed_wall: bool = False,
+                 claim_timeout: timedelta = timedelta(minutes=10),
+                 max_attempts: int = 5, batch: int = 100) -> None:
+        self._uow_factory = uow_factory
+        self._communities = {c.name: c for c in communities}
+        self.clock = clock
+        self.instance_id = instance_id
+        self._publisher = publisher
+        self._drain = drain
+        self._config_posts = tuple(config_posts)
+        self._transient = transient
+        self._postponed_wall = postponed_wall
+        self._claim_timeout = claim_timeout
+        self._max_attempts = max_attempts
+        self._batch = batch
+        self._started = False
+
+    # -- start -------------------------------------------------------------------------------
+
+    async def start(self, now: datetime) -> RunReport:
+        """Sync the config's content plan and settle this instance's interrupted sends."""
+        report = RunReport()
+        await self.sync_config(now)
+        await self._settle_in_flight(now, report, own=True)
+        self._started = True
+        return report
+
+    async def sync_config(self, now: datetime) -> None:
+        """Config entries → posts: new keys inserted, vanished keys retired, unchanged kept.
+
+        A post a moderator unscheduled stays off; one that left the config and came back is
+        switched on again (from now, so its missed times are not replayed).
+        """
+        wanted = {(p.community, p.config_key): p for p in self._config_posts}
+        async with self._uow_factory() as uow:
+            repo = _repo(uow)
+            existing = await repo.posts(active_only=False, source=PostSource.CONFIG)
+            known = {(p.community, p.config_key): p for p in existing}
+            for key, new in wanted.items():
+                row = known.get(key)
+                if row is None:
+                    added = await repo.add_post(new, now)
+                    log.info("event=schedule.config_added post=%s community=%s",
+                             added.id, added.community)
+                elif not row.active and row.ended_by == CONFIG_ACTOR:
+                    await repo.reactivate(row.id, now)
+            for key, row in known.items():
+                if row.active and key not in wanted:
+                    await repo.deactivate(row.id, CONFIG_ACTOR, now)
+                    log.info("event=schedule.config_removed post=%s community=%s",
+                             row.id, row.community)
+            await uow.commit()
+
+    # -- one round ---------------------------------------------------------------------------
+
+    async def run_due(self, now: datetime) -> RunReport:
+        """One scheduler round: settle stale claims, expand rules, publish what is due."""
+        if not self._started:
+            report = await self.start(now)
+        else:
+            report = RunReport()
+        await self._settle_in_flight(now, report, own=False)
+        await self._expand(now, report)
+        await self._dispatch(now, report)
+        return report
+
+    async def _settle_in_flight(self, now: datetime, report: RunReport, *, own: bool) -> None:
+        """Sends whose outcome nobody can know any more become `unknown`, never resent."""
+        notices: list[tuple[OccurrenceRecord, NotifyQueue]] = []
+        async with self._uow_factory() as uow:
+            repo = _repo(uow)
+            if own:
+                rows = await repo.in_flight(holder=self.instance_id)
+            else:
+                rows = await repo.in_flight(claimed_before=now - self._claim_timeout)
+            for row in rows:
+                if not await repo.transition(row.id, S.UNKNOWN, now, from_states=(S.SENDING,),
+                                             error="outcome unknown: interrupted while sending"):
+                    continue
+                log.warning("event=schedule.unknown_outcome occurrence=%s", row.id)
+                report.unknown.append(row.id)
+                await self._audit(uow, row, "schedule.unknown_outcome", now)
+                notice = self._notice(row, "schedule.unknown_outcome")
+                if notice is not None:
+                    notices.append((row, notice))
+            await self._queue_notices(uow, notices, "unknown", now)
+            await uow.commit()
+        if notices:
+            await self._drain()
+
+    async def _expand(self, now: datetime, report: RunReport) -> None:
+        """Materialise occurrences due by now (a little ahead for postponed VK wall posts)."""
+        async with self._uow_factory() as uow:
+            posts = await _repo(uow).posts()
+        for post in posts:
+            community = self._communities.get(post.community)
+            if community is None:
+                continue
+            until = now + self._lead(post.chats)
+            times = due_times(rule_of(post), community.tz, post.expanded_until, until)
+            if not times and post.expanded_until is not None:
+                continue
+            if not times and post.at is not None and post.at > until:
+                continue  # a one-off still in the future: nothing to write yet
+            await self._materialise(post, community, times, until, now, report)
+
+    async def _materialise(self, post: PostRecord, community: CommunitySettings,
+                           times: list[datetime], until: datetime, now: datetime,
+                           report: RunReport) -> None:
+        chats = [c for c in post.chats if ChatRef.parse(c) in community.chats]
+        oldest_ok = now - community.schedule_grace
+        # Of several missed times only the latest within grace may go out: no burst.
+        latest_ok = max((t for t in times if oldest_ok <= t <= now), default=None)
+        async with self._uow_factory() as uow:
+            repo = _repo(uow)
+            if not await repo.advance_expansion(post.id, post.expanded_until, until):
+                return  # another instance expanded this window first
+            skipped: list[tuple[int, datetime, str]] = []
+            for due in times:
+                late = due < oldest_ok
+                state = S.PENDING if (due == latest_ok or due > now) else S.SKIPPED
+                for chat in chats:
+                    occurrence_id = await repo.add_occurrence(post.id, chat, due, state, now)
+                    if occurrence_id is not None and state == S.SKIPPED:
+                        skipped.append((occurrence_id, due, "stale" if late else "superseded"))
+            await uow.commit()
+        for occurrence_id, due, reason in skipped:
+            log.info("event=schedule.skipped occurrence=%s due=%s reason=%s",
+                     occurrence_id, due.isoformat(), reason)
+            report.skipped.append(occurrence_id)
+
+    async def _dispatch(self, now: datetime, report: RunReport) -> None:
+        horizon = now + (POSTPONE_LEAD if self._postponed_wall else timedelta(0))
+        async with self._uow_factory() as uow:
+            due = await _repo(uow).due(now, horizon, self._batch)
+        ready = [o for o in due if o.due_at <= now + self._lead((o.chat,))]
+        ready.sort(key=lambda o: (o.post_id, o.chat, o.due_at, o.id))
+        for _, group in groupby(ready, key=lambda o: (o.post_id, o.chat)):
+            items = list(group)
+            for older in items[:-1]:
+                await self._skip(older, now, "superseded", report)
+            latest = items[-1]
+            community = self._communities.get(latest.community)
+            if community is None:
+                continue
+            if latest.due_at < now - community.schedule_grace:
+                if latest.attempts == 0:
+                    await self._skip(latest, now, "stale", report)
+                else:
+                    await self._give_up(latest, community, now, "retries ran past the grace "
+                                        "window", report)
+                continue
+            await self._publish(latest, community, now, report)
+
+    # -- one occurrence ----------------------------------------------------------------------
+
+    async def _publish(self, occurrence: OccurrenceRecord, community: CommunitySettings,
+                       now: datetime, report: RunReport) -> None:
+        async with self._uow_factory() as uow:
+            won = await _repo(uow).claim(occurrence.id, self.instance_id, now)
+            await uow.commit()
+        if not won:
+            return  # another instance claimed it
+        attempts = occurrence.attempts + 1
+        chat = ChatRef.parse(occurrence.chat)
+        publish_at = None
+        if self._postponed_wall and chat.is_vk_wall and occurrence.due_at > now + POSTPONE_MIN:
+            publish_at = occurrence.due_at
+        action = Publish(chat=chat, text=occurrence.text, photo=occurrence.photo,
+                         ref=f"occurrence:{occurrence.id}", publish_at=publish_at)
+        try:
+            result = await self._publisher.execute(action)
+        except self._transient as exc:
+            await self._retry_or_fail(occurrence, community, attempts, exc, now, report)
+            return
+        except Exception as exc:  # an executor bug fails this post, not the whole loop
+            log.exception("event=schedule.executor_error occurrence=%s", occurrence.id)
+            result = ActionResult(ok=False, error=f"{type(exc).__name__}: {exc}", permanent=True)
+        if result.ok:
+            await self._record_sent(occurrence, result, now, report)
+        else:
+            await self._give_up(occurrence, community, now, result.error or "failed", report,
+                                from_state=S.SENDING)
+
+    async def _record_sent(self, occurrence: OccurrenceRecord, result: ActionResult,
+                           now: datetime, report: RunReport) -> None:
+        async with self._uow_factory() as uow:
+            repo = _repo(uow)
+            # `unknown` too: a slow send another instance gave up on did go out after all.
+            recorded = await repo.transition(
+                occurrence.id, S.SENT, now, from_states=(S.SENDING, S.UNKNOWN),
+                holder=self.instance_id, message_id=result.message_id or "", error="")
+            await self._audit(uow, occurrence, "schedule.published", now,
+                              message_id=result.message_id or "")
+            await uow.commit()
+        if not recorded:
+            log.error("event=schedule.record_lost occurrence=%s", occurrence.id)
+        log.info("event=schedule.published occurrence=%s post=%s chat=%s message_id=%s",
+                 occurrence.id, occurrence.post_id, occurrence.chat, result.message_id)
+        report.sent.append(occurrence.id)
+
+    async def _retry_or_fail(self, occurrence: OccurrenceRecord, community: CommunitySettings,
+                             attempts: int, exc: Exception, now: datetime,
+                             report: RunReport) -> None:
+        if attempts >= self._max_attempts:
+            await self._give_up(occurrence, community, now,
+                                f"gave up after {attempts} attempts: {exc}", report,
+                                from_state=S.SENDING)
+            return
+        delay = retry_delay(attempts, getattr(exc, "retry_after", None))
+        async with self._uow_factory() as uow:
+            await _repo(uow).transition(occurrence.id, S.PENDING, now,
+                                        from_states=(S.SENDING,), holder=self.instance_id,
+                                        error=str(exc), next_attempt_at=now + delay)
+            await uow.commit()
+        log.warning("event=schedule.retry occurrence=%s attempt=%s in=%ss error=%s",
+                    occurrence.id, attempts, int(delay.total_seconds()), exc)
+        report.retried.append(occurrence.id)
+
+    async def _give_up(self, occurrence: OccurrenceRecord, community: CommunitySettings,
+                       now: datetime, error: str, report: RunReport, *,
+                       from_state: OccurrenceState = S.PENDING) -> None:
+        """failed + a queue notice: a human should know a planned post did not go out."""
+        holder = self.instance_id if from_state == S.SENDING else None
+        notice = self._notice(occurrence, "schedule.failed", error=error)
+        async with self._uow_factory() as uow:
+            done = await _repo(uow).transition(occurrence.id, S.FAILED, now,
+                                               from_states=(from_state,), holder=holder,
+                                               error=error)
+            if done:
+                await self._audit(uow, occurrence, "schedule.failed", now, error=error)
+                await self._queue_notices(uow, [(occurrence, notice)] if notice else [],
+                                          "failed", now)
+            await uow.commit()
+        if not done:
+            return
+        log.warning("event=schedule.failed occurrence=%s chat=%s error=%s",
+                    occurrence.id, occurrence.chat, error)
+        report.failed.append(occurrence.id)
+        if notice is not None:
+            await self._drain()
+
+    async def _skip(self, occurrence: OccurrenceRecord, now: datetime, reason: str,
+                    report: RunReport) -> None:
+        async with self._uow_factory() as uow:
+            done = await _repo(uow).transition(occurrence.id, S.SKIPPED, now,
+                                               from_states=(S.PENDING,), error=reason)
+            await uow.commit()
+        if done:
+            log.info("event=schedule.skipped occurrence=%s due=%s reason=%s",
+                     occurrence.id, occurrence.due_at.isoformat(), reason)
+            report.skipped.append(occurrence.id)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _lead(self, chats: Sequence[str]) -> timedelta:
+        if self._postponed_wall and "vk:wall" in chats:
+            return POSTPONE_LEAD
+        return timedelta(0)
+
+    def _notice(self, occurrence: OccurrenceRecord, key: str,
+                **extra: str) -> NotifyQueue | None:
+        community = self._communities.get(occurrence.community)
+        if community is None or community.queue is None:
+            return None
+        due = occurrence.due_at.astimezone(community.tz).strftime("%Y-%m-%d %H:%M")
+        params = {"id": occurrence.id, "post": occurrence.post_id, "chat": occurrence.chat,
+                  "due": due, "tz": community.timezone, "text": preview(occurrence.text),
+                  **extra}
+        return NotifyQueue(community.queue, Text(key, params), community.language)
+
+    async def _queue_notices(self, uow: UnitOfWork,
+                             notices: Sequence[tuple[OccurrenceRecord, NotifyQueue]],
+                             kind: str, now: datetime) -> None:
+        """Notices ride the pipeline's outbox, committed with the state change they report."""
+        for occurrence, notice in notices:
+            await uow.outbox.add(f"schedule:{kind}:{occurrence.id}", [encode_action(notice)],
+                                 now)
+
+    async def _audit(self, uow: UnitOfWork, occurrence: OccurrenceRecord, action: str,
+                     now: datetime, **details: str) -> None:
+        await uow.audit.add(AuditRecord(
+            community=occurrence.community, at=now, actor=ACTOR, action=action,
+            target=f"post:{occurrence.post_id}", chat=occurrence.chat,
+            details={"occurrence": occurrence.id, "due": occurrence.due_at.isoformat(),
+                     "instance": self.instance_id, **details}))
+
+
+def _repo(uow: UnitOfWork) -> ScheduleRepo:
+    repo: ScheduleRepo = uow.schedule
+    return repo
