@@ -1,0 +1,136 @@
+"""/schedule and /unschedule: moderators manage the content plan from a chat or the queue.
+
+`/schedule <when> <text>` or `/schedule <when>` in reply to a message (its text and photo) adds
+a post; `/schedule` alone lists what is coming; `/unschedule ID` retires a post. Both write the
+audit log, so "who scheduled what" has an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.actions import AnyAction, SendMessage
+from bot.core.commands import CommandSpec, ParsedCommand, Where
+from bot.core.context import MessageContext
+from bot.core.directory import Role
+from bot.core.feature import BaseFeature
+from bot.core.scheduler.occurrences import next_time
+from bot.core.scheduler.plan import preview, rule_of
+from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRepo
+from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
+
+LIST_LIMIT = 20
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    """How times are shown to people: on the community's clock, to the minute."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def upcoming(posts: Sequence[PostRecord], now: datetime,
+             tz: ZoneInfo) -> list[tuple[datetime, PostRecord]]:
+    """Active posts with a next run after `now`, soonest first."""
+    coming: list[tuple[datetime, PostRecord]] = []
+    for post in posts:
+        moment = next_time(rule_of(post), tz, now)
+        if moment is not None:
+            coming.append((moment, post))
+    coming.sort(key=lambda pair: (pair[0], pair[1].id))
+    return coming
+
+
+def plan_line(moment: datetime, post: PostRecord, tz: ZoneInfo) -> str:
+    """One line of the plan, data only (no wording): "#3 · 2026-12-01 10:00 · cron · chats · text"."""
+    parts = [f"#{post.id}", local_time(moment, tz)]
+    if post.cron is not None:
+        parts.append(post.cron)
+    parts.extend([", ".join(post.chats), preview(post.text)])
+    return " · ".join(parts)
+
+
+class SchedulerFeature(BaseFeature):
+    name = "schedule"
+
+    def commands(self) -> Sequence[CommandSpec]:
+        return (
+            CommandSpec("schedule", self._schedule, where=Where.CHAT | Where.QUEUE),
+            CommandSpec("unschedule", self._unschedule, where=Where.CHAT | Where.QUEUE),
+        )
+
+    async def _schedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        if not cmd.args:
+            return await self._list(ctx)
+        tz = ctx.community.tz
+        try:
+            rule, rest = split_when(cmd.args, now=ctx.now, tz=tz)
+        except ScheduleRuleError:
+            return [self._answer(ctx, "schedule.usage", tz=ctx.community.timezone)]
+        reply = ctx.event.reply_to
+        text = rest.strip() or (reply.text.strip() if reply else "")
+        photo = reply.photo if reply else None
+        if not text and photo is None:
+            return [self._answer(ctx, "schedule.usage", tz=ctx.community.timezone)]
+        if isinstance(rule, OneOff) and rule.at <= ctx.now:
+            return [self._answer(ctx, "schedule.in_past", when=local_time(rule.at, tz),
+                                 tz=ctx.community.timezone)]
+        chats = [str(c) for c in ctx.community.chats]
+        if photo is not None:  # a platform file id works only on the network it came from
+            chats = [str(c) for c in ctx.community.chats if c.platform == ctx.chat.platform]
+            if not chats:
+                return [self._answer(ctx, "schedule.photo_platform",
+                                     platform=ctx.chat.platform)]
+        author = str(ctx.event.author.ref)
+        post = await _repo(ctx).add_post(NewPost(
+            community=ctx.community.name, source=PostSource.CHAT, text=text,
+            chats=tuple(chats), created_by=author,
+            at=rule.at if isinstance(rule, OneOff) else None,
+            cron=rule.cron if isinstance(rule, Recurring) else None, photo=photo), ctx.now)
+        first = next_time(rule, tz, ctx.now)
+        out: list[AnyAction] = [self._answer(
+            ctx, "schedule.added", id=post.id, next=local_time(first, tz) if first else "-",
+            tz=ctx.community.timezone, chats=", ".join(chats))]
+        out.extend(await ctx.audit("schedule.add", actor=author, target=f"post:{post.id}",
+                                   when=post.cron or (local_time(rule.at, tz)
+                                                      if isinstance(rule, OneOff) else ""),
+                                   text=preview(text), chats=", ".join(chats)))
+        return out
+
+    async def _list(self, ctx: MessageContext) -> list[AnyAction]:
+        tz = ctx.community.tz
+        posts = await _repo(ctx).posts(ctx.community.name)
+        coming = upcoming(posts, ctx.now, tz)[:LIST_LIMIT]
+        if not coming:
+            return [self._answer(ctx, "schedule.list_empty")]
+        items = "\n".join(plan_line(moment, post, tz) for moment, post in coming)
+        return [self._answer(ctx, "schedule.list", tz=ctx.community.timezone, items=items,
+                             count=len(coming))]
+
+    async def _unschedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        words = cmd.words
+        raw = words[0].lstrip("#") if len(words) == 1 else ""
+        if not raw.isdigit():
+            return [self._answer(ctx, "schedule.unschedule_usage")]
+        post = await _repo(ctx).get_post(int(raw))
+        if post is None or post.community != ctx.community.name or not post.active:
+            return [self._answer(ctx, "schedule.not_found", id=raw)]
+        author = str(ctx.event.author.ref)
+        cancelled = await _repo(ctx).deactivate(post.id, author, ctx.now)
+        out: list[AnyAction] = [self._answer(ctx, "schedule.removed", id=post.id)]
+        out.extend(await ctx.audit("schedule.remove", actor=author, target=f"post:{post.id}",
+                                   text=preview(post.text), cancelled=cancelled))
+        return out
+
+    @staticmethod
+    def _answer(ctx: MessageContext, key: str, **params: Any) -> SendMessage:
+        """In the queue a plain reply; in a community chat a notice that cleans itself up."""
+        if ctx.role is Role.QUEUE:
+            return ctx.reply(key, **params)
+        return ctx.notice(key, **params)
+
+
+def _repo(ctx: MessageContext) -> ScheduleRepo:
+    repo: ScheduleRepo = ctx.uow.schedule
+    return repo
