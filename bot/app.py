@@ -92,6 +92,7 @@ async def create_app(config: LoadedConfig, *, clock: Clock | None = None,
     router = ActionRouter({e.platform: e for e in executors})
     instance = instance_id or f"{socket.gethostname()}:{os.getpid()}"
     pipeline = Pipeline(core, uow_factory, router, clock, instance)
+    services.update(router=router, pipeline=pipeline, instance_id=instance)
     return App(config=config, clock=clock, engine=engine, uow_factory=uow_factory,
                catalog=catalog(), admin_cache=admin_cache, core=core, router=router,
                pipeline=pipeline, instance_id=instance, services=services)

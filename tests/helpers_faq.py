@@ -159,7 +159,7 @@ class FakeMatcher:
         for needle, (band, faq_id) in self.rules.items():
             if needle in text:
                 others = tuple((i, 0.1) for i in self.ids if i != faq_id)[:2]
-                candidates = ((faq_id, 0.5), *others) if faq_id else others
+                candidates = ((faq_id, 0.5), *others) if faq_id else ()
                 score = {"answer": 0.9, "suggest": 0.5}.get(band, 0.1)
                 return FaqMatch(faq_id if band != "none" else None, score,
                                 band, True, candidates)  # type: ignore[arg-type]

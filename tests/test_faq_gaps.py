@@ -27,3 +27,21 @@ def test_groups_similar_questions_most_frequent_first() -> None:
 def test_empty_and_duplicates() -> None:
     assert group_similar([]) == []
     assert group_similar(["Как?", "Как?"]) == [("Как?", 2, ["Как?", "Как?"])]
+
+
+def test_long_message_does_not_swallow_short_questions() -> None:
+    rambling = (
+        "Всем привет! Вчера была в зале, потом в сауне, потом пила протеин и смотрела расписание, "
+        "а ещё думала про парковку и про полотенца, в общем день насыщенный"
+    )
+    groups = group_similar([rambling, "есть ли сауна?", "где парковка?", "протеин продаёте?"])
+    assert len(groups) >= 3
+
+
+def test_thousands_of_texts_are_fast() -> None:
+    import time
+
+    texts = [f"Вопрос про тему номер {i % 50} и слово{i % 7}?" for i in range(2000)]
+    start = time.perf_counter()
+    group_similar(texts)
+    assert time.perf_counter() - start < 10.0

@@ -11,6 +11,7 @@ chosen on one community's queries keeps its precision on the other's.
 from __future__ import annotations
 
 import json
+import random
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,11 +24,13 @@ from bot.core.faq.matcher import FaqMatch, FaqMatcher
 DATA = Path(__file__).parent / "data" / "faq"
 FAQS = ("fitness", "indie-game")
 
-# Measured figures minus a small margin; raise them when the matcher improves.
+# (min accuracy, min precision, max false-answer rate) per group: the measured figures with a
+# small margin (accuracy −0.03, precision and false capped by the targets 0.95 / 3 %).
+# Measured: all 0.399 / 1.000 / 0.000, ru 0.378 / 1.000 / 0.000, en 0.429 / 1.000 / 0.000.
 FLOORS = {
-    "accuracy": 0.37,
-    "precision": 0.95,
-    "false_negatives_max": 0.03,
+    "all": (0.37, 0.95, 0.03),
+    "lang=ru": (0.35, 0.95, 0.03),
+    "lang=en": (0.40, 0.95, 0.03),
 }
 
 Row = tuple[dict[str, str | None], FaqMatch]
@@ -66,28 +69,40 @@ def figures(rows: Iterable[Row], threshold: float | None = None) -> dict[str, fl
     }
 
 
-def report(rows: list[Row]) -> str:
+def grouped(rows: list[Row]) -> dict[str, list[Row]]:
+    """Rows overall ("all"), per language ("lang=ru") and per kind ("kind=typo")."""
     groups: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         query = row[0]
-        groups["all"].append(row)
-        groups[f"lang={query['lang']}"].append(row)
-        groups[f"kind={query['kind']}"].append(row)
+        for name in ("all", f"lang={query['lang']}", f"kind={query['kind']}"):
+            groups[name].append(row)
+    return groups
+
+
+def report(rows: list[Row]) -> str:
+    """Table of the figures overall, per language and per kind ("-" where not applicable)."""
+    groups = grouped(rows)
     lines = [f"{'group':18} {'n':>4} {'accuracy':>9} {'precision':>9} {'false':>6}"]
     for name, members in groups.items():
         f = figures(members)
-        lines.append(
-            f"{name:18} {int(f['n']):4d} {f['accuracy']:9.3f} {f['precision']:9.3f} {f['false']:6.3f}"
-        )
+        has_answerable = any(q["expected"] is not None for q, _ in members)
+        has_negative = any(q["expected"] is None for q, _ in members)
+        answered = any(r.band == "answer" for _, r in members)
+        acc = f"{f['accuracy']:9.3f}" if has_answerable else f"{'-':>9}"
+        prec = f"{f['precision']:9.3f}" if answered and has_answerable else f"{'-':>9}"
+        false = f"{f['false']:6.3f}" if has_negative else f"{'-':>6}"
+        lines.append(f"{name:18} {int(f['n']):4d} {acc} {prec} {false}")
     return "\n".join(lines)
 
 
 def test_quality_floors(rows: list[Row]) -> None:
     print("\n" + report(rows))
-    f = figures(rows)
-    assert f["accuracy"] >= FLOORS["accuracy"]
-    assert f["precision"] >= FLOORS["precision"]
-    assert f["false"] <= FLOORS["false_negatives_max"]
+    groups = grouped(rows)
+    for name, (accuracy, precision, false) in FLOORS.items():
+        f = figures(groups[name])
+        assert f["accuracy"] >= accuracy, (name, f)
+        assert f["precision"] >= precision, (name, f)
+        assert f["false"] <= false, (name, f)
 
 
 def _precise_threshold(rows: list[Row], target: float = 0.95) -> float:
@@ -97,6 +112,22 @@ def _precise_threshold(rows: list[Row], target: float = 0.95) -> float:
         if figures(rows, score)["precision"] >= target:
             best = score
     return best
+
+
+def test_thresholds_hold_on_held_out_halves(rows: list[Row]) -> None:
+    """Pick a threshold on a random half of the queries; the other half keeps its precision."""
+    rng = random.Random(0)
+    held_out = []
+    for _ in range(10):
+        shuffled = rows[:]
+        rng.shuffle(shuffled)
+        half = len(shuffled) // 2
+        chosen = _precise_threshold(shuffled[:half])
+        held_out.append(figures(shuffled[half:], chosen))
+    precision = sum(f["precision"] for f in held_out) / len(held_out)
+    accuracy = sum(f["accuracy"] for f in held_out) / len(held_out)
+    print(f"\nheld-out halves: precision {precision:.3f}, accuracy {accuracy:.3f}")
+    assert precision >= 0.9
 
 
 @pytest.mark.parametrize(("fit_on", "test_on"), [(FAQS[0], FAQS[1]), (FAQS[1], FAQS[0])])

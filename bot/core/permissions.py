@@ -6,6 +6,7 @@ forwarded "/ban" is someone else's words and a channel can be run by anyone.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from bot.core.chats import ChatRef
@@ -13,6 +14,8 @@ from bot.core.clock import Clock
 from bot.core.events import Author, SenderKind
 from bot.core.ports import ChatAdmins
 from bot.core.settings import CommunitySettings
+
+log = logging.getLogger(__name__)
 
 
 class AdminCache:
@@ -53,6 +56,13 @@ class Permissions:
 
     async def is_moderator(self, community: CommunitySettings, chat: ChatRef,
                            author: Author) -> bool:
+        return await self._judge(community, chat, author) is True
+
+    async def _judge(self, community: CommunitySettings, chat: ChatRef,
+                     author: Author) -> bool | None:
+        """True or False; None when this chat's admin list could not be fetched and nothing
+        else decided. Another chat whose admins cannot be read (the bot was removed from it)
+        counts as having none, so it neither breaks nor disarms moderation everywhere else."""
         if author.kind in (SenderKind.FORWARDED, SenderKind.CHANNEL, SenderKind.BOT):
             return False
         if author.kind is SenderKind.ANONYMOUS_ADMIN:
@@ -63,18 +73,31 @@ class Permissions:
                  if c is not None and c.platform == author.ref.platform]
         if chat.platform == author.ref.platform and chat not in chats:
             chats.insert(0, chat)
+        unknown = False
         for candidate in chats:
-            if author.ref.user_id in await self._admins.admins(candidate):
+            try:
+                admins = await self._admins.admins(candidate)
+            except Exception:
+                log.warning("event=permissions.admins_unavailable chat=%s", candidate,
+                            exc_info=True)
+                unknown = unknown or candidate == chat
+                continue
+            if author.ref.user_id in admins:
                 return True
-        return False
+        return None if unknown else False
 
     async def is_protected(self, community: CommunitySettings, chat: ChatRef,
                            author: Author) -> bool:
-        """Admins and listed moderators are never punished automatically."""
+        """Admins and listed moderators are never punished automatically.
+
+        The person behind the message is judged like a moderator of the whole community: an
+        admin of one of its chats is protected in the others too (and on the VK wall, which
+        has no admin list of its own), matching who may use moderator commands.
+        """
         if author.kind is SenderKind.ANONYMOUS_ADMIN:
             return True
-        if author.kind in (SenderKind.CHANNEL, SenderKind.FORWARDED):
+        if author.kind is not SenderKind.MEMBER:
             author = Author(author.ref, author.name, author.username, SenderKind.MEMBER)
-        if community.is_moderator_listed(author.ref):
-            return True
-        return author.ref.user_id in await self._admins.admins(chat)
+        # When an admin list cannot be read, nobody is punished automatically: a moment of
+        # leniency is better than the filter muting an admin during an outage.
+        return await self._judge(community, chat, author) is not False

@@ -65,16 +65,26 @@ class KnownUsers(Protocol):
 class UnitOfWork(Protocol):
     """One transaction; `async with uow:` rolls back unless `commit()` was called."""
 
-    processed: ProcessedEvents
-    state: StateStore
-    leases: Leases
-    outbox: Outbox
-    audit: AuditLog
-    warnings: Warnings
-    users: KnownUsers
-    faq: Any  # bot.core.faq.store.FaqRepo (defined with the FAQ service)
-    tickets: Any  # bot.core.complaints.ports.TicketRepo
-    schedule: Any  # bot.core.scheduler.ports.ScheduleRepo
+    @property
+    def processed(self) -> ProcessedEvents: ...
+    @property
+    def state(self) -> StateStore: ...
+    @property
+    def leases(self) -> Leases: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def warnings(self) -> Warnings: ...
+    @property
+    def users(self) -> KnownUsers: ...
+    @property
+    def faq(self) -> Any: ...  # bot.core.faq.store.FaqRepo
+    @property
+    def tickets(self) -> Any: ...  # bot.core.complaints.ports.TicketRepo
+    @property
+    def schedule(self) -> Any: ...  # bot.core.scheduler.ports.ScheduleRepo
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

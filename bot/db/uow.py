@@ -16,6 +16,17 @@ from bot.db.repos.schedule import SqlScheduleRepo
 class SqlUnitOfWork:
     """`async with uow:` opens a session; leaving without `commit()` rolls back."""
 
+    processed: SqlProcessedEvents
+    state: SqlStateStore
+    leases: SqlLeases
+    outbox: SqlOutbox
+    audit: SqlAuditLog
+    warnings: SqlWarnings
+    users: SqlKnownUsers
+    faq: SqlFaqRepo
+    tickets: SqlTicketRepo
+    schedule: SqlScheduleRepo
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None

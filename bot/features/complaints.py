@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.config import LoadedConfig
 from bot.core.clock import Clock
-from bot.core.complaints.desk import tickets_of
 from bot.core.complaints.feature import ComplaintsFeature
 from bot.core.complaints.lifecycle import ALL_STATES, OPEN_STATES
 from bot.core.complaints.ports import TicketRecord
@@ -63,8 +62,7 @@ async def run_queue(args: argparse.Namespace) -> int:
     app = await create_app(config)
     try:
         async with app.uow_factory() as uow:
-            tickets = await tickets_of(uow).in_states(args.community, _states(args.state),
-                                                      100_000)
+            tickets = await uow.tickets.in_states(args.community, _states(args.state), 100_000)
         now = app.clock.now()
         for ticket in tickets:
             print(format_row(ticket, now))

@@ -8,6 +8,7 @@ similarity so the owner sees "12 people asked about X" rather than 12 lines.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -30,8 +31,16 @@ IMPORT_ACTOR = "cli:faq-import"
 
 
 def cache_dir(config: LoadedConfig) -> Path:
-    """Matcher indexes are cached next to the config (like the SQLite file), keyed by content."""
-    return config.base_dir / CACHE_DIR
+    """Where matcher indexes are cached (keyed by content, so stale files are harmless).
+
+    Next to a SQLite database (the bot's own data folder), else the user's cache folder, never
+    the config's folder: that may be inside the package (the demo) or read-only.
+    """
+    prefix, sep, rest = config.database_url.partition(":///")
+    if sep and prefix.startswith("sqlite") and rest and rest != ":memory:":
+        return Path(rest).parent / CACHE_DIR
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "modbot" / "faq"
 
 
 def build(config: LoadedConfig, clock: Clock, services: dict[str, Any]) -> FaqFeature:
@@ -54,8 +63,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
     def leaf(name: str, help_text: str, func: Handler) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text)
-        # SUPPRESS keeps a top-level --config (if the main parser has one) when not given here.
-        parser.add_argument("--config", default=argparse.SUPPRESS,
+        parser.add_argument("--config", default="config.toml",
                             help="config file (default: config.toml)")
         parser.add_argument("--community", help="community name (optional if there is one)")
         parser.set_defaults(func=func)
@@ -72,7 +80,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def _load(args: argparse.Namespace) -> tuple[LoadedConfig, CommunitySettings]:
-    config = load_config(getattr(args, "config", "config.toml"))
+    config = load_config(args.config)
     name = args.community
     if name is None:
         if len(config.app.community) != 1:
@@ -91,8 +99,9 @@ async def _run(args: argparse.Namespace,
     try:
         config, community = _load(args)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
     app = await create_app(config)
     try:
         return await body(app, config, community)

@@ -126,8 +126,14 @@ def _fit(text: str, limit: int) -> str:
     return text[: limit - 1] + "…"
 
 
-def _until(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment is not None else None
+MIN_RESTRICTION = 31  # Telegram reads an until_date under 30 s away as "forever"
+
+
+def until_date(moment: datetime | None, wall_now: float) -> int | None:
+    """A short (or late-delivered) mute must not turn into a permanent one."""
+    if moment is None:
+        return None
+    return max(int(moment.timestamp()), int(wall_now) + MIN_RESTRICTION)
 
 
 class TelegramExecutor:
@@ -137,8 +143,10 @@ class TelegramExecutor:
 
     def __init__(self, bot: Bot, catalog: Catalog, *, sleeper: Sleeper = asyncio.sleep,
                  monotonic: Callable[[], float] = time.monotonic,
-                 policy: RetryPolicy | None = None, pacer: Pacer | None = None) -> None:
+                 policy: RetryPolicy | None = None, pacer: Pacer | None = None,
+                 wallclock: Callable[[], float] = time.time) -> None:
         self.bot = bot
+        self._wallclock = wallclock
         self.catalog = catalog
         self._sleep = sleeper
         self.policy = policy or RetryPolicy()
@@ -199,7 +207,7 @@ class TelegramExecutor:
                              action: Mute | Unmute | Ban | Unban | Kick) -> ActionResult:
         user_id = int(action.user.user_id)
         if isinstance(action, Mute):
-            until = _until(action.until)
+            until = until_date(action.until, self._wallclock())
             await self._call(chat_id, lambda: self.bot.restrict_chat_member(
                 chat_id, user_id, _NO_PERMISSIONS, use_independent_chat_permissions=True,
                 until_date=until))
@@ -209,7 +217,7 @@ class TelegramExecutor:
         elif isinstance(action, Ban) and action.sender_chat:
             await self._call(chat_id, lambda: self.bot.ban_chat_sender_chat(chat_id, user_id))
         elif isinstance(action, Ban):
-            until = _until(action.until)
+            until = until_date(action.until, self._wallclock())
             await self._call(chat_id, lambda: self.bot.ban_chat_member(
                 chat_id, user_id, until_date=until))
         elif isinstance(action, Unban) and action.sender_chat:

@@ -53,7 +53,10 @@ def chat_ref(chat_id: int) -> ChatRef:
     return ChatRef(PLATFORM, str(chat_id))
 
 
-def _as_utc(moment: datetime) -> datetime:
+def _as_utc(moment: datetime | int) -> datetime:
+    """aiogram gives `date` as a datetime but `edit_date` as Unix seconds."""
+    if isinstance(moment, int):
+        return datetime.fromtimestamp(moment, UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -185,8 +188,12 @@ def _present(status: str, member: object) -> bool:
     return status in _PRESENT
 
 
-def map_member(update: ChatMemberUpdated, bot_id: int) -> MemberChanged | None:
-    """Only arrivals and departures; promotions and restrictions are not membership news."""
+def map_member(update: ChatMemberUpdated, bot_id: int, update_id: int) -> MemberChanged | None:
+    """Only arrivals and departures; promotions and restrictions are not membership news.
+
+    Membership changes have no message id, so the update id (stable across redelivery) makes
+    the event id unique: the same person may leave and come back within one second.
+    """
     old, new = update.old_chat_member, update.new_chat_member
     was, now_in = _present(old.status, old), _present(new.status, new)
     if was == now_in:
@@ -194,8 +201,7 @@ def map_member(update: ChatMemberUpdated, bot_id: int) -> MemberChanged | None:
     user = new.user
     date = _as_utc(update.date)
     return MemberChanged(
-        event_id=(f"{PLATFORM}:member:{update.chat.id}:{user.id}:"
-                  f"{int(date.timestamp())}:{new.status}"),
+        event_id=f"{PLATFORM}:member:{update.chat.id}:{user.id}:{update_id}",
         chat=chat_ref(update.chat.id),
         user=user_author(user),
         joined=now_in,
@@ -220,9 +226,9 @@ def map_update(update: Update, bot_id: int, now: datetime) -> Event | None:
     if update.callback_query is not None:
         return map_callback(update.callback_query, now)
     if update.my_chat_member is not None:
-        return map_member(update.my_chat_member, bot_id)
+        return map_member(update.my_chat_member, bot_id, update.update_id)
     if update.chat_member is not None:
-        return map_member(update.chat_member, bot_id)
+        return map_member(update.chat_member, bot_id, update.update_id)
     return None
 
 

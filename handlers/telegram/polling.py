@@ -120,10 +120,10 @@ class TelegramPoller:
             await asyncio.wait({poll, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopper.cancel()
-        if not poll.done():
-            poll.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await poll
+            abandoned = not poll.done()
+            if abandoned:  # stopped (or cancelled): the request is dropped, nothing confirmed
+                poll.cancel()
+        if abandoned:
             return []
         try:
             result = poll.result()

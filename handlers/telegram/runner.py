@@ -42,6 +42,7 @@ class TelegramOptions:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     pacer: Pacer | None = None
     lease_retry: float = 5.0
+    poll_error_delay: float = 1.0
     housekeeping_period: float = 1.0
     housekeeping: bool = True
     check_rights: bool = True
@@ -139,7 +140,8 @@ async def run_telegram(app: App, stop: asyncio.Event, *,
             await _delete_webhook(bot, stop)
             poll = PollSettings(timeout=settings.poll_timeout,
                                 lease_ttl=settings.poll_timeout + 35.0,
-                                lease_retry=options.lease_retry)
+                                lease_retry=options.lease_retry,
+                                error_delay=options.poll_error_delay)
             poller = TelegramPoller(bot, handler, app.uow_factory, app.clock, app.instance_id,
                                     poll)
             await poller.run(stop)

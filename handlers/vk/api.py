@@ -26,6 +26,7 @@ Sleeper = Callable[[float], Awaitable[None]]
 _VK_METHOD_PREFIXES = ("https://api.vk.ru/method/", "https://api.vk.com/method/")
 
 # Error codes (https://dev.vk.com/reference/errors).
+UNKNOWN_ERROR = 1
 AUTH_FAILED = 5
 TOO_MANY_REQUESTS = 6
 FLOOD_CONTROL = 9
@@ -37,7 +38,7 @@ NO_CHAT_ACCESS = 917
 NOT_CHAT_ADMIN = 925
 USER_NOT_IN_CHAT = 935
 
-RETRY_IN_PLACE = frozenset({TOO_MANY_REQUESTS, INTERNAL_ERROR})
+RETRY_IN_PLACE = frozenset({UNKNOWN_ERROR, TOO_MANY_REQUESTS, INTERNAL_ERROR})
 """Retried here a few times with backoff: the request itself was fine."""
 RETRY_LATER = frozenset({FLOOD_CONTROL})
 """Handed back as TransientError at once: VK wants this action slowed down, so the outbox
@@ -70,7 +71,7 @@ class _BaseRewritingSession(requests.Session):
                 target = self._api_base + target[len(prefix):]
                 break
         kwargs.setdefault("timeout", self._timeout)
-        return super().request(method, target, *args, **kwargs)
+        return super().request(method, target, *args, **kwargs)  # type: ignore[arg-type]
 
 
 class VkApiAt(vk_api.VkApi):  # type: ignore[misc]

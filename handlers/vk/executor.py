@@ -287,6 +287,8 @@ class VkExecutor:
         if _ATTACHMENT.match(photo):
             return photo
         path = self.resolve_path(photo)
+        if not path.is_file():
+            raise VkCallError("photos.upload", 0, f"photo file not found: {path}")
         if target.wall:
             server = await self._wall("photos.getWallUploadServer", {"group_id": self.group_id})
         else:

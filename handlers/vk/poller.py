@@ -9,7 +9,9 @@ holder of the "poll:vk" lease polls; another instance waits and retries.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +53,7 @@ class VkPoller:
         self.sleep: Sleeper = sleeper or client.sleep
         self.lease_retry = lease_retry
         self.max_backoff = max_backoff
-        self.lease_ttl = float(wait * 2 + 30)
+        self.lease_ttl = float(wait + 30)  # one long poll plus a batch; renewed every cycle
         self._server: LongPollServer | None = None
         self._failures = 0
         self._poison: dict[str, int] = {}
@@ -64,7 +66,7 @@ class VkPoller:
                     log.info("event=vk.lease_busy retry_in=%.0fs", self.lease_retry)
                     await self._pause(stop, self.lease_retry)
                     continue
-                await self.poll_once()
+                await self._until_stopped(self.poll_once(), stop)
                 self._failures = 0
             except Exception as exc:  # the loop outlives any one failure; it backs off instead
                 self._failures += 1
@@ -132,7 +134,8 @@ class VkPoller:
     def _check(self, server: LongPollServer) -> dict[str, Any]:
         response = self.client.http.get(
             server.server,
-            params={"act": "a_check", "key": server.key, "ts": server.ts, "wait": self.wait},
+            params={"act": "a_check", "key": server.key, "ts": server.ts,
+                    "wait": str(self.wait)},
             timeout=self.wait + 15)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
@@ -180,6 +183,23 @@ class VkPoller:
                 await uow.commit()
         except Exception:
             log.exception("event=vk.lease_release_failed")
+
+    async def _until_stopped(self, work: Awaitable[object], stop: asyncio.Event) -> None:
+        """Run one cycle, abandoning it when asked to stop (a long poll may hold for
+        `wait` seconds). Abandoning is safe: ts moves only after the batch is processed,
+        and each event's transaction is all or nothing."""
+        task = asyncio.ensure_future(work)
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if task.done() and not task.cancelled():
+            task.result()
 
     async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
         """Sleep through the injectable sleeper, but wake at once when asked to stop."""

@@ -46,9 +46,21 @@ def attach_vk(app: App, *, sleeper: Sleeper | None = None) -> VkExecutor:
                           wall_postponed=settings.wall_postponed,
                           resolve_path=app.config.resolve)
     app.router.add(executor)
-    app.admin_cache.set_source(VkChatAdmins(client))
+    _plug_admins(app, VkChatAdmins(client))
     app.services["vk_executor"] = executor
     return executor
+
+
+def _plug_admins(app: App, admins: VkChatAdmins) -> None:
+    """The AdminCache takes one source: join the per-network router when another adapter
+    installed one (`app.services["chat_admins"]`, with a `sources` dict), else be the source
+    (a later adapter keeps it reachable as its fallback)."""
+    router = app.services.get("chat_admins")
+    sources = getattr(router, "sources", None)
+    if isinstance(sources, dict):
+        sources["vk"] = admins
+    else:
+        app.admin_cache.set_source(admins)
 
 
 async def _housekeeping(app: App, stop: asyncio.Event) -> None:

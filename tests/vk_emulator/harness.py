@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import textwrap
 from pathlib import Path
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig, load_config
 from bot.core.clock import FakeClock
-from tests.vk_emulator.server import VkEmulator
+from vk_emulator.server import VkEmulator
 
 CHAT = 2_000_000_001
 QUEUE = 2_000_000_002
@@ -18,7 +19,7 @@ MEMBER = 500
 
 
 def vk_config_text(emulator: VkEmulator, *, user_token: bool = True, extra: str = "",
-                   community_extra: str = "", telegram: bool = False) -> str:
+                   community_extra: str = "", telegram: bool = False, poll_wait: int = 1) -> str:
     token_line = f'user_token = "{emulator.user_token}"' if user_token else ""
     tg = ('[telegram]\ntoken = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"\n'
           if telegram else "")
@@ -32,7 +33,7 @@ def vk_config_text(emulator: VkEmulator, *, user_token: bool = True, extra: str 
         group_id = {emulator.group_id}
         {token_line}
         api_base = "{emulator.api_base}"
-        poll_wait = 1
+        poll_wait = {poll_wait}
         {extra}
 
         [[community]]
@@ -102,9 +103,7 @@ class RunningBot:
         """Like kill -9: cancel mid-flight, no clean shutdown, no lease release."""
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if self.app is not None:
             await self.app.close()

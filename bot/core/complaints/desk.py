@@ -54,9 +54,19 @@ def card_refresh(ticket: TicketRecord, lang: str) -> tuple[TicketRecord, list[An
 
 
 def _reporter_chat(reporter: str) -> ChatRef:
-    """A user's private chat: on Telegram and VK its id is the user's own id."""
+    """A user's private chat: on Telegram and VK its id is the user's own id (the console
+    demo names private chats "private-<user>")."""
     user = UserRef.parse(reporter)
+    if user.platform == "console":
+        return ChatRef("console", f"private-{user.user_id}")
     return ChatRef(user.platform, user.user_id)
+
+
+def _ban(chat: ChatRef, reported: str) -> Ban:
+    """A Telegram author with a negative id posted as a channel: ban that sender chat."""
+    user = UserRef.parse(reported)
+    sender_chat = user.platform == "telegram" and user.user_id.startswith("-")
+    return Ban(chat, user, None, sender_chat=sender_chat)
 
 
 async def _outcome_notices(repo: TicketRepo, ticket: TicketRecord,
@@ -116,7 +126,7 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
             return Worked(ticket, refused="no_author")
         if ticket.against_moderator:
             return Worked(ticket, refused="protected")
-        action = Ban(chat, UserRef.parse(ticket.reported_user), None)
+        action = _ban(chat, ticket.reported_user)
         audit_action = "ban"
     repo = tickets_of(uow)
     await repo.add_event(ticket.id, audit_action, actor, "", now)

@@ -190,8 +190,10 @@ class ComplaintsFeature(BaseFeature):
     async def _queue(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         tickets = await tickets_of(ctx.uow).in_states(ctx.community.name, OPEN_STATES, 10_000)
         text = queue_text(tickets[:QUEUE_SHOWN], len(tickets), ctx.now)
+        # In a community chat members can read along, so the list does not stay there.
+        ttl = None if ctx.role is Role.QUEUE else ctx.community.moderation.notice_ttl
         return [SendMessage(ctx.chat, text, ctx.lang, reply_to=ctx.event.message_id,
-                            thread_id=ctx.event.thread_id)]
+                            thread_id=ctx.event.thread_id, delete_after=ttl)]
 
     async def _abuse_target(self, ctx: MessageContext,
                             cmd: ParsedCommand) -> tuple[str | None, int | None]:

@@ -102,7 +102,9 @@ class TicketRepo(Protocol):
 
     async def reporters(self, ticket_id: int) -> list[str]: ...
 
-    async def reports_since(self, community: str, reporter: str, since: datetime) -> int: ...
+    async def reports_since(self, community: str, reporter: str, since: datetime) -> int:
+        """Reports (filed or merged) by this reporter strictly after `since`: the rate limit."""
+        ...
 
     async def save(self, ticket: TicketRecord) -> None:
         """Write the ticket's mutable fields back (state, claim, card, counters)."""

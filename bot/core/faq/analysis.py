@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .lexicon import Lexicon, load_lexicon
+from .lexicon import CONCEPT_PREFIX, Lexicon, load_lexicon
 from .question import is_question_like
 from .text import (
     edit_distance,
@@ -24,15 +24,24 @@ from .text import (
     words,
 )
 
+# Concepts of asking words in data/synonyms.txt ("ask-when: когда, when…").
+ASK_PREFIX = CONCEPT_PREFIX + "ask-"
 STOPWORDS = load_word_list("stopwords.txt")
 COMMON = load_word_list("common.txt")
 LEXICON = load_lexicon()
 
+# Longer "words" (links, keyboard mashing) are not worth repairing.
+MAX_REPAIR = 30
 # Weight of a word repaired by typo correction (per edit) and by transliteration.
 TYPO_PENALTY = 0.2
 TRANSLIT_WEIGHT = 0.9
 # Weight of frequent everyday words and numbers: matchable, but rarely the topic.
 COMMON_WEIGHT = 0.35
+# Weight of asking words ("когда", "how much"): they tell the kind of answer, not the topic.
+ASK_WEIGHT = 0.5
+# "A instead of B": what follows the contrast word is what the asker does not want.
+CONTRAST = frozenset({"instead", "вместо", "rather"})
+CONTRAST_WEIGHT = 0.3
 # Weight of the sentences around the question in a long message ("buried" questions).
 CONTEXT_WEIGHT = 0.3
 
@@ -62,7 +71,12 @@ class Position:
         return (self.stem, *self.concepts) if self.stem else self.concepts
 
 
-def _positions(tokens: list[str], stems: list[str], trust: list[float], lexicon: Lexicon) -> list[Position]:
+def _positions(
+    tokens: list[str],
+    stems: list[str],
+    trust: list[float],
+    lexicon: Lexicon,
+) -> list[Position]:
     """Group stems and the concepts found over them into positions."""
     attached: list[set[str]] = [set() for _ in tokens]
     extra: list[Position] = []
@@ -72,12 +86,12 @@ def _positions(tokens: list[str], stems: list[str], trust: list[float], lexicon:
             # A phrase is one meaning: it rides on its last content word only.
             attached[content[-1]].add(concept)
         else:
-            extra.append(Position("", (concept,), min(trust[start:end])))
+            extra.append(Position("", (concept,), min(trust[start:end]) * _ask_weight(concept)))
     found = [
         Position(
             stems[i] if len(stems[i]) > 1 else "",
             tuple(sorted(attached[i])),
-            trust[i] * (COMMON_WEIGHT if _is_common(token) and not attached[i] else 1.0),
+            trust[i] * _word_weight(token, attached[i]),
         )
         for i, token in enumerate(tokens)
         if token not in STOPWORDS and (len(stems[i]) > 1 or attached[i])
@@ -85,8 +99,17 @@ def _positions(tokens: list[str], stems: list[str], trust: list[float], lexicon:
     return found + extra
 
 
-def _is_common(token: str) -> bool:
-    return token in COMMON or token.isdigit()
+def _ask_weight(concept: str) -> float:
+    return ASK_WEIGHT if concept.startswith(ASK_PREFIX) else 1.0
+
+
+def _word_weight(token: str, concepts: set[str]) -> float:
+    """Frequent words and numbers weigh little; so does a word that only asks ("сколько")."""
+    if not concepts:
+        return COMMON_WEIGHT if token in COMMON or token.isdigit() else 1.0
+    if all(c.startswith(ASK_PREFIX) for c in concepts):
+        return min(_ask_weight(c) for c in concepts)
+    return 1.0
 
 
 def doc_positions(text: str, lexicon: Lexicon = LEXICON) -> list[Position]:
@@ -106,7 +129,8 @@ class Vocabulary:
     def __init__(self, forms: Iterable[str]) -> None:
         self.form_stem = {form: stem(form) for form in forms}
         self.stems = frozenset(self.form_stem.values())
-        self.sounds = {sound_key(form): st for form, st in self.form_stem.items() if script(form) == "ru"}
+        russian = [form for form in self.form_stem if script(form) == "ru"]
+        self.sounds = {sound_key(form): self.form_stem[form] for form in russian}
         grams: dict[str, list[str]] = {}
         for form in self.form_stem:
             if len(form) >= 4:
@@ -116,7 +140,7 @@ class Vocabulary:
 
     def nearest(self, word: str) -> tuple[str, int] | None:
         """Stem of the closest known form within 1 edit (2 for long words), or None."""
-        if len(word) < 4:
+        if not 4 <= len(word) <= MAX_REPAIR:
             return None
         limit = 1 if len(word) < 8 else 2
         shared: dict[str, int] = {}
@@ -145,7 +169,7 @@ def _repair(token: str, vocab: Vocabulary, translit: bool) -> tuple[str, float]:
         near = vocab.nearest(cyr)
         if near is not None:
             return near[0], TRANSLIT_WEIGHT * (1.0 - TYPO_PENALTY * near[1])
-    if script(token) == "ru" and len(token) >= 4:
+    if script(token) == "ru" and 4 <= len(token) <= MAX_REPAIR:
         sounded = vocab.sounds.get(sound_key(token))
         if sounded is not None:
             return sounded, 1.0 - TYPO_PENALTY
@@ -169,13 +193,16 @@ def _sentence_weights(text: str) -> list[tuple[str, float]]:
 def query_positions(
     text: str, vocab: Vocabulary, translit: bool, lexicon: Lexicon = LEXICON
 ) -> list[Position]:
-    """Positions of a chat message, with repaired words and down-weighted context sentences."""
+    """Positions of a chat message: repaired words; context sentences and the rest of a
+    sentence after "instead of" weigh less."""
     found: list[Position] = []
     for sentence, base in _sentence_weights(text):
         tokens = words(sentence)
         stems: list[str] = []
         trust: list[float] = []
         for token in tokens:
+            if token in CONTRAST:
+                base *= CONTRAST_WEIGHT
             if token in STOPWORDS:
                 stems.append(stem(token))
                 trust.append(base)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from pathlib import Path
 
 from .analysis import LEXICON, STOPWORDS, Position, Vocabulary, doc_positions
 from .entries import FaqEntry
-from .text import words
+from .text import DATA_DIR, words
 
-# Bump when analysis, data files or the index layout change: it keys the on-disk cache.
-CODE_VERSION = "faq-index-2"
+# Bump when the analysis code or the index layout changes: with the entries and the data files it
+# keys the on-disk cache.
+CODE_VERSION = "faq-index-3"
 
 # An answer-only term counts this much of a question term: answers mention side topics.
 ANSWER_WEIGHT = 0.6
@@ -114,9 +116,20 @@ def _exact_questions(entries: Sequence[FaqEntry]) -> dict[str, int]:
     return {key: next(iter(s)) for key, s in owners.items() if len(s) == 1 and key}
 
 
+def _data_digest() -> bytes:
+    """Hash of the word lists: editing synonyms.txt must not reuse an index built without it."""
+    digest = hashlib.sha256()
+    for path in sorted(DATA_DIR.glob("*.txt")):
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
+    return digest.digest()
+
+
+_DATA_DIGEST = _data_digest()
+
+
 def cache_key(entries: Sequence[FaqEntry]) -> str:
-    """Hash of the entries and the code version."""
-    digest = hashlib.sha256(CODE_VERSION.encode())
+    """Hash of the entries, the code version and the data files."""
+    digest = hashlib.sha256(CODE_VERSION.encode() + _DATA_DIGEST)
     for entry in entries:
         for part in (entry.id, entry.lang, *entry.questions, entry.answer):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
@@ -143,7 +156,7 @@ def load_or_build(entries: Sequence[FaqEntry], cache_dir: Path | None) -> FaqInd
     index = build_index(entries)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{id(index)}.tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)

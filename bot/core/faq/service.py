@@ -216,12 +216,22 @@ class FaqFeature(BaseFeature):
         if sub is None:
             return await self._show(ctx, parts[0], rest)
         if not await ctx.is_moderator():
-            return [ctx.notice("common.not_moderator", command=f"/faq {word}")]
+            return await self._refuse(ctx, f"/faq {word}")
         if sub == "add":
             return await self._add(ctx, rest)
         if sub == "edit":
             return await self._edit(ctx, rest)
         return await self._delete(ctx, rest)
+
+    async def _refuse(self, ctx: MessageContext, command: str) -> list[AnyAction]:
+        """One polite refusal per member per cooldown, shared with the Core's own refusals."""
+        key = f"refused:{ctx.community.name}:{ctx.event.author.ref}"
+        last = await ctx.uow.state.get(key)
+        if last is not None and \
+                ctx.now - datetime.fromisoformat(last) < ctx.community.moderation.refusal_cooldown:
+            return []
+        await ctx.uow.state.put(key, ctx.now.isoformat(), ctx.now)
+        return [ctx.notice("common.not_moderator", command=command)]
 
     def _say(self, ctx: MessageContext, key: str, **params: Any) -> SendMessage:
         """In a group, command chatter removes itself; in private it stays."""

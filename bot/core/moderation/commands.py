@@ -49,11 +49,11 @@ class Request:
         return self.reason or Text("moderation.reason.unspecified")
 
 
-def say(ctx: MessageContext, text: Text, *, reply: bool = True) -> SendMessage:
+def say(ctx: MessageContext, text: Text) -> SendMessage:
     """In a community chat a self-deleting notice; in the queue a lasting reply (a trace)."""
     ttl = ctx.community.moderation.notice_ttl if ctx.role is Role.CHAT else None
-    return SendMessage(ctx.chat, text, ctx.lang, ctx.event.message_id if reply else None,
-                       ctx.event.thread_id, delete_after=ttl)
+    return SendMessage(ctx.chat, text, ctx.lang, ctx.event.message_id, ctx.event.thread_id,
+                       delete_after=ttl)
 
 
 def usage(ctx: MessageContext, command: str) -> list[AnyAction]:
@@ -150,9 +150,8 @@ class ModerationCommands:
         if any(s.action == "warn" for s in applied):
             await issue_warning(ctx, str(request.target.ref), request.reason,
                                 str(ctx.event.author.ref))
-        first = applied[0]
         notes = [note(s) for s in {s.note: s for s in applied if s.note}.values()]
-        out.append(say(ctx, notice(done(first, request.target.display, request.reason_text()),
+        out.append(say(ctx, notice(done(wanted, request.target.display, request.reason_text()),
                                    why=notes[0] if notes else "")))
         out.extend(say(ctx, Text("moderation.note_only", {"note": extra})) for extra in notes[1:])
         for sanction in dict.fromkeys(applied):

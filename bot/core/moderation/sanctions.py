@@ -70,13 +70,15 @@ def progress(rung: Rung) -> Text:
 
 def notice(head: Text, *, result: TextPart = "", step: TextPart = "",
            why: TextPart = "") -> Text:
-    """One notice from its pieces; empty pieces simply vanish."""
-    return Text("moderation.notice", {"head": head, "outcome": result, "progress": step,
-                                      "note": why})
+    """One notice from its pieces; empty pieces simply vanish. A degradation note replaces
+    the outcome, because it says what happened instead."""
+    return Text("moderation.notice", {"head": head, "outcome": "" if why else result,
+                                      "note": why, "progress": step})
 
 
 def done(sanction: Sanction, user: str, reason: TextPart) -> Text:
-    """The head of a moderator command's notice, by what actually happened."""
+    """The head of a moderator command's notice: what the moderator asked for (a note
+    follows when a platform could not do exactly that)."""
     params: dict[str, TextPart] = {"user": user, "reason": reason,
                                    "span": span(sanction.duration)}
     return Text(f"moderation.done.{sanction.action}", params)

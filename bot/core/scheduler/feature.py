@@ -23,6 +23,7 @@ from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRe
 from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
 
 LIST_LIMIT = 20
+_LIST_WORDS = ("list", "список")
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -61,7 +62,7 @@ class SchedulerFeature(BaseFeature):
         )
 
     async def _schedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
-        if not cmd.args:
+        if not cmd.args or cmd.args.lower() in _LIST_WORDS:
             return await self._list(ctx)
         tz = ctx.community.tz
         try:

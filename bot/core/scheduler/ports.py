@@ -44,6 +44,7 @@ class NewPost:
     cron: str | None = None
     photo: str | None = None  # a local path (config) or a platform file id (chat)
     config_key: str | None = None
+    since: datetime | None = None  # a cron post's occurrences count from here (default: now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,8 @@ class ScheduleRepo(Protocol):
     async def reactivate(self, post_id: int, now: datetime) -> None: ...
     async def advance_expansion(self, post_id: int, old: datetime | None,
                                 new: datetime) -> bool:
-        """Compare-and-set `expanded_until`: False when another instance moved it first."""
+        """Compare-and-set `expanded_until` of an active post: False when another instance
+        moved it first or the post was unscheduled meanwhile."""
         ...
     async def add_occurrence(self, post_id: int, chat: str, due_at: datetime, state: str,
                              now: datetime) -> int | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import groupby
 
@@ -81,7 +81,8 @@ class SchedulerService:
                  transient: tuple[type[Exception], ...] = (),
                  postponed_wall: bool = False,
                  claim_timeout: timedelta = timedelta(minutes=10),
-                 max_attempts: int = 5, batch: int = 100) -> None:
+                 max_attempts: int = 5, batch: int = 100,
+                 started_at: datetime | None = None) -> None:
         self._uow_factory = uow_factory
         self._communities = {c.name: c for c in communities}
         self.clock = clock
@@ -94,6 +95,7 @@ class SchedulerService:
         self._claim_timeout = claim_timeout
         self._max_attempts = max_attempts
         self._batch = batch
+        self._started_at = started_at
         self._started = False
 
     # -- start -------------------------------------------------------------------------------
@@ -110,7 +112,8 @@ class SchedulerService:
         """Config entries → posts: new keys inserted, vanished keys retired, unchanged kept.
 
         A post a moderator unscheduled stays off; one that left the config and came back is
-        switched on again (from now, so its missed times are not replayed).
+        switched on again (from now, so its missed times are not replayed). A new recurring
+        entry counts from when the process started (`started_at`), not from the first round.
         """
         wanted = {(p.community, p.config_key): p for p in self._config_posts}
         async with self._uow_factory() as uow:
@@ -120,7 +123,8 @@ class SchedulerService:
             for key, new in wanted.items():
                 row = known.get(key)
                 if row is None:
-                    added = await repo.add_post(new, now)
+                    since = min(self._started_at or now, now)
+                    added = await repo.add_post(replace(new, since=since), now)
                     log.info("event=schedule.config_added post=%s community=%s",
                              added.id, added.community)
                 elif not row.active and row.ended_by == CONFIG_ACTOR:
@@ -177,13 +181,16 @@ class SchedulerService:
             community = self._communities.get(post.community)
             if community is None:
                 continue
-            until = now + self._lead(post.chats)
-            times = due_times(rule_of(post), community.tz, post.expanded_until, until)
-            if not times and post.expanded_until is not None:
-                continue
-            if not times and post.at is not None and post.at > until:
-                continue  # a one-off still in the future: nothing to write yet
-            await self._materialise(post, community, times, until, now, report)
+            try:
+                until = now + self._lead(post.chats)
+                times = due_times(rule_of(post), community.tz, post.expanded_until, until)
+                if not times and post.expanded_until is not None:
+                    continue
+                if not times and post.at is not None and post.at > until:
+                    continue  # a one-off still in the future: nothing to write yet
+                await self._materialise(post, community, times, until, now, report)
+            except Exception:  # one broken post must not hold up every other one
+                log.exception("event=schedule.expand_error post=%s", post.id)
 
     async def _materialise(self, post: PostRecord, community: CommunitySettings,
                            times: list[datetime], until: datetime, now: datetime,
@@ -231,7 +238,10 @@ class SchedulerService:
                     await self._give_up(latest, community, now, "retries ran past the grace "
                                         "window", report)
                 continue
-            await self._publish(latest, community, now, report)
+            try:
+                await self._publish(latest, community, now, report)
+            except Exception:  # logged; a claimed one left in `sending` becomes `unknown`
+                log.exception("event=schedule.publish_error occurrence=%s", latest.id)
 
     # -- one occurrence ----------------------------------------------------------------------
 
@@ -259,6 +269,9 @@ class SchedulerService:
             result = ActionResult(ok=False, error=f"{type(exc).__name__}: {exc}", permanent=True)
         if result.ok:
             await self._record_sent(occurrence, result, now, report)
+        elif not result.permanent:  # the platform said no, but a retry may help
+            await self._retry_or_fail(occurrence, community, attempts,
+                                      RuntimeError(result.error or "failed"), now, report)
         else:
             await self._give_up(occurrence, community, now, result.error or "failed", report,
                                 from_state=S.SENDING)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.complaints.ports import NewTicket, TicketEventRecord, TicketRecord
@@ -58,7 +58,7 @@ class SqlTicketRepo:
         await self._s.flush()
         return _record(row)
 
-    async def _one(self, *where: object) -> TicketRecord | None:
+    async def _one(self, *where: ColumnElement[bool]) -> TicketRecord | None:
         row = (await self._s.execute(select(Ticket).where(*where).limit(1))).scalar_one_or_none()
         return _record(row) if row else None
 
@@ -102,7 +102,7 @@ class SqlTicketRepo:
     async def reports_since(self, community: str, reporter: str, since: datetime) -> int:
         count = await self._s.scalar(select(func.count(TicketReporter.id)).where(
             TicketReporter.community == community, TicketReporter.reporter == reporter,
-            TicketReporter.created_at >= since))
+            TicketReporter.created_at > since))
         return int(count or 0)
 
     async def save(self, ticket: TicketRecord) -> None:

@@ -35,7 +35,7 @@ def _occurrence(row: Occurrence, post: ScheduledPost) -> OccurrenceRecord:
                             platform_message_id=row.platform_message_id, error=row.error)
 
 
-def _joined() -> Select[tuple[Occurrence, ScheduledPost]]:
+def _joined() -> Select[Occurrence, ScheduledPost]:
     return select(Occurrence, ScheduledPost).join(
         ScheduledPost, ScheduledPost.id == Occurrence.post_id)
 
@@ -54,7 +54,7 @@ class SqlScheduleRepo:
                             config_key=post.config_key, at=post.at, cron=post.cron,
                             text=post.text, photo=post.photo, chats=list(post.chats),
                             active=True, created_by=post.created_by, created_at=now,
-                            expanded_until=None if post.cron is None else now)
+                            expanded_until=None if post.cron is None else (post.since or now))
         self._s.add(row)
         await self._s.flush()
         return _post(row)
@@ -99,7 +99,8 @@ class SqlScheduleRepo:
         guard = (ScheduledPost.expanded_until.is_(None) if old is None
                  else ScheduledPost.expanded_until == old)
         return await self._rowcount(
-            update(ScheduledPost).where(ScheduledPost.id == post_id, guard)
+            update(ScheduledPost)
+            .where(ScheduledPost.id == post_id, ScheduledPost.active.is_(True), guard)
             .values(expanded_until=new)) == 1
 
     async def add_occurrence(self, post_id: int, chat: str, due_at: datetime, state: str,
@@ -109,7 +110,7 @@ class SqlScheduleRepo:
                                         Occurrence.due_at == due_at))).scalar_one_or_none()
         if existing is not None:
             return None
-        row = Occurrence(post_id=post_id, chat=chat, due_at=due_at, state=state, attempts=0,
+        row = Occurrence(post_id=post_id, chat=chat, due_at=due_at, state=str(state), attempts=0,
                          error="", updated_at=now)
         self._s.add(row)
         await self._s.flush()
@@ -135,10 +136,11 @@ class SqlScheduleRepo:
                          from_states: Collection[str], holder: str | None = None,
                          message_id: str | None = None, error: str | None = None,
                          next_attempt_at: datetime | None = None) -> bool:
-        conditions = [Occurrence.id == occurrence_id, Occurrence.state.in_(list(from_states))]
+        conditions = [Occurrence.id == occurrence_id,
+                      Occurrence.state.in_([str(s) for s in from_states])]
         if holder is not None:
             conditions.append(Occurrence.claimed_by == holder)
-        values: dict[str, Any] = {"state": to, "updated_at": now,
+        values: dict[str, Any] = {"state": str(to), "updated_at": now,
                                   "next_attempt_at": next_attempt_at}
         if message_id is not None:
             values["platform_message_id"] = message_id
@@ -162,7 +164,7 @@ class SqlScheduleRepo:
         if post_id is not None:
             query = query.where(Occurrence.post_id == post_id)
         if states is not None:
-            query = query.where(Occurrence.state.in_(list(states)))
+            query = query.where(Occurrence.state.in_([str(s) for s in states]))
         rows = (await self._s.execute(query.order_by(Occurrence.due_at, Occurrence.id))).all()
         return [_occurrence(o, p) for o, p in rows]
 

@@ -1,0 +1,170 @@
+"""Throughput and memory benchmark of the obscenity filter against better-profanity.
+
+Run as a script (never as a test)::
+
+    python bench/filter_bench.py [--messages 200000] [--bp-messages 300]
+
+It builds a corpus of typical chat messages — the labelled samples plus synthetic everyday chat
+in Russian, English and both, about 5 % of them obscene — then measures, in the same process:
+
+* messages/s of ``ObscenityFilter.check`` over the whole corpus (best of three passes);
+* messages/s of better-profanity's ``profanity.contains_profanity`` on a subset (it is slow),
+  extrapolated as a rate, and the ratio of the two;
+* memory: resident-set growth while building and running the filter, and tracemalloc's peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from filters.obscenity import ObscenityFilter  # noqa: E402
+
+SAMPLES = ROOT / "tests" / "data" / "profanity" / "samples.jsonl"
+
+RU_SUBJECTS = ["Кто-нибудь", "Соседи", "Ребята", "Админ", "Мы", "Я", "Коллеги", "Оля", "Дети",
+               "Управляющая компания", "Курьер", "Мама", "Все", "Новый сосед", "Тренер"]
+RU_VERBS = ["знает, где", "видели", "подскажите, когда", "напишите, если", "спасибо за",
+            "давайте обсудим", "не забудьте про", "кто пойдёт на", "где купить", "отменили"]
+RU_OBJECTS = ["собрание во дворе", "ключи от подвала", "новый график вывоза мусора",
+              "парковку у школы", "субботник", "ремонт лифта", "детскую площадку", "концерт",
+              "тренировку в среду", "доставку продуктов", "счётчики воды", "пробки на мосту",
+              "рецепт пирога", "фото с праздника", "расписание автобусов", "отключение света"]
+RU_TAILS = ["", "?", "!", " 🙏", " завтра в 10", ", пожалуйста", " в пятницу", " 😊", " 👍",
+            " после обеда", ", очень нужно", " до конца недели"]
+EN_SUBJECTS = ["Anyone", "Folks", "Hey all,", "Quick question:", "Reminder:", "Guys",
+               "Neighbours", "Team", "Mods", "My sister", "Someone", "We"]
+EN_VERBS = ["knows when", "can share", "please check", "is going to", "found", "wants to move",
+            "forgot about", "is selling", "recommends", "needs help with"]
+EN_OBJECTS = ["the meeting tonight", "a good dentist", "the parking rules", "the new schedule",
+              "the bike rack", "the book club", "a cheap flight", "the pool hours",
+              "the football match", "a lost cat", "the recycling bins", "the school run",
+              "the garden party", "a spare charger", "the internet outage", "the bus route"]
+EN_TAILS = ["", "?", "!", " thanks", " :)", " 🎉", " asap", " lol", " by Friday", " pls"]
+
+
+def synthetic(rng: random.Random, count: int) -> list[str]:
+    """Everyday chat messages in Russian (60 %), English (30 %) and both (10 %)."""
+    out: list[str] = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.6:
+            out.append(f"{rng.choice(RU_SUBJECTS)} {rng.choice(RU_VERBS)} "
+                       f"{rng.choice(RU_OBJECTS)}{rng.choice(RU_TAILS)}")
+        elif roll < 0.9:
+            out.append(f"{rng.choice(EN_SUBJECTS)} {rng.choice(EN_VERBS)} "
+                       f"{rng.choice(EN_OBJECTS)}{rng.choice(EN_TAILS)}")
+        else:
+            out.append(f"{rng.choice(RU_SUBJECTS)} {rng.choice(RU_VERBS)} "
+                       f"{rng.choice(EN_OBJECTS)}{rng.choice(RU_TAILS)}")
+    return out
+
+
+def build_corpus(size: int, seed: int = 7) -> list[str]:
+    """Samples (clean ones often, obscene ones rarely) mixed with synthetic chat: ~5 % obscene."""
+    rng = random.Random(seed)
+    rows = [json.loads(line) for line in SAMPLES.read_text(encoding="utf-8").splitlines()]
+    clean = [r["text"] for r in rows if r["label"] == 0]
+    obscene = [r["text"] for r in rows if r["label"] == 1]
+    corpus: list[str] = []
+    synthetic_pool = synthetic(rng, 5000)
+    for _ in range(size):
+        roll = rng.random()
+        if roll < 0.05:
+            corpus.append(rng.choice(obscene))
+        elif roll < 0.35:
+            corpus.append(rng.choice(clean))
+        else:
+            corpus.append(rng.choice(synthetic_pool))
+    return corpus
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc), falling back to the peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_ours(flt: ObscenityFilter, corpus: list[str], passes: int = 3) -> tuple[float, int]:
+    """Best messages/s over a few passes, and how many messages were obscene."""
+    check = flt.check
+    best = 0.0
+    flagged = 0
+    for _ in range(passes):
+        start = time.perf_counter()
+        flagged = sum(1 for text in corpus if check(text).obscene)
+        elapsed = time.perf_counter() - start
+        best = max(best, len(corpus) / elapsed)
+    return best, flagged
+
+
+def time_better_profanity(corpus: list[str]) -> float | None:
+    """Messages/s of better-profanity's contains_profanity on the given messages."""
+    try:
+        from better_profanity import profanity
+    except ImportError:
+        return None
+    profanity.contains_profanity("warm up")  # loads its word list
+    start = time.perf_counter()
+    for text in corpus:
+        profanity.contains_profanity(text)
+    return len(corpus) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--bp-messages", type=int, default=300)
+    args = parser.parse_args()
+
+    corpus = build_corpus(args.messages)
+    gc.collect()
+    rss_before = rss_mb()
+    tracemalloc.start()
+    build_start = time.perf_counter()
+    flt = ObscenityFilter()
+    build_seconds = time.perf_counter() - build_start
+    ours, flagged = time_ours(flt, corpus, passes=1)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    ours, flagged = time_ours(flt, corpus)
+    rss_after = rss_mb()
+
+    bp_subset = random.Random(11).sample(corpus, min(args.bp_messages, len(corpus)))
+    theirs = time_better_profanity(bp_subset)
+    ours_on_subset, _ = time_ours(flt, bp_subset * max(1, 20_000 // len(bp_subset)))
+
+    print(f"corpus: {len(corpus)} messages, {flagged} obscene "
+          f"({100 * flagged / len(corpus):.1f} %), mean length "
+          f"{sum(map(len, corpus)) / len(corpus):.0f} chars")
+    print(f"filter build: {build_seconds * 1000:.0f} ms")
+    print(f"ours:            {ours:12,.0f} msgs/s  (whole corpus, best of 3)")
+    print(f"ours on subset:  {ours_on_subset:12,.0f} msgs/s  (the better-profanity subset)")
+    if theirs is None:
+        print("better-profanity: not installed")
+    else:
+        print(f"better-profanity: {theirs:11,.0f} msgs/s  (contains_profanity, "
+              f"{len(bp_subset)} messages)")
+        print(f"ratio:           {ours / theirs:12,.0f} x  (corpus)   "
+              f"{ours_on_subset / theirs:,.0f} x  (same subset)")
+    print(f"memory: RSS growth {rss_after - rss_before:.1f} MB, "
+          f"tracemalloc peak {traced_peak / 2**20:.1f} MB (build + first pass)")
+
+
+if __name__ == "__main__":
+    main()

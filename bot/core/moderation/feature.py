@@ -1,0 +1,163 @@
+"""ModerationFeature: the content filter and anti-flood on every chat message, plus the
+moderator commands. First in the Core's order, because it may delete the message.
+
+Protected authors (admins, listed moderators, anonymous admins) are never punished
+automatically. In `dry-run` mode the filter only writes `filter.dry_run` audit records, so an
+owner can watch its verdicts before letting it act.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.core.actions import AnyAction, DeleteMessage, SendMessage
+from bot.core.commands import CommandSpec
+from bot.core.context import MessageContext
+from bot.core.directory import Role
+from bot.core.durations import format_duration
+from bot.core.events import Author, SenderKind
+from bot.core.feature import BaseFeature
+from bot.core.moderation.antiflood import FloodGuard, FloodVerdict
+from bot.core.moderation.commands import ModerationCommands, issue_warning
+from bot.core.moderation.ladder import Sanction, decide, degrade
+from bot.core.moderation.sanctions import note, notice, outcome, platform_actions, progress
+from bot.core.ports import ContentFilter, ContentVerdict
+from bot.core.texts import Text
+
+FILTER_ACTOR = "auto:filter"
+FLOOD_ACTOR = "auto:antiflood"
+
+
+class ModerationFeature(BaseFeature):
+    name = "moderation"
+
+    def __init__(self, filters: Mapping[str, ContentFilter] | None = None,
+                 flood: FloodGuard | None = None) -> None:
+        """`filters`: one content filter per community name (absent = no filter there)."""
+        self._filters = dict(filters or {})
+        self._flood = flood or FloodGuard()
+        self._commands = ModerationCommands()
+
+    def commands(self) -> Sequence[CommandSpec]:
+        return self._commands.specs()
+
+    async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
+        event = ctx.event
+        if ctx.role is not Role.CHAT or not _judged(event.author):
+            return None
+        if await ctx.permissions.is_protected(ctx.community, ctx.chat, event.author):
+            return None
+        flood = FloodVerdict()
+        if not event.edited:
+            key = (ctx.community.name, str(ctx.chat), str(event.author.ref))
+            flood = self._flood.observe(key, event.message_id, event.thread_id, event.text,
+                                        ctx.now, ctx.community.antiflood)
+        verdict = self._check(ctx)
+        if verdict is not None and ctx.community.filter.mode == "enforce":
+            return await self._enforce(ctx, verdict)
+        out: list[AnyAction] = []
+        if verdict is not None:
+            out.extend(await self._dry_run(ctx, verdict))
+        if flood.acted:
+            out.extend(await self._on_flood(ctx, flood))
+        return out if verdict is not None or flood.acted else None
+
+    def _check(self, ctx: MessageContext) -> ContentVerdict | None:
+        """The verdict when the community's filter flags the text, else None."""
+        content_filter = self._filters.get(ctx.community.name)
+        if content_filter is None or not ctx.community.filter.enabled or not ctx.event.text:
+            return None
+        verdict = content_filter.check(ctx.event.text)
+        return verdict if verdict.obscene else None
+
+    def _chat_notice(self, ctx: MessageContext, text: Text) -> SendMessage:
+        """Not a reply: the member's message is being deleted."""
+        return SendMessage(ctx.chat, text, ctx.lang, thread_id=ctx.event.thread_id,
+                           delete_after=ctx.community.moderation.notice_ttl)
+
+    async def _enforce(self, ctx: MessageContext, verdict: ContentVerdict) -> list[AnyAction]:
+        """Delete the message, record a warning with the filter's explanation, climb the ladder."""
+        settings = ctx.community.moderation
+        author = ctx.event.author
+        explanation = verdict.explain()
+        count = await issue_warning(ctx, str(author.ref), explanation, FILTER_ACTOR)
+        rung = decide(settings.ladder, count, ctx.chat,
+                      channel=author.kind is SenderKind.CHANNEL,
+                      fallback=settings.vk_mute_fallback)
+        out: list[AnyAction] = [ctx.delete_current()]
+        out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
+                                    channel=author.kind is SenderKind.CHANNEL, now=ctx.now))
+        head = Text("moderation.auto.head", {"user": author.display,
+                                             "reason": Text("moderation.reason.obscene")})
+        out.append(self._chat_notice(ctx, notice(head, result=outcome(rung.sanction),
+                                                 step=progress(rung), why=note(rung.sanction))))
+        matches = _matches(verdict)
+        out.extend(await ctx.audit("filter.delete", actor=FILTER_ACTOR, target=str(author.ref),
+                                   reason=explanation, message_id=ctx.event.message_id,
+                                   matches=matches))
+        out.extend(await ctx.audit("warn", actor=FILTER_ACTOR, target=str(author.ref),
+                                   reason=explanation, warning=count, of=rung.total))
+        if rung.sanction.action != "warn":
+            until = rung.sanction.until(ctx.now)
+            out.extend(await ctx.audit(
+                rung.sanction.action, actor=FILTER_ACTOR, target=str(author.ref),
+                reason=explanation, warning=count, of=rung.total,
+                until=until.isoformat() if until else None,
+                degraded_from=rung.sanction.degraded_from))
+        return out
+
+    async def _dry_run(self, ctx: MessageContext, verdict: ContentVerdict) -> list[AnyAction]:
+        return await ctx.audit("filter.dry_run", actor=FILTER_ACTOR,
+                               target=str(ctx.event.author.ref), reason=verdict.explain(),
+                               message_id=ctx.event.message_id, matches=_matches(verdict))
+
+    async def _on_flood(self, ctx: MessageContext, flood: FloodVerdict) -> list[AnyAction]:
+        author = ctx.event.author
+        channel = author.kind is SenderKind.CHANNEL
+        out: list[AnyAction] = [DeleteMessage(ctx.chat, message_id, thread_id)
+                                for message_id, thread_id in flood.delete]
+        if flood.delete:
+            if flood.first_repeat:
+                out.append(self._chat_notice(ctx, Text("moderation.flood.repeats",
+                                                       {"user": author.display})))
+            out.extend(await ctx.audit("flood.delete", actor=FLOOD_ACTOR,
+                                       target=str(author.ref), reason="repeated message",
+                                       message_ids=[m for m, _ in flood.delete]))
+        if flood.mute:
+            wanted = Sanction("mute", ctx.community.antiflood.mute, delete=False)
+            sanction = degrade(wanted, ctx.chat, channel=channel,
+                               fallback=ctx.community.moderation.vk_mute_fallback)
+            if sanction.action == "warn":
+                await issue_warning(ctx, str(author.ref), "flood", FLOOD_ACTOR)
+            out.extend(platform_actions(sanction, ctx.chat, author.ref, channel=channel,
+                                        now=ctx.now))
+            head = Text("moderation.flood.head", {"user": author.display})
+            out.append(ctx.notice("moderation.notice", **_pieces(head, sanction)))
+            until = sanction.until(ctx.now)
+            out.extend(await ctx.audit(
+                f"flood.{sanction.action}", actor=FLOOD_ACTOR, target=str(author.ref),
+                reason=f"{ctx.community.antiflood.messages} messages within "
+                       f"{format_duration(ctx.community.antiflood.window)}",
+                until=until.isoformat() if until else None,
+                degraded_from=sanction.degraded_from))
+        return out
+
+
+def _judged(author: Author) -> bool:
+    """Bots are left alone, and so is a linked channel's post that Telegram copies into its
+    discussion group (a forward whose author is a channel): those are the owner's words."""
+    if author.kind is SenderKind.BOT:
+        return False
+    linked_channel = author.kind is SenderKind.FORWARDED and author.ref.platform == "telegram" \
+        and author.ref.user_id.startswith("-")
+    return not linked_channel
+
+
+def _pieces(head: Text, sanction: Sanction) -> dict[str, Any]:
+    return dict(notice(head, result=outcome(sanction), why=note(sanction)).params)
+
+
+def _matches(verdict: ContentVerdict) -> list[dict[str, Any]]:
+    return [{"word": m.word, "start": m.start, "end": m.end, "lexicon": m.lexicon}
+            for m in verdict.matches]

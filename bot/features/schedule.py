@@ -1,0 +1,170 @@
+"""Wiring for scheduled posts: the /schedule feature, the publishing service, and
+`modbot schedule list|export --community NAME`.
+
+The service needs the router, the pipeline and the instance id, which exist only once the App
+is built, so `service_for(app)` builds it (once per App) after `create_app`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.config import LoadedConfig
+from bot.core.clock import Clock
+from bot.core.feature import Feature
+from bot.core.scheduler.feature import SchedulerFeature, local_time, upcoming
+from bot.core.scheduler.plan import entry_to_post
+from bot.core.scheduler.ports import NewPost, PostRecord
+from bot.core.scheduler.service import RunReport, SchedulerService
+from bot.runtime.executor import TransientError
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+SERVICE_KEY = "scheduler"
+
+
+class SchedulerHandle:
+    """`services["scheduler"]`: the publishing service, built on first use.
+
+    `build()` runs before the App has its router, pipeline and instance id, so the service
+    is made later, from `services` (filled in by `create_app`) or from the App itself.
+    """
+
+    def __init__(self, config: LoadedConfig, clock: Clock, services: dict[str, Any]) -> None:
+        self._config = config
+        self._clock = clock
+        self._services = services
+        self._started_at = clock.now()  # new recurring config entries count from here
+        self._service: SchedulerService | None = None
+
+    def service(self, app: App | None = None) -> SchedulerService:
+        if self._service is None:
+            source = self._services if app is None else {
+                "router": app.router, "pipeline": app.pipeline, "instance_id": app.instance_id,
+                "uow_factory": app.uow_factory}
+            vk = self._config.app.vk
+            self._service = SchedulerService(
+                uow_factory=source["uow_factory"], communities=self._config.app.community,
+                clock=self._clock, instance_id=source["instance_id"],
+                publisher=source["router"], drain=source["pipeline"].drain,
+                config_posts=config_posts(self._config), transient=(TransientError,),
+                postponed_wall=bool(vk and vk.wall_postponed), started_at=self._started_at)
+        return self._service
+
+    async def run_due(self, now: datetime) -> RunReport:
+        return await self.service().run_due(now)
+
+
+def build(config: LoadedConfig, clock: Clock, services: dict[str, Any]) -> Feature:
+    services[SERVICE_KEY] = SchedulerHandle(config, clock, services)
+    return SchedulerFeature()
+
+
+def config_posts(config: LoadedConfig) -> list[NewPost]:
+    """Every `[[community.schedule]]` entry as a post, photo paths made absolute."""
+    return [
+        entry_to_post(community, entry, lambda photo: str(config.resolve(photo)))
+        for community in config.app.community
+        for entry in community.schedule
+    ]
+
+
+def service_for(app: App) -> SchedulerService:
+    """The App's scheduler service (one per App, shared with `services["scheduler"]`)."""
+    handle = app.services.get(SERVICE_KEY)
+    if not isinstance(handle, SchedulerHandle):
+        handle = SchedulerHandle(app.config, app.clock, app.services)
+        app.services[SERVICE_KEY] = handle
+    return handle.service(app)
+
+
+# -- CLI -------------------------------------------------------------------------------------
+
+PLAN_COLUMNS = ("id", "source", "when", "next_run", "chats", "text")
+
+
+def plan_rows(posts: Sequence[PostRecord], config: LoadedConfig, community: str,
+              app_now: datetime) -> list[dict[str, str]]:
+    """The content plan, one row per active post, soonest next run first (then the rest)."""
+    tz = config.community(community).tz
+    coming = upcoming(posts, app_now, tz)
+    with_next = {post.id for _, post in coming}
+    ordered = [(local_time(moment, tz), post) for moment, post in coming]
+    ordered += [("", post) for post in posts if post.id not in with_next]
+    return [{
+        "id": str(post.id),
+        "source": post.source,
+        "when": post.cron if post.cron is not None
+        else (local_time(post.at, tz) if post.at else ""),
+        "next_run": next_run,
+        "chats": " ".join(post.chats),
+        "text": post.text,
+    } for next_run, post in ordered]
+
+
+async def _load_plan(args: argparse.Namespace) -> tuple[list[dict[str, str]], str] | int:
+    from bot.app import create_app
+    from bot.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+        community = config.community(args.community)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    app = await create_app(config)
+    try:
+        service = service_for(app)
+        now = app.clock.now()
+        await service.sync_config(now)
+        async with app.uow_factory() as uow:
+            posts = await uow.schedule.posts(community.name)
+        return plan_rows(posts, config, community.name, now), community.timezone
+    finally:
+        await app.close()
+
+
+async def _list(args: argparse.Namespace) -> int:
+    loaded = await _load_plan(args)
+    if isinstance(loaded, int):
+        return loaded
+    rows, timezone = loaded
+    print(f"# content plan of {args.community} (times in {timezone})")
+    for row in rows:
+        text = row["text"].replace("\n", " ")
+        print(f"#{row['id']}\t{row['source']}\t{row['when']}\tnext: {row['next_run'] or '-'}"
+              f"\t{row['chats']}\t{text}")
+    return 0
+
+
+def write_csv(rows: Sequence[dict[str, str]], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=PLAN_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+async def _export(args: argparse.Namespace) -> int:
+    loaded = await _load_plan(args)
+    if isinstance(loaded, int):
+        return loaded
+    write_csv(loaded[0], sys.stdout)
+    return 0
+
+
+def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("schedule", help="show the content plan of a community")
+    actions = parser.add_subparsers(dest="schedule_command", required=True)
+    for name, handler, help_text in (
+        ("list", _list, "print the content plan with next runs"),
+        ("export", _export, "write the content plan as CSV to stdout"),
+    ):
+        sub = actions.add_parser(name, help=help_text)
+        sub.add_argument("--community", required=True, help="the community's name")
+        sub.add_argument("--config", default="config.toml", help="path to config.toml")
+        sub.set_defaults(func=handler)

@@ -1,0 +1,61 @@
+"""The line contract of ``modbot check-text``: JSON lines in, one verdict line out per input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from .engine import ObscenityFilter
+
+
+def _verdict_line(message_id: Any, text: str, flt: ObscenityFilter) -> dict[str, Any]:
+    verdict = flt.check(text)
+    return {
+        "id": message_id,
+        "obscene": verdict.obscene,
+        "matches": [
+            {
+                "word": m.word,
+                "start": m.start,
+                "end": m.end,
+                "fragment": m.fragment,
+                "normalized": m.normalized,
+                "lexicon": m.lexicon,
+            }
+            for m in verdict.matches
+        ],
+    }
+
+
+def _parse(line: str, number: int) -> tuple[Any, str]:
+    """Return (id, text) of one input line or raise ValueError with a message for the output."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {number}: invalid JSON: {exc.msg}") from exc
+    if not isinstance(item, dict):
+        raise ValueError(f"line {number}: expected a JSON object")
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise ValueError(f"line {number}: \"text\" must be a string")
+    return item.get("id"), text
+
+
+def run_check_text(stdin: TextIO, stdout: TextIO, flt: ObscenityFilter) -> int:
+    """Read ``{"id", "text"}`` lines, write ``{"id", "obscene", "matches"}`` lines, in order.
+
+    A line that cannot be read yields ``{"id": null, "error": "line N: …"}`` and processing goes
+    on; blank lines are skipped.  Every output line is flushed at once so a pipe sees verdicts as
+    they are made.  Always returns 0.
+    """
+    for number, line in enumerate(stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            message_id, text = _parse(line, number)
+            out: dict[str, Any] = _verdict_line(message_id, text, flt)
+        except ValueError as exc:
+            out = {"id": None, "error": str(exc)}
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0

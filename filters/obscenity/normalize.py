@@ -1,0 +1,174 @@
+"""Normalisation of one word (token) before it is matched.
+
+Matching works word by word, so the normaliser never has to keep a character-level offset map:
+the tokenizer records where each word sits in the original text, and a match reports that span.
+Per word: NFKC → drop invisible characters and combining marks → lower case → decide whether the
+word is Cyrillic or Latin → fold look-alikes, digits and symbols for that script → mark wildcard
+masks.  Collapsing repeated letters is left to the matchers, which try both spellings.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from .data import load_confusables
+
+
+def _invisible_code_points() -> list[int]:
+    """Code points of combining marks, format characters and variation selectors.
+
+    Computed from the running Python's Unicode database instead of a hand-kept list, so zalgo
+    marks, zero-width spaces/joiners, soft hyphens, bidi controls and tag characters all go.
+    """
+    points: list[int] = []
+    planes = (range(0x80, 0x30000), range(0xE0000, 0xE01F0))
+    for plane in planes:
+        for cp in plane:
+            if unicodedata.category(chr(cp)) in ("Mn", "Me", "Cf"):
+                points.append(cp)
+    return points
+
+
+def char_class(points: list[int]) -> str:
+    """Render sorted code points as the body of a regex character class."""
+    parts: list[str] = []
+    start = prev = -2
+    for cp in points + [sys.maxunicode + 2]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        if start >= 0:
+            parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
+        start = prev = cp
+    return "".join(parts)
+
+
+INVISIBLE_POINTS = _invisible_code_points()
+#: character-class body matching every invisible/combining code point
+INVISIBLE_CLASS = char_class(INVISIBLE_POINTS)
+_STRIP: dict[int, None] = dict.fromkeys(INVISIBLE_POINTS)
+
+_TABLES = load_confusables()
+_TO_CYR = str.maketrans(_TABLES["cyr"])
+_TO_LAT = str.maketrans(_TABLES["lat"])
+_TO_LAT_ONE_AS_L = str.maketrans({**_TABLES["lat"], "1": "l"})
+
+_STRONG_CYR = re.compile("[бгджзийлпфцчшщъыьэюяєїґ]")
+_STRONG_LAT = re.compile("[dfgjlqsvwz]")
+_ANY_CYR = re.compile("[\u0400-\u04ff]")
+_ANY_LAT = re.compile("[a-z]")
+_PI = re.compile(r"3[.,]14")
+_WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
+_SYMBOLS = re.compile(r"[@$!]")
+
+
+class Script(Enum):
+    """The alphabet a word is read in."""
+
+    CYR = "cyr"
+    LAT = "lat"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A normalised word: its script and its readings, most likely first.
+
+    A reading is ``(text, masked)``; ``masked`` means it holds wildcards (``*``, ``#``, ``..``).
+    Symbols have more than one reading: ``п@здец`` is п-а-здец or a mask п*здец, ``a$$ho1e``
+    reads its 1 as i or as l.
+    """
+
+    script: Script
+    readings: tuple[tuple[str, bool], ...]
+    titlecase: bool
+    letters: int  # real letters in the word, digits and symbols not counted
+
+    @property
+    def text(self) -> str:
+        """The first reading."""
+        return self.readings[0][0]
+
+
+def clean(raw: str) -> str:
+    """Apply NFKC, drop invisible characters and combining marks, and lower-case."""
+    if not raw.isascii():
+        raw = unicodedata.normalize("NFKC", raw).translate(_STRIP)
+    return raw.lower()
+
+
+def detect_script(word: str, default: Script) -> Script:
+    """Decide whether a lower-case word is Cyrillic or Latin by its unambiguous letters."""
+    strong_cyr = len(_STRONG_CYR.findall(word))
+    strong_lat = len(_STRONG_LAT.findall(word))
+    if strong_cyr != strong_lat:
+        return Script.CYR if strong_cyr > strong_lat else Script.LAT
+    cyr = len(_ANY_CYR.findall(word))
+    lat = len(_ANY_LAT.findall(word))
+    if cyr != lat:
+        return Script.CYR if cyr > lat else Script.LAT
+    return default
+
+
+def normalize_word(raw: str, default: Script) -> Word | None:
+    """Normalise one token; ``None`` if it has no letter at all (numbers, lone symbols)."""
+    text = clean(raw)
+    if not any(ch.isalpha() for ch in text):
+        return None
+    script = detect_script(text, default)
+    if script is Script.CYR:
+        text = _PI.sub("пи", text)
+        candidates = [text.translate(_TO_CYR)]
+    else:
+        text = _PI.sub("pi", text)
+        candidates = [text.translate(_TO_LAT)]
+        if "1" in text:
+            candidates.append(text.translate(_TO_LAT_ONE_AS_L))
+    if _SYMBOLS.search(text):
+        masked_text = _SYMBOLS.sub("*", text)
+        candidates.append(masked_text.translate(_TO_CYR if script is Script.CYR else _TO_LAT))
+    readings = tuple(
+        (reading, _WILDCARD.search(reading) is not None) for reading in dict.fromkeys(candidates)
+    )
+    stripped = raw.strip("*#.…")
+    titlecase = stripped[:1].isupper() and stripped[1:].islower()
+    letters = sum(ch.isalpha() for ch in text)
+    return Word(script, readings, titlecase, letters)
+
+
+def normalize_phrase(word: str) -> str:
+    """Normalise an owner-supplied word (extra or allowed) the way text words are normalised."""
+    cleaned = clean(word.strip())
+    script = detect_script(cleaned, Script.CYR)
+    table = _TO_CYR if script is Script.CYR else _TO_LAT
+    return collapse_all(cleaned.translate(table))
+
+
+_RUN3 = re.compile(r"(.)\1{2,}")
+_RUN2 = re.compile(r"(.)\1+")
+
+
+def collapse_all(word: str) -> str:
+    """Collapse every run of equal characters (хууйня → хуйня, asssshole → ashole)."""
+    return _RUN2.sub(r"\1", word)
+
+
+def spellings(word: str) -> tuple[tuple[str, bool], ...]:
+    """The spellings a matcher should try for a word, most literal first.
+
+    Runs of three or more equal letters are stretching (fuuuck, хууууйня) and read as one or
+    two letters; the last spelling collapses every run.  The flag says "every run collapsed":
+    a whole-word list must not be searched with it, or woop would read as wop.
+    """
+    one = _RUN3.sub(r"\1", word)
+    two = _RUN3.sub(r"\1\1", word)
+    everything = _RUN2.sub(r"\1", one)
+    out = [(one, False)]
+    if two != one:
+        out.append((two, False))
+    if everything not in (one, two):
+        out.append((everything, True))
+    return tuple(out)

@@ -1,0 +1,167 @@
+"""Ticket lifecycle: new → claimed → resolved/rejected → reopened, by command and by button."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_complaints import (
+    MODERATOR,
+    QUEUE,
+    TG_GROUP,
+    history,
+    message,
+    press,
+    recorders,
+    render,
+    report,
+    ticket,
+)
+
+from bot.app import App
+from bot.core.actions import AnswerCallback, EditMessage, SendMessage
+from bot.core.chats import ChatRef
+from bot.core.complaints.lifecycle import (
+    Moved,
+    Refused,
+    TicketAction,
+    TicketState,
+    transition,
+)
+
+N, C, RS, RJ = TicketState.NEW, TicketState.CLAIMED, TicketState.RESOLVED, TicketState.REJECTED
+
+
+@pytest.mark.parametrize(("state", "action", "claimed_by", "expected"), [
+    (N, TicketAction.CLAIM, None, Moved(C, "a")),
+    (C, TicketAction.CLAIM, "b", Moved(C, "a")),  # takeover
+    (C, TicketAction.CLAIM, "a", Refused("already_yours")),
+    (N, TicketAction.RESOLVE, None, Moved(RS, "a")),  # resolve straight from new
+    (C, TicketAction.RESOLVE, "b", Moved(RS, "b")),
+    (C, TicketAction.REJECT, "b", Moved(RJ, "b")),
+    (RS, TicketAction.REJECT, "b", Refused("closed")),
+    (RJ, TicketAction.CLAIM, "b", Refused("closed")),
+    (RS, TicketAction.RESOLVE, "b", Refused("closed")),
+    (RS, TicketAction.REOPEN, "b", Moved(N, None)),
+    (RJ, TicketAction.REOPEN, "b", Moved(N, None)),
+    (N, TicketAction.REOPEN, None, Refused("already_open")),
+    (C, TicketAction.REOPEN, "b", Refused("already_open")),
+])
+def test_transition_table(state: TicketState, action: TicketAction, claimed_by: str | None,
+                          expected: Moved | Refused) -> None:
+    assert transition(state, action, "a", claimed_by) == expected
+
+
+def mod(text: str, chat: ChatRef = QUEUE) -> object:
+    return message(text, user=MODERATOR, chat=chat)
+
+
+async def test_full_lifecycle_by_commands_is_stored_and_shown_on_the_card(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report("insults"))
+    card = telegram.cards()[0]
+    assert "#1" in render(app, card.text)
+    assert (await ticket(app, 1)).card_message_id == "500"
+
+    await app.pipeline.process(mod("/take 1"))
+    assert (await ticket(app, 1)).state == "claimed"
+    await app.pipeline.process(mod("/resolve #1 removed the insult"))
+    done = await ticket(app, 1)
+    assert (done.state, done.claimed_by, done.resolution) == ("resolved", "telegram:900",
+                                                             "removed the insult")
+    await app.pipeline.process(mod("/reopen 1"))
+    reopened = await ticket(app, 1)
+    assert (reopened.state, reopened.claimed_by) == ("new", None)
+    await app.pipeline.process(mod("/reject 1 not a violation"))
+    assert (await ticket(app, 1)).state == "rejected"
+
+    steps = [(e.action, e.actor, e.note) for e in await history(app, 1)]
+    assert steps == [
+        ("opened", "telegram:5", "insults"),
+        ("claim", "telegram:900", ""),
+        ("resolve", "telegram:900", "removed the insult"),
+        ("reopen", "telegram:900", ""),
+        ("reject", "telegram:900", "not a violation"),
+    ]
+    edits = telegram.of(EditMessage)
+    assert len(edits) == 4
+    assert all(e.chat == QUEUE and e.message_id == "500" for e in edits)
+    assert "claimed" in render(app, edits[0].text)
+    assert "resolved" in render(app, edits[1].text) and "removed the insult" in render(
+        app, edits[1].text)
+    assert [b.data for row in edits[1].buttons for b in row] == [f"t:reopen:{done.id}"]
+    assert "rejected" in render(app, edits[3].text)
+
+
+async def test_reporter_is_told_the_outcome_privately(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report(user="5"))
+    await app.pipeline.process(report(user="6"))
+    await app.pipeline.process(mod("/resolve 1 banned them"))
+    private = [a for a in telegram.of(SendMessage) if a.chat.chat_id in ("5", "6")]
+    assert sorted(a.chat.chat_id for a in private) == ["5", "6"]
+    rendered = render(app, private[0].text)
+    assert "#1" in rendered and "resolved" in rendered and "banned them" in rendered
+
+
+async def test_failed_outcome_notice_is_harmless(app: App) -> None:
+    telegram, _vk = recorders(app)
+    original = telegram.execute
+
+    async def refuse_private(action):  # the reporter never started the bot
+        from bot.core.actions import ActionResult
+        if isinstance(action, SendMessage) and action.chat == ChatRef("telegram", "5"):
+            return ActionResult(ok=False, error="Forbidden: bot can't initiate", permanent=True)
+        return await original(action)
+
+    telegram.execute = refuse_private  # type: ignore[method-assign]
+    await app.pipeline.process(report(user="5"))
+    await app.pipeline.process(mod("/reject 1"))
+    assert (await ticket(app, 1)).state == "rejected"
+
+
+async def test_illegal_transitions_are_refused_politely(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report())
+    await app.pipeline.process(mod("/reopen 1"))
+    await app.pipeline.process(mod("/resolve 1"))
+    await app.pipeline.process(mod("/reject 1"))
+    await app.pipeline.process(mod("/take 1"))
+    await app.pipeline.process(mod("/take 99"))
+    await app.pipeline.process(mod("/take"))
+    replies = [a.text.key for a in telegram.of(SendMessage) if a.chat == QUEUE]
+    assert replies == [
+        "complaints.refused_already_open", "complaints.done_resolve",
+        "complaints.refused_closed", "complaints.refused_closed", "complaints.not_found",
+        "complaints.usage",
+    ]
+    assert (await ticket(app, 1)).state == "resolved"
+
+
+async def test_commands_work_in_the_community_chat_and_by_replying_to_the_card(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report())
+    await app.pipeline.process(mod("/take #1", chat=TG_GROUP))
+    assert (await ticket(app, 1)).state == "claimed"
+    reply_to_card = message("/resolve fixed", user=MODERATOR, chat=QUEUE, reply_to="500",
+                            reply_author=None)
+    await app.pipeline.process(reply_to_card)
+    done = await ticket(app, 1)
+    assert (done.state, done.resolution) == ("resolved", "fixed")
+    in_chat = [a for a in telegram.of(SendMessage) if a.chat == TG_GROUP
+               and a.text.key == "complaints.done_claim"]
+    assert in_chat and in_chat[0].delete_after is not None  # notices clean themselves up
+
+
+async def test_buttons_drive_the_lifecycle_and_answer_the_press(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report())
+    tid = (await ticket(app, 1)).id
+    await app.pipeline.process(press(f"t:claim:{tid}"))
+    await app.pipeline.process(press(f"t:reject:{tid}"))
+    await app.pipeline.process(press(f"t:resolve:{tid}"))
+    answers = telegram.of(AnswerCallback)
+    assert [a.text.key for a in answers] == [
+        "complaints.done_claim", "complaints.done_reject", "complaints.refused_closed"]
+    assert answers[2].alert
+    assert (await ticket(app, 1)).state == "rejected"
+    await app.pipeline.process(press("t:claim:9999"))
+    assert telegram.of(AnswerCallback)[-1].text.key == "complaints.button_unknown"

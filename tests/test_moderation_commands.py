@@ -1,0 +1,291 @@
+"""Moderator commands: what each does, how it is aimed, and the answers to bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.actions import Ban, DeleteMessage, Kick, Mute, SendMessage, Unban, Unmute
+from bot.core.chats import UserRef
+from bot.core.clock import FakeClock
+from bot.core.events import Author
+from tests.helpers_moderation import (
+    ADMIN,
+    ANONYMOUS_ADMIN,
+    CHANNEL,
+    LISTED_MODERATOR,
+    MEMBER,
+    OTHER,
+    QUEUE,
+    TG_CHAT,
+    VK_CHAT,
+    VK_MEMBER,
+    WALL,
+    FakeAdmins,
+    keys,
+    message,
+    moderation_core,
+    of,
+    run,
+    texts,
+)
+
+VK_MODERATOR = Author(UserRef("vk", "999"), "Vlad")
+
+
+@pytest.fixture(autouse=True)
+def admins(app) -> FakeAdmins:
+    source = FakeAdmins({TG_CHAT: {"777"}, VK_CHAT: {"999"}})
+    app.admin_cache.set_source(source)
+    return source
+
+
+def cmd(text: str, **kwargs):
+    kwargs.setdefault("author", ADMIN)
+    return message(text, **kwargs)
+
+
+async def _records(app, action: str):
+    async with app.uow_factory() as uow:
+        records = await uow.audit.since("demo", datetime(2000, 1, 1, tzinfo=UTC))
+    return [r for r in records if r.action == action]
+
+
+async def _warnings(app, user: str = "telegram:502"):
+    async with app.uow_factory() as uow:
+        return await uow.warnings.active("demo", user, app.clock.now())
+
+
+# --- /warn and the ladder ------------------------------------------------------------------
+
+
+async def test_warn_in_reply_stores_deletes_notifies_and_audits(app) -> None:
+    out = await run(app, cmd("/warn spam links", reply_to=OTHER, reply_id="70"))
+    [delete] = of(out, DeleteMessage)  # the first step says "delete"
+    assert delete.message_id == "70"
+    assert texts(app, out) == ["@eve has been warned for spam links. "
+                               "Warning 1 of 4; next: mute 1h."]
+    assert of(out, SendMessage)[0].delete_after == timedelta(minutes=2)
+    [warning] = await _warnings(app)
+    assert (warning.reason, warning.issued_by) == ("spam links", "telegram:777")
+    [record] = await _records(app, "warn")
+    assert (record.actor, record.target, record.reason) == ("telegram:777", "telegram:502",
+                                                            "spam links")
+
+
+async def test_second_warn_mutes_by_the_ladder(app, clock: FakeClock) -> None:
+    await run(app, cmd("/warn", reply_to=OTHER))
+    out = await run(app, cmd("/warn", reply_to=OTHER))
+    [mute] = of(out, Mute)
+    assert mute.until == clock.now() + timedelta(hours=1)
+    assert texts(app, out) == ["@eve has been warned for breaking the chat rules. Muted for 1h. "
+                               "Warning 2 of 4; next: mute 1d."]
+    [record] = await _records(app, "mute")
+    assert record.reason == "ladder: warning 2 of 4"
+
+
+async def test_warn_by_username_and_by_id_without_reply(app) -> None:
+    await run(app, message("hello", author=OTHER))  # the bot learns @eve
+    by_name = await run(app, cmd("/warn @Eve rude"))
+    assert texts(app, by_name)[0].startswith("@eve has been warned for rude.")
+    by_id = await run(app, cmd("/warn 502"))
+    assert "Warning 2 of 4" in texts(app, by_id)[0]
+    assert len(await _warnings(app)) == 2
+
+
+async def test_warn_by_mention_the_platform_resolved(app) -> None:
+    out = await run(app, cmd("/warn @newbie", mentions=(("@newbie", UserRef("telegram", "600")),)))
+    assert "moderation.done.warn" in keys(out)
+    assert len(await _warnings(app, "telegram:600")) == 1
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+async def test_missing_target_gets_usage(app) -> None:
+    out = await run(app, cmd("/mute"))
+    assert texts(app, out) == ["Usage: /mute [10m|2h|3d] [reason] — in reply to a message, "
+                               "or /mute @user 10m"]
+
+
+async def test_bad_duration_gets_usage(app) -> None:
+    out = await run(app, cmd("/mute 10x", reply_to=OTHER))
+    assert not of(out, Mute)
+    [text] = texts(app, out)
+    assert text.startswith("“10x” is not a duration. Usage: /mute [10m|2h|3d]")
+
+
+async def test_unknown_username_gets_usage(app) -> None:
+    out = await run(app, cmd("/ban @ghost 1d"))
+    assert not of(out, Ban)
+    [text] = texts(app, out)
+    assert text.startswith("I can't find @ghost. Usage: /ban")
+
+
+@pytest.mark.parametrize("command", ["warn", "unwarn", "warns", "mute", "unmute", "ban",
+                                     "unban", "kick", "del"])
+async def test_every_command_without_target_answers_with_its_usage(app, command: str) -> None:
+    out = await run(app, cmd(f"/{command}"))
+    assert keys(out) == [f"moderation.usage.{command}"]
+    assert texts(app, out, "ru")[0].startswith("Как использовать: /")
+
+
+# --- mute, ban, kick, and their reverses -------------------------------------------------------
+
+
+async def test_mute_with_duration_and_reason(app, clock: FakeClock) -> None:
+    out = await run(app, cmd("/mute 2h flood", reply_to=OTHER))
+    [mute] = of(out, Mute)
+    assert (mute.chat, mute.user, mute.until) == (TG_CHAT, OTHER.ref,
+                                                  clock.now() + timedelta(hours=2))
+    assert texts(app, out) == ["@eve is muted for 2h for flood."]
+    [record] = await _records(app, "mute")
+    assert record.reason == "flood" and record.details["command"] == "/mute"
+    assert not of(out, DeleteMessage)  # /mute does not delete; /del does
+
+
+async def test_mute_without_duration_uses_default_mute(app, clock: FakeClock) -> None:
+    [mute] = of(await run(app, cmd("/mute", reply_to=OTHER)), Mute)
+    assert mute.until == clock.now() + timedelta(hours=1)
+
+
+async def test_mute_in_a_vk_chat_degrades_and_says_so(app) -> None:
+    out = await run(app, cmd("/mute 1h", chat=VK_CHAT, author=VK_MODERATOR, reply_to=VK_MEMBER))
+    assert not of(out, Mute)
+    [kick] = of(out, Kick)
+    assert kick.chat == VK_CHAT
+    assert texts(app, out) == ["Vasya is muted for 1h for breaking the chat rules. "
+                               "VK has no mute: removed from the chat instead."]
+    [record] = await _records(app, "kick")
+    assert record.details["degraded_from"] == "mute"
+
+
+async def test_kick_on_the_wall_records_a_warning(app) -> None:
+    out = await run(app, cmd("!kick", chat=WALL, author=VK_MODERATOR, reply_to=VK_MEMBER))
+    assert not of(out, Kick)
+    assert "Comments have no removal, so this counts as a warning only." in texts(app, out)[0]
+    assert len(await _warnings(app, "vk:301")) == 1
+
+
+async def test_ban_timed_permanent_and_channel(app, clock: FakeClock) -> None:
+    [timed] = of(await run(app, cmd("/ban 3d", reply_to=OTHER)), Ban)
+    assert timed.until == clock.now() + timedelta(days=3) and not timed.sender_chat
+    [forever] = of(await run(app, cmd("/ban spammer", reply_to=OTHER)), Ban)
+    assert forever.until is None
+    [channel] = of(await run(app, cmd("/ban", reply_to=CHANNEL)), Ban)
+    assert channel.sender_chat and channel.user == CHANNEL.ref
+    [by_id] = of(await run(app, cmd("/ban -100555")), Ban)
+    assert by_id.sender_chat
+
+
+async def test_unban_lifts_the_ban_and_clears_warnings(app) -> None:
+    await run(app, cmd("/warn", reply_to=OTHER))
+    out = await run(app, cmd("/unban 502"))
+    [unban] = of(out, Unban)
+    assert (unban.chat, unban.user, unban.sender_chat) == (TG_CHAT, OTHER.ref, False)
+    assert texts(app, out) == ["telegram:502 is unbanned. Active warnings cleared: 1."]
+    assert await _warnings(app) == []
+
+
+async def test_unmute_on_telegram_and_on_vk(app) -> None:
+    assert of(await run(app, cmd("/unmute", reply_to=OTHER)), Unmute)
+    vk = await run(app, cmd("/unmute", chat=VK_CHAT, author=VK_MODERATOR, reply_to=VK_MEMBER))
+    assert not of(vk, Unmute) and not of(vk, Unban)
+    assert "There is no mute to lift here." in texts(app, vk)[0]
+
+
+async def test_kick(app) -> None:
+    out = await run(app, cmd("/kick bye", reply_to=OTHER))
+    [kick] = of(out, Kick)
+    assert kick.user == OTHER.ref
+    assert texts(app, out) == ["@eve has been removed from the chat for bye."]
+
+
+# --- warnings list and revoke ------------------------------------------------------------------
+
+
+async def test_unwarn_revokes_the_latest(app) -> None:
+    await run(app, cmd("/warn first", reply_to=OTHER))
+    await run(app, cmd("/warn second", reply_to=OTHER))
+    out = await run(app, cmd("/unwarn", reply_to=OTHER))
+    assert texts(app, out) == ["Removed the latest warning of @eve. Active warnings left: 1."]
+    assert [w.reason for w in await _warnings(app)] == ["first"]
+    assert await _records(app, "unwarn")
+
+
+async def test_warns_hides_the_filters_words_in_the_chat_but_not_in_the_queue(app) -> None:
+    await run(app, message("badword", author=OTHER), moderation_core(app))
+    await run(app, cmd("/warn spam", reply_to=OTHER))
+    [in_chat] = texts(app, await run(app, cmd("/warns", reply_to=OTHER)))
+    assert "badword" not in in_chat
+    assert in_chat == ("@eve has 2 active warning(s); the ladder has 4 steps:\n"
+                       "1. 2026-03-02 12:00 — strong language\n2. 2026-03-02 12:00 — spam")
+    [in_queue] = texts(app, await run(app, cmd("/warns 502", chat=QUEUE)))
+    assert "'badword' at 0-7" in in_queue
+
+
+async def test_warns_counts_only_unexpired(app, clock: FakeClock) -> None:
+    await run(app, cmd("/warn old", reply_to=OTHER))
+    clock.advance(timedelta(days=31))
+    assert keys(await run(app, cmd("/warns", reply_to=OTHER))) == ["moderation.no_warnings"]
+
+
+# --- /del -----------------------------------------------------------------------------------------
+
+
+async def test_del_deletes_the_reply_and_the_command(app) -> None:
+    event = cmd("/del", reply_to=OTHER, reply_id="70", message_id="71")
+    out = await run(app, event)
+    assert [(d.chat, d.message_id) for d in of(out, DeleteMessage)] == [(TG_CHAT, "70"),
+                                                                        (TG_CHAT, "71")]
+    [record] = await _records(app, "delete")
+    assert record.target == "telegram:502" and record.details["message_id"] == "70"
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+async def test_moderators_cannot_target_themselves(app) -> None:
+    out = await run(app, cmd("/ban", reply_to=ADMIN))
+    assert texts(app, out) == ["You can't use /ban on yourself."] and not of(out, Ban)
+
+
+@pytest.mark.parametrize("target", [ADMIN, LISTED_MODERATOR, ANONYMOUS_ADMIN],
+                         ids=["admin", "listed", "anonymous"])
+@pytest.mark.parametrize("command", ["warn", "mute", "ban", "kick"])
+async def test_moderators_and_admins_cannot_be_punished(app, command: str, target) -> None:
+    out = await run(app, cmd(f"/{command}", author=LISTED_MODERATOR if target is ADMIN
+                             else ADMIN, reply_to=target))
+    assert keys(out) == ["moderation.refuse.protected"]
+    assert len(out) == 1
+    assert await _warnings(app, str(target.ref)) == []
+
+
+# --- the queue chat ------------------------------------------------------------------------------
+
+
+async def test_queue_needs_an_explicit_target(app) -> None:
+    out = await run(app, cmd("/mute", chat=QUEUE, reply_to=OTHER))
+    assert keys(out) == ["moderation.usage.mute"]
+    assert of(out, SendMessage)[0].delete_after is None  # the queue keeps its trace
+
+
+async def test_queue_acts_in_every_chat_of_the_targets_network(app, clock: FakeClock) -> None:
+    await run(app, message("привет", chat=VK_CHAT, author=VK_MEMBER))  # the bot learns the name
+    out = await run(app, cmd("/mute vk:301 2h spam", chat=QUEUE))
+    assert [(type(a).__name__, str(a.chat)) for a in out if isinstance(a, Kick | Ban)] == [
+        ("Kick", "vk:2000000001"), ("Ban", "vk:wall")]
+    assert of(out, Ban)[0].until == clock.now() + timedelta(hours=2)
+    rendered = texts(app, out)
+    assert rendered[0].startswith("Vasya is muted for 2h for spam. VK has no mute")
+    assert any("Comments have no mute or removal" in t for t in rendered)
+    [record] = await _records(app, "kick")
+    assert record.chat == str(QUEUE) and record.details["applied_in"] == ["vk:2000000001",
+                                                                          "vk:wall"]
+
+
+async def test_queue_telegram_member_by_id(app) -> None:
+    out = await run(app, cmd("/ban 501 1w", chat=QUEUE))
+    [ban] = of(out, Ban)
+    assert (ban.chat, ban.user) == (TG_CHAT, MEMBER.ref)
