@@ -1,27 +1,37 @@
-"""FAQ matcher benchmark: index build, cached load, match latency and the non-question cost.
+"""FAQ matcher benchmark: index build, restart from the disk cache, latency, memory.
 
-Run: ``python bench/faq_bench.py``. Prints figures; never run as a test. The 5,000-entry FAQ is
-synthesised from the sample FAQs' vocabulary plus generated words, so posting lists and the
-typo-repair vocabulary are as large as a real big FAQ's would be.
+Run: ``python bench/faq_bench.py`` (``--lexical`` to leave the sentence encoder out). Prints
+figures; never run as a test. The 5,000-entry FAQ is synthesised from the sample FAQs'
+vocabulary plus generated words, so posting lists, the typo-repair vocabulary and the number of
+sentence vectors are as large as a real big FAQ's would be.
+
+"restart" is measured in a fresh process, as a bot restart is: importing the matcher, loading
+the sentence encoder (shared by all communities) and the cached index, until the first match.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.faq.entries import FaqEntry, load_faq_file  # noqa: E402
-from bot.core.faq.matcher import FaqMatcher  # noqa: E402
 from bot.core.faq.question import is_question_like  # noqa: E402
 from bot.core.faq.text import words  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.core.faq.matcher import FaqMatcher
 
 DATA = ROOT / "tests" / "data" / "faq"
 
@@ -107,27 +117,63 @@ def _latency(matcher: FaqMatcher, texts: list[str], rounds: int) -> tuple[float,
     return statistics.median(times), _percentile(times, 0.99)
 
 
+def _base() -> list[FaqEntry]:
+    return load_faq_file(DATA / "fitness.toml") + load_faq_file(DATA / "indie-game.toml")
+
+
+def _restart(cache: str, size: int, lexical: bool) -> None:
+    """Child process: time imports + encoder + cached index up to the first match."""
+    entries = synthesise(_base(), size)
+    start = time.perf_counter()
+    from bot.core.faq.matcher import FaqMatcher
+
+    matcher = FaqMatcher.build(entries, cache_dir=Path(cache), encoder=None if lexical else "default")
+    matcher.match("Как заморозить абонемент?")
+    ready = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"ready": ready, "rss_mb": rss, "semantic": matcher.semantic}))
+
+
 def main() -> None:
-    base = load_faq_file(DATA / "fitness.toml") + load_faq_file(DATA / "indie-game.toml")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lexical", action="store_true", help="leave the sentence encoder out")
+    parser.add_argument("--restart", nargs=2, metavar=("CACHE", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.restart:
+        _restart(args.restart[0], int(args.restart[1]), args.lexical)
+        return
+    from bot.core.faq.matcher import FaqMatcher
+
+    encoder = None if args.lexical else "default"
+    base = _base()
     queries = [json.loads(line)["text"] for line in (DATA / "queries.jsonl").open(encoding="utf-8")]
     asking = [t for t in queries if is_question_like(t)]
     chatter = [t for t in queries if not is_question_like(t)]
+    wall = " ".join(queries[:40])[:4000] + " Как заморозить абонемент?"
     for size in (60, 5000):
         entries = synthesise(base, size)
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp)
             start = time.perf_counter()
-            FaqMatcher.build(entries, cache_dir=cache)
+            matcher = FaqMatcher.build(entries, cache_dir=cache, encoder=encoder)
             build = time.perf_counter() - start
-            start = time.perf_counter()
-            matcher = FaqMatcher.build(entries, cache_dir=cache)
-            load = time.perf_counter() - start
+            command = [sys.executable, __file__, "--restart", tmp, str(size)]
+            child = subprocess.run(
+                command + (["--lexical"] if args.lexical else []),
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            restart = json.loads(child.stdout.strip().splitlines()[-1])
         for text in asking[:20]:
             matcher.match(text)
         p50, p99 = _latency(matcher, asking, rounds=3)
+        _, wall_p99 = _latency(matcher, [wall], rounds=20)
         print(
-            f"entries={size:5d}  build+cache={build:.2f}s  cached load={load:.3f}s  "
-            f"question p50={p50:.2f}ms p99={p99:.2f}ms  (n={3 * len(asking)})"
+            f"entries={size:5d} semantic={matcher.semantic}  build+cache={build:.1f}s  "
+            f"restart from cache={restart['ready']:.2f}s (RSS {restart['rss_mb']:.0f} MB)  "
+            f"question p50={p50:.2f}ms p99={p99:.2f}ms (n={3 * len(asking)})  "
+            f"4,000-char message p99={wall_p99:.1f}ms"
         )
     loops = 2000
     start = time.perf_counter()

@@ -5,7 +5,8 @@ Run as a script (never as a test)::
     python bench/filter_bench.py [--messages 200000] [--bp-messages 300]
 
 It builds a corpus of typical chat messages — the labelled samples plus synthetic everyday chat
-in Russian, English and both, about 5 % of them obscene — then measures, in the same process:
+in Russian, English and both, about 5 % of them obscene and 3 % "hard negatives" — then
+measures, in the same process:
 
 * messages/s of ``ObscenityFilter.check`` over the whole corpus (best of three passes);
 * messages/s of better-profanity's ``profanity.contains_profanity`` on a subset (it is slow),
@@ -71,18 +72,22 @@ def synthetic(rng: random.Random, count: int) -> list[str]:
 
 
 def build_corpus(size: int, seed: int = 7) -> list[str]:
-    """Samples (clean ones often, obscene ones rarely) mixed with synthetic chat: ~5 % obscene."""
+    """Samples mixed with synthetic chat: ~5 % obscene, ~3 % hard negatives (рубля, cockpit),
+    ~22 % labelled clean/mild samples, the rest synthetic everyday chat."""
     rng = random.Random(seed)
     rows = [json.loads(line) for line in SAMPLES.read_text(encoding="utf-8").splitlines()]
-    clean = [r["text"] for r in rows if r["label"] == 0]
     obscene = [r["text"] for r in rows if r["label"] == 1]
+    tricky = [r["text"] for r in rows if r["label"] == 0 and r["category"].startswith("hard")]
+    clean = [r["text"] for r in rows if r["label"] == 0 and not r["category"].startswith("hard")]
     corpus: list[str] = []
     synthetic_pool = synthetic(rng, 5000)
     for _ in range(size):
         roll = rng.random()
         if roll < 0.05:
             corpus.append(rng.choice(obscene))
-        elif roll < 0.35:
+        elif roll < 0.08:
+            corpus.append(rng.choice(tricky))
+        elif roll < 0.30:
             corpus.append(rng.choice(clean))
         else:
             corpus.append(rng.choice(synthetic_pool))

@@ -19,7 +19,7 @@ from bot.features.schedule import service_for
 
 SCHEDULE_CONFIG = """
 [database]
-url = "sqlite+aiosqlite:///schedule.db"
+url = "{url}"
 
 [telegram]
 token = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
@@ -84,8 +84,9 @@ class ScriptedExecutor:
 
 def schedule_config(write_config: Callable[..., Path], *, entries: str = "",
                     chats: str = '["telegram:-1001"]', community_extra: str = "",
-                    vk_extra: str = "") -> LoadedConfig:
-    text = SCHEDULE_CONFIG.format(entries=entries, chats=chats,
+                    vk_extra: str = "",
+                    url: str = "sqlite+aiosqlite:///schedule.db") -> LoadedConfig:
+    text = SCHEDULE_CONFIG.format(entries=entries, chats=chats, url=url,
                                   community_extra=community_extra, vk_extra=vk_extra)
     return load_config(write_config(text))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,6 +12,7 @@ from helpers_complaints import (
     TG_GROUP,
     Recorder,
     message,
+    private,
     recorders,
     render,
     report,
@@ -20,10 +21,10 @@ from helpers_complaints import (
 )
 
 from bot.app import App, create_app
+from bot.cli import main
 from bot.config import LoadedConfig
 from bot.core.actions import ActionResult, AnyAction, EditMessage, NotifyQueue, SendMessage
 from bot.core.clock import FakeClock
-from bot.features.complaints import add_cli
 
 
 class Crash(BaseException):
@@ -117,12 +118,14 @@ async def test_ticket_changed_before_its_card_was_sent_is_edited_once_delivered(
 
 async def test_the_same_source_event_never_files_twice(app: App) -> None:
     """Defence in depth below the pipeline's dedup: the unique source_event is checked."""
-    event = report(user="5")
+    event = private("/complaint the admin was rude", user="5")
+    decided = []
     for _ in range(2):
         async with app.uow_factory() as uow:
-            await app.core.handle(event, uow)
+            decided.append(await app.core.handle(event, uow))
             await uow.commit()
     assert len(await tickets(app)) == 1
+    assert len(decided[0]) == 2 and decided[1] == []  # no second card, no second ack
 
 
 async def test_failed_card_is_recorded(app: App) -> None:
@@ -178,24 +181,30 @@ async def test_queue_lists_open_tickets_oldest_first(app: App, clock: FakeClock)
     assert "#2" not in text and "Open tickets: 2" in text
 
 
-async def test_modbot_queue_lists_tickets(app: App, basic_config: LoadedConfig,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    recorders(app)
-    await app.pipeline.process(report("spam", user="5", target="80"))
-    await app.pipeline.process(report(user="6", target="81"))
-    await app.pipeline.process(message("/resolve 2", user=MODERATOR, chat=QUEUE))
-    parser = argparse.ArgumentParser()
-    add_cli(parser.add_subparsers())
+def test_modbot_queue_lists_tickets(basic_config: LoadedConfig, clock: FakeClock,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    async def file_tickets() -> None:
+        app = await create_app(basic_config, clock=clock, instance_id="cli")
+        try:
+            recorders(app)
+            await app.pipeline.process(report("spam", user="5", target="80"))
+            await app.pipeline.process(report(user="6", target="81"))
+            await app.pipeline.process(message("/resolve 2", user=MODERATOR, chat=QUEUE))
+        finally:
+            await app.close()
 
-    async def run(*argv: str) -> tuple[int, list[str]]:
-        args = parser.parse_args(["queue", "--config", str(basic_config.path), *argv])
-        code = await args.func(args)
-        return code, capsys.readouterr().out.splitlines()
+    asyncio.run(file_tickets())
+    capsys.readouterr()
 
-    code, lines = await run("--community", "demo")
+    def run(*argv: str) -> tuple[int, list[str], str]:
+        code = main(["queue", "--config", str(basic_config.path), *argv])
+        captured = capsys.readouterr()
+        return code, captured.out.splitlines(), captured.err
+
+    code, lines, _err = run("--community", "demo")
     assert code == 0
     assert lines[0].startswith("#1\tnew\t") and lines[-1] == "1 ticket(s)"
-    code, lines = await run("--community", "demo", "--state", "all")
+    code, lines, _err = run("--community", "demo", "--state", "all")
     assert [line.split("\t")[0] for line in lines[:-1]] == ["#1", "#2"]
-    code, lines = await run("--community", "nope")
-    assert code == 1 and "no community named 'nope'" in lines[0]
+    code, lines, err = run("--community", "nope")
+    assert code == 1 and "no community named 'nope'" in err

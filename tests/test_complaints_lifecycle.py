@@ -84,7 +84,7 @@ async def test_full_lifecycle_by_commands_is_stored_and_shown_on_the_card(app: A
     edits = telegram.of(EditMessage)
     assert len(edits) == 4
     assert all(e.chat == QUEUE and e.message_id == "500" for e in edits)
-    assert "claimed" in render(app, edits[0].text)
+    assert "claimed by user900 (telegram:900)" in render(app, edits[0].text)
     assert "resolved" in render(app, edits[1].text) and "removed the insult" in render(
         app, edits[1].text)
     assert [b.data for row in edits[1].buttons for b in row] == [f"t:reopen:{done.id}"]

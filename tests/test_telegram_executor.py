@@ -30,8 +30,8 @@ from bot.core.chats import ChatRef, UserRef
 from bot.core.texts import Text
 from bot.runtime.executor import TransientError
 from bot.texts import catalog
+from handlers.telegram.client import build_bot
 from handlers.telegram.executor import RetryPolicy, TelegramExecutor
-from handlers.telegram.runner import build_bot
 
 CHAT = ChatRef("telegram", str(GROUP))
 CHANNEL_ID = -1005
@@ -283,3 +283,31 @@ async def test_a_long_pacing_wait_is_handed_back(emu: TelegramEmulator, fake: Fa
     finally:
         await executor.close()
     assert emu.sent_texts(GROUP) == [f"m{n}" for n in range(6)]
+
+
+async def test_requests_go_through_the_configured_proxy(emu: TelegramEmulator,
+                                                       fake: FakeTime) -> None:
+    from tg_emulator.proxy import ConnectProxy
+
+    async with ConnectProxy() as proxy:
+        settings = TelegramSettings(token=TOKEN, api_base=emu.api_base, proxy=proxy.url)
+        executor = TelegramExecutor(build_bot(settings), catalog(), sleeper=fake.sleep,
+                                    monotonic=fake.monotonic)
+        try:
+            result = await executor.execute(SendMessage(CHAT, Text.raw("via proxy"), "en"))
+        finally:
+            await executor.close()
+    assert result.ok and emu.sent_texts(GROUP) == ["via proxy"]
+    assert proxy.tunnels == [f"127.0.0.1:{emu.port}"]
+
+
+async def test_an_unreachable_socks_proxy_is_a_transient_error(fake: FakeTime) -> None:
+    settings = TelegramSettings(token=TOKEN, api_base="http://127.0.0.1:9",
+                                proxy="socks5://127.0.0.1:9")
+    executor = TelegramExecutor(build_bot(settings), catalog(), sleeper=fake.sleep,
+                                monotonic=fake.monotonic)
+    try:
+        with pytest.raises(TransientError):
+            await executor.execute(SendMessage(CHAT, Text.raw("x"), "en"))
+    finally:
+        await executor.close()

@@ -251,3 +251,45 @@ async def test_only_one_instance_polls(tmp_path: Path, emu: TelegramEmulator, fa
     finally:
         await one.close()
         await two.close()
+
+
+async def test_database_outage_keeps_the_update_until_it_is_stored(
+        app: App, emu: TelegramEmulator, fake: FakeTime) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    real_process = app.pipeline.process
+    failures = 2
+
+    async def flaky(event):  # type: ignore[no-untyped-def]
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return await real_process(event)
+
+    app.pipeline.process = flaky  # type: ignore[method-assign]
+    async with RunningBot(app, fast_options(fake)):
+        emu.user_message(GROUP, MEMBER, "/help")
+        await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the answer after the outage")
+    assert failures == 0
+    assert emu.sent_texts(GROUP) == [render("common.help_member")]
+
+
+async def test_an_update_that_keeps_failing_is_skipped_and_the_next_one_handled(
+        app: App, emu: TelegramEmulator, fake: FakeTime) -> None:
+    real_process = app.pipeline.process
+    tries: list[str] = []
+
+    async def buggy(event):  # type: ignore[no-untyped-def]
+        if getattr(event, "text", "") == "poison":
+            tries.append(event.event_id)
+            raise RuntimeError("a feature bug")
+        return await real_process(event)
+
+    app.pipeline.process = buggy  # type: ignore[method-assign]
+    async with RunningBot(app, fast_options(fake)):
+        emu.user_message(GROUP, MEMBER, "poison")
+        emu.user_message(GROUP, MEMBER, "/help")
+        await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the next update handled")
+        await emu.wait_for(lambda: not emu.pending_updates, what="both confirmed")
+    assert len(tries) == 3, "retried a bounded number of times, then skipped"

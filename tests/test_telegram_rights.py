@@ -12,8 +12,8 @@ from tg_emulator import TelegramEmulator
 from tg_emulator.harness import GROUP, QUEUE, TOKEN, telegram_config
 
 from bot.config import TelegramSettings
+from handlers.telegram.client import build_bot
 from handlers.telegram.rights import check_rights
-from handlers.telegram.runner import build_bot
 
 CHANNEL = -1005
 SECOND_GROUP = -1006

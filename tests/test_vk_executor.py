@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -287,3 +287,32 @@ async def test_publish_with_a_missing_photo_file_fails_permanently_and_says_whic
     result = await executor.execute(Publish(WALL, "hi", "/nonexistent/x.jpg", "occurrence:9"))
     assert not result.ok and result.permanent and "/nonexistent/x.jpg" in (result.error or "")
     assert not emulator.calls_to("wall.post")
+
+
+async def test_through_the_outbox_a_retry_is_deduplicated_but_a_repeat_decision_is_not(
+        emulator: VkEmulator, tmp_path: Path, clock: FakeClock) -> None:
+    from bot.core.codec import encode_action
+
+    app = await _app(emulator, tmp_path, clock)
+    try:
+        attach_vk(app, sleeper=Sleeps())
+        # The first send reaches VK but every answer in this round is lost: the outbox
+        # retries the item later, with the same random_id.
+        emulator.fail("messages.send", 10, times=3, after_effect=True)
+        async with app.uow_factory() as uow:
+            await uow.outbox.add("e1", [encode_action(hello())], clock.now())
+            await uow.commit()
+        await app.pipeline.drain()
+        assert len(emulator.sent(CHAT)) == 1
+        clock.advance(timedelta(minutes=1))
+        await app.pipeline.drain()
+        assert len(emulator.sent(CHAT)) == 1
+        assert app.pipeline.delivered[-1][1].ok
+        # The same words decided again by another event are a new message.
+        async with app.uow_factory() as uow:
+            await uow.outbox.add("e2", [encode_action(hello())], clock.now())
+            await uow.commit()
+        await app.pipeline.drain()
+        assert len(emulator.sent(CHAT)) == 2
+    finally:
+        await app.close()

@@ -155,3 +155,20 @@ async def test_a_scheduled_wall_post_is_published(emulator: VkEmulator, tmp_path
     finally:
         await running.stop()
     assert len(emulator.posts) == 1
+
+
+async def test_a_moderator_takes_a_ticket_with_the_cards_button_and_the_card_is_edited(
+        emulator: VkEmulator, bot: RunningBot) -> None:
+    pytest.importorskip("bot.features.complaints")
+    import json
+
+    bad = emulator.post_message(CHAT, 777, "buy cheap followers at spam.example")
+    emulator.post_message(CHAT, MEMBER, "!report spam", reply_to=bad)
+    card = (await emulator.wait_for(lambda: emulator.sent(QUEUE)))[0]
+    assert card.keyboard is not None
+    first = card.keyboard["buttons"][0][0]["action"]
+    emulator.press(QUEUE, MODERATOR, card.cmid, json.loads(first["payload"])["d"])
+    edit = (await emulator.wait_calls("messages.edit"))[0]
+    assert (edit["peer_id"], edit["conversation_message_id"]) == (str(QUEUE), str(card.cmid))
+    await emulator.wait_calls("messages.sendMessageEventAnswer")
+    assert card.text != "" and emulator.sent(QUEUE)[0].text == edit["message"]

@@ -118,3 +118,27 @@ async def test_help_refusal_and_moderator_help_match_across_networks(
     assert [d[1] for d in tg_decisions] == ["common.help_member", "common.not_moderator",
                                             "common.help_moderator"]
     assert vk_decisions == tg_decisions
+
+
+@pytest.mark.parametrize("vk_first", [True, False])
+async def test_both_adapters_in_one_app_keep_each_networks_admins(
+        tmp_path: Path, tg: TelegramEmulator, vk: VkEmulator, clock: FakeClock,
+        vk_first: bool) -> None:
+    from bot.core.chats import ChatRef
+    from handlers.telegram.runner import attach_telegram
+    from handlers.vk.runner import attach_vk
+
+    tg.group(TG_GROUP, title="Demo", admins=(700,))
+    vk.set_admins(VK_CHAT, 321)
+    app = await create_app(both_networks(tmp_path, tg, vk), clock=clock, instance_id="both")
+    try:
+        if vk_first:
+            attach_vk(app)
+            attach_telegram(app)
+        else:
+            attach_telegram(app)
+            attach_vk(app)
+        assert "700" in await app.admin_cache.admins(ChatRef("telegram", str(TG_GROUP)))
+        assert await app.admin_cache.admins(ChatRef("vk", str(VK_CHAT))) == frozenset({"321"})
+    finally:
+        await app.close()

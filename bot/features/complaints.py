@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +27,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument("--community", required=True, help="the community's name from config")
     parser.add_argument("--state", default="open", choices=STATE_CHOICES,
                         help="open (new + claimed, the default), all, or one state")
-    # Suppressed default: a --config given to the main parser is kept when this one is absent.
-    parser.add_argument("--config", default=argparse.SUPPRESS, help="path to config.toml")
+    parser.add_argument("--config", default="config.toml", help="path to config.toml")
     parser.set_defaults(func=run_queue)
 
 
@@ -54,10 +54,10 @@ async def run_queue(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_config
 
     try:
-        config = load_config(getattr(args, "config", "config.toml"))
+        config = load_config(args.config)
         config.community(args.community)
     except ConfigError as exc:
-        print(exc)
+        print(exc, file=sys.stderr)
         return 1
     app = await create_app(config)
     try:

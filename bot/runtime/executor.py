@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Protocol
 
 from bot.core.actions import (
@@ -22,6 +23,11 @@ from bot.core.actions import (
     Unmute,
 )
 from bot.core.chats import ChatRef
+
+DELIVERY_KEY: ContextVar[str | None] = ContextVar("delivery_key", default=None)
+"""The outbox item being delivered ("outbox:ID"), the same on every retry and after a restart:
+executors whose platform deduplicates by a client-chosen id (VK's random_id) derive it from
+this, so a retried send is recognised while an identical later decision is not suppressed."""
 
 
 class TransientError(Exception):

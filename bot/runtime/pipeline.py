@@ -17,7 +17,7 @@ from bot.core.codec import decode_action, encode_action
 from bot.core.core import Core
 from bot.core.events import Event
 from bot.core.ports import UnitOfWorkFactory
-from bot.runtime.executor import ActionRouter, TransientError
+from bot.runtime.executor import DELIVERY_KEY, ActionRouter, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,11 @@ class Pipeline:
             await self._finish(item_id, ActionResult(ok=False, error=str(exc), permanent=True))
             return
         try:
-            result = await self.router.execute(action)
+            key = DELIVERY_KEY.set(f"outbox:{item_id}")
+            try:
+                result = await self.router.execute(action)
+            finally:
+                DELIVERY_KEY.reset(key)
         except TransientError as exc:
             if attempts >= MAX_ATTEMPTS:
                 result = ActionResult(ok=False, error=f"gave up after {attempts} attempts: {exc}")

@@ -5,35 +5,49 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .lexicon import Lexicon
 from .model import CLEAN, Match, Verdict
 from .normalize import Script, normalize_word
 from .prefilter import (
     ANY_CYRILLIC,
+    ANY_LATIN,
     MIXED_SCRIPT,
+    SPACED,
+    SYMBOLS,
     VS_AFTER_LETTER,
-    WEIRD,
-    build_trigger,
+    SUSPECT,
+    build_triggers,
 )
 from .tokens import Token, tokenize
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
 _PLAIN_WORD = re.compile("[a-z]+|[а-яё]+")
+
 # beyond this many letters a spaced run is searched for a word inside it, not matched whole
-_RUN_WINDOW = 12
+_RUN_WINDOW = 16
 _RUN_ATTEMPTS = 400
+
+
+def _find(text: str, char: str, start: int) -> int:
+    """Index of ``char`` in ``text`` from ``start``, or the length of the text."""
+    index = text.find(char, start)
+    return len(text) if index < 0 else index
+
+
+_NEVER = re.compile(r"(?!)")
 
 
 @functools.lru_cache(maxsize=64)
 def _compiled(
     languages: tuple[str, ...], extra: tuple[str, ...], allowed: tuple[str, ...]
-) -> tuple[Lexicon, re.Pattern[str]]:
-    """Build (and share between filters with the same settings) a lexicon and its trigger."""
+) -> tuple[Lexicon, re.Pattern[str], re.Pattern[str]]:
+    """Build (and share between filters with the same settings) a lexicon and its triggers."""
     lexicon = Lexicon(languages, extra, allowed)
-    return lexicon, build_trigger(lexicon.stems)
+    latin, cyrillic = build_triggers(lexicon.stems)
+    return lexicon, latin or _NEVER, cyrillic or _NEVER
 
 
 class ObscenityFilter:
@@ -55,34 +69,75 @@ class ObscenityFilter:
         unknown = set(languages) - {"ru", "en"}
         if unknown:
             raise ValueError(f"unsupported languages: {sorted(unknown)}")
-        self._lexicon, self._trigger = _compiled(
+        self._lexicon, self._latin, self._cyrillic = _compiled(
             tuple(sorted(set(languages))), tuple(extra_words), tuple(allowed_words)
         )
 
     def check(self, text: str) -> Verdict:
         """Return the verdict for one message."""
         lowered = text.lower()
-        if self._trigger.search(" " + lowered) is None and (
-            lowered.isascii() or not self._suspicious_unicode(lowered)
-        ):
+        if lowered.isascii():
+            if (
+                self._latin.search(lowered) is None
+                and SYMBOLS.search(lowered) is None
+                and SPACED.search(" " + lowered) is None
+            ):
+                return CLEAN
+            return self._check_windows(text, lowered)
+        if self._suspicious_unicode(lowered) or len(lowered) != len(text):
+            return self._check_tokens(text, tokenize(text))
+        if self._cyrillic.search(lowered) is None and SPACED.search(" " + lowered) is None:
             return CLEAN
-        return self._full_check(text)
+        return self._check_windows(text, lowered)
 
-    @staticmethod
-    def _suspicious_unicode(lowered: str) -> bool:
-        """Non-ASCII disguises the trigger cannot see: marks, look-alikes, compatibility forms."""
-        if WEIRD.search(lowered) is not None:
+    def _suspicious_unicode(self, lowered: str) -> bool:
+        """Non-ASCII text the windowed check cannot handle: marks, look-alikes, compatibility
+        forms, symbols inside words, Latin letters (mixed script or Latin stems)."""
+        if SUSPECT.search(lowered) is not None:
             return True
         if "\ufe0f" in lowered and VS_AFTER_LETTER.search(lowered) is not None:
             return True
         if not unicodedata.is_normalized("NFKC", lowered):
             return True
-        return ANY_CYRILLIC.search(lowered) is not None and MIXED_SCRIPT.search(lowered) is not None
+        if ANY_LATIN.search(lowered) is None:
+            return False
+        if ANY_CYRILLIC.search(lowered) is not None and MIXED_SCRIPT.search(lowered) is not None:
+            return True
+        return self._latin.search(lowered) is not None
 
-    def _full_check(self, text: str) -> Verdict:
+    def _check_windows(self, text: str, lowered: str) -> Verdict:
+        """Match only the words around the places the pre-check fired (plain text)."""
+        tokens: dict[int, Token] = {}
+        covered = 0
+        for start, end, spaced in self._hits(lowered):
+            if end <= covered:
+                continue
+            if spaced:
+                # a spaced-out run: the token starts at the first letter and runs on
+                window_start, window_end = start, len(text)
+            else:
+                window_start = max(text.rfind(ch, 0, start) for ch in " \n\t") + 1
+                window_end = min(_find(text, ch, end) for ch in " \n\t")
+            for token in tokenize(text, window_start, window_end):
+                tokens.setdefault(token.start, token)
+                covered = max(covered, token.end)
+                if token.end >= end:
+                    break
+        return self._check_tokens(text, (tokens[key] for key in sorted(tokens)))
+
+    def _hits(self, lowered: str) -> list[tuple[int, int, bool]]:
+        """Where the pre-check fires: (start, end, is a spaced-out run), in text order."""
+        hits = [(m.start(), m.end(), False) for m in self._latin.finditer(lowered)]
+        hits += [(m.start(), m.end(), False) for m in self._cyrillic.finditer(lowered)]
+        hits += [(m.start(), m.end(), False) for m in SYMBOLS.finditer(lowered)]
+        hits += [(m.start(), m.end() - 1, True) for m in SPACED.finditer(" " + lowered)]
+        hits.sort()
+        return hits
+
+    def _check_tokens(self, text: str, tokens: Iterable[Token]) -> Verdict:
         default = self._default_script(text)
         matches: list[Match] = []
-        for token in tokenize(text):
+        for token in tokens:
             match = self._match_token(text, token, default)
             if match is not None:
                 matches.append(match)
@@ -98,10 +153,6 @@ class ObscenityFilter:
         return Script.LAT if latin > cyrillic else Script.CYR
 
     def _match_token(self, text: str, token: Token, default: Script) -> Match | None:
-        if not token.spaced:
-            lowered = token.text.lower()
-            if _PLAIN_WORD.fullmatch(lowered) and self._trigger.search(" " + lowered) is None:
-                return None
         word = normalize_word(token.text, default)
         if word is None:
             return None
@@ -120,12 +171,10 @@ class ObscenityFilter:
         bounded, so a 4096-letter run costs a few milliseconds at most.
         """
         letters = token.text
-        lowered = " " + letters.lower()
         attempts = 0
-        for found in self._trigger.finditer(lowered):
-            begin = max(found.start() - 1, 0)
-            for start in range(max(begin - 4, 0), begin + 1):
-                for stop in range(found.end() - 1, min(len(letters), start + _RUN_WINDOW) + 1):
+        for begin, end, _ in self._hits(letters.lower()):
+            for start in range(max(begin - 10, 0), begin + 1):
+                for stop in range(end, min(len(letters), start + _RUN_WINDOW) + 1):
                     attempts += 1
                     if attempts > _RUN_ATTEMPTS:
                         return None

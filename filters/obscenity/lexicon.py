@@ -174,15 +174,23 @@ class Lexicon:
         return None
 
     def _match_text(self, text: str, word: Word) -> Hit | None:
-        for spelling, _ in spellings(text):
-            collapsed = collapse_all(spelling)
-            if spelling in self._owner_allow or collapsed in self._owner_allow:
-                return None
-            if self._extra_regex is not None and self._extra_regex.fullmatch(collapsed):
-                return Hit(self._extra_name(collapsed), "extra", spelling)
+        if self._owner_allow or self._extra_regex is not None:
+            hit_or_stop = self._match_owner_lists(text)
+            if hit_or_stop is not None:
+                return hit_or_stop or None
         if word.script is Script.CYR:
             return self._match_russian(text)
         return self._match_latin(text, word)
+
+    def _match_owner_lists(self, text: str) -> Hit | bool | None:
+        """The owner's lists: a Hit for an extra word, False for an allowed one, else None."""
+        for spelling, _ in spellings(text):
+            collapsed = collapse_all(spelling)
+            if spelling in self._owner_allow or collapsed in self._owner_allow:
+                return False
+            if self._extra_regex is not None and self._extra_regex.fullmatch(collapsed):
+                return Hit(self._extra_name(collapsed), "extra", spelling)
+        return None
 
     def _extra_name(self, spelling: str) -> str:
         best = max((e for e in self._extras if spelling.startswith(e)), key=len)
@@ -239,7 +247,16 @@ class Lexicon:
         if found is None:
             return None
         form = found.group()
+        entry = self._entry_of(form)
+        if entry is not None:
+            return Hit(entry.name, entry.lexicon, text)
         return Hit(form, lexicon_of[form], text)
+
+    def _entry_of(self, form: str) -> Rule | None:
+        """The rule a mask form belongs to (хуйня → the хуй root), if any."""
+        if _LATIN_WORD.fullmatch(form):
+            return self._en_rules.match(form)
+        return self._ru_rules.match(form)
 
 
 _SHAPE_TO_CYR = str.maketrans(

@@ -48,8 +48,13 @@ def char_class(points: list[int]) -> str:
 
 
 INVISIBLE_POINTS = _invisible_code_points()
-#: character-class body matching every invisible/combining code point
-INVISIBLE_CLASS = char_class(INVISIBLE_POINTS)
+#: code points of the regex class below: the invisible characters of the Basic Multilingual
+#: Plane plus two coarse astral ranges (musical combining marks; tags and variation selector
+#: supplement).  Listing every astral mark would turn the class into a long run of range tests
+#: per character; sre keeps a BMP class as one bitmap lookup.
+INVISIBLE_REGEX_POINTS = [cp for cp in INVISIBLE_POINTS if cp <= 0xFFFF]
+#: character-class body matching invisible/combining code points (see above)
+INVISIBLE_CLASS = char_class(INVISIBLE_REGEX_POINTS) + "\U0001d165-\U0001d1ad\U000e0000-\U000e01ef"
 _STRIP: dict[int, None] = dict.fromkeys(INVISIBLE_POINTS)
 
 _TABLES = load_confusables()
@@ -64,6 +69,7 @@ _ANY_LAT = re.compile("[a-z]")
 _PI = re.compile(r"3[.,]14")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
 _SYMBOLS = re.compile(r"[@$!]")
+_PLAIN_RUSSIAN = re.compile("[а-яё]+")
 
 
 class Script(Enum):
@@ -116,6 +122,12 @@ def detect_script(word: str, default: Script) -> Script:
 def normalize_word(raw: str, default: Script) -> Word | None:
     """Normalise one token; ``None`` if it has no letter at all (numbers, lone symbols)."""
     text = clean(raw)
+    if text.isalpha() and (text.isascii() or _PLAIN_RUSSIAN.fullmatch(text)):
+        # the common case: nothing to fold but ё (and Latin look-alikes need no folding)
+        script = Script.LAT if text.isascii() else Script.CYR
+        plain = text.replace("ё", "е") if script is Script.CYR else text
+        titlecase = raw[:1].isupper() and raw[1:].islower()
+        return Word(script, ((plain, False),), titlecase, len(text))
     if not any(ch.isalpha() for ch in text):
         return None
     script = detect_script(text, default)
@@ -163,6 +175,8 @@ def spellings(word: str) -> tuple[tuple[str, bool], ...]:
     two letters; the last spelling collapses every run.  The flag says "every run collapsed":
     a whole-word list must not be searched with it, or woop would read as wop.
     """
+    if _RUN2.search(word) is None:
+        return ((word, False),)
     one = _RUN3.sub(r"\1", word)
     two = _RUN3.sub(r"\1\1", word)
     everything = _RUN2.sub(r"\1", one)

@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .normalize import INVISIBLE_POINTS, char_class
+from .normalize import INVISIBLE_REGEX_POINTS, char_class
 
 _LETTER_VARIANTS = {"е": "её", "ё": "её"}
 _WORD_CHAR = r"[^\W\d_]"
@@ -69,28 +69,37 @@ def _repeat(char: str) -> str:
 
 
 def _key_index(body: str) -> int:
-    """Position of the letter a stem is keyed on: the rarest, preferring one with a letter
-    before it (the look-behind then filters candidates further)."""
+    """Position of the letter a stem is keyed on: its rarest letter.
+
+    A doubled letter right before the key would make the repeat-tolerant look-behind as weak
+    as the spelling itself (book would pass for fook), so such positions cost extra.
+    """
     def cost(index: int) -> float:
-        return _FREQUENCY.get(body[index], 0.5) + (0.0 if index else 1.0)
+        weak = index >= 2 and body[index - 1] == body[index - 2]
+        return _FREQUENCY.get(body[index], 0.5) + (10.0 if weak else 0.0)
 
     return min(range(len(body)), key=cost)
 
 
 def _behind(body: str, key: int, before: str | None) -> str:
-    """Look-behinds (placed right after the key letter) checking the letters before it."""
-    checks = []
+    """Look-behinds (placed right after the key letter) checking up to three letters before it.
+
+    Besides the exact spelling, variants with the previous letter or the one before it doubled
+    are accepted, so stretched words (пииииздец, ммразь) still trigger.
+    """
     here = _char(body[key])
-    if key >= 2:
-        prev, prev2 = _char(body[key - 1]), _char(body[key - 2])
-        checks.append(f"(?:(?<={prev2}{prev}{here})|(?<={prev}{prev}{here}))")
-    elif key == 1:
-        checks.append(f"(?<={_char(body[0])}{here})")
-    if before is not None:
-        head = "".join(_char(ch) for ch in body[:key])
-        # the letter before the stem must not be a word letter (unless explicitly allowed);
-        # checked only for the stem spelled without repeats, which keeps it a superset
-        checks.append(f"(?<![^\\W_{re.escape(before)}]{head}{here})")
+    head = [_char(ch) for ch in body[max(0, key - 3):key]]
+    checks = []
+    if head:
+        variants = {"".join(head) + here, head[-1] + head[-1] + here}
+        if len(head) >= 2:
+            variants.add(head[-2] + head[-2] + head[-1] + here)
+        checks.append("(?:" + "|".join(f"(?<={v})" for v in sorted(variants)) + ")")
+    if before is not None and key <= 3:
+        # the letter before the stem must not be a word letter (unless explicitly allowed, or
+        # the stem's own first letter repeated)
+        allowed = re.escape(before + body[0])
+        checks.append(f"(?<![^\\W_{allowed}]{''.join(head)}{here})")
     return "".join(checks)
 
 
@@ -126,75 +135,87 @@ class _Trie:
 
 
 def _minimal_stems(stems: Iterable[str]) -> list[str]:
-    """Drop stems that contain a shorter unanchored stem: the shorter one already triggers."""
+    """Drop stems another stem already covers: one containing a shorter unanchored stem, or
+    one extending a shorter stem with the same anchoring (^fag covers ^faggot)."""
     unique = sorted({s.lower() for s in stems if s}, key=len)
-    plain = [s for s in unique if not s.startswith(("^", "["))]
     kept: list[str] = []
     for stem in unique:
-        _, body = _parse_stem(stem)
-        if body and not any(p != stem and p in body for p in plain):
+        before, body = _parse_stem(stem)
+        if not body:
+            continue
+        covered = False
+        for other in kept:
+            other_before, other_body = _parse_stem(other)
+            if (other_before is None and other_body in body) or (
+                other_before == before and body.startswith(other_body)
+            ):
+                covered = True
+                break
+        if not covered:
             kept.append(stem)
     return kept
 
 
-def _symbol_branches() -> list[tuple[str, str]]:
-    """Masks, digits and spaced-out letters: (literal first character, regex for the rest)."""
-    out: list[tuple[str, str]] = []
-    for char in "*#@$":
-        # a mask or symbol right after a letter: х*й, f**k, п@здец, a$$
-        out.append((char, f"(?<={_WORD_CHAR}{re.escape(char)})"))
-    # "!" only between letters (sh!t), not at the end of a sentence
-    out.append(("!", f"(?<={_WORD_CHAR}!)(?={_WORD_CHAR})"))
-    out.append((".", rf"(?<={_WORD_CHAR}\.)\.+{_WORD_CHAR}"))
-    out.append(("…", rf"(?<={_WORD_CHAR}…)"))
-    for digit in "0123456789":
-        # a digit touching a letter: sh1t, 6лядь, n1gg3r, 3.14здец
-        out.append((digit, f"(?:(?<={_WORD_CHAR}{digit})|(?={_WORD_CHAR}))"))
-    single = r"[^\W_](?![^\W_])"
-    for sep in " \n\t":
-        # three letters in a row standing alone: х у й, f.u.c.k, п-и-з-д-е-ц
-        out.append((sep, rf"[^\W_](?:{_SEP_CLASS}{{1,3}}{single}){{2}}"))
-    return out
+def _compile(groups: dict[str, dict[str, _Trie]]) -> re.Pattern[str] | None:
+    parts = []
+    for first, tries in sorted(groups.items(), key=lambda item: -_FREQUENCY.get(item[0], 0)):
+        rests = []
+        for behind, trie in tries.items():
+            ending = "" if "\0" in trie.children else trie.regex()
+            rests.append(behind + _repeat(first) + ending)
+        body = rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"
+        parts.append(re.escape(first) + body)
+    return re.compile("|".join(parts)) if parts else None
 
 
-def build_trigger(stems: Iterable[str]) -> re.Pattern[str]:
-    """Compile the trigger regex from lexicon stems plus the symbol/digit/spacing branches.
-
-    The text searched must be ``" " + text.lower()`` (the space lets a spaced-out word at the
-    very start be seen).
-    """
-    groups: dict[str, dict[str, _Trie]] = defaultdict(lambda: defaultdict(_Trie))
+def build_triggers(
+    stems: Iterable[str],
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Compile the stem regexes, one for stems keyed on a Latin letter and one for the rest
+    (Cyrillic): a text without Latin letters never has to run the first, and each regex has
+    fewer top-level alternatives to step through per candidate position."""
+    latin: dict[str, dict[str, _Trie]] = defaultdict(lambda: defaultdict(_Trie))
+    cyrillic: dict[str, dict[str, _Trie]] = defaultdict(lambda: defaultdict(_Trie))
     for stem in _minimal_stems(stems):
         before, body = _parse_stem(stem)
         key = _key_index(body)
         behind = _behind(body, key, before)
+        target = latin if body[key].isascii() else cyrillic
         for first in _LETTER_VARIANTS.get(body[key], body[key]):
-            groups[first][behind].add(body[key + 1:] or "\0")
-    by_first: dict[str, list[str]] = defaultdict(list)
-    for first, tries in groups.items():
-        for behind, trie in tries.items():
-            ending = "" if "\0" in trie.children else trie.regex()
-            by_first[first].append(behind + _repeat(first) + ending)
-    for first, rest in _symbol_branches():
-        by_first[first].append(rest)
-    parts = []
-    for first, rests in by_first.items():
-        unique = list(dict.fromkeys(rests))
-        body = unique[0] if len(unique) == 1 else "(?:" + "|".join(unique) + ")"
-        parts.append(re.escape(first) + body)
-    return re.compile("|".join(parts))
+            target[first][behind].add(body[key + 1:] or "\0")
+    return _compile(latin), _compile(cyrillic)
 
 
-#: invisible characters, combining marks, Greek and non-Russian Cyrillic look-alikes.  U+FE0F
-#: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
-WEIRD = re.compile(
-    "["
-    + char_class([cp for cp in INVISIBLE_POINTS if cp != 0xFE0F])
+_LETTER = r"[^\W\d_]"
+#: a digit or symbol inside a word: sh1t, 6лядь, n1gg3r, 3.14здец, х*й, f**k, п@здец, a$$,
+#: $hit, @sshole, sh!t (a "!" only between letters: not the end of a sentence), п...ц, п…ц
+SYMBOLS = re.compile(
+    rf"[\d*#@$!.…](?:(?<={_LETTER}[\d*#@$…])|(?<={_LETTER}!)(?={_LETTER})"
+    rf"|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
+)
+#: three letters in a row standing alone: х у й, f.u.c.k, п-и-з-д-е-ц.  Search it in
+#: ``" " + text`` so that a run at the very start is seen.
+SPACED = re.compile(
+    rf"\s[^\W_](?:{_SEP_CLASS}{{1,3}}[^\W_](?![^\W_])){{2}}"
+)
+
+
+_WEIRD_CLASS = (
+    char_class([cp for cp in INVISIBLE_REGEX_POINTS if cp != 0xFE0F])
+    + "\U0001d165-\U0001d1ad\U000e0000-\U000e01ef"
     + "\u0370-\u03ff\u1f00-\u1fff\u0450\u0452-\u045f\u0460-\u052f\u2026"
-    + "]"
+)
+#: invisible characters, combining marks, Greek and non-Russian Cyrillic look-alikes, or a
+#: digit/symbol inside a word: everything non-ASCII text needs the full tokenizer for.  U+FE0F
+#: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
+#: One character class first, so sre scans for it in C.
+SUSPECT = re.compile(
+    f"[{_WEIRD_CLASS}\\d*#@$!.](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$])"
+    rf"|(?<={_LETTER}!)(?={_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: a variation selector glued to a letter (a disguise, unlike the one after an emoji)
 VS_AFTER_LETTER = re.compile(f"(?<={_WORD_CHAR})\ufe0f")
 ANY_CYRILLIC = re.compile("[а-яё]")
+ANY_LATIN = re.compile("[a-z]")
 #: a Latin letter touching a Cyrillic one: xуйня, пиздeц, fuсk
 MIXED_SCRIPT = re.compile("[a-z](?:(?<=[а-яё][a-z])|(?=[а-яё]))")

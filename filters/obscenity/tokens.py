@@ -3,8 +3,9 @@
 Two kinds of token come out:
 
 * a *word*: letters and digits, with invisible characters and combining marks inside it, and
-  mask characters between letters (``х*й``, ``п...ц``, ``a$$hole``, ``п@здец``) or at its end
-  (``на х**``), plus the ``3.14`` that stands for «пи»;
+  mask characters between letters (``х*й``, ``п...ц``, ``a$$hole``, ``п@здец``), at its end
+  (``на х**``, ``сук@``) or a ``$``/``@`` at its start (``$hit``, ``@sshole``), plus the
+  ``3.14`` that stands for «пи»;
 * a *spaced run*: three or more single letters separated by spaces, dots, hyphens or
   underscores (``х у й``, ``f.u.c.k``, ``п-и-з-д-е-ц``).  Only single letters are joined, so
   two real words («не будь») never are.
@@ -24,7 +25,7 @@ _LETTER = r"[^\W_]"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
 _JOIN = r"(?:[*#@$!]+|\.{2,}|…)"
-_WORD = rf"{_MARKS}{_UNIT}+(?:{_JOIN}{_UNIT}+)*[*#$]*"
+_WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:{_JOIN}{_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[\s._\-]{{1,3}}{_SINGLE}){{2,}}"
 _TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<word>{_WORD})")
@@ -41,9 +42,9 @@ class Token:
     spaced: bool
 
 
-def tokenize(text: str) -> Iterator[Token]:
-    """Yield the tokens of ``text`` in order."""
-    for found in _TOKEN.finditer(text):
+def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
+    """Yield the tokens of ``text[start:end]`` in order (spans index the whole text)."""
+    for found in _TOKEN.finditer(text, start, len(text) if end is None else end):
         start, end = found.span()
         if found.lastgroup == "run":
             yield Token(_RUN_SEPARATORS.sub("", found.group()), start, end, True)

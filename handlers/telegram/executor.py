@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -60,6 +60,7 @@ from bot.core.actions import (
 )
 from bot.core.texts import Catalog
 from bot.runtime.executor import TransientError
+from handlers.telegram.client import PROXY_ERRORS, UNWRAPPED_NETWORK_ERRORS
 from handlers.telegram.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ Sleeper = Callable[[float], Awaitable[None]]
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+
+_RETRYABLE: tuple[type[Exception], ...] = (
+    TelegramServerError, TelegramNetworkError, ClientDecodeError, *UNWRAPPED_NETWORK_ERRORS)
 
 # Answers that mean the goal is already reached: nothing to retry, nothing to report.
 _ALREADY_DONE = ("message to delete not found", "message is not modified")
@@ -297,7 +301,7 @@ class TelegramExecutor:
                 raise TransientError(f"token rejected: {exc.message}") from exc
             except TelegramEntityTooLarge as exc:
                 raise _Permanent(exc.message) from exc
-            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+            except _RETRYABLE as exc:
                 if not resend_safe and not _never_sent(exc):
                     raise _UnknownOutcome(str(exc)) from exc
                 failures += 1
@@ -310,16 +314,13 @@ class TelegramExecutor:
             except TelegramAPIError as exc:
                 if any(marker in exc.message for marker in _ALREADY_DONE):
                     log.info("event=telegram.already_done chat=%s note=%s", chat_id, exc.message)
-                    return _already_done()
+                    return cast(T, True)  # delete/edit answer only True; nobody reads it
                 raise _Permanent(exc.message) from exc
 
 
-def _already_done() -> Any:
-    """Stands in for a result nobody reads (delete/edit return only True)."""
-    return True
-
-
 def _never_sent(exc: Exception) -> bool:
-    """A refused connection means the request never left: resending is safe."""
+    """A refused connection (to Telegram or the proxy) means the request never left."""
+    if isinstance(exc, PROXY_ERRORS) and not isinstance(exc, TimeoutError):
+        return "timeout" not in type(exc).__name__.lower()
     return isinstance(exc, TelegramNetworkError) and isinstance(
         exc.__cause__, ClientConnectorError)

@@ -24,23 +24,33 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import GetUpdates
+from aiogram.methods import TelegramMethod
 
 from bot.core.clock import Clock
 from bot.core.ports import UnitOfWorkFactory
+from handlers.telegram.client import UNWRAPPED_NETWORK_ERRORS
 from handlers.telegram.intake import StorageUnavailable, UpdateHandler
 from handlers.telegram.mapping import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 
 OFFSET_KEY = "telegram:offset"
+_POLL_ERRORS: tuple[type[Exception], ...] = (
+    TelegramServerError, TelegramNetworkError, ClientDecodeError, TelegramUnauthorizedError,
+    *UNWRAPPED_NETWORK_ERRORS)
 LEASE_NAME = "poll:telegram"
 
 
-class GetRawUpdates(GetUpdates):
+class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):
     """getUpdates returning plain dicts, so each update is parsed (and can fail) alone."""
 
-    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
+    __returning__ = list[dict[str, Any]]
+    __api_method__ = "getUpdates"
+
+    offset: int | None = None
+    limit: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +145,7 @@ class TelegramPoller:
             log.error("event=telegram.poll_conflict error=%s", exc.message)
             await wait_or_stop(stop, self._settings.lease_retry)
             return []
-        except (TelegramServerError, TelegramNetworkError, ClientDecodeError,
-                TelegramUnauthorizedError) as exc:
+        except _POLL_ERRORS as exc:
             delay = self._backoff()
             log.warning("event=telegram.poll_error in=%.1fs error=%s", delay, exc)
             await wait_or_stop(stop, delay)

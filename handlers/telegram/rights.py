@@ -10,7 +10,13 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
 
 from bot.config import LoadedConfig
@@ -57,6 +63,9 @@ async def check_rights(bot: Bot, config: LoadedConfig) -> list[str]:
             continue
         try:
             member = await bot.get_chat_member(int(chat.chat_id), bot.id)
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
+                TelegramUnauthorizedError):
+            raise  # Telegram unreachable or the token wrong: not a fact about this chat
         except TelegramAPIError as exc:
             problems.append(_problem(chat, "member", f"work there at all: {exc.message}"))
             continue
@@ -73,3 +82,16 @@ async def check_rights(bot: Bot, config: LoadedConfig) -> list[str]:
             if not getattr(member, right, False):
                 problems.append(_problem(chat, right, why))
     return problems
+
+
+async def check_config_online(config: LoadedConfig) -> list[str]:
+    """`check_rights` with a Bot built from the config's `[telegram]` (for check-config)."""
+    from handlers.telegram.client import build_bot
+
+    if config.app.telegram is None:
+        return []
+    bot = build_bot(config.app.telegram)
+    try:
+        return await check_rights(bot, config)
+    finally:
+        await bot.session.close()

@@ -3,6 +3,10 @@
 `run_telegram` also drains the outbox and runs feature ticks about once a second, so delayed
 items (notice deletions, retries after a flood wait) and scheduled work go out even when no
 update arrives.
+
+`[telegram] leave_unknown_chats` is not consulted here: leaving a chat nobody configured is
+the core's boundary decision (one message, then LeaveChat), and the executor carries out what
+the core decided rather than second-guessing it.
 """
 
 from __future__ import annotations
@@ -14,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 
 from bot.app import App
 from bot.config import TelegramSettings
 from handlers.telegram.admins import ByPlatformAdmins, TelegramChatAdmins
+from handlers.telegram.client import build_bot
 from handlers.telegram.executor import RetryPolicy, Sleeper, TelegramExecutor
 from handlers.telegram.intake import UpdateHandler
 from handlers.telegram.pacing import Pacer
@@ -55,13 +58,6 @@ def settings_of(app: App) -> TelegramSettings:
     if settings is None:
         raise RuntimeError("the config has no [telegram] section")
     return settings
-
-
-def build_bot(settings: TelegramSettings) -> Bot:
-    """A Bot talking to `api_base` (Telegram, a self-hosted Bot API server, or the emulator)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base.rstrip("/")),
-                             proxy=settings.proxy)
-    return Bot(settings.token.get_secret_value(), session=session)
 
 
 def attach_telegram(app: App, *, bot: Bot | None = None,
@@ -132,8 +128,8 @@ async def run_telegram(app: App, stop: asyncio.Event, *,
     try:
         log.info("event=telegram.start mode=%s api_base=%s bot_id=%s", settings.mode,
                  settings.api_base, bot.id)
-        if options.check_rights:
-            await _start_rights_check(bot, app)
+        if options.check_rights:  # in the background: polling must not wait for it
+            tasks.append(asyncio.ensure_future(_start_rights_check(bot, app)))
         if settings.mode == "webhook":
             await _serve_webhook(bot, handler, settings, stop)
         else:

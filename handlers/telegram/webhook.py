@@ -8,6 +8,7 @@ is guessable.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -34,6 +35,10 @@ def split_listen(listen: str) -> tuple[str, int]:
 
 
 def make_webhook_app(handler: UpdateHandler, path: str, secret: str | None) -> web.Application:
+    # Telegram may open several connections; one at a time keeps each chat's order (a /report
+    # before its private follow-up) and spares SQLite competing writers.
+    in_order = asyncio.Lock()
+
     async def receive(request: web.Request) -> web.Response:
         if secret is not None:
             given = request.headers.get(SECRET_HEADER, "")
@@ -46,7 +51,8 @@ def make_webhook_app(handler: UpdateHandler, path: str, secret: str | None) -> w
             log.warning("event=telegram.bad_update error=not JSON")
             return web.Response(status=200, text="ignored")  # resending cannot fix it
         try:
-            await handler.handle(raw)
+            async with in_order:
+                await handler.handle(raw)
         except StorageUnavailable as exc:
             log.error("event=telegram.storage_unavailable error=%s", exc)
             return web.Response(status=503, text="retry later")

@@ -39,6 +39,7 @@ from bot.core.actions import (
 from bot.core.chats import VK_CHAT_PEER_BASE, ChatRef
 from bot.core.codec import encode_action
 from bot.core.texts import Catalog, Text
+from bot.runtime.executor import DELIVERY_KEY
 from handlers.vk.api import (
     ACCESS_DENIED,
     AUTH_FAILED,
@@ -95,13 +96,15 @@ class VkTarget:
 
 
 def random_id_for(action: AnyAction) -> int:
-    """A stable int32 per action, so a retried messages.send is deduplicated by VK.
+    """A stable positive int32 per delivery, so VK deduplicates a retried messages.send.
 
-    Two distinct decisions differ in content (a reply carries the message it answers, a card
-    its ref), so equal ids only come from re-sending the same decision.
+    Inside the pipeline it comes from the outbox item (the same on every retry and after a
+    restart), so the same words decided twice (an FAQ answer asked for again) are two
+    messages; outside it, from the action's content alone.
     """
     encoded = json.dumps(encode_action(action), sort_keys=True, ensure_ascii=False)
-    return int.from_bytes(hashlib.sha256(encoded.encode()).digest()[:4], "big") & 0x7FFFFFFF
+    seed = f"{DELIVERY_KEY.get() or ''}|{encoded}"
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big") & 0x7FFFFFFF or 1
 
 
 def keyboard(buttons: tuple[tuple[Button, ...], ...], render: Callable[[Text], str]) -> str:

@@ -74,13 +74,19 @@ async def _housekeeping(app: App, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), HOUSEKEEPING_PERIOD)
 
 
-async def run_vk(app: App, stop: asyncio.Event, *, sleeper: Sleeper | None = None) -> None:
-    """Run the VK adapter until `stop` is set."""
+async def run_vk(app: App, stop: asyncio.Event, *, sleeper: Sleeper | None = None,
+                 housekeeping: bool = True) -> None:
+    """Run the VK adapter until `stop` is set.
+
+    `housekeeping=False` leaves outbox draining and ticks to a caller that runs them once for
+    all networks (running both is harmless: draining is locked and items are claimed).
+    """
     settings = _settings(app)
     executor = attach_vk(app, sleeper=sleeper)
     poller = VkPoller(executor.client, app.pipeline, app.uow_factory, app.clock,
                       group_id=settings.group_id, instance_id=app.instance_id,
                       wait=settings.poll_wait, sleeper=sleeper)
     log.info("event=vk.start group_id=%s api_base=%s", settings.group_id, settings.api_base)
-    await asyncio.gather(poller.run(stop), _housekeeping(app, stop))
+    loops = [poller.run(stop)] + ([_housekeeping(app, stop)] if housekeeping else [])
+    await asyncio.gather(*loops)
     log.info("event=vk.stop")

@@ -44,6 +44,13 @@ def _person(name: str, ref: str | None) -> str:
     return f"{name} ({ref})" if name and name != ref else ref
 
 
+def _claimed(ticket: TicketRecord) -> Text:
+    if not ticket.claimed_by:
+        return _empty()
+    return Text("complaints.card_claimed",
+                {"who": _person(ticket.claimed_name, ticket.claimed_by)})
+
+
 def state_text(ticket: TicketRecord) -> Text:
     return Text(f"complaints.state_{ticket.state}")
 
@@ -57,8 +64,7 @@ def card_text(ticket: TicketRecord) -> Text:
         "number": ticket.number,
         "community": ticket.community,
         "state": state_text(ticket),
-        "claimed": (Text("complaints.card_claimed", {"who": ticket.claimed_by})
-                    if ticket.claimed_by else _empty()),
+        "claimed": _claimed(ticket),
         "against": (Text("complaints.card_against_moderator")
                     if ticket.against_moderator else _empty()),
         "chat": chat,
@@ -113,8 +119,7 @@ def queue_text(tickets: Sequence[TicketRecord], total: int, now: datetime) -> Te
         "number": t.number,
         "age": format_duration(now - t.created_at),
         "state": state_text(t),
-        "claimed": (Text("complaints.card_claimed", {"who": t.claimed_by})
-                    if t.claimed_by else _empty()),
+        "claimed": _claimed(t),
         "author": t.reported_name or t.reported_user or "—",
         "text": _short(t.message_text, LINE_TEXT_LIMIT) or "—",
     }) for t in tickets]

@@ -85,14 +85,24 @@ async def _outcome_notices(repo: TicketRepo, ticket: TicketRecord,
     return notices
 
 
+def _holder_name(ticket: TicketRecord, holder: str | None, actor: str, actor_name: str) -> str:
+    if holder is None:
+        return ""
+    if holder == actor and holder != ticket.claimed_by:
+        return actor_name
+    return ticket.claimed_name
+
+
 async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
-               action: TicketAction, actor: str, note: str, now: datetime) -> Worked:
+               action: TicketAction, actor: str, note: str, now: datetime,
+               actor_name: str = "") -> Worked:
     """Apply one lifecycle step, record it, refresh the card, notify reporters on closing."""
     outcome = transition(TicketState(ticket.state), action, actor, ticket.claimed_by)
     if not isinstance(outcome, Moved):
         return Worked(ticket, refused=outcome.reason)
     repo = tickets_of(uow)
     changed = replace(ticket, state=outcome.state.value, claimed_by=outcome.claimed_by,
+                      claimed_name=_holder_name(ticket, outcome.claimed_by, actor, actor_name),
                       updated_at=now)
     if action in (TicketAction.RESOLVE, TicketAction.REJECT):
         changed = replace(changed, resolution=note)

@@ -175,7 +175,7 @@ class ComplaintsFeature(BaseFeature):
                 return [self._say(ctx, "complaints.usage", command=f"/{cmd.name}")]
             actor = str(ctx.event.author.ref)
             worked = await work(ctx.uow, ctx.community, ticket, action, actor, " ".join(rest),
-                                ctx.now)
+                                ctx.now, ctx.event.author.display)
             return self._worked_reply(ctx, worked, action)
         return handler
 
@@ -184,7 +184,7 @@ class ComplaintsFeature(BaseFeature):
         number = worked.ticket.number
         if worked.refused is not None:
             return [self._say(ctx, f"complaints.refused_{worked.refused}", number=number,
-                              who=worked.ticket.claimed_by or "-")]
+                              who=_holder(worked.ticket))]
         return [*worked.actions, self._say(ctx, f"complaints.done_{action.value}", number=number)]
 
     async def _queue(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
@@ -250,7 +250,8 @@ class ComplaintsFeature(BaseFeature):
         actor = str(event.author.ref)
         if kind in _LIFECYCLE:
             action = _LIFECYCLE[kind]
-            worked = await work(uow, community, ticket, action, actor, "", now)
+            worked = await work(uow, community, ticket, action, actor, "", now,
+                                event.author.display)
             done = f"complaints.done_{action.value}"
         elif kind in ("del", "ban"):
             worked = await act_on_message(uow, community, ticket, kind, actor, now)
@@ -259,7 +260,7 @@ class ComplaintsFeature(BaseFeature):
             return [_answer(event, "complaints.button_unknown", lang, alert=True)]
         if worked.refused is not None:
             return [_answer(event, f"complaints.refused_{worked.refused}", lang, alert=True,
-                            number=ticket.number, who=ticket.claimed_by or "-")]
+                            number=ticket.number, who=_holder(ticket))]
         return [*worked.actions, _answer(event, done, lang, number=ticket.number)]
 
     # --- results and periodic work -----------------------------------------------------------
@@ -313,6 +314,10 @@ class ComplaintsFeature(BaseFeature):
 def _near(community: CommunitySettings, chat: ChatRef) -> bool:
     """Buttons work where the community's cards live: its queue and its chats."""
     return chat == community.queue or chat in community.chats
+
+
+def _holder(ticket: TicketRecord) -> str:
+    return ticket.claimed_name or ticket.claimed_by or "-"
 
 
 def _label(kind: str) -> str:

@@ -54,6 +54,7 @@ class TicketRecord:
     against_moderator: bool
     reporters_count: int
     claimed_by: str | None
+    claimed_name: str
     resolution: str
     card_chat: str | None
     card_message_id: str | None

@@ -26,11 +26,6 @@ log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 
-# A cap on the characters one text sends to the encoder: the tokenizer is pure Python, and a
-# 4,000-character wall of text would cost tens of milliseconds for no gain in meaning.
-MAX_CHARS = 600
-
-
 class Encoder(Protocol):
     """Turns texts into L2-normalised vectors; ``name`` keys the index cache."""
 
@@ -49,13 +44,7 @@ class UseEncoder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
-        clipped = [_clip(t) for t in texts]
-        return np.asarray(self._model.encode(clipped), dtype=np.float32)
-
-
-def _clip(text: str) -> str:
-    """The end of an over-long text: questions sit near the end of a message."""
-    return text if len(text) <= MAX_CHARS else text[-MAX_CHARS:]
+        return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
 
 _lock = threading.Lock()

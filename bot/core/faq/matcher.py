@@ -1,10 +1,16 @@
 """FAQ matching: scoring a message against the index, and the answer / suggest / none bands.
 
-Scoring is lexical — stems, synonym concepts and typo repair, weighted by idf — because it
-takes about a millisecond and, at the precision a chat needs, did better on the sample FAQs than
-a sentence encoder (e5: 0.56 accuracy at 0.88 precision; this matcher: 0.58 at 0.95 with a
-lower threshold, 0.40 at 1.0 with the default one). The hard part is knowing when to stay
-silent, since a wrong answer is worse than none. Confidence therefore needs all of:
+Two signals, one verdict. The lexical score (stems, synonym concepts and typo repair, weighted
+by idf) ranks well — the right entry is its top pick for nine answerable messages in ten — and
+knows when a message has words the entry does not explain. The sentence encoder (encoder.py)
+recognises paraphrases that share no words with the FAQ. The candidate is the entry best on
+both together, and the confidence is a logistic model's probability that it is right
+(calibration.py), from: the lexical similarity and its lead over the runner-up, the encoder's
+cosine to the entry's questions and its lead, the cosine to the entry's answer, and whether
+the two signals pick the same entry. Without the encoder a lexical-only model gives the same
+kind of probability, so the thresholds keep their meaning.
+
+Lexical similarity itself needs all of:
 
 * query cover — how much of the message the entry explains (an unexplained "ягоды" in
   "как заморозить ягоды" means the message is about something else);
@@ -20,9 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from .analysis import ASK_PREFIX, Position, query_positions, sentences
+from .calibration import Calibration, load_calibrations
+from .encoder import Encoder, default_encoder
 from .entries import FaqEntry
-from .index import FaqIndex, exact_key, importance, load_or_build
+from .index import FaqIndex, SemanticIndex, exact_key, importance, load_or_build
 from .question import is_question_like
 
 # Similarity = query_cover^share × entry_cover^(1-share): explaining the message matters more.
@@ -35,6 +46,14 @@ SENTENCE_WORDS = 2
 MAX_SENTENCES = 6
 # How many best raw-scoring entries get the full coverage scoring.
 RERANK = 8
+# Candidate ranking = lexical similarity + ENCODER_WEIGHT × (question cosine + ANSWER_SHARE ×
+# answer cosine): an answer mentions side topics, so it counts less than the questions.
+ENCODER_WEIGHT = 0.5
+ANSWER_SHARE = 0.3
+# Characters of a message (its end, where the question usually is) the encoder reads.
+MAX_CHARS = 1000
+
+CALIBRATIONS = load_calibrations()
 
 Band = Literal["answer", "suggest", "none"]
 
@@ -54,12 +73,13 @@ class FaqMatch:
 class Thresholds:
     """Confidence cut-offs: ``answer`` to reply, ``suggest`` to offer "did you mean".
 
-    Chosen on the sample FAQs for answer precision ≥ 0.95 and ≤ 3 % answered chatter, and
-    checked to transfer between the two communities (tests/test_faq_quality.py).
+    Both compare with the match's confidence, a calibrated probability that the top entry is
+    right. Chosen on the sample FAQs for answer precision ≥ 0.95 and ≤ 3 % answered chatter,
+    and checked across communities (tests/test_faq_quality.py, bench/faq_fit.py).
     """
 
-    answer: float = 0.56
-    suggest: float = 0.3
+    answer: float = 0.85
+    suggest: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +90,15 @@ class Scored:
     query_cover: float
     entry_cover: float
     sim: float
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the confidence is computed from: the ranked candidates and the top one's features."""
+
+    ranking: tuple[tuple[int, float], ...]
+    features: dict[str, float]
+    semantic: bool
 
 
 def confidence(sim: float, margin: float) -> float:
@@ -91,12 +120,26 @@ def _confidence_of(scored: list[Scored]) -> float:
     return confidence(scored[0].sim, scored[0].sim - second)
 
 
+def _lead(values: npt.NDArray[np.float64], i: int) -> float:
+    """How far entry ``i`` is ahead of the best other entry (its value if it is alone)."""
+    if len(values) < 2:
+        return float(values[i])
+    rest = np.delete(values, i)
+    return float(values[i] - rest.max())
+
+
 class FaqMatcher:
     """Matches chat messages against one community's FAQ; read-only after build()."""
 
-    def __init__(self, index: FaqIndex, thresholds: Thresholds) -> None:
+    def __init__(
+        self, index: FaqIndex, thresholds: Thresholds, encoder: Encoder | None = None
+    ) -> None:
         self._index = index
         self.thresholds = thresholds
+        semantic = index.semantic
+        usable = encoder is not None and semantic is not None and semantic.encoder == encoder.name
+        self._encoder = encoder if usable else None
+        self._calibration: Calibration = CALIBRATIONS["semantic" if usable else "lexical"]
 
     @classmethod
     def build(
@@ -105,9 +148,20 @@ class FaqMatcher:
         *,
         thresholds: Thresholds = Thresholds(),
         cache_dir: Path | None = None,
+        encoder: Encoder | Literal["default"] | None = "default",
     ) -> FaqMatcher:
-        """Index ``entries`` (or load the index cached in ``cache_dir``)."""
-        return cls(load_or_build(entries, cache_dir), thresholds)
+        """Index ``entries`` (or load the index cached in ``cache_dir``).
+
+        ``encoder`` "default" is the bundled sentence encoder when it imports (else lexical
+        matching alone); None forces lexical matching.
+        """
+        chosen = default_encoder() if encoder == "default" else encoder
+        return cls(load_or_build(entries, cache_dir, chosen), thresholds, chosen)
+
+    @property
+    def semantic(self) -> bool:
+        """True when the sentence encoder takes part in matching."""
+        return self._encoder is not None
 
     def score(self, text: str) -> list[Scored]:
         """Candidate entries for ``text``, most similar first."""
@@ -183,6 +237,58 @@ class FaqMatcher:
                     best = (conf, scored)
         return best
 
+    def evidence(self, text: str) -> Evidence | None:
+        """Ranked candidates and the features of the top one; None without lexical support.
+
+        A message sharing no meaningful word with the FAQ is never answered, however close
+        the encoder puts it: topic-level closeness alone is how near misses get answered.
+        """
+        conf, scored = self._best_reading(text)
+        if not scored:
+            return None
+        semantic = self._index.semantic
+        if self._encoder is None or semantic is None:
+            top = scored[0]
+            second = scored[1].sim if len(scored) > 1 else 0.0
+            features = {"lsim": top.sim, "lmarg": top.sim - second, "conf": conf}
+            return Evidence(tuple((s.entry, s.sim) for s in scored), features, False)
+        lexical = np.zeros(len(self._index.ids))
+        for s in scored:
+            lexical[s.entry] = s.sim
+        questions, answers = self._cosines(text, semantic, self._encoder)
+        ranking = lexical + ENCODER_WEIGHT * (questions + ANSWER_SHARE * answers)
+        order = np.argsort(-ranking, kind="stable")[:3]
+        best = int(order[0])
+        lexical_top = scored[0].entry
+        agree = best == lexical_top and best == int(questions.argmax())
+        features = {
+            "lsim": float(lexical[best]),
+            "lmarg": _lead(lexical, best),
+            "conf": conf if best == lexical_top else 0.0,
+            "cos": float(questions[best]),
+            "cmarg": _lead(questions, best),
+            "agree": 1.0 if agree else 0.0,
+            "acos": float(answers[best]),
+        }
+        ranked = tuple((int(i), float(ranking[i])) for i in order)
+        return Evidence(ranked, features, True)
+
+    @staticmethod
+    def _cosines(
+        text: str, semantic: SemanticIndex, encoder: Encoder
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per entry, the best cosine of the message or one of its sentences to the entry's
+        questions, and to its answer (a buried question is clearest on its own)."""
+        parts = sentences(text)
+        texts = [text[-MAX_CHARS:]]
+        if len(parts) > 1:
+            texts += [p[-MAX_CHARS:] for p in parts[-MAX_SENTENCES:]]
+        vectors = encoder.encode(texts).T
+        per_question = semantic.questions @ vectors
+        questions = np.maximum.reduceat(per_question, semantic.starts, axis=0).max(axis=1)
+        answers = (semantic.answers @ vectors).max(axis=1)
+        return questions.astype(np.float64), answers.astype(np.float64)
+
     def match(self, text: str) -> FaqMatch:
         """Answer, suggest or stay silent; non-questions are rejected before any scoring.
 
@@ -196,15 +302,16 @@ class FaqMatcher:
         if exact is not None:
             conf, candidates = 1.0, ((ids[exact], 1.0),)
         else:
-            conf, scored = self._best_reading(text)
-            if not scored:
+            evidence = self.evidence(text)
+            if evidence is None:
                 return FaqMatch(None, 0.0, "none", True, ())
-            top = scored[0]
+            conf = self._calibration.probability(evidence.features)
+            top_entry, top_rank = evidence.ranking[0]
             # Runners-up scaled like the winner: "did you mean" options ordered and comparable.
-            scale = conf / top.sim if top.sim > 0.0 else 0.0
+            scale = conf / top_rank if top_rank > 0.0 else 0.0
             candidates = (
-                (ids[top.entry], round(conf, 4)),
-                *((ids[s.entry], round(s.sim * scale, 4)) for s in scored[1:3]),
+                (ids[top_entry], round(conf, 4)),
+                *((ids[e], round(max(0.0, r * scale), 4)) for e, r in evidence.ranking[1:3]),
             )
         band: Band = "none"
         if conf >= self.thresholds.answer:

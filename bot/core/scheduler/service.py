@@ -96,16 +96,27 @@ class SchedulerService:
         self._max_attempts = max_attempts
         self._batch = batch
         self._started_at = started_at
-        self._started = False
+        self._synced = False
+        self._settled = False
 
     # -- start -------------------------------------------------------------------------------
 
     async def start(self, now: datetime) -> RunReport:
-        """Sync the config's content plan and settle this instance's interrupted sends."""
+        """Sync the config's content plan and settle this instance's interrupted sends.
+
+        A sync that loses a race with another instance starting at the same moment (a
+        duplicate key on PostgreSQL) is retried next round, when the rows are there.
+        """
         report = RunReport()
-        await self.sync_config(now)
-        await self._settle_in_flight(now, report, own=True)
-        self._started = True
+        if not self._synced:
+            try:
+                await self.sync_config(now)
+                self._synced = True
+            except Exception as exc:
+                log.warning("event=schedule.sync_retry error=%s", type(exc).__name__)
+        if not self._settled:
+            await self._settle_in_flight(now, report, own=True)
+            self._settled = True
         return report
 
     async def sync_config(self, now: datetime) -> None:
@@ -140,10 +151,7 @@ class SchedulerService:
 
     async def run_due(self, now: datetime) -> RunReport:
         """One scheduler round: settle stale claims, expand rules, publish what is due."""
-        if not self._started:
-            report = await self.start(now)
-        else:
-            report = RunReport()
+        report = await self.start(now) if not (self._synced and self._settled) else RunReport()
         await self._settle_in_flight(now, report, own=False)
         await self._expand(now, report)
         await self._dispatch(now, report)
@@ -152,6 +160,7 @@ class SchedulerService:
     async def _settle_in_flight(self, now: datetime, report: RunReport, *, own: bool) -> None:
         """Sends whose outcome nobody can know any more become `unknown`, never resent."""
         notices: list[tuple[OccurrenceRecord, NotifyQueue]] = []
+        settled: list[int] = []
         async with self._uow_factory() as uow:
             repo = _repo(uow)
             if own:
@@ -162,14 +171,16 @@ class SchedulerService:
                 if not await repo.transition(row.id, S.UNKNOWN, now, from_states=(S.SENDING,),
                                              error="outcome unknown: interrupted while sending"):
                     continue
-                log.warning("event=schedule.unknown_outcome occurrence=%s", row.id)
-                report.unknown.append(row.id)
+                settled.append(row.id)
                 await self._audit(uow, row, "schedule.unknown_outcome", now)
                 notice = self._notice(row, "schedule.unknown_outcome")
                 if notice is not None:
                     notices.append((row, notice))
             await self._queue_notices(uow, notices, "unknown", now)
             await uow.commit()
+        for occurrence_id in settled:
+            log.warning("event=schedule.unknown_outcome occurrence=%s", occurrence_id)
+            report.unknown.append(occurrence_id)
         if notices:
             await self._drain()
 

@@ -43,6 +43,7 @@ class Ticket(Base):
     against_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
     reporters_count: Mapped[int] = mapped_column(Integer, default=1)
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    claimed_name: Mapped[str] = mapped_column(String(200), default="")  # for the card only
     resolution: Mapped[str] = mapped_column(Text, default="")
     card_chat: Mapped[str | None] = mapped_column(String(100), nullable=True)
     card_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.complaints.ports import NewTicket, TicketEventRecord, TicketRecord
 from bot.db.models import AbusiveReporter, Ticket, TicketEvent, TicketReporter
 
-_MUTABLE = ("state", "claimed_by", "resolution", "reporters_count", "card_chat",
+_MUTABLE = ("state", "claimed_by", "claimed_name", "resolution", "reporters_count", "card_chat",
             "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at")
 
 
@@ -23,8 +23,8 @@ def _record(row: Ticket) -> TicketRecord:
         reported_user=row.reported_user, reported_name=row.reported_name, reporter=row.reporter,
         reporter_name=row.reporter_name, reason=row.reason,
         against_moderator=row.against_moderator, reporters_count=row.reporters_count,
-        claimed_by=row.claimed_by, resolution=row.resolution, card_chat=row.card_chat,
-        card_message_id=row.card_message_id, card_state=row.card_state,
+        claimed_by=row.claimed_by, claimed_name=row.claimed_name, resolution=row.resolution,
+        card_chat=row.card_chat, card_message_id=row.card_message_id, card_state=row.card_state,
         sla_announced=row.sla_announced, created_at=row.created_at, updated_at=row.updated_at,
         opened_at=row.opened_at,
     )
@@ -47,7 +47,7 @@ class SqlTicketRepo:
             reported_name=new.reported_name, reporter=new.reporter,
             reporter_name=new.reporter_name, reason=new.reason,
             against_moderator=new.against_moderator, reporters_count=1, claimed_by=None,
-            resolution="", card_chat=new.card_chat, card_message_id=None,
+            claimed_name="", resolution="", card_chat=new.card_chat, card_message_id=None,
             card_state=new.card_state, sla_announced=False, created_at=now, updated_at=now,
             opened_at=now,
         )

@@ -17,6 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.scheduler.ports import NewPost, OccurrenceRecord, OccurrenceState, PostRecord
 from bot.db.models import Occurrence, ScheduledPost
 
+# Plain strings, not enum members, so every driver binds them the same way.
+_PENDING = OccurrenceState.PENDING.value
+_SENDING = OccurrenceState.SENDING.value
+_CANCELLED = OccurrenceState.CANCELLED.value
+
 
 def _post(row: ScheduledPost) -> PostRecord:
     return PostRecord(id=row.id, community=row.community, source=row.source,
@@ -81,8 +86,8 @@ class SqlScheduleRepo:
             execution_options={"synchronize_session": False})
         return await self._rowcount(
             update(Occurrence)
-            .where(Occurrence.post_id == post_id, Occurrence.state == OccurrenceState.PENDING)
-            .values(state=OccurrenceState.CANCELLED, updated_at=now))
+            .where(Occurrence.post_id == post_id, Occurrence.state == _PENDING)
+            .values(state=_CANCELLED, updated_at=now))
 
     async def reactivate(self, post_id: int, now: datetime) -> None:
         """Back in config: active again, expanded from now on (no burst of missed times)."""
@@ -119,7 +124,7 @@ class SqlScheduleRepo:
     async def due(self, now: datetime, horizon: datetime, limit: int) -> list[OccurrenceRecord]:
         rows = (await self._s.execute(
             _joined().where(
-                Occurrence.state == OccurrenceState.PENDING,
+                Occurrence.state == _PENDING,
                 Occurrence.due_at <= horizon,
                 Occurrence.next_attempt_at.is_(None) | (Occurrence.next_attempt_at <= now),
             ).order_by(Occurrence.due_at, Occurrence.id).limit(limit))).all()
@@ -128,8 +133,8 @@ class SqlScheduleRepo:
     async def claim(self, occurrence_id: int, holder: str, now: datetime) -> bool:
         return await self._rowcount(
             update(Occurrence)
-            .where(Occurrence.id == occurrence_id, Occurrence.state == OccurrenceState.PENDING)
-            .values(state=OccurrenceState.SENDING, claimed_by=holder, claimed_at=now,
+            .where(Occurrence.id == occurrence_id, Occurrence.state == _PENDING)
+            .values(state=_SENDING, claimed_by=holder, claimed_at=now,
                     attempts=Occurrence.attempts + 1, updated_at=now)) == 1
 
     async def transition(self, occurrence_id: int, to: str, now: datetime, *,
@@ -150,7 +155,7 @@ class SqlScheduleRepo:
 
     async def in_flight(self, *, holder: str | None = None,
                         claimed_before: datetime | None = None) -> list[OccurrenceRecord]:
-        query = _joined().where(Occurrence.state == OccurrenceState.SENDING)
+        query = _joined().where(Occurrence.state == _SENDING)
         if holder is not None:
             query = query.where(Occurrence.claimed_by == holder)
         if claimed_before is not None:

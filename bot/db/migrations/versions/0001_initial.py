@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:54:40.280783
+Create Date: 2026-11-26 14:07:06.150095
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ def upgrade() -> None:
     sa.Column('against_moderator', sa.Boolean(), nullable=False),
     sa.Column('reporters_count', sa.Integer(), nullable=False),
     sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('claimed_name', sa.String(length=200), nullable=False),
     sa.Column('resolution', sa.Text(), nullable=False),
     sa.Column('card_chat', sa.String(length=100), nullable=True),
     sa.Column('card_message_id', sa.String(length=64), nullable=True),

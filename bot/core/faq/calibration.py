@@ -1,0 +1,110 @@
+"""Turning match evidence into one calibrated confidence: P(the top entry is the right answer).
+
+No single signal separates right answers from near misses: the lexical score misses
+paraphrases, the encoder cosine likes anything on the same topic ("a free key for streamers?"
+is close to the streaming entry but not answered by it). A small logistic model over a handful
+of features weighs them against each other, and its output is a probability, so one threshold
+means the same thing with or without the encoder.
+
+The coefficients are data (``data/calibration.toml``), fitted by ``bench/faq_fit.py`` on the
+sample FAQs' labelled queries with negatives weighted up (a wrong answer costs more than a
+missed one) and checked there leave-one-community-out and by k-fold.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .text import DATA_DIR
+
+# The evidence, all computed for the chosen candidate entry (see FaqMatcher.evidence):
+# lsim   lexical similarity;  lmarg  its lead over the best other entry;
+# conf   the lexical confidence (similarity discounted by a small lead);
+# cos    best cosine of the message (or one of its sentences) to the entry's questions;
+# cmarg  its lead over the best other entry;  acos  cosine to the entry's answer;
+# agree  1 if the lexical and the encoder winners are both this candidate.
+# The semantic model leaves out the raw cosine and the lexical confidence: given the leads they
+# add nothing (in cross-validation) and only took weights of the wrong sign, which would not
+# carry over to other communities.
+SEMANTIC_FEATURES = ("lsim", "lmarg", "cmarg", "agree", "acos")
+LEXICAL_FEATURES = ("lsim", "lmarg", "conf")
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A logistic model over named features (weights apply to raw feature values)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        z = self.bias + sum(w * values[f] for f, w in zip(self.features, self.weights, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def load_calibrations(path: Path = DATA_DIR / "calibration.toml") -> dict[str, Calibration]:
+    """The models by mode ("semantic", "lexical") from the TOML data file."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {
+        mode: Calibration(
+            features=tuple(str(f) for f in table["features"]),
+            weights=tuple(float(w) for w in table["weights"]),
+            bias=float(table["bias"]),
+        )
+        for mode, table in data.items()
+    }
+
+
+def fit(
+    samples: Sequence[tuple[Mapping[str, float], bool, bool]],
+    features: Sequence[str],
+    *,
+    l2: float = 1.0,
+    negative_weight: float = 3.0,
+) -> Calibration:
+    """Fit on ``(features, top entry right, query has no answer)`` samples by Newton's method.
+
+    Features are standardised for the fit (so ``l2`` treats them alike) and the weights are
+    folded back to raw values. Queries without an answer weigh ``negative_weight``.
+    """
+    x = np.array([[s[0][f] for f in features] for s in samples], dtype=np.float64)
+    y = np.array([1.0 if s[1] else 0.0 for s in samples])
+    sample_weight = np.array([negative_weight if s[2] else 1.0 for s in samples])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-9
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    penalty = l2 * np.diag(np.r_[np.ones(len(features)), 0.0])
+    w = np.zeros(z.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (sample_weight * (p - y)) + penalty @ w
+        hess = (z * (sample_weight * p * (1.0 - p))[:, None]).T @ z + penalty
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    raw = w[:-1] / scale
+    return Calibration(
+        features=tuple(features),
+        weights=tuple(float(v) for v in raw),
+        bias=float(w[-1] - (raw * mean).sum()),
+    )
+
+
+def dump_calibrations(models: Mapping[str, Calibration]) -> str:
+    """TOML text that :func:`load_calibrations` reads back."""
+    blocks = []
+    for mode, model in models.items():
+        features = ", ".join(f'"{f}"' for f in model.features)
+        weights = ", ".join(f"{w:.6f}" for w in model.weights)
+        blocks.append(
+            f"[{mode}]\nfeatures = [{features}]\nweights = [{weights}]\nbias = {model.bias:.6f}\n"
+        )
+    return "\n".join(blocks)

@@ -1,0 +1,65 @@
+"""Hostile input must stay fast: no catastrophic backtracking, bounded work per message."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from filters.obscenity import ObscenityFilter
+
+FILTER = ObscenityFilter()
+LIMIT_SECONDS = 0.005
+
+
+def _symbols(size: int) -> str:
+    rng = random.Random(1)
+    alphabet = "*@$!#.…-_ 0123456789хуйпиздаfuckshitаеиоуxyzёЁ\u200b\u0301\u00ad"
+    return "".join(rng.choice(alphabet) for _ in range(size))
+
+
+def _zalgo(word: str, marks: int) -> str:
+    rng = random.Random(2)
+    return "".join(ch + "".join(chr(rng.randint(0x300, 0x36F)) for _ in range(marks))
+                   for ch in word)
+
+
+HOSTILE = {
+    "10kb_symbols": _symbols(10_000),
+    "4096_single_letters": " ".join(random.Random(3).choice("абвгдежзиклмнопрстуфхцчшщ")
+                                    for _ in range(2048)),
+    "4096_spaced_obscene": " ".join("хуй" * 683)[:4095],
+    "4096_dotted": ".".join("fuck" * 512)[:4095],
+    "zalgo": _zalgo("привет как дела хуйня fuck " * 20, 8),
+    "masks": "х*" * 2500,
+    "stars": "*" * 10_000,
+    "dots": "п" + "." * 9_998 + "ц",
+    "repeats": "х" + "у" * 9_998 + "й",
+    "mixed_scripts": "аa" * 5000,
+    "digits_letters": "a1" * 5000,
+    "long_word": "пиздец" * 1500,
+    "one_long_latin": "a" * 10_000,
+    "spaces": " " * 10_000,
+    "joiners": "\u200d".join("блядь") * 1000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_is_fast(name: str) -> None:
+    text = HOSTILE[name]
+    FILTER.check(text)  # warm up caches
+    best = min(_timed(text) for _ in range(3))
+    assert best < LIMIT_SECONDS, f"{name}: {best * 1000:.2f} ms"
+
+
+def _timed(text: str) -> float:
+    start = time.perf_counter()
+    FILTER.check(text)
+    return time.perf_counter() - start
+
+
+def test_hostile_input_still_finds_obscenity() -> None:
+    assert FILTER.check(HOSTILE["4096_spaced_obscene"]).obscene
+    assert FILTER.check(HOSTILE["zalgo"]).obscene
+    assert FILTER.check(HOSTILE["long_word"]).obscene

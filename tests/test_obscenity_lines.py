@@ -1,0 +1,78 @@
+"""The ``modbot check-text`` line contract."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from filters.obscenity import ObscenityFilter
+from filters.obscenity.lines import run_check_text
+
+
+class _CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def _run(lines: list[str]) -> tuple[int, list[dict[str, object]], _CountingStream]:
+    out = _CountingStream()
+    code = run_check_text(io.StringIO("".join(lines)), out, ObscenityFilter())
+    return code, [json.loads(line) for line in out.getvalue().splitlines()], out
+
+
+def test_one_output_line_per_input_in_order() -> None:
+    lines = [
+        json.dumps({"id": 1, "text": "привет"}, ensure_ascii=False) + "\n",
+        json.dumps({"id": "b", "text": "ну и х*йня"}, ensure_ascii=False) + "\n",
+        json.dumps({"id": 3, "text": "fuck"}) + "\n",
+    ]
+    code, out, stream = _run(lines)
+    assert code == 0
+    assert [o["id"] for o in out] == [1, "b", 3]
+    assert [o["obscene"] for o in out] == [False, True, True]
+    assert out[0]["matches"] == []
+    match = out[1]["matches"][0]
+    assert (match["word"], match["start"], match["end"]) == ("хуй", 5, 10)
+    assert match["fragment"] == "х*йня"
+    assert stream.flushes >= 3
+
+
+def test_output_is_not_ascii_escaped() -> None:
+    _, _, stream = _run([json.dumps({"id": 1, "text": "блядь"}) + "\n"])
+    assert "бля" in stream.getvalue()
+    assert "\\u" not in stream.getvalue()
+
+
+def test_invalid_lines_yield_errors_and_processing_continues() -> None:
+    lines = [
+        "not json\n",
+        json.dumps({"id": 7}) + "\n",
+        json.dumps([1, 2]) + "\n",
+        json.dumps({"id": 8, "text": "сука"}, ensure_ascii=False) + "\n",
+    ]
+    code, out, _ = _run(lines)
+    assert code == 0
+    assert len(out) == 4
+    for index, item in enumerate(out[:3], start=1):
+        assert item["id"] is None
+        assert str(item["error"]).startswith(f"line {index}:")
+    assert out[3] == {**out[3], "id": 8, "obscene": True}
+
+
+def test_stream_of_any_length() -> None:
+    lines = [json.dumps({"id": i, "text": f"сообщение {i}"}, ensure_ascii=False) + "\n"
+             for i in range(5000)]
+    code, out, _ = _run(lines)
+    assert code == 0
+    assert len(out) == 5000
+    assert out[-1]["id"] == 4999
+
+
+def test_last_line_without_newline() -> None:
+    _, out, _ = _run([json.dumps({"id": 1, "text": "ok"})])
+    assert out == [{"id": 1, "obscene": False, "matches": []}]

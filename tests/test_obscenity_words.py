@@ -1,0 +1,311 @@
+"""Word forms beyond the samples: Russian morphology, insults, slurs, English, and the hard
+negatives that look like them.  Each case is a whole message, as a member would write it."""
+
+from __future__ import annotations
+
+import pytest
+
+from filters.obscenity import ObscenityFilter
+
+FILTER = ObscenityFilter()
+
+RU_MAT = [
+    "охуенно отдохнули на даче",
+    "ну это полный охуеть",
+    "какой-то распиздяй оставил дверь открытой",
+    "ты меня заебал своими опросами",
+    "он опять выёбывается перед новенькими",
+    "не выебывайся",
+    "совсем ебанутый водитель",
+    "иди нахуй со своей рекламой",
+    "уёбок поцарапал машину",
+    "этот долбоёб снова сверлит",
+    "какой же ты мудила",
+    "хватит залупаться на старших",
+    "мандавошки в подъезде завелись",
+    "хули ты мне сделаешь",
+    "нихуя себе цены",
+    "что за херня опять",
+    "нахера ты это сделал",
+    "он всё похерил",
+    "пошёл на хер",
+    "ни хера не работает",
+    "херово мне сегодня",
+    "пиздабол ты, а не сосед",
+    "спиздили велосипед из подъезда",
+    "пиздёж и провокация",
+    "хуёво всё",
+    "пиздато смотрится",
+    "ебало завали",
+    "отъебись от меня",
+    "съебался в закат",
+    "наебнулся с велика",
+    "заебись, что всё починили",
+    "блядский цирк продолжается",
+    "выблядок",
+    "хуесос",
+    "охуевшие водители",
+    "похуист",
+    "мудачьё на парковке",
+    "пздц какой-то",
+    "блять, опять",
+    "ебучий принтер",
+    "а ты ахуел",
+    "распиздяйство",
+    "хуйло",
+    "охереть можно",
+    "доебался до столба",
+    "проебал все полимеры",
+    "поебать вообще",
+    "хитровыебанный план",
+    "ебануться можно",
+    "захуярил в стену",
+]
+
+RU_INSULT = [
+    "сучка крашеная",
+    "ты сука",
+    "сукин сын",
+    "сучара конченая",
+    "пидорас",
+    "пидоры везде",
+    "пидрила",
+    "гондоны",
+    "шлюхам не место в чате",
+    "шалавы",
+    "мразь",
+    "ублюдок",
+    "ублюдки",
+]
+
+SLURS = [
+    "чурки понаехали",
+    "хачей полно на рынке",
+    "жиды всем управляют",
+    "хохлы опять",
+    "педики",
+    "ниггер",
+    "you are a faggot",
+    "fags everywhere",
+    "stupid retard",
+    "retards",
+    "nigga please",
+    "niggers",
+    "dirty kike",
+    "tranny",
+]
+
+EN_PROFANITY = [
+    "fucking hell",
+    "what the fuck",
+    "fuckers",
+    "clusterfuck of a release",
+    "this is shit",
+    "holy shit",
+    "horseshit",
+    "shitty service",
+    "dipshit",
+    "you cunt",
+    "cunts",
+    "stupid bitch",
+    "bitches",
+    "bitchy",
+    "asshole",
+    "arsehole",
+    "motherfucker",
+    "motherfucking",
+    "dickhead",
+    "twat",
+    "wanker",
+    "wankers",
+    "slut",
+    "sluts",
+    "cocksucker",
+    "bullshit",
+    "son of a bitch",
+    "piss off",
+    "whore",
+    "bastard",
+    "bollocks",
+    "what a prick",
+    "kiss my ass",
+]
+
+HARD_NEGATIVES = [
+    # Russian
+    "купил два рубля",
+    "с корабля на бал",
+    "употреблять в пищу",
+    "не оскорблять участников",
+    "застрахуйте имущество",
+    "подстрахуй меня",
+    "страхую машину каждый год",
+    "психолог помог",
+    "наша команда победила",
+    "командир роты",
+    "командировка в Казань",
+    "мандарины к столу",
+    "мандат депутата",
+    "мандраж перед экзаменом",
+    "гондола в Венеции",
+    "Гондурас",
+    "шлюз открыт",
+    "шлюпка на воде",
+    "мудрый совет",
+    "премудрость",
+    "барсук в лесу",
+    "скипидар",
+    "купи хлеба",
+    "требую возврата",
+    "похудеть к лету",
+    "мне хуже",
+    "хулиганы во дворе",
+    "художник нарисовал",
+    "хутор",
+    "херес к ужину",
+    "херувим на картине",
+    "Херсон",
+    "хрен его знает",
+    "хреново себя чувствую",
+    "охренеть",
+    "небо голубое",
+    "тебе и себе",
+    "ребята, привет",
+    "учеба",
+    "погреб",
+    "гребля",
+    "дирижабля",
+    "ансамбля",
+    "сабля",
+    "влюбляться",
+    "бляшки",
+    "сукно",
+    "сучок на доске",
+    "хачапури на обед",
+    "жидкость для стёкол",
+    "хохлома",
+    "педикюр",
+    "Чуркин выступил",
+    "всухую проиграли",
+    "сухую траву",
+    "праздника",
+    "Нигерия",
+    "вебинар завтра",
+    "Ебург — город",
+    "не будь таким",
+    "блин, забыл",
+    "дурак ты",
+    "фигня какая-то",
+    "капец",
+    "жопа",
+    "говно погода",
+    # English
+    "Scunthorpe United",
+    "my assistant",
+    "cockpit",
+    "cocktail",
+    "Sussex",
+    "Essex",
+    "Dickens",
+    "grapes",
+    "analysis",
+    "shiitake",
+    "Phuket",
+    "magna cum laude",
+    "Hitchcock",
+    "Penistone",
+    "Cockburn Street",
+    "Hui Lin",
+    "Dick Van Dyke",
+    "peacock",
+    "cockroach",
+    "shuttlecock",
+    "Arsenal",
+    "raccoon",
+    "sniggering",
+    "cumulative",
+    "Fukuoka",
+    "document",
+    "title",
+    "massive",
+    "class",
+    "bass",
+    "assessment",
+    "spicy food",
+    "Pakistan",
+    "Niger",
+    "fire retardant",
+    "Yamashita",
+    "matsushita",
+    "Shiite",
+    "other",
+    "here",
+    "where",
+    "her",
+    "ebook",
+    "Ebola",
+    "ebony",
+    "hue",
+    "Donahue",
+    "Mandy",
+    "hernia",
+    "bleating",
+    "woop",
+    "niggle",
+    "damn",
+    "hell",
+    "crap",
+    "bloody",
+    "sucks",
+    "jerk",
+    "idiot",
+    "goddamn",
+    "wtf",
+    "lmao",
+    "stfu",
+    "screw it",
+    "freaking",
+    "skunk",
+    "swanky",
+    "book club",
+    "sushi",
+    "suchlike",
+    "such a nice day",
+    "eBay",
+    "3b pencil",
+    "hello",
+]
+
+
+@pytest.mark.parametrize("text", RU_MAT)
+def test_russian_mat(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert verdict.obscene, text
+    assert verdict.matches[0].lexicon == "ru.mat"
+
+
+@pytest.mark.parametrize("text", RU_INSULT)
+def test_russian_insults(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert verdict.obscene, text
+    assert verdict.matches[0].lexicon == "ru.insult"
+
+
+@pytest.mark.parametrize("text", SLURS)
+def test_slurs(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert verdict.obscene, text
+    assert verdict.matches[0].lexicon == "slur"
+
+
+@pytest.mark.parametrize("text", EN_PROFANITY)
+def test_english_profanity(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert verdict.obscene, text
+    assert verdict.matches[0].lexicon == "en.profanity"
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert not verdict.obscene, verdict.explain()
