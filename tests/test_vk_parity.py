@@ -134,11 +134,14 @@ async def test_both_adapters_in_one_app_keep_each_networks_admins(
     try:
         if vk_first:
             attach_vk(app)
-            attach_telegram(app)
+            telegram = attach_telegram(app)
         else:
-            attach_telegram(app)
+            telegram = attach_telegram(app)
             attach_vk(app)
-        assert "700" in await app.admin_cache.admins(ChatRef("telegram", str(TG_GROUP)))
-        assert await app.admin_cache.admins(ChatRef("vk", str(VK_CHAT))) == frozenset({"321"})
+        try:
+            assert "700" in await app.admin_cache.admins(ChatRef("telegram", str(TG_GROUP)))
+            assert await app.admin_cache.admins(ChatRef("vk", str(VK_CHAT))) == frozenset({"321"})
+        finally:
+            await telegram.close()
     finally:
         await app.close()

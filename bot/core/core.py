@@ -105,7 +105,9 @@ class Core:
                                      event.author.name, now)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
                              now=now, permissions=self.permissions)
-        command = parse_command(event.text, event.chat.platform)
+        command = None
+        if event.author.kind is not SenderKind.FORWARDED:  # a forwarded "/ban" is a quote
+            command = parse_command(event.text, event.chat.platform)
         if command is not None and command.name in self._commands:
             return await self._run_command(ctx, command)
         for feature in self.features:

@@ -14,6 +14,8 @@ from importlib import resources
 
 _DEFINE = re.compile(r"@define\s+(\w+)\s*=\s*(.+)")
 _CAPTURING = re.compile(r"(?<!\\)\((?!\?)")
+# a leading prefix macro or \w* (only meaningful for whole-word matching)
+_LEADING = re.compile(r"^(?:\{\w+\}|\\w\*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class Rule:
     lexicon: str
     stems: tuple[str, ...]
     pattern: str
+    core: str  # the pattern without its leading prefix chain / \w*, for searching inside text
 
 
 def read_text(name: str) -> str:
@@ -51,12 +54,14 @@ def load_rules(name: str) -> list[Rule]:
         parts = [part.strip() for part in line.split(" | ", 3)]
         if len(parts) != 4:
             raise ValueError(f"{name}: bad rule line: {line!r}")
-        rule_name, lexicon, stems, pattern = parts
-        pattern = _expand(pattern, macros)
+        rule_name, lexicon, stems, raw = parts
+        pattern = _expand(raw, macros)
+        core = _expand(_LEADING.sub("", raw), macros)
         if _CAPTURING.search(pattern):
             raise ValueError(f"{name}: use (?:...) groups only: {line!r}")
         re.compile(pattern)
-        rules.append(Rule(rule_name, lexicon, tuple(stems.split()), pattern))
+        re.compile(core)
+        rules.append(Rule(rule_name, lexicon, tuple(stems.split()), pattern, core))
     return rules
 
 

@@ -24,11 +24,13 @@ from .tokens import Token, tokenize
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
-_PLAIN_WORD = re.compile("[a-z]+|[а-яё]+")
+_PLAIN_LATIN = re.compile("[a-z]+")
+_PLAIN_CYRILLIC = re.compile("[а-яё]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
-# beyond this many letters a spaced run is searched for a word inside it, not matched whole
-_RUN_WINDOW = 16
-_RUN_ATTEMPTS = 400
+# per message: words given the full treatment, and wildcard (mask) comparisons
+_TOKEN_BUDGET = 150
+_MASK_BUDGET = 8
 
 
 def _find(text: str, char: str, start: int) -> int:
@@ -135,15 +137,39 @@ class ObscenityFilter:
         return hits
 
     def _check_tokens(self, text: str, tokens: Iterable[Token]) -> Verdict:
+        """Match tokens in order, within a per-message budget of expensive work.
+
+        Only words that can match get the full treatment, at most ``_TOKEN_BUDGET`` of them and
+        ``_MASK_BUDGET`` wildcard comparisons per message: a real message never comes near
+        these, and a hostile one cannot make the filter slow.
+        """
         default = self._default_script(text)
         matches: list[Match] = []
+        budget = _Budget(_TOKEN_BUDGET, _MASK_BUDGET)
         for token in tokens:
-            match = self._match_token(text, token, default)
+            if not self._may_match(token):
+                continue
+            budget.tokens -= 1
+            if budget.tokens < 0:
+                break
+            match = self._match_token(text, token, default, budget)
             if match is not None:
                 matches.append(match)
         if not matches:
             return CLEAN
         return Verdict(True, tuple(matches))
+
+    def _may_match(self, token: Token) -> bool:
+        """Cheap test whether a token is worth normalising: plain words without a stem are
+        not (they were only inside a window or a message that needed the full tokenizer)."""
+        if token.spaced:
+            return True
+        lowered = token.text.lower()
+        if _PLAIN_LATIN.fullmatch(lowered):
+            return self._latin.search(lowered) is not None
+        if _PLAIN_CYRILLIC.fullmatch(lowered):
+            return self._cyrillic.search(lowered) is not None
+        return _HAS_LETTER.search(lowered) is not None
 
     @staticmethod
     def _default_script(text: str) -> Script:
@@ -152,35 +178,29 @@ class ObscenityFilter:
         latin = len(_LATIN_LETTER.findall(text))
         return Script.LAT if latin > cyrillic else Script.CYR
 
-    def _match_token(self, text: str, token: Token, default: Script) -> Match | None:
+    def _match_token(
+        self, text: str, token: Token, default: Script, budget: _Budget
+    ) -> Match | None:
         word = normalize_word(token.text, default)
         if word is None:
             return None
-        hit = self._lexicon.match(word)
-        if hit is not None:
-            return Match(hit.name, token.start, token.end, text[token.start:token.end],
-                         hit.normalized, hit.lexicon)
-        if token.spaced and len(word.text) > 3:
-            return self._search_run(text, token, default)
-        return None
+        masked = any(flag for _, flag in word.readings)
+        if masked:
+            budget.masks -= 1
+        hit = self._lexicon.match(word, masks=budget.masks >= 0)
+        if hit is None and token.spaced and len(word.text) > 3:
+            hit = self._lexicon.search_inside(word.text, word.script)
+        if hit is None:
+            return None
+        return Match(hit.name, token.start, token.end, text[token.start:token.end],
+                     hit.normalized, hit.lexicon)
 
-    def _search_run(self, text: str, token: Token, default: Script) -> Match | None:
-        """Find a word inside a long spaced run («п р и в е т х у й»).
 
-        Only windows that start where the trigger sees a stem are tried, and their number is
-        bounded, so a 4096-letter run costs a few milliseconds at most.
-        """
-        letters = token.text
-        attempts = 0
-        for begin, end, _ in self._hits(letters.lower()):
-            for start in range(max(begin - 10, 0), begin + 1):
-                for stop in range(end, min(len(letters), start + _RUN_WINDOW) + 1):
-                    attempts += 1
-                    if attempts > _RUN_ATTEMPTS:
-                        return None
-                    word = normalize_word(letters[start:stop], default)
-                    hit = None if word is None else self._lexicon.match(word)
-                    if hit is not None:
-                        return Match(hit.name, token.start, token.end,
-                                     text[token.start:token.end], hit.normalized, hit.lexicon)
-        return None
+class _Budget:
+    """How much expensive work one message may still cause."""
+
+    __slots__ = ("tokens", "masks")
+
+    def __init__(self, tokens: int, masks: int) -> None:
+        self.tokens = tokens
+        self.masks = masks

@@ -8,6 +8,7 @@ caches lexicons per configuration.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from .data import (
 from .normalize import Script, Word, clean, collapse_all, normalize_phrase, spellings
 
 _LATIN_WORD = re.compile("[a-z]+")
+#: words longer than this are searched inside rather than matched whole (no real word is)
+LONG_WORD = 40
 _SHAPE_LETTERS = frozenset("abcehkmoptxyuinr")
 _VOWELS = frozenset("аеиоуыэюяё")
 
@@ -44,6 +47,12 @@ class RuleSet:
         self._rules = list(rules)
         body = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(self._rules))
         self._regex = re.compile(body) if body else None
+        # for searching inside a long string (a long spaced-out run, a 10 000-letter "word"):
+        # the rules without their leading prefix chain or \w*, in one group-free alternation so
+        # sre can scan for the first letters in C; the rule is identified only after a hit
+        cores = [rule.core for rule in self._rules]
+        self._inner = re.compile("|".join(cores)) if cores else None
+        self._cores = [re.compile(core) for core in cores]
 
     def match(self, word: str) -> Rule | None:
         """Return the first rule whose pattern matches the whole word."""
@@ -53,6 +62,18 @@ class RuleSet:
         if found is None or found.lastgroup is None:
             return None
         return self._rules[int(found.lastgroup[1:])]
+
+    def search(self, text: str) -> tuple[Rule, str] | None:
+        """Return the first rule matching somewhere inside ``text``, and what it matched."""
+        if self._inner is None:
+            return None
+        found = self._inner.search(text)
+        if found is None:
+            return None
+        for rule, core in zip(self._rules, self._cores):
+            if core.match(text, found.start()):
+                return rule, found.group()
+        return None
 
     @property
     def stems(self) -> list[str]:
@@ -112,6 +133,11 @@ class Lexicon:
             if self._extras
             else None
         )
+        self._extra_search = (
+            re.compile("|".join(map(re.escape, sorted(self._extras, key=len, reverse=True))))
+            if self._extras
+            else None
+        )
         self._mask_forms = self._load_mask_forms()
         self._translit_allow = frozenset(load_words("translit_allow.txt")) if self.ru else frozenset()
 
@@ -162,28 +188,51 @@ class Lexicon:
         return stems
 
     # --- matching -----------------------------------------------------------------------------
-    def match(self, word: Word) -> Hit | None:
-        """Return the entry a normalised word matches, if any (first matching reading)."""
+    def match(self, word: Word, *, masks: bool = True) -> Hit | None:
+        """Return the entry a normalised word matches, if any (first matching reading).
+
+        ``masks=False`` skips wildcard readings (the caller's per-message budget is spent).
+        """
         for text, masked in word.readings:
-            if masked:
-                hit = self._match_mask(text)
+            if len(text) > LONG_WORD:
+                hit = self.search_inside(text, word.script)
+            elif masked:
+                hit = self._match_mask(text) if masks else None
             else:
                 hit = self._match_text(text, word)
             if hit is not None:
                 return hit
         return None
 
+    def search_inside(self, text: str, script: Script) -> Hit | None:
+        """Find an entry anywhere inside a long string of letters (no allow-list: such a
+        string is no real word).  Linear time: the rules are searched without \w* heads."""
+        collapsed = collapse_all(text)
+        if self._extra_search is not None:
+            extra = self._extra_search.search(collapsed)
+            if extra is not None:
+                return Hit(self._extras[extra.group()], "extra", extra.group())
+        rules = self._ru_rules if script is Script.CYR else self._en_rules
+        found = rules.search(collapsed)
+        if found is None and script is Script.LAT and self.ru:
+            found = self._ru_rules.search(self._translit(collapse_all(text)))
+        if found is None:
+            return None
+        rule, fragment = found
+        return Hit(rule.name, rule.lexicon, fragment[:LONG_WORD])
+
     def _match_text(self, text: str, word: Word) -> Hit | None:
-        if self._owner_allow or self._extra_regex is not None:
-            hit_or_stop = self._match_owner_lists(text)
-            if hit_or_stop is not None:
-                return hit_or_stop or None
+        owner = self._match_owner_lists(text)
+        if owner is not None:
+            return owner or None
         if word.script is Script.CYR:
             return self._match_russian(text)
         return self._match_latin(text, word)
 
     def _match_owner_lists(self, text: str) -> Hit | bool | None:
         """The owner's lists: a Hit for an extra word, False for an allowed one, else None."""
+        if not self._owner_allow and self._extra_regex is None:
+            return None
         for spelling, _ in spellings(text):
             collapsed = collapse_all(spelling)
             if spelling in self._owner_allow or collapsed in self._owner_allow:
@@ -202,6 +251,11 @@ class Lexicon:
     def _match_russian(self, text: str, shown: str | None = None) -> Hit | None:
         if not self.ru:
             return None
+        if shown is not None:
+            # a Latin word read as Russian: the owner's lists apply to that reading too
+            owner = self._match_owner_lists(text)
+            if owner is not None:
+                return owner or None
         for spelling, collapsed in spellings(text):
             if self._allowed(spelling, collapsed):
                 return None
@@ -266,6 +320,7 @@ _SHAPE_TO_CYR = str.maketrans(
 _MASK_PART = re.compile(r"([*#]+)|(\.{2,}|…)|(\w)|(.)", re.S)
 
 
+@functools.lru_cache(maxsize=2048)
 def _mask_regex(text: str) -> re.Pattern[str] | None:
     """Turn a masked word (х*й, п...ц, f**k) into a regex over the mask-forms text."""
     parts: list[str] = []

@@ -128,6 +128,7 @@ class VkExecutor:
         self.catalog = catalog
         self.wall_postponed = wall_postponed
         self.resolve_path = resolve_path
+        self._refused: set[str] = set()  # methods VK refused to the community token
 
     async def execute(self, action: AnyAction) -> ActionResult:
         try:
@@ -144,6 +145,10 @@ class VkExecutor:
                                 details={"code": str(exc.code), "method": exc.method})
 
     async def _dispatch(self, action: AnyAction) -> ActionResult:
+        user = getattr(action, "user", None)
+        if user is not None and not user.user_id.lstrip("-").isdigit():
+            return ActionResult(ok=False, permanent=True,
+                                error=f"{user} is not a numeric VK id")
         if isinstance(action, SendMessage):
             return await self._send(action.chat, action.text, action.lang, action.reply_to,
                                     action.thread_id, action.buttons, random_id_for(action))
@@ -183,12 +188,15 @@ class VkExecutor:
         return await self.client.call(method, params, as_user=True)
 
     async def _wall(self, method: str, params: dict[str, Any]) -> Any:
-        """Community token first; VK refuses some wall methods to it (27): then the user's."""
-        try:
-            return await self.client.call(method, params)
-        except VkCallError as exc:
-            if exc.code != GROUP_AUTH_REFUSED:
-                raise
+        """Community token first; VK refuses some wall methods to it (27): then the user's,
+        straight away for that method from then on."""
+        if method not in self._refused:
+            try:
+                return await self.client.call(method, params)
+            except VkCallError as exc:
+                if exc.code != GROUP_AUTH_REFUSED:
+                    raise
+                self._refused.add(method)
         return await self._user_only(method, params)
 
     async def _send(self, chat: ChatRef, text: Text, lang: str, reply_to: str | None,

@@ -50,8 +50,11 @@ RERANK = 8
 # answer cosine): an answer mentions side topics, so it counts less than the questions.
 ENCODER_WEIGHT = 0.5
 ANSWER_SHARE = 0.3
-# Characters of a message (its end, where the question usually is) the encoder reads.
-MAX_CHARS = 1000
+# Characters of a message (its end, where the question usually is) the encoder reads, and how
+# many of its asking sentences it also reads alone: the encoder's tokenizer is pure Python, so
+# a wall of text must not cost tens of milliseconds.
+MAX_CHARS = 400
+ENCODED_SENTENCES = 3
 
 CALIBRATIONS = load_calibrations()
 
@@ -282,8 +285,9 @@ class FaqMatcher:
         parts = sentences(text)
         texts = [text[-MAX_CHARS:]]
         if len(parts) > 1:
-            texts += [p[-MAX_CHARS:] for p in parts[-MAX_SENTENCES:]]
-        vectors = encoder.encode(texts).T
+            asking = [p[-MAX_CHARS:] for p in parts if is_question_like(p)]
+            texts += asking[-ENCODED_SENTENCES:]
+        vectors = np.ascontiguousarray(encoder.encode(texts).T)
         per_question = semantic.questions @ vectors
         questions = np.maximum.reduceat(per_question, semantic.starts, axis=0).max(axis=1)
         answers = (semantic.answers @ vectors).max(axis=1)
