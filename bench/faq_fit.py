@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.faq.calibration import (  # noqa: E402
+    FIT_SETTINGS,
     LEXICAL_FEATURES,
     SEMANTIC_FEATURES,
     Calibration,
@@ -39,8 +40,6 @@ from bot.core.faq.text import DATA_DIR  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "faq"
 FAQS = ("fitness", "indie-game")
-L2 = 1.0
-NEGATIVE_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,10 @@ def collect(semantic: bool) -> list[Sample]:
     return samples
 
 
-def train(samples: Sequence[Sample], features: Sequence[str]) -> Calibration:
+def train(samples: Sequence[Sample], features: Sequence[str], mode: str) -> Calibration:
     usable = [(s.features, s.right, s.negative) for s in samples if s.features is not None]
-    return fit(usable, features, l2=L2, negative_weight=NEGATIVE_WEIGHT)
+    l2, negative_weight = FIT_SETTINGS[mode]
+    return fit(usable, features, l2=l2, negative_weight=negative_weight)
 
 
 def measure(model: Calibration, samples: Sequence[Sample], threshold: float) -> tuple[float, ...]:
@@ -96,14 +96,16 @@ def fmt(figures: Sequence[float]) -> str:
     return "acc {:.3f} prec {:.3f} false {:.3f}".format(*figures)
 
 
-def validate(samples: list[Sample], features: Sequence[str], threshold: float) -> Calibration:
-    model = train(samples, features)
+def validate(
+    samples: list[Sample], features: Sequence[str], threshold: float, mode: str
+) -> Calibration:
+    model = train(samples, features, mode)
     print(f"  in-sample            {fmt(measure(model, samples, threshold))}")
     for kind in ("paraphrase", "typo", "inflection", "buried", "negative"):
         group = [s for s in samples if s.kind == kind]
         print(f"    kind={kind:12} {fmt(measure(model, group, threshold))}")
     for fit_on, test_on in ((FAQS[0], FAQS[1]), (FAQS[1], FAQS[0])):
-        held = train([s for s in samples if s.faq == fit_on], features)
+        held = train([s for s in samples if s.faq == fit_on], features, mode)
         figures = measure(held, [s for s in samples if s.faq == test_on], threshold)
         print(f"  {fit_on:>10} -> {test_on:10} {fmt(figures)}")
     rng = random.Random(0)
@@ -114,7 +116,7 @@ def validate(samples: list[Sample], features: Sequence[str], threshold: float) -
         for k in range(5):
             test = order[k::5]
             chosen = set(map(id, test))
-            held = train([s for s in order if id(s) not in chosen], features)
+            held = train([s for s in order if id(s) not in chosen], features, mode)
             folds.append(measure(held, test, threshold))
     mean = tuple(sum(f[i] for f in folds) / len(folds) for i in range(3))
     print(f"  5-fold x4            {fmt(mean)}")
@@ -132,7 +134,7 @@ def main() -> None:
         ("lexical", False, LEXICAL_FEATURES),
     ):
         print(f"{mode} model, answer threshold {threshold}:")
-        models[mode] = validate(collect(semantic), features, threshold)
+        models[mode] = validate(collect(semantic), features, threshold, mode)
     text = dump_calibrations(models)
     print(text)
     if args.write:

@@ -83,6 +83,41 @@ async def run_full(emu: TelegramEmulator, folder: Path, count: int, round_no: in
     return count / elapsed
 
 
+async def run_core_only(folder: Path, count: int, round_no: int) -> float:
+    """The same chatter handed to `pipeline.process` directly: the adapter's share is the gap
+    between this and "full"."""
+    from datetime import UTC, datetime
+
+    from bot.core.chats import ChatRef, UserRef
+    from bot.core.events import Author, IncomingMessage
+
+    config_path = folder / f"core-{round_no}.toml"
+    config_path.write_text(textwrap.dedent(f"""
+        [database]
+        url = "sqlite+aiosqlite:///core-{round_no}.db"
+
+        [[community]]
+        name = "bench"
+        language = "en"
+        chats = ["console:bench"]
+        """), encoding="utf-8")
+    app = await create_app(load_config(config_path), instance_id=f"core-{round_no}")
+    chat = ChatRef("console", "bench")
+    events = [IncomingMessage(
+        event_id=f"console:bench:{n}", chat=chat, message_id=str(n),
+        author=Author(UserRef("console", str(100_000 + n)), f"User{n}"),
+        text=f"good morning everyone, message {n} of round {round_no}",
+        date=datetime.now(UTC)) for n in range(count)]
+    try:
+        started = time.perf_counter()
+        for event in events:
+            await app.pipeline.process(event)
+        elapsed = time.perf_counter() - started
+    finally:
+        await app.close()
+    return count / elapsed
+
+
 async def run_bare(emu: TelegramEmulator, count: int, round_no: int) -> float:
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.api_base)))
     dispatcher = Dispatcher()
@@ -119,18 +154,24 @@ async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     full: list[float] = []
     bare: list[float] = []
+    core: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with TelegramEmulator(TOKEN, max_long_poll=1.0) as emu:
             emu.group(GROUP, title="Bench")
             for round_no in range(args.rounds):
                 bare.append(await run_bare(emu, args.updates, 2 * round_no))
                 full.append(await run_full(emu, Path(tmp), args.updates, 2 * round_no + 1))
+                core.append(await run_core_only(Path(tmp), args.updates, round_no))
                 print(f"round {round_no + 1}: bare {bare[-1]:8.0f} upd/s   "
-                      f"full {full[-1]:8.0f} upd/s", flush=True)
+                      f"full {full[-1]:8.0f} upd/s   core only {core[-1]:8.0f} ev/s",
+                      flush=True)
     bare_rate, full_rate = statistics.median(bare), statistics.median(full)
+    core_rate = statistics.median(core)
     print(f"bare aiogram handler : {bare_rate:8.0f} updates/s (median of {args.rounds})")
     print(f"full modbot pipeline : {full_rate:8.0f} updates/s (median of {args.rounds})")
     print(f"ratio full/bare      : {full_rate / bare_rate:8.2f}  (target >= 0.6)")
+    print(f"core pipeline alone  : {core_rate:8.0f} events/s  (no Telegram: process() only;"
+          f" full/core = {full_rate / core_rate:.2f})")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@ def test_clean_verdict() -> None:
 
 
 def test_explain_names_entry_place_and_normalised_form() -> None:
-    verdict = ObscenityFilter().check("ну и x*йня")
-    assert verdict.explain() == 'хуй ← "x*йня" [5:10] → х*йня (ru.mat)' or "хуй" in verdict.explain()
-    text = verdict.explain()
+    text = ObscenityFilter().check("ну и x*йня").explain()
     assert "хуй" in text and '"x*йня"' in text and "[5:10]" in text and "ru.mat" in text
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiogram.exceptions import TelegramServerError
 from tg_emulator import TelegramEmulator
 from tg_emulator.harness import ADMIN, GROUP, MEMBER, QUEUE, TOKEN, FakeTime
 
@@ -311,3 +312,38 @@ async def test_an_unreachable_socks_proxy_is_a_transient_error(fake: FakeTime) -
             await executor.execute(SendMessage(CHAT, Text.raw("x"), "en"))
     finally:
         await executor.close()
+
+
+async def test_a_done_send_with_an_unparsable_answer_is_not_resent(
+        executor: TelegramExecutor, emu: TelegramEmulator) -> None:
+    emu.garble_next("sendMessage")
+    result = await executor.execute(SendMessage(CHAT, Text.raw("once"), "en"))
+    assert result.ok
+    assert emu.sent_texts(GROUP) == ["once"]
+    assert result.message_id == str(emu.calls_of("sendMessage")[0].result["message_id"])
+
+
+async def test_admins_of_a_chat_the_bot_left_are_nobody(emu: TelegramEmulator) -> None:
+    from handlers.telegram.admins import TelegramChatAdmins
+
+    settings = TelegramSettings(token=TOKEN, api_base=emu.api_base)
+    bot = build_bot(settings)
+    try:
+        admins = TelegramChatAdmins(bot)
+        assert await admins.admin_ids(CHAT) == frozenset({str(ADMIN), "123456"})
+        assert await admins.admin_ids(ChatRef("telegram", "-9999")) == frozenset()
+        emu.fail_next("getChatAdministrators", status=502)
+        with pytest.raises(TelegramServerError):
+            await admins.admin_ids(CHAT)
+    finally:
+        await bot.session.close()
+
+
+async def test_a_photo_post_whose_long_text_fails_is_not_reposted(
+        executor: TelegramExecutor, emu: TelegramEmulator, tmp_path: Path) -> None:
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"png")
+    emu.fail_next("sendMessage", status=500)
+    result = await executor.execute(Publish(CHAT, "word " * 400, str(photo), "occurrence:7"))
+    assert result.ok and result.details["text"].startswith("not sent")
+    assert len(emu.calls_of("sendPhoto")) == 1

@@ -293,3 +293,22 @@ async def test_an_update_that_keeps_failing_is_skipped_and_the_next_one_handled(
         await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the next update handled")
         await emu.wait_for(lambda: not emu.pending_updates, what="both confirmed")
     assert len(tries) == 3, "retried a bounded number of times, then skipped"
+
+
+async def test_attaching_telegram_keeps_another_networks_admin_source(
+        app: App, emu: TelegramEmulator) -> None:
+    from bot.core.chats import ChatRef
+    from handlers.telegram.runner import attach_telegram
+
+    class VkAdmins:
+        async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
+            return frozenset({"vk-admin"})
+
+    app.admin_cache.set_source(VkAdmins())
+    executor = attach_telegram(app)
+    try:
+        assert attach_telegram(app) is executor
+        assert await app.admin_cache.admins(ChatRef("vk", "2000000001")) == {"vk-admin"}
+        assert str(ADMIN) in await app.admin_cache.admins(ChatRef("telegram", str(GROUP)))
+    finally:
+        await executor.close()

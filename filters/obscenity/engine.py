@@ -15,9 +15,9 @@ from .prefilter import (
     ANY_LATIN,
     MIXED_SCRIPT,
     SPACED,
+    SUSPECT,
     SYMBOLS,
     VS_AFTER_LETTER,
-    SUSPECT,
     build_triggers,
 )
 from .tokens import Token, tokenize
@@ -28,8 +28,10 @@ _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
+# pieces of text remembered as clean, per configuration (about 10 MB at most)
+_MAX_KNOWN = 100_000
 # per message: words given the full treatment, and wildcard (mask) comparisons
-_TOKEN_BUDGET = 150
+_TOKEN_BUDGET = 64
 _MASK_BUDGET = 8
 
 
@@ -45,11 +47,12 @@ _NEVER = re.compile(r"(?!)")
 @functools.lru_cache(maxsize=64)
 def _compiled(
     languages: tuple[str, ...], extra: tuple[str, ...], allowed: tuple[str, ...]
-) -> tuple[Lexicon, re.Pattern[str], re.Pattern[str]]:
-    """Build (and share between filters with the same settings) a lexicon and its triggers."""
+) -> tuple[Lexicon, re.Pattern[str], re.Pattern[str], set[str]]:
+    """Build (and share between filters with the same settings) a lexicon, its triggers and
+    the set of text pieces already found clean."""
     lexicon = Lexicon(languages, extra, allowed)
     latin, cyrillic = build_triggers(lexicon.stems)
-    return lexicon, latin or _NEVER, cyrillic or _NEVER
+    return lexicon, latin or _NEVER, cyrillic or _NEVER, set()
 
 
 class ObscenityFilter:
@@ -71,25 +74,53 @@ class ObscenityFilter:
         unknown = set(languages) - {"ru", "en"}
         if unknown:
             raise ValueError(f"unsupported languages: {sorted(unknown)}")
-        self._lexicon, self._latin, self._cyrillic = _compiled(
+        self._lexicon, self._latin, self._cyrillic, self._known = _compiled(
             tuple(sorted(set(languages))), tuple(extra_words), tuple(allowed_words)
         )
 
     def check(self, text: str) -> Verdict:
-        """Return the verdict for one message."""
+        """Return the verdict for one message.
+
+        Fast path: split the lower-cased message at whitespace; if every piece is one this
+        configuration has already found clean (a set lookup in C) and no letters are spaced
+        out across pieces, the message is clean.  New pieces are checked with the pre-check
+        regexes and remembered (up to ``_MAX_KNOWN`` of them).
+        """
         lowered = text.lower()
+        chunks = lowered.split()
+        known = self._known
+        if not known.issuperset(chunks):
+            for chunk in chunks:
+                if chunk in known:
+                    continue
+                if not self._chunk_is_clean(chunk):
+                    return self._check_text(text, lowered)
+                if len(known) < _MAX_KNOWN:
+                    known.add(chunk)
+        if SPACED.search(" " + lowered) is None:
+            return CLEAN
+        return self._check_text(text, lowered)
+
+    def _chunk_is_clean(self, chunk: str) -> bool:
+        """Whether a whitespace-free piece of lower-cased text can be skipped for good."""
+        if chunk.isascii():
+            return (
+                self._latin.search(chunk) is None
+                and SYMBOLS.search(chunk) is None
+                and SPACED.search(" " + chunk) is None
+            )
+        return (
+            not self._suspicious_unicode(chunk)
+            and self._cyrillic.search(chunk) is None
+            and SPACED.search(" " + chunk) is None
+        )
+
+    def _check_text(self, text: str, lowered: str) -> Verdict:
+        """The full check of a message the fast path could not clear."""
         if lowered.isascii():
-            if (
-                self._latin.search(lowered) is None
-                and SYMBOLS.search(lowered) is None
-                and SPACED.search(" " + lowered) is None
-            ):
-                return CLEAN
             return self._check_windows(text, lowered)
         if self._suspicious_unicode(lowered) or len(lowered) != len(text):
             return self._check_tokens(text, tokenize(text))
-        if self._cyrillic.search(lowered) is None and SPACED.search(" " + lowered) is None:
-            return CLEAN
         return self._check_windows(text, lowered)
 
     def _suspicious_unicode(self, lowered: str) -> bool:
@@ -108,33 +139,47 @@ class ObscenityFilter:
         return self._latin.search(lowered) is not None
 
     def _check_windows(self, text: str, lowered: str) -> Verdict:
-        """Match only the words around the places the pre-check fired (plain text)."""
-        tokens: dict[int, Token] = {}
-        covered = 0
-        for start, end, spaced in self._hits(lowered):
-            if end <= covered:
-                continue
+        """Match only the words around the places the pre-check fires (plain text).
+
+        The next hit is searched from the end of the last word looked at, so the work grows
+        with the number of words examined, not with the number of hits inside them.
+        """
+        tokens: list[Token] = []
+        position = 0
+        while True:
+            hit = self._next_hit(lowered, position)
+            if hit is None:
+                break
+            start, end, spaced = hit
             if spaced:
                 # a spaced-out run: the token starts at the first letter and runs on
                 window_start, window_end = start, len(text)
             else:
                 window_start = max(text.rfind(ch, 0, start) for ch in " \n\t") + 1
                 window_end = min(_find(text, ch, end) for ch in " \n\t")
+            position = max(end, start + 1)
             for token in tokenize(text, window_start, window_end):
-                tokens.setdefault(token.start, token)
-                covered = max(covered, token.end)
+                if not tokens or token.start >= tokens[-1].end:
+                    tokens.append(token)
+                position = max(position, token.end)
                 if token.end >= end:
                     break
-        return self._check_tokens(text, (tokens[key] for key in sorted(tokens)))
+        return self._check_tokens(text, tokens)
 
-    def _hits(self, lowered: str) -> list[tuple[int, int, bool]]:
-        """Where the pre-check fires: (start, end, is a spaced-out run), in text order."""
-        hits = [(m.start(), m.end(), False) for m in self._latin.finditer(lowered)]
-        hits += [(m.start(), m.end(), False) for m in self._cyrillic.finditer(lowered)]
-        hits += [(m.start(), m.end(), False) for m in SYMBOLS.finditer(lowered)]
-        hits += [(m.start(), m.end() - 1, True) for m in SPACED.finditer(" " + lowered)]
-        hits.sort()
-        return hits
+    def _next_hit(self, lowered: str, position: int) -> tuple[int, int, bool] | None:
+        """The first place at or after ``position`` where the pre-check fires:
+        (start, end, is a spaced-out run)."""
+        best: tuple[int, int, bool] | None = None
+        padded = " " + lowered
+        for pattern in (self._latin, self._cyrillic, SYMBOLS):
+            found = pattern.search(lowered, position)
+            if found is not None and (best is None or found.start() < best[0]):
+                best = (found.start(), found.end(), False)
+        # the padded search reports positions one further on: the first letter, the end
+        found = SPACED.search(padded, position)
+        if found is not None and (best is None or found.start() < best[0]):
+            best = (found.start(), found.end() - 1, True)
+        return best
 
     def _check_tokens(self, text: str, tokens: Iterable[Token]) -> Verdict:
         """Match tokens in order, within a per-message budget of expensive work.
@@ -199,7 +244,7 @@ class ObscenityFilter:
 class _Budget:
     """How much expensive work one message may still cause."""
 
-    __slots__ = ("tokens", "masks")
+    __slots__ = ("masks", "tokens")
 
     def __init__(self, tokens: int, masks: int) -> None:
         self.tokens = tokens

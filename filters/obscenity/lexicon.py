@@ -27,6 +27,7 @@ from .normalize import Script, Word, clean, collapse_all, normalize_phrase, spel
 _LATIN_WORD = re.compile("[a-z]+")
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
+_TRANSLIT_SPAN = 256
 _SHAPE_LETTERS = frozenset("abcehkmoptxyuinr")
 _VOWELS = frozenset("аеиоуыэюяё")
 
@@ -70,7 +71,7 @@ class RuleSet:
         found = self._inner.search(text)
         if found is None:
             return None
-        for rule, core in zip(self._rules, self._cores):
+        for rule, core in zip(self._rules, self._cores, strict=True):
             if core.match(text, found.start()):
                 return rule, found.group()
         return None
@@ -139,7 +140,7 @@ class Lexicon:
             else None
         )
         self._mask_forms = self._load_mask_forms()
-        self._translit_allow = frozenset(load_words("translit_allow.txt")) if self.ru else frozenset()
+        self._translit_allow = frozenset(load_words("translit_allow.txt") if self.ru else ())
 
     # --- construction -------------------------------------------------------------------------
     def _load_en_words(self) -> dict[str, str]:
@@ -205,7 +206,7 @@ class Lexicon:
         return None
 
     def search_inside(self, text: str, script: Script) -> Hit | None:
-        """Find an entry anywhere inside a long string of letters (no allow-list: such a
+        r"""Find an entry anywhere inside a long string of letters (no allow-list: such a
         string is no real word).  Linear time: the rules are searched without \w* heads."""
         collapsed = collapse_all(text)
         if self._extra_search is not None:
@@ -215,7 +216,8 @@ class Lexicon:
         rules = self._ru_rules if script is Script.CYR else self._en_rules
         found = rules.search(collapsed)
         if found is None and script is Script.LAT and self.ru:
-            found = self._ru_rules.search(self._translit(collapse_all(text)))
+            # transliteration is a Python loop: only the head of a monster word gets it
+            found = self._ru_rules.search(self._translit(collapsed[:_TRANSLIT_SPAN]))
         if found is None:
             return None
         rule, fragment = found
@@ -224,7 +226,7 @@ class Lexicon:
     def _match_text(self, text: str, word: Word) -> Hit | None:
         owner = self._match_owner_lists(text)
         if owner is not None:
-            return owner or None
+            return owner if isinstance(owner, Hit) else None
         if word.script is Script.CYR:
             return self._match_russian(text)
         return self._match_latin(text, word)
@@ -255,7 +257,7 @@ class Lexicon:
             # a Latin word read as Russian: the owner's lists apply to that reading too
             owner = self._match_owner_lists(text)
             if owner is not None:
-                return owner or None
+                return owner if isinstance(owner, Hit) else None
         for spelling, collapsed in spellings(text):
             if self._allowed(spelling, collapsed):
                 return None

@@ -37,12 +37,13 @@ def char_class(points: list[int]) -> str:
     """Render sorted code points as the body of a regex character class."""
     parts: list[str] = []
     start = prev = -2
-    for cp in points + [sys.maxunicode + 2]:
+    for cp in [*points, sys.maxunicode + 2]:
         if cp == prev + 1:
             prev = cp
             continue
         if start >= 0:
-            parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
+            tail = "-" + re.escape(chr(prev)) if prev > start else ""
+            parts.append(re.escape(chr(start)) + tail)
         start = prev = cp
     return "".join(parts)
 
@@ -70,6 +71,7 @@ _PI = re.compile(r"3[.,]14")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
 _SYMBOLS = re.compile(r"[@$!]")
 _PLAIN_RUSSIAN = re.compile("[а-яё]+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 class Script(Enum):
@@ -107,13 +109,19 @@ def clean(raw: str) -> str:
 
 
 def detect_script(word: str, default: Script) -> Script:
-    """Decide whether a lower-case word is Cyrillic or Latin by its unambiguous letters."""
-    strong_cyr = len(_STRONG_CYR.findall(word))
-    strong_lat = len(_STRONG_LAT.findall(word))
+    """Decide whether a lower-case word is Cyrillic or Latin.
+
+    A letter that exists in only one alphabet (б, д, я … / d, f, s …) decides; when both kinds
+    or neither occur, the alphabet most letters are written in wins, then the message's.
+    """
+    strong_cyr = _STRONG_CYR.search(word) is not None
+    strong_lat = _STRONG_LAT.search(word) is not None
     if strong_cyr != strong_lat:
-        return Script.CYR if strong_cyr > strong_lat else Script.LAT
-    cyr = len(_ANY_CYR.findall(word))
-    lat = len(_ANY_LAT.findall(word))
+        return Script.CYR if strong_cyr else Script.LAT
+    if strong_cyr:
+        cyr, lat = len(_STRONG_CYR.findall(word)), len(_STRONG_LAT.findall(word))
+    else:
+        cyr, lat = len(_ANY_CYR.findall(word)), len(_ANY_LAT.findall(word))
     if cyr != lat:
         return Script.CYR if cyr > lat else Script.LAT
     return default
@@ -128,7 +136,7 @@ def normalize_word(raw: str, default: Script) -> Word | None:
         plain = text.replace("ё", "е") if script is Script.CYR else text
         titlecase = raw[:1].isupper() and raw[1:].islower()
         return Word(script, ((plain, False),), titlecase, len(text))
-    if not any(ch.isalpha() for ch in text):
+    if _LETTER.search(text) is None:
         return None
     script = detect_script(text, default)
     if script is Script.CYR:
@@ -147,7 +155,7 @@ def normalize_word(raw: str, default: Script) -> Word | None:
     )
     stripped = raw.strip("*#.…")
     titlecase = stripped[:1].isupper() and stripped[1:].islower()
-    letters = sum(ch.isalpha() for ch in text)
+    letters = len(_LETTER.findall(text, 0, 64))  # only ever compared with small numbers
     return Word(script, readings, titlecase, letters)
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
 from bot.core.chats import ChatRef
+
+log = logging.getLogger(__name__)
 
 
 class TelegramChatAdmins:
     """Asked by the core's AdminCache, which keeps the answer for `admins_ttl` seconds.
 
-    Errors propagate on purpose: the cache then keeps the previous list instead of
-    treating every admin as a plain member while Telegram is unreachable.
+    Outages (network, 5xx, 429) propagate on purpose: the cache then keeps the previous list
+    instead of treating every admin as a plain member while Telegram is unreachable.
     """
 
     def __init__(self, bot: Bot) -> None:
@@ -20,7 +25,13 @@ class TelegramChatAdmins:
     async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
         if chat.platform != "telegram" or chat.is_private:
             return frozenset()
-        members = await self._bot.get_chat_administrators(int(chat.chat_id))
+        try:
+            members = await self._bot.get_chat_administrators(int(chat.chat_id))
+        except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound) as exc:
+            # Not an outage but a fact (chat gone, bot removed): nobody there is an admin
+            # we can see, and failing here would fail every message that asks.
+            log.warning("event=telegram.admins_unavailable chat=%s error=%s", chat, exc.message)
+            return frozenset()
         return frozenset(str(member.user.id) for member in members)
 
 

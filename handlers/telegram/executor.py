@@ -72,7 +72,7 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 _RETRYABLE: tuple[type[Exception], ...] = (
-    TelegramServerError, TelegramNetworkError, ClientDecodeError, *UNWRAPPED_NETWORK_ERRORS)
+    TelegramServerError, TelegramNetworkError, *UNWRAPPED_NETWORK_ERRORS)
 
 # Answers that mean the goal is already reached: nothing to retry, nothing to report.
 _ALREADY_DONE = ("message to delete not found", "message is not modified")
@@ -245,7 +245,7 @@ class TelegramExecutor:
         message = await self._call(chat_id, lambda: self.bot.send_message(
             chat_id, body, message_thread_id=thread, reply_parameters=reply,
             reply_markup=markup, parse_mode=None), paced=True)
-        return ActionResult(ok=True, message_id=str(message.message_id))
+        return ActionResult(ok=True, message_id=message_id_of(message))
 
     async def _publish(self, action: Publish) -> ActionResult:
         chat_id = int(action.chat.chat_id)
@@ -253,20 +253,41 @@ class TelegramExecutor:
             body = _fit(action.text, TEXT_LIMIT)
             message = await self._call(chat_id, lambda: self.bot.send_message(
                 chat_id, body, parse_mode=None), paced=True, resend_safe=False)
-            return ActionResult(ok=True, message_id=str(message.message_id))
+            return ActionResult(ok=True, message_id=message_id_of(message))
         path = Path(action.photo)
         if not path.is_file():
             raise _Permanent(f"photo file not found: {path}")
         long_text = len(action.text) > CAPTION_LIMIT
         caption = None if long_text else (action.text or None)
-        photo: Message = await self._call(chat_id, lambda: self.bot.send_photo(
+        photo = await self._call(chat_id, lambda: self.bot.send_photo(
             chat_id, FSInputFile(path), caption=caption, parse_mode=None),
             paced=True, resend_safe=False)
+        result = ActionResult(ok=True, message_id=message_id_of(photo))
         if long_text:  # a caption holds 1024 characters; the text follows the photo instead
             body = _fit(action.text, TEXT_LIMIT)
-            await self._call(chat_id, lambda: self.bot.send_message(
-                chat_id, body, parse_mode=None), paced=True, resend_safe=False)
-        return ActionResult(ok=True, message_id=str(photo.message_id))
+            try:
+                await self._call(chat_id, lambda: self.bot.send_message(
+                    chat_id, body, parse_mode=None), paced=True, resend_safe=False)
+            except (TransientError, _UnknownOutcome, _Permanent) as exc:
+                # The photo is out: a retry of the whole post would publish it twice.
+                log.error("event=telegram.post_text_failed chat=%s error=%s", chat_id, exc)
+                result = ActionResult(ok=True, message_id=result.message_id,
+                                      details={"text": f"not sent: {exc}"})
+        return result
+
+    async def _backoff_or_raise(self, exc: Exception, failures: int, chat_id: int,
+                                resend_safe: bool) -> int:
+        """Sleep before the next try, or give the error up to the caller; returns failures."""
+        if not resend_safe and not _never_sent(exc):
+            raise _UnknownOutcome(str(exc)) from exc
+        failures += 1
+        if failures >= self.policy.network_attempts:
+            raise TransientError(f"gave up after {failures} tries: {exc}") from exc
+        delay = self.policy.base_delay * 2 ** (failures - 1)
+        log.warning("event=telegram.retry chat=%s attempt=%s in=%.1fs error=%s",
+                    chat_id, failures, delay, str(exc).splitlines()[0][:300])
+        await self._sleep(delay)
+        return failures
 
     async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]], *,
                     paced: bool = False, resend_safe: bool = True) -> T:
@@ -301,21 +322,29 @@ class TelegramExecutor:
                 raise TransientError(f"token rejected: {exc.message}") from exc
             except TelegramEntityTooLarge as exc:
                 raise _Permanent(exc.message) from exc
+            except ClientDecodeError as exc:
+                if isinstance(exc.data, dict) and exc.data.get("ok") is True:
+                    # Done, but the answer does not fit aiogram's model (a newer or odder
+                    # server): resending would do it twice, so take the raw result.
+                    log.warning("event=telegram.undecoded_result chat=%s", chat_id)
+                    return cast(T, exc.data.get("result"))
+                failures = await self._backoff_or_raise(exc, failures, chat_id, resend_safe)
             except _RETRYABLE as exc:
-                if not resend_safe and not _never_sent(exc):
-                    raise _UnknownOutcome(str(exc)) from exc
-                failures += 1
-                if failures >= policy.network_attempts:
-                    raise TransientError(f"gave up after {failures} tries: {exc}") from exc
-                delay = policy.base_delay * 2 ** (failures - 1)
-                log.warning("event=telegram.retry chat=%s attempt=%s in=%.1fs error=%s",
-                            chat_id, failures, delay, exc)
-                await self._sleep(delay)
+                failures = await self._backoff_or_raise(exc, failures, chat_id, resend_safe)
             except TelegramAPIError as exc:
                 if any(marker in exc.message for marker in _ALREADY_DONE):
                     log.info("event=telegram.already_done chat=%s note=%s", chat_id, exc.message)
                     return cast(T, True)  # delete/edit answer only True; nobody reads it
                 raise _Permanent(exc.message) from exc
+
+
+def message_id_of(result: object) -> str | None:
+    """From a parsed Message, or from the raw dict of an answer aiogram could not parse."""
+    if isinstance(result, Message):
+        return str(result.message_id)
+    if isinstance(result, dict) and result.get("message_id") is not None:
+        return str(result["message_id"])
+    return None
 
 
 def _never_sent(exc: Exception) -> bool:

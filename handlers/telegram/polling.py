@@ -95,6 +95,8 @@ class TelegramPoller:
                 holding = True
                 batch = await self._fetch(offset, stop)
                 if not batch:
+                    if self._settings.timeout == 0:  # short polling: do not spin
+                        await wait_or_stop(stop, 1.0)
                     continue
                 offset = await self._process(batch, offset, stop)
         finally:
@@ -104,6 +106,8 @@ class TelegramPoller:
     async def _process(self, batch: list[dict[str, Any]], offset: int | None,
                        stop: asyncio.Event) -> int | None:
         for raw in batch:
+            if stop.is_set():
+                break  # the rest stays unconfirmed and comes back after a restart
             while True:
                 try:
                     await self._handler.handle(raw)

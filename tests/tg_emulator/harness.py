@@ -23,7 +23,7 @@ OTHER_MEMBER = 222
 
 def telegram_config(folder: Path, api_base: str, *, extra_telegram: str = "",
                     extra_community: str = "", tail: str = "",
-                    db_name: str = "modbot.db") -> LoadedConfig:
+                    db_name: str = "modbot.db", poll_timeout: int = 1) -> LoadedConfig:
     text = textwrap.dedent(f"""
         [database]
         url = "sqlite+aiosqlite:///{db_name}"
@@ -31,7 +31,7 @@ def telegram_config(folder: Path, api_base: str, *, extra_telegram: str = "",
         [telegram]
         token = "{TOKEN}"
         api_base = "{api_base}"
-        poll_timeout = 1
+        poll_timeout = {poll_timeout}
         """) + textwrap.dedent(extra_telegram) + textwrap.dedent(f"""
 
         [[community]]

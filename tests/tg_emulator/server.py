@@ -56,6 +56,7 @@ class TelegramEmulator:
         self.calls: list[Call] = []
         self.request_counts: dict[str, int] = {}  # every request, empty long polls included
         self.faults: dict[str, deque[Fault]] = {}
+        self.garbled: dict[str, int] = {}  # method → answers to mangle after doing the work
         self.allowed_updates: list[str] | None = None
         self.webhook: dict[str, Any] | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status)
@@ -137,7 +138,15 @@ class TelegramEmulator:
             self._record(method, params, error.code, None)
             return _error(error)
         self._record(method, params, 200, result)
+        if self._take_garble(method) and isinstance(result, dict):
+            result = {**result, "date": "not a date", "chat": "not a chat"}
         return web.json_response({"ok": True, "result": result})
+
+    def _take_garble(self, method: str) -> bool:
+        if self.garbled.get(method, 0) > 0:
+            self.garbled[method] -= 1
+            return True
+        return False
 
     def _record(self, method: str, params: dict[str, Any], status: int, result: Any) -> None:
         if method != "getUpdates" or status != 200 or result:
@@ -231,6 +240,11 @@ class TelegramEmulator:
         queue = self.faults.setdefault(method, deque())
         for _ in range(times):
             queue.append(Fault(status, retry_after, description))
+
+    def garble_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next calls of `method` but answer with a result no client can parse
+        (a server newer than the client): the work is done, the answer looks broken."""
+        self.garbled[method] = self.garbled.get(method, 0) + times
 
     def calls_of(self, method: str, *, ok: bool | None = True) -> list[Call]:
         return [c for c in self.calls if c.method == method and (ok is None or c.ok == ok)]

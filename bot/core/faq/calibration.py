@@ -34,6 +34,11 @@ from .text import DATA_DIR
 # carry over to other communities.
 SEMANTIC_FEATURES = ("lsim", "lmarg", "cmarg", "agree", "acos")
 LEXICAL_FEATURES = ("lsim", "lmarg", "conf")
+# (l2 penalty, weight of a query without an answer) per mode, chosen by bench/faq_fit.py's
+# 5-fold figures at the default threshold: the best accuracy whose precision and false-answer
+# rate keep to 0.95 / 3 %. The lexical fallback needs heavier negatives: without the encoder,
+# near misses look like answers.
+FIT_SETTINGS = {"semantic": (3.0, 1.5), "lexical": (3.0, 5.0)}
 
 
 @dataclass(frozen=True, slots=True)

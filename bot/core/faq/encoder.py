@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 
+
 class Encoder(Protocol):
     """Turns texts into L2-normalised vectors; ``name`` keys the index cache."""
 
