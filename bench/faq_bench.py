@@ -127,10 +127,11 @@ def _restart(cache: str, size: int, lexical: bool) -> None:
     start = time.perf_counter()
     from bot.core.faq.matcher import FaqMatcher
 
-    matcher = FaqMatcher.build(entries, cache_dir=Path(cache), encoder=None if lexical else "default")
+    encoder = None if lexical else "default"
+    matcher = FaqMatcher.build(entries, cache_dir=Path(cache), encoder=encoder)
     matcher.match("Как заморозить абонемент?")
     ready = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
     print(json.dumps({"ready": ready, "rss_mb": rss, "semantic": matcher.semantic}))
 
 
@@ -171,7 +172,8 @@ def main() -> None:
         _, wall_p99 = _latency(matcher, [wall], rounds=20)
         print(
             f"entries={size:5d} semantic={matcher.semantic}  build+cache={build:.1f}s  "
-            f"restart from cache={restart['ready']:.2f}s (RSS {restart['rss_mb']:.0f} MB)  "
+            f"restart from cache={restart['ready']:.2f}s (RSS {restart['rss_mb']:.0f} MB, "
+            f"semantic={restart['semantic']})  "
             f"question p50={p50:.2f}ms p99={p99:.2f}ms (n={3 * len(asking)})  "
             f"4,000-char message p99={wall_p99:.1f}ms"
         )

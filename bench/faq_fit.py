@@ -138,7 +138,7 @@ def main() -> None:
     text = dump_calibrations(models)
     print(text)
     if args.write:
-        header = "# Written by bench/faq_fit.py --write: logistic confidence models, see calibration.py.\n"
+        header = "# Written by bench/faq_fit.py --write: confidence models, see calibration.py.\n"
         (DATA_DIR / "calibration.toml").write_text(header + text, encoding="utf-8")
 
 

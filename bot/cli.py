@@ -62,12 +62,9 @@ async def _check_online(config: LoadedConfig) -> int:
     """Ask each network what rights the bot has in every configured chat."""
     problems: list[str] = []
     if config.app.telegram is not None:
-        try:
-            from handlers.telegram.rights import check_rights_for_config
-        except ImportError:
-            problems.append("telegram: online check unavailable in this build")
-        else:
-            problems.extend(await check_rights_for_config(config))
+        from handlers.telegram.rights import check_config_online
+
+        problems.extend(await check_config_online(config))
     for problem in problems:
         print(problem)
     if not problems:
@@ -186,7 +183,8 @@ def _feature_cli(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.log_level)
+    quiet_default = "WARNING" if args.command in ("demo", "check-text", "faq-match") else None
+    setup_logging(args.log_level or quiet_default)
     try:
         result = args.func(args)
         if inspect.isawaitable(result):

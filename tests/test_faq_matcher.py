@@ -142,3 +142,11 @@ def test_semantic_paraphrase_beats_lexical_alone() -> None:
     lexical = FaqMatcher.build(entries, encoder=None).match(text)
     assert semantic.candidates[0][0] == "game-controller"
     assert semantic.score > lexical.score
+
+
+def test_question_at_the_end_of_a_wall_of_text() -> None:
+    """Only a long message's end is scored; the question there still finds its entry."""
+    chatter = "Погода сегодня отличная, гуляли с детьми в парке весь день. " * 80
+    result = FaqMatcher.build(_fitness()).match(chatter + "Как заморозить абонемент на месяц?")
+    assert len(chatter) > 4000
+    assert result.candidates[0][0] == "fit-freeze"

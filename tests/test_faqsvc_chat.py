@@ -109,6 +109,7 @@ async def test_file_change_is_picked_up_without_restart(tmp_path: Path,
     parking = FaqEntry("parking", "en", ("Where do I park my car?",),
                        "Free parking behind the building.")
     write_faq(tmp_path / "faq.toml", [*ENTRIES, parking])
+    app.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]  # re-checked every 2 s
     sent = await ask(app, recorder, GROUP, "Where do I park my car?")
     assert sent and sent[0].text.params["text"] == "Free parking behind the building."
     assert feature(app).library.builds == builds + 1
@@ -123,6 +124,7 @@ async def test_touching_the_file_without_changes_does_not_rebuild(
     await ask(app, recorder, GROUP, "When are the lessons?")
     builds = feature(app).library.builds
     write_faq(tmp_path / "faq.toml", ENTRIES)
+    app.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]  # re-checked every 2 s
     await ask(app, recorder, GROUP, "When are the lessons again?")
     assert feature(app).library.builds == builds
 
@@ -132,6 +134,7 @@ async def test_a_broken_file_keeps_the_last_good_faq(tmp_path: Path,
     app, recorder = bot
     assert await ask(app, recorder, GROUP, "When are the lessons?")
     (tmp_path / "faq.toml").write_text("[[faq]]\nid = 1\n", encoding="utf-8")
+    app.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]  # re-checked every 2 s
     sent = await ask(app, recorder, GROUP, "How do I pay for the course?")
     assert sent[0].text.params["text"] == PAY
 
@@ -139,6 +142,7 @@ async def test_a_broken_file_keeps_the_last_good_faq(tmp_path: Path,
 async def test_tick_reloads_the_file(tmp_path: Path, bot: tuple[App, Recorder]) -> None:
     app, _ = bot
     write_faq(tmp_path / "faq.toml", ENTRIES[:1])
+    app.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]  # re-checked every 2 s
     await app.pipeline.tick()
     async with app.uow_factory() as uow:
         book = await feature(app).book(app.config.community("demo"), uow)

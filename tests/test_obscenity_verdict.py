@@ -17,7 +17,7 @@ def test_clean_verdict() -> None:
 
 def test_explain_names_entry_place_and_normalised_form() -> None:
     text = ObscenityFilter().check("ну и x*йня").explain()
-    assert "хуй" in text and '"x*йня"' in text and "[5:10]" in text and "ru.mat" in text
+    assert text == 'хуй ← "x*йня" [5:10] → хуйня (ru.mat)'
 
 
 def test_explain_shows_normalised_form_when_it_differs() -> None:
@@ -34,3 +34,9 @@ def test_types_are_frozen_and_slotted() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         verdict.obscene = False  # type: ignore[misc]
     assert verdict.explain() == 'fuck ← "fuck" [0:4] (en.profanity)'
+
+
+def test_empty_and_blank_messages_are_clean() -> None:
+    flt = ObscenityFilter()
+    assert flt.check("") == Verdict(False, ())
+    assert flt.check("   \n\t ") == Verdict(False, ())

@@ -36,6 +36,7 @@ class Core:
         self.clock = clock
         self.features = tuple(features)
         self._commands: dict[str, CommandSpec] = {}
+        self._remembered: dict[str, tuple[str | None, str]] = {}
         for feature in self.features:
             for spec in feature.commands():
                 for name in (spec.name, *spec.aliases):
@@ -101,8 +102,7 @@ class Core:
         community = placement.community
         now = self.clock.now()
         if event.author.kind in (SenderKind.MEMBER, SenderKind.FORWARDED):
-            await uow.users.remember(str(event.author.ref), event.author.username,
-                                     event.author.name, now)
+            await self._remember(event, uow, now)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
                              now=now, permissions=self.permissions)
         command = None
@@ -115,6 +115,17 @@ class Core:
             if actions is not None:
                 return actions
         return []
+
+    async def _remember(self, event: IncomingMessage, uow: UnitOfWork, now: datetime) -> None:
+        """Keep @username → id current; skip the write when nothing changed (the hot path)."""
+        ref = str(event.author.ref)
+        seen = (event.author.username, event.author.name)
+        if self._remembered.get(ref) == seen:
+            return
+        await uow.users.remember(ref, event.author.username, event.author.name, now)
+        if len(self._remembered) >= 50_000:
+            self._remembered.clear()
+        self._remembered[ref] = seen
 
     async def _run_command(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
         spec = self._commands[command.name]

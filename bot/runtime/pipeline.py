@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.core.actions import ActionResult, AnyAction, DeleteMessage, SendMessage
@@ -44,17 +45,60 @@ class Pipeline:
 
     async def process(self, event: Event) -> bool:
         """Handle one event exactly once; returns False when it was a redelivery."""
+        return (await self.process_many([event]))[0]
+
+    async def process_many(self, events: Sequence[Event]) -> list[bool]:
+        """Decide a batch of events in one transaction, then deliver their actions.
+
+        One commit per batch instead of per update is what keeps a busy chat fast on SQLite.
+        If any event of the batch fails, the batch is rolled back and each event is decided
+        alone, so one bad event cannot sink the others (its own error is raised last).
+        """
+        try:
+            fresh, produced = await self._decide(events)
+        except Exception:
+            if len(events) == 1:
+                raise
+            log.warning("event=pipeline.batch_fallback size=%s", len(events))
+            fresh, produced, failure = [], False, None
+            for event in events:
+                try:
+                    one, made = await self._decide([event])
+                except Exception as exc:
+                    failure = exc
+                    one, made = [False], False
+                fresh.extend(one)
+                produced = produced or made
+            if produced:
+                await self.drain()
+            if failure is not None:
+                raise failure
+            return fresh
+        if produced:
+            await self.drain()
+        return fresh
+
+    async def _decide(self, events: Sequence[Event]) -> tuple[list[bool], bool]:
+        fresh: list[bool] = []
+        produced = False
+        seen_here: set[str] = set()
         async with self.uow_factory() as uow:
-            if await uow.processed.seen(event.event_id):
-                log.info("event=pipeline.duplicate id=%s", event.event_id)
-                return False
-            actions = await self.core.handle(event, uow)
-            now = self.clock.now()
-            await uow.outbox.add(event.event_id, [encode_action(a) for a in actions], now)
-            await uow.processed.mark(event.event_id, now)
+            seen_before = await uow.processed.seen_many([e.event_id for e in events])
+            for event in events:
+                if event.event_id in seen_here or event.event_id in seen_before:
+                    log.info("event=pipeline.duplicate id=%s", event.event_id)
+                    fresh.append(False)
+                    continue
+                actions = await self.core.handle(event, uow)
+                if actions:
+                    await uow.outbox.add(event.event_id, [encode_action(a) for a in actions],
+                                         self.clock.now())
+                    produced = True
+                seen_here.add(event.event_id)
+                fresh.append(True)
+            await uow.processed.mark_many(sorted(seen_here), self.clock.now())
             await uow.commit()
-        await self.drain()
-        return True
+        return fresh, produced
 
     async def tick(self) -> None:
         """Periodic feature work (SLA, schedules) committed through the same outbox."""

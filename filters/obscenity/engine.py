@@ -1,11 +1,25 @@
-"""The obscenity filter: the fast pre-check in front of the word-by-word matcher."""
+"""The obscenity filter: what runs for each message, cheapest layer first.
+
+1. Split the lower-cased message at whitespace.  Pieces this configuration has seen clean
+   before are skipped with one C-level set lookup; new pieces get the pre-check regexes
+   (``prefilter.py``) and, if clean, are remembered.  A regex for letters spaced out across
+   pieces (х у й) runs on the whole message.  Most messages end here.
+2. Pieces the pre-check flags are tokenized (``tokens.py``) and each candidate word is
+   normalised (``normalize.py``) and matched against the lexicons (``lexicon.py``); answers
+   per word are remembered too.
+3. Messages with spaced-out letters, or whose lower-casing changes their length, get the
+   windowed or full tokenization instead.
+
+Every layer is linear in the message length, and a per-message budget bounds the expensive
+work, so hostile input stays fast.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .lexicon import Lexicon
 from .model import CLEAN, Match, Verdict
@@ -19,17 +33,20 @@ from .prefilter import (
     SYMBOLS,
     VS_AFTER_LETTER,
     build_triggers,
+    spaced_out,
 )
+from .rules import Hit
 from .tokens import Token, tokenize
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
-_LATIN_LETTER = re.compile("[A-Za-z]")
 _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
+# words already matched (with their answer), per configuration
+_MAX_SEEN = 50_000
 # per message: words given the full treatment, and wildcard (mask) comparisons
 _TOKEN_BUDGET = 64
 _MASK_BUDGET = 8
@@ -41,18 +58,32 @@ def _find(text: str, char: str, start: int) -> int:
     return len(text) if index < 0 else index
 
 
+def _flagged_tokens(
+    text: str, lowered: str, chunks: list[str], flagged: set[str]
+) -> Iterator[Token]:
+    """The tokens of the flagged pieces, lazily: matching may stop early (budget)."""
+    position = 0
+    for chunk in chunks:
+        start = lowered.find(chunk, position)
+        position = start + len(chunk)
+        if chunk in flagged:
+            yield from tokenize(text, start, position)
+
+
 _NEVER = re.compile(r"(?!)")
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _compiled(
     languages: tuple[str, ...], extra: tuple[str, ...], allowed: tuple[str, ...]
-) -> tuple[Lexicon, re.Pattern[str], re.Pattern[str], set[str]]:
-    """Build (and share between filters with the same settings) a lexicon, its triggers and
-    the set of text pieces already found clean."""
+) -> tuple[
+    Lexicon, re.Pattern[str], re.Pattern[str], set[str], dict[tuple[str, Script], Hit | None]
+]:
+    """Build (and share between filters with the same settings) a lexicon, its triggers, the
+    set of text pieces already found clean and the answers for words already matched."""
     lexicon = Lexicon(languages, extra, allowed)
     latin, cyrillic = build_triggers(lexicon.stems)
-    return lexicon, latin or _NEVER, cyrillic or _NEVER, set()
+    return lexicon, latin or _NEVER, cyrillic or _NEVER, set(), {}
 
 
 class ObscenityFilter:
@@ -71,11 +102,12 @@ class ObscenityFilter:
         extra_words: Sequence[str] = (),
         allowed_words: Sequence[str] = (),
     ) -> None:
-        unknown = set(languages) - {"ru", "en"}
+        chosen = {language.strip().lower() for language in languages}
+        unknown = chosen - {"ru", "en"}
         if unknown:
             raise ValueError(f"unsupported languages: {sorted(unknown)}")
-        self._lexicon, self._latin, self._cyrillic, self._known = _compiled(
-            tuple(sorted(set(languages))), tuple(extra_words), tuple(allowed_words)
+        self._lexicon, self._latin, self._cyrillic, self._known, self._seen = _compiled(
+            tuple(sorted(chosen)), tuple(extra_words), tuple(allowed_words)
         )
 
     def check(self, text: str) -> Verdict:
@@ -84,22 +116,35 @@ class ObscenityFilter:
         Fast path: split the lower-cased message at whitespace; if every piece is one this
         configuration has already found clean (a set lookup in C) and no letters are spaced
         out across pieces, the message is clean.  New pieces are checked with the pre-check
-        regexes and remembered (up to ``_MAX_KNOWN`` of them).
+        regexes and remembered (up to ``_MAX_KNOWN`` of them); only the pieces that fail it
+        are tokenized and matched.
         """
         lowered = text.lower()
         chunks = lowered.split()
         known = self._known
-        if not known.issuperset(chunks):
-            for chunk in chunks:
-                if chunk in known:
-                    continue
-                if not self._chunk_is_clean(chunk):
-                    return self._check_text(text, lowered)
-                if len(known) < _MAX_KNOWN:
-                    known.add(chunk)
-        if SPACED.search(" " + lowered) is None:
+        if known.issuperset(chunks):
+            if not spaced_out(lowered):
+                return CLEAN
+            return self._check_text(text, lowered)
+        flagged: set[str] = set()
+        for chunk in chunks:
+            if chunk in known:
+                continue
+            if not self._chunk_is_clean(chunk):
+                flagged.add(chunk)
+            elif len(known) < _MAX_KNOWN:
+                known.add(chunk)
+        if len(lowered) != len(text) or spaced_out(lowered):
+            return self._check_text(text, lowered)
+        if not flagged:
             return CLEAN
-        return self._check_text(text, lowered)
+        return self._check_chunks(text, lowered, chunks, flagged)
+
+    def _check_chunks(
+        self, text: str, lowered: str, chunks: list[str], flagged: set[str]
+    ) -> Verdict:
+        """Tokenize and match only the whitespace-separated pieces the pre-check flagged."""
+        return self._check_tokens(text, _flagged_tokens(text, lowered, chunks, flagged))
 
     def _chunk_is_clean(self, chunk: str) -> bool:
         """Whether a whitespace-free piece of lower-cased text can be skipped for good."""
@@ -218,27 +263,43 @@ class ObscenityFilter:
 
     @staticmethod
     def _default_script(text: str) -> Script:
-        """The script of the message as a whole, for words whose letters do not decide."""
-        cyrillic = len(_CYRILLIC_LETTER.findall(text))
-        latin = len(_LATIN_LETTER.findall(text))
-        return Script.LAT if latin > cyrillic else Script.CYR
+        """The script for words whose own letters do not decide (x**, cyka): Cyrillic if the
+        message has any Cyrillic letter.  Words only fall back on this when they hold as many
+        Latin as Cyrillic look-alikes, so a cheap answer is good enough."""
+        return Script.CYR if _CYRILLIC_LETTER.search(text) is not None else Script.LAT
 
     def _match_token(
         self, text: str, token: Token, default: Script, budget: _Budget
     ) -> Match | None:
+        key = (token.text, default)
+        cached = self._seen.get(key, _MISSING)
+        if cached is _MISSING:
+            cached = self._match_word(token, default, budget)
+            # an answer given with the mask budget spent is not the word's real answer
+            if budget.masks >= 0 and len(self._seen) < _MAX_SEEN:
+                self._seen[key] = cached
+        if cached is None or isinstance(cached, _Missing):
+            return None
+        return Match(cached.name, token.start, token.end, text[token.start:token.end],
+                     cached.normalized, cached.lexicon)
+
+    def _match_word(self, token: Token, default: Script, budget: _Budget) -> Hit | None:
         word = normalize_word(token.text, default)
         if word is None:
             return None
-        masked = any(flag for _, flag in word.readings)
-        if masked:
+        if any(flag for _, flag in word.readings):
             budget.masks -= 1
         hit = self._lexicon.match(word, masks=budget.masks >= 0)
         if hit is None and token.spaced and len(word.text) > 3:
             hit = self._lexicon.search_inside(word.text, word.script)
-        if hit is None:
-            return None
-        return Match(hit.name, token.start, token.end, text[token.start:token.end],
-                     hit.normalized, hit.lexicon)
+        return hit
+
+
+class _Missing:
+    """Marker for "not in the cache" (None is a cached answer)."""
+
+
+_MISSING = _Missing()
 
 
 class _Budget:

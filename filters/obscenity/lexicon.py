@@ -8,102 +8,25 @@ caches lexicons per configuration.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from .data import (
     Rule,
     load_better_profanity_words,
     load_rules,
-    load_sections,
     load_tagged_words,
-    load_translit,
     load_words,
 )
-from .normalize import Script, Word, clean, collapse_all, normalize_phrase, spellings
+from .masks import MaskForms
+from .normalize import Script, Word, collapse_all, normalize_phrase, spellings
+from .rules import Hit, RuleSet
+from .translit import SHAPE_LETTERS, SHAPE_TO_CYR, Transliterator
 
 _LATIN_WORD = re.compile("[a-z]+")
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
-_SHAPE_LETTERS = frozenset("abcehkmoptxyuinr")
-_VOWELS = frozenset("аеиоуыэюяё")
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A lexicon entry that matched a word."""
-
-    name: str
-    lexicon: str
-    normalized: str
-
-
-class RuleSet:
-    """Whole-word regex rules compiled into one alternation (one regex call per spelling)."""
-
-    def __init__(self, rules: Sequence[Rule]) -> None:
-        self._rules = list(rules)
-        body = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(self._rules))
-        self._regex = re.compile(body) if body else None
-        # for searching inside a long string (a long spaced-out run, a 10 000-letter "word"):
-        # the rules without their leading prefix chain or \w*, in one group-free alternation so
-        # sre can scan for the first letters in C; the rule is identified only after a hit
-        cores = [rule.core for rule in self._rules]
-        self._inner = re.compile("|".join(cores)) if cores else None
-        self._cores = [re.compile(core) for core in cores]
-
-    def match(self, word: str) -> Rule | None:
-        """Return the first rule whose pattern matches the whole word."""
-        if self._regex is None:
-            return None
-        found = self._regex.fullmatch(word)
-        if found is None or found.lastgroup is None:
-            return None
-        return self._rules[int(found.lastgroup[1:])]
-
-    def search(self, text: str) -> tuple[Rule, str] | None:
-        """Return the first rule matching somewhere inside ``text``, and what it matched."""
-        if self._inner is None:
-            return None
-        found = self._inner.search(text)
-        if found is None:
-            return None
-        for rule, core in zip(self._rules, self._cores, strict=True):
-            if core.match(text, found.start()):
-                return rule, found.group()
-        return None
-
-    @property
-    def stems(self) -> list[str]:
-        """The pre-check stems of all rules."""
-        return [stem for rule in self._rules for stem in rule.stems]
-
-
-class Transliterator:
-    """Latin → Cyrillic reading of Russian written in Latin letters (blyat → блят)."""
-
-    def __init__(self) -> None:
-        pairs, self.stems = load_translit()
-        self._map = dict(pairs)
-        # "y" is not in the pairs: it reads as й after a vowel and as ы elsewhere
-        self._regex = re.compile("|".join([re.escape(latin) for latin, _ in pairs] + ["y"]))
-
-    def __call__(self, word: str) -> str:
-        out: list[str] = []
-        for piece in self._regex.findall(word):
-            if piece == "y":
-                out.append("й" if out and out[-1] in _VOWELS else "ы")
-            else:
-                out.append(self._map[piece])
-        return "".join(out)
-
-
-def _latin_fold(word: str) -> str:
-    """Fold a word to the Latin reading used for English lookups (lower case, ё→e)."""
-    return clean(word).replace("ё", "е")
 
 
 class Lexicon:
@@ -139,7 +62,7 @@ class Lexicon:
             if self._extras
             else None
         )
-        self._mask_forms = self._load_mask_forms()
+        self._masks = MaskForms(self.ru, self.en, self._extras)
         self._translit_allow = frozenset(load_words("translit_allow.txt") if self.ru else ())
 
     # --- construction -------------------------------------------------------------------------
@@ -149,9 +72,9 @@ class Lexicon:
         for entry in load_better_profanity_words():
             if entry in excluded or " " in entry or "*" in entry:
                 continue
-            words[_latin_fold(entry)] = "en.profanity"
+            words[entry.lower()] = "en.profanity"
         for lexicon, entry in load_tagged_words("en_extra.txt", "en.profanity"):
-            words[_latin_fold(entry)] = lexicon
+            words[entry.lower()] = lexicon
         return {self._fold_symbols(w): lex for w, lex in words.items()}
 
     @staticmethod
@@ -159,23 +82,6 @@ class Lexicon:
         table = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
                                "@": "a", "$": "s", "!": "i", "+": "t"})
         return re.sub(r"[-_.]", "", word.translate(table))
-
-    def _load_mask_forms(self) -> tuple[str, dict[str, str]]:
-        lexicon_of: dict[str, str] = {}
-        for section, words in load_sections("mask_forms.txt").items():
-            if section.startswith("ru.") and not self.ru:
-                continue
-            if section.startswith("en.") and not self.en:
-                continue
-            for word in words:
-                is_cyrillic = not _LATIN_WORD.fullmatch(word)
-                if section == "slur" and ((is_cyrillic and not self.ru) or
-                                          (not is_cyrillic and not self.en)):
-                    continue
-                lexicon_of[word.replace("ё", "е")] = section
-        for norm in self._extras:
-            lexicon_of[norm] = "extra"
-        return "\n".join(lexicon_of), lexicon_of
 
     @property
     def stems(self) -> list[str]:
@@ -288,56 +194,24 @@ class Lexicon:
         if text in self._translit_allow:
             return None
         spelling = spellings(text)[-1][0]
-        if set(spelling) <= _SHAPE_LETTERS:
-            hit = self._match_russian(spelling.translate(_SHAPE_TO_CYR), text)
+        if set(spelling) <= SHAPE_LETTERS:
+            hit = self._match_russian(spelling.translate(SHAPE_TO_CYR), text)
             if hit is not None:
                 return hit
         return self._match_russian(self._translit(spelling), text)
 
     def _match_mask(self, text: str) -> Hit | None:
-        pattern = _mask_regex(text)
-        if pattern is None:
-            return None
-        forms, lexicon_of = self._mask_forms
-        found = pattern.search(forms)
+        found = self._masks.match(text)
         if found is None:
             return None
-        form = found.group()
+        form, lexicon = found
         entry = self._entry_of(form)
         if entry is not None:
-            return Hit(entry.name, entry.lexicon, text)
-        return Hit(form, lexicon_of[form], text)
+            return Hit(entry.name, entry.lexicon, form)
+        return Hit(self._extras.get(form, form), lexicon, form)
 
     def _entry_of(self, form: str) -> Rule | None:
         """The rule a mask form belongs to (хуйня → the хуй root), if any."""
         if _LATIN_WORD.fullmatch(form):
             return self._en_rules.match(form)
         return self._ru_rules.match(form)
-
-
-_SHAPE_TO_CYR = str.maketrans(
-    {"a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "k": "к", "m": "м", "o": "о", "p": "р",
-     "t": "т", "x": "х", "y": "у", "u": "и", "i": "и", "n": "п", "r": "г"}
-)
-_MASK_PART = re.compile(r"([*#]+)|(\.{2,}|…)|(\w)|(.)", re.S)
-
-
-@functools.lru_cache(maxsize=2048)
-def _mask_regex(text: str) -> re.Pattern[str] | None:
-    """Turn a masked word (х*й, п...ц, f**k) into a regex over the mask-forms text."""
-    parts: list[str] = []
-    letters = 0
-    for stars, dots, letter, other in _MASK_PART.findall(text):
-        if stars:
-            parts.append(rf"\w{{1,{len(stars) + 1}}}")
-        elif dots:
-            parts.append(r"\w{1,6}")
-        elif letter:
-            parts.append(re.escape(letter))
-            letters += 1
-        elif other:
-            return None
-    if letters == 0:
-        return None
-    return re.compile("^" + "".join(parts) + "$", re.M)
-

@@ -63,6 +63,7 @@ _TO_CYR = str.maketrans(_TABLES["cyr"])
 _TO_LAT = str.maketrans(_TABLES["lat"])
 _TO_LAT_ONE_AS_L = str.maketrans({**_TABLES["lat"], "1": "l"})
 
+# letters with no look-alike in the other alphabet: one of them decides a word's script
 _STRONG_CYR = re.compile("[бгджзийлпфцчшщъыьэюяєїґ]")
 _STRONG_LAT = re.compile("[dfgjlqsvwz]")
 _ANY_CYR = re.compile("[\u0400-\u04ff]")

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.core.clock import Clock
+from bot.core.events import Event
 from bot.core.permissions import AdminCache
 from bot.runtime.pipeline import Pipeline
 from handlers.telegram.mapping import admins_changed, chat_ref, map_update
@@ -50,8 +51,31 @@ class UpdateHandler:
         self._attempts = attempts
         self._retry_delay = retry_delay
 
-    async def handle(self, raw: Any) -> Outcome:
-        """Map and process one update; raises StorageUnavailable only when the DB is down."""
+    async def handle_batch(self, raws: list[Any]) -> None:
+        """Decide a whole getUpdates batch in one transaction (one commit, not one per update).
+
+        Parsing stays per update, so one malformed update is skipped alone; if deciding the
+        batch fails, each update goes through `handle` again (committed ones are duplicates
+        by then and are skipped), which retries and isolates the bad one.
+        """
+        events = []
+        for raw in raws:
+            event = self._map(raw)
+            if isinstance(event, Outcome):
+                continue
+            events.append(event)
+        if not events:
+            return
+        try:
+            await self._pipeline.process_many(events)
+        except (OperationalError, InterfaceError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        except Exception:
+            log.exception("event=telegram.batch_failed size=%s", len(events))
+            for raw in raws:
+                await self.handle(raw)
+
+    def _map(self, raw: Any) -> Event | Outcome:
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         try:
             update = Update.model_validate(raw, context={"bot": self._bot})
@@ -64,6 +88,14 @@ class UpdateHandler:
         if event is None:
             log.debug("event=telegram.ignored update_id=%s", update_id)
             return Outcome.IGNORED
+        return event
+
+    async def handle(self, raw: Any) -> Outcome:
+        """Map and process one update; raises StorageUnavailable only when the DB is down."""
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        event = self._map(raw)
+        if isinstance(event, Outcome):
+            return event
         for attempt in range(1, self._attempts + 1):
             try:
                 fresh = await self._pipeline.process(event)

@@ -89,7 +89,10 @@ class TelegramPoller:
                     log.info("event=telegram.lease_busy instance=%s", self._instance)
                     await wait_or_stop(stop, self._settings.lease_retry)
                     continue
-                if not holding:
+                if not holding:  # another instance may have polled while we waited
+                    stored = await self._load_offset()
+                    if stored is not None and (offset is None or stored > offset):
+                        offset = stored
                     log.info("event=telegram.polling instance=%s offset=%s", self._instance,
                              offset)
                 holding = True
@@ -105,18 +108,16 @@ class TelegramPoller:
 
     async def _process(self, batch: list[dict[str, Any]], offset: int | None,
                        stop: asyncio.Event) -> int | None:
+        while True:
+            try:
+                await self._handler.handle_batch(batch)
+                break
+            except StorageUnavailable as exc:
+                log.error("event=telegram.storage_unavailable error=%s", exc)
+                await wait_or_stop(stop, self._backoff())
+                if stop.is_set():
+                    return offset  # unconfirmed updates come back on the next start
         for raw in batch:
-            if stop.is_set():
-                break  # the rest stays unconfirmed and comes back after a restart
-            while True:
-                try:
-                    await self._handler.handle(raw)
-                    break
-                except StorageUnavailable as exc:
-                    log.error("event=telegram.storage_unavailable error=%s", exc)
-                    await wait_or_stop(stop, self._backoff())
-                    if stop.is_set():
-                        return offset  # unconfirmed updates come back on the next start
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if isinstance(update_id, int) and (offset is None or update_id >= offset):
                 offset = update_id + 1

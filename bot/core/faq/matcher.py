@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from .analysis import ASK_PREFIX, Position, query_positions, sentences
 from .calibration import Calibration, load_calibrations
-from .encoder import Encoder, default_encoder
+from .encoder import Encoder, default_encoder, one_blas_thread
 from .entries import FaqEntry
 from .index import FaqIndex, SemanticIndex, exact_key, importance, load_or_build
 from .question import is_question_like
@@ -55,6 +55,9 @@ ANSWER_SHARE = 0.3
 # a wall of text must not cost tens of milliseconds.
 MAX_CHARS = 400
 ENCODED_SENTENCES = 3
+# Characters of a message's end that are scored at all: a 4,000-character wall of text would
+# otherwise cost ~50 ms of typo repair at 5,000 entries, and its question is near the end.
+SCORED_CHARS = 1500
 
 CALIBRATIONS = load_calibrations()
 
@@ -121,6 +124,15 @@ def _asking_only(position: Position) -> bool:
 def _confidence_of(scored: list[Scored]) -> float:
     second = scored[1].sim if len(scored) > 1 else 0.0
     return confidence(scored[0].sim, scored[0].sim - second)
+
+
+def _tail(text: str, limit: int) -> str:
+    """The last ``limit`` characters of ``text``, not starting inside a word."""
+    if len(text) <= limit:
+        return text
+    cut = text[-limit:]
+    space = cut.find(" ")
+    return cut[space + 1 :] if 0 <= space < limit // 4 else cut
 
 
 def _lead(values: npt.NDArray[np.float64], i: int) -> float:
@@ -260,7 +272,8 @@ class FaqMatcher:
             lexical[s.entry] = s.sim
         questions, answers = self._cosines(text, semantic, self._encoder)
         ranking = lexical + ENCODER_WEIGHT * (questions + ANSWER_SHARE * answers)
-        order = np.argsort(-ranking, kind="stable")[:3]
+        top3 = np.argpartition(-ranking, 2)[:3] if len(ranking) > 3 else np.arange(len(ranking))
+        order = top3[np.argsort(-ranking[top3], kind="stable")]
         best = int(order[0])
         lexical_top = scored[0].entry
         agree = best == lexical_top and best == int(questions.argmax())
@@ -283,14 +296,15 @@ class FaqMatcher:
         """Per entry, the best cosine of the message or one of its sentences to the entry's
         questions, and to its answer (a buried question is clearest on its own)."""
         parts = sentences(text)
-        texts = [text[-MAX_CHARS:]]
+        texts = [_tail(text, MAX_CHARS)]
         if len(parts) > 1:
-            asking = [p[-MAX_CHARS:] for p in parts if is_question_like(p)]
+            asking = [_tail(p, MAX_CHARS) for p in parts if is_question_like(p)]
             texts += asking[-ENCODED_SENTENCES:]
-        vectors = np.ascontiguousarray(encoder.encode(texts).T)
-        per_question = semantic.questions @ vectors
+        with one_blas_thread():
+            vectors = np.ascontiguousarray(encoder.encode(texts).T)
+            per_question = semantic.questions @ vectors
+            answers = (semantic.answers @ vectors).max(axis=1)
         questions = np.maximum.reduceat(per_question, semantic.starts, axis=0).max(axis=1)
-        answers = (semantic.answers @ vectors).max(axis=1)
         return questions.astype(np.float64), answers.astype(np.float64)
 
     def match(self, text: str) -> FaqMatch:
@@ -306,7 +320,7 @@ class FaqMatcher:
         if exact is not None:
             conf, candidates = 1.0, ((ids[exact], 1.0),)
         else:
-            evidence = self.evidence(text)
+            evidence = self.evidence(_tail(text, SCORED_CHARS))
             if evidence is None:
                 return FaqMatch(None, 0.0, "none", True, ())
             conf = self._calibration.probability(evidence.features)

@@ -21,6 +21,7 @@ from bot.core.events import CallbackPressed, IncomingMessage, SenderKind
 from bot.core.faq.entries import FaqEntry
 from bot.core.faq.library import FaqBook, FaqLibrary
 from bot.core.faq.matcher import FaqMatch
+from bot.core.faq.question import is_question_like
 from bot.core.faq.store import FaqRepo
 from bot.core.feature import BaseFeature
 from bot.core.ports import UnitOfWork
@@ -102,8 +103,9 @@ class FaqFeature(BaseFeature):
     def commands(self) -> Sequence[CommandSpec]:
         return (CommandSpec("faq", self._command, moderator_only=False, where=Where.ANY),)
 
-    async def book(self, community: CommunitySettings, uow: UnitOfWork) -> FaqBook:
-        return await self.library.book(community.name, community.answers, _repo(uow))
+    async def book(self, community: CommunitySettings, uow: UnitOfWork,
+                   now: datetime | None = None) -> FaqBook:
+        return await self.library.book(community.name, community.answers, _repo(uow), now)
 
     # --- answering ------------------------------------------------------------------------
 
@@ -113,7 +115,9 @@ class FaqFeature(BaseFeature):
             return None
         if event.author.kind is SenderKind.BOT or event.edited or not event.text.strip():
             return None
-        book = await self.book(ctx.community, ctx.uow)
+        if not is_question_like(event.text):  # most chatter: no file or database look-up
+            return None
+        book = await self.book(ctx.community, ctx.uow, ctx.now)
         verdict = book.match(event.text)
         if not verdict.is_question:
             return None

@@ -24,6 +24,18 @@ class SqlProcessedEvents:
         self._s.add(ProcessedEvent(event_id=event_id, processed_at=at))
         await self._s.flush()
 
+    async def seen_many(self, event_ids: Sequence[str]) -> set[str]:
+        """One query for a whole batch of updates instead of one per update."""
+        if not event_ids:
+            return set()
+        rows = await self._s.execute(
+            select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(list(event_ids))))
+        return set(rows.scalars())
+
+    async def mark_many(self, event_ids: Sequence[str], at: datetime) -> None:
+        self._s.add_all([ProcessedEvent(event_id=e, processed_at=at) for e in event_ids])
+        await self._s.flush()
+
 
 class SqlStateStore:
     def __init__(self, session: AsyncSession) -> None:
