@@ -123,12 +123,10 @@ EN_PROFANITY = [
     "cocksucker",
     "bullshit",
     "son of a bitch",
-    "piss off",
     "whore",
     "bastard",
     "bollocks",
     "what a prick",
-    "kiss my ass",
 ]
 
 HARD_NEGATIVES = [
