@@ -61,6 +61,7 @@ class SqlUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
+        await self.users.flush()
         await self.session.commit()
 
     async def rollback(self) -> None:

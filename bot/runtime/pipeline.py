@@ -72,7 +72,7 @@ class Pipeline:
             if produced:
                 await self.drain()
             if failure is not None:
-                raise failure
+                raise failure from None
             return fresh
         if produced:
             await self.drain()

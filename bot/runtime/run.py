@@ -9,12 +9,23 @@ import signal
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.app import create_app
+from bot.app import App, create_app
 from bot.config import LoadedConfig
 from bot.logs import setup_logging
 from bot.runtime.loops import run_housekeeping
 
 log = logging.getLogger(__name__)
+
+
+async def warm_up(app: App) -> None:
+    """Build every community's FAQ index before polling starts: the first build (and loading
+    the sentence encoder) takes seconds and must not stall the first member's message."""
+    faq = app.services.get("faq")
+    if faq is None:
+        return
+    for community in app.config.app.community:
+        async with app.uow_factory() as uow:
+            await faq.book(community, uow)
 
 
 async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None) -> int:
@@ -25,15 +36,18 @@ async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None) -> in
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     app = await create_app(config)
+    await warm_up(app)
+    # One housekeeping loop for the process (the adapters' own loops are turned off), so
+    # feature ticks such as the SLA re-announce run once per round, whatever is configured.
     tasks: list[Coroutine[Any, Any, None]] = [run_housekeeping(app.pipeline, stop)]
     if config.app.telegram is not None:
-        from handlers.telegram.runner import run_telegram
+        from handlers.telegram.runner import TelegramOptions, run_telegram
 
-        tasks.append(run_telegram(app, stop))
+        tasks.append(run_telegram(app, stop, options=TelegramOptions(housekeeping=False)))
     if config.app.vk is not None:
         from handlers.vk.runner import run_vk
 
-        tasks.append(run_vk(app, stop))
+        tasks.append(run_vk(app, stop, housekeeping=False))
     try:
         from bot.runtime.scheduler_loop import run_scheduler
     except ImportError:
