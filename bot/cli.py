@@ -73,9 +73,8 @@ async def _check_online(config: LoadedConfig) -> int:
 
 
 async def _check_text(args: argparse.Namespace) -> int:
-    from filters.obscenity.lines import run_check_text
-
     from filters.obscenity import ObscenityFilter
+    from filters.obscenity.lines import run_check_text
 
     if args.config:
         config = _load(args.config)

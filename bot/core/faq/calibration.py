@@ -32,6 +32,15 @@ from .text import DATA_DIR
 # The semantic model leaves out the raw cosine and the lexical confidence: given the leads they
 # add nothing (in cross-validation) and only took weights of the wrong sign, which would not
 # carry over to other communities.
+# Also tried and left out, as none gained on both 5-fold and leave-one-community-out (gains
+# were one or two queries, within noise): z-scores of the top cosine / answer cosine / ranking
+# against the FAQ's other entries for that query, the ranking's lead, a 3-signal vote count,
+# query and entry cover separately, the entry's nearest-neighbour similarity and the cosine
+# lead relative to it, character-trigram overlap, cosines to "questions + answer" documents,
+# to single answer sentences and to the mean question, products of lexical and encoder
+# evidence, and encoding a typo-repaired / transliterated copy of the message. Heavier L2 or
+# a higher threshold cut the one-community transfer's false answers only at ~5 points of
+# accuracy: the near misses it answers ("a free key as a streamer?") score ~0.95.
 SEMANTIC_FEATURES = ("lsim", "lmarg", "cmarg", "agree", "acos")
 LEXICAL_FEATURES = ("lsim", "lmarg", "conf")
 # (l2 penalty, weight of a query without an answer) per mode, chosen by bench/faq_fit.py's
