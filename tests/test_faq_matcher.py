@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import pickle
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.faq import encoder as encoder_module
+from bot.core.faq.analysis import Vocabulary
 from bot.core.faq.encoder import default_encoder
 from bot.core.faq.entries import FaqEntry, load_faq_file
 from bot.core.faq.index import load_or_build
@@ -150,3 +152,23 @@ def test_question_at_the_end_of_a_wall_of_text() -> None:
     result = FaqMatcher.build(_fitness()).match(chatter + "Как заморозить абонемент на месяц?")
     assert len(chatter) > 4000
     assert result.candidates[0][0] == "fit-freeze"
+
+
+def test_words_the_faq_never_uses_lower_the_confidence() -> None:
+    """An unknown topic word ("квиддич") is the mark of a near miss: it must cost confidence."""
+    matcher = FaqMatcher.build(_fitness())
+    known = matcher.evidence("Можно заморозить абонемент?")
+    unknown = matcher.evidence("Можно заморозить абонемент на квиддич?")
+    assert known is not None and unknown is not None
+    assert known.features["uoov"] == 0.0
+    assert 0.0 < unknown.features["uoov"] < 1.0
+    assert matcher.match("Можно заморозить абонемент на квиддич?").score < matcher.match(
+        "Можно заморозить абонемент?"
+    ).score
+
+
+def test_typo_repair_does_not_depend_on_word_order() -> None:
+    """Ties between equally close known words are broken the same way in every process."""
+    forms = ["карта", "курта", "корта", "кирта"]
+    repairs = {Vocabulary(order).nearest("кврта") for order in itertools.permutations(forms)}
+    assert repairs == {("карт", 1)}

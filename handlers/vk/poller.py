@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +65,7 @@ class VkPoller:
                     log.info("event=vk.lease_busy retry_in=%.0fs", self.lease_retry)
                     await self._pause(stop, self.lease_retry)
                     continue
-                await self._until_stopped(self.poll_once(), stop)
+                await self.poll_once(stop)
                 self._failures = 0
             except Exception as exc:  # the loop outlives any one failure; it backs off instead
                 self._failures += 1
@@ -76,10 +75,17 @@ class VkPoller:
                 await self._pause(stop, delay)
         await self._release()
 
-    async def poll_once(self) -> int:
-        """One long-poll request; returns how many events went through the pipeline."""
+    async def poll_once(self, stop: asyncio.Event | None = None) -> int:
+        """One long-poll request; returns how many events went through the pipeline.
+
+        Only the wait for VK is abandoned when `stop` is set: events already received are
+        processed to the end, because cancelling a database transaction half-way can leave
+        its connection unusable (and ts moves only after the batch anyway)."""
         server = await self._ensure_server()
-        response = await asyncio.to_thread(self._check, server)
+        waiting = asyncio.ensure_future(asyncio.to_thread(self._check, server))
+        if stop is not None and not await self._until_stopped(waiting, stop):
+            return 0
+        response = await waiting
         failed = response.get("failed")
         if failed == 1:  # history partly gone: continue from the ts VK gives
             log.warning("event=vk.longpoll_failed code=1 ts=%s new_ts=%s", server.ts,
@@ -184,20 +190,20 @@ class VkPoller:
         except Exception:
             log.exception("event=vk.lease_release_failed")
 
-    async def _until_stopped(self, work: Awaitable[object], stop: asyncio.Event) -> None:
-        """Run one cycle, abandoning it when asked to stop (a long poll may hold for
-        `wait` seconds). Abandoning is safe: ts moves only after the batch is processed,
-        and each event's transaction is all or nothing."""
-        task = asyncio.ensure_future(work)
+    async def _until_stopped(self, task: asyncio.Future[Any], stop: asyncio.Event) -> bool:
+        """Wait for the long poll or for `stop`, whichever comes first; False when abandoned
+        (harmless: its thread finishes on its own, and nothing it returned is acted on)."""
         stopper = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopper.cancel()
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        if task.done():
+            return True
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
         if task.done() and not task.cancelled():
             task.result()
 

@@ -127,7 +127,9 @@ class Vocabulary:
     """
 
     def __init__(self, forms: Iterable[str]) -> None:
-        self.form_stem = {form: stem(form) for form in forms}
+        # Sorted: repair breaks ties by this order, and a set's order changes with the hash
+        # seed, so unsorted forms made matching differ from one process to the next.
+        self.form_stem = {form: stem(form) for form in sorted(forms)}
         self.stems = frozenset(self.form_stem.values())
         russian = [form for form in self.form_stem if script(form) == "ru"]
         self.sounds = {sound_key(form): self.form_stem[form] for form in russian}

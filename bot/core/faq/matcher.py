@@ -6,8 +6,9 @@ knows when a message has words the entry does not explain. The sentence encoder 
 recognises paraphrases that share no words with the FAQ. The candidate is the entry best on
 both together, and the confidence is a logistic model's probability that it is right
 (calibration.py), from: the lexical similarity and its lead over the runner-up, the encoder's
-cosine to the entry's questions and its lead, the cosine to the entry's answer, and whether
-the two signals pick the same entry. Without the encoder a lexical-only model gives the same
+cosine to the entry's questions and its lead, the cosine to the entry's answer, whether
+the two signals pick the same entry, and how much of the message is words the FAQ never uses
+(a near miss brings a topic of its own). Without the encoder a lexical-only model gives the same
 kind of probability, so the thresholds keep their meaning.
 
 Lexical similarity itself needs all of:
@@ -47,9 +48,11 @@ MAX_SENTENCES = 6
 # How many best raw-scoring entries get the full coverage scoring.
 RERANK = 8
 # Candidate ranking = lexical similarity + ENCODER_WEIGHT × (question cosine + ANSWER_SHARE ×
-# answer cosine): an answer mentions side topics, so it counts less than the questions.
-ENCODER_WEIGHT = 0.5
-ANSWER_SHARE = 0.3
+# answer cosine): an answer mentions side topics, so it counts less than the questions. The
+# values sit on a plateau (0.85-1.0 / 0-0.15) that beat 0.5 / 0.3 by a little in 5-fold and in
+# both one-community transfers (bench/faq_fit.py): fewer wrong answers at the same recall.
+ENCODER_WEIGHT = 1.0
+ANSWER_SHARE = 0.15
 # Characters of a message (its end, where the question usually is) the encoder reads, and how
 # many of its asking sentences it also reads alone: the encoder's tokenizer is pure Python, so
 # a wall of text must not cost tens of milliseconds.
@@ -182,9 +185,34 @@ class FaqMatcher:
         """Candidate entries for ``text``, most similar first."""
         return self._score(query_positions(text, self._index.vocab, self._index.translit))
 
+    def _caps(self, positions: list[Position]) -> list[float]:
+        """Each position's weight: how much of the message it is."""
+        index = self._index
+        return [p.trust * importance(p, index.idf, index.oov_idf) for p in positions]
+
+    def _unknown_share(self, positions: list[Position]) -> float:
+        """Share of the message's weight in words no entry uses (nor repairs to).
+
+        The answerability signal that carries across communities: a near miss brings its
+        own topic ("photo mode", "резюме") that the FAQ never mentions, while a paraphrase's
+        unexplained words are mostly ones the FAQ does use elsewhere. Measured on the reading
+        kept, so a buried question is not blamed for the chatter around it.
+        """
+        caps = self._caps(positions)
+        mass = sum(caps)
+        if mass <= 0.0:
+            return 0.0
+        idf = self._index.idf
+        unknown = sum(
+            cap
+            for p, cap in zip(positions, caps, strict=True)
+            if not any(t in idf for t in p.terms)
+        )
+        return unknown / mass
+
     def _score(self, positions: list[Position]) -> list[Scored]:
         index = self._index
-        caps = [p.trust * importance(p, index.idf, index.oov_idf) for p in positions]
+        caps = self._caps(positions)
         mass = sum(caps)
         if mass <= 0.0:
             return []
@@ -223,19 +251,22 @@ class FaqMatcher:
         sim = query_cover**SIM_QUERY_SHARE * entry_cover ** (1.0 - SIM_QUERY_SHARE)
         return Scored(entry, query_cover, entry_cover, sim)
 
-    def _best_reading(self, text: str) -> tuple[float, list[Scored]]:
+    def _best_reading(
+        self, text: str, whole_positions: list[Position]
+    ) -> tuple[float, list[Scored], list[Position]]:
         """Score the whole message and each asking sentence of a long one; keep the surest.
 
         In a long message the question is one sentence among chatter: judged as a whole its
         words are mostly unexplained, judged alone it is as clear as a short question. A
         sentence reading counts only if it has ``SENTENCE_WORDS`` meaningful words of its own
         and agrees with the whole message's best entry, so a bare fragment ("где это
-        отменить?", "any idea why?") cannot pick an entry by itself.
+        отменить?", "any idea why?") cannot pick an entry by itself. Returns the confidence,
+        the candidates and the positions of the reading kept.
         """
-        whole = self.score(text)
+        whole = self._score(whole_positions)
         if not whole:
-            return 0.0, []
-        best = (_confidence_of(whole), whole)
+            return 0.0, [], whole_positions
+        best = (_confidence_of(whole), whole, whole_positions)
         parts = sentences(text)
         if len(parts) < 2:
             return best
@@ -249,7 +280,7 @@ class FaqMatcher:
             if scored and scored[0].entry == whole[0].entry:
                 conf = _confidence_of(scored)
                 if conf > best[0]:
-                    best = (conf, scored)
+                    best = (conf, scored, positions)
         return best
 
     def evidence(self, text: str) -> Evidence | None:
@@ -258,14 +289,16 @@ class FaqMatcher:
         A message sharing no meaningful word with the FAQ is never answered, however close
         the encoder puts it: topic-level closeness alone is how near misses get answered.
         """
-        conf, scored = self._best_reading(text)
+        positions = query_positions(text, self._index.vocab, self._index.translit)
+        conf, scored, read = self._best_reading(text, positions)
         if not scored:
             return None
+        unknown = self._unknown_share(read)
         semantic = self._index.semantic
         if self._encoder is None or semantic is None:
             top = scored[0]
             second = scored[1].sim if len(scored) > 1 else 0.0
-            features = {"lsim": top.sim, "lmarg": top.sim - second, "conf": conf}
+            features = {"lsim": top.sim, "lmarg": top.sim - second, "conf": conf, "uoov": unknown}
             return Evidence(tuple((s.entry, s.sim) for s in scored), features, False)
         lexical = np.zeros(len(self._index.ids))
         for s in scored:
@@ -285,6 +318,7 @@ class FaqMatcher:
             "cmarg": _lead(questions, best),
             "agree": 1.0 if agree else 0.0,
             "acos": float(answers[best]),
+            "uoov": unknown,
         }
         ranked = tuple((int(i), float(ranking[i])) for i in order)
         return Evidence(ranked, features, True)
