@@ -75,6 +75,7 @@ def both_networks_config(folder: Path, tg: TelegramEmulator, vk: VkEmulator) -> 
 async def test_vk_report_is_handled_from_the_telegram_queue(
         tmp_path: Path, tg: TelegramEmulator, vk: VkEmulator) -> None:
     config = load_config(both_networks_config(tmp_path, tg, vk))
+    vk.screen_names[VK_MEMBER] = "vasya"
     stop = asyncio.Event()
     bot = asyncio.create_task(run_bot(config, stop))
     try:
@@ -90,6 +91,8 @@ async def test_vk_report_is_handled_from_the_telegram_queue(
                           what="the ticket card in the Telegram queue")
         card = tg.sent_messages(TG_QUEUE)[0]
         assert "#1" in card["text"] and "buy my stuff" in card["text"]
+        # names come from users.get: the moderator sees people, not "id501"
+        assert "@vasya" in card["text"] and "Member 501" in card["text"]
         ban = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"]
                    for b in row if b["callback_data"].startswith("t:ban:"))
         tg.press(TG_QUEUE, card["message_id"], TG_MODERATOR, ban)

@@ -22,6 +22,7 @@ from bot.core.ports import UnitOfWorkFactory
 from bot.runtime.pipeline import Pipeline
 from handlers.vk.api import Sleeper, VkClient
 from handlers.vk.mapping import map_update
+from handlers.vk.names import VkNames
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ class VkPoller:
     def __init__(self, client: VkClient, pipeline: Pipeline, uow_factory: UnitOfWorkFactory,
                  clock: Clock, *, group_id: int, instance_id: str, wait: int = 25,
                  sleeper: Sleeper | None = None, lease_retry: float = 5.0,
-                 max_backoff: float = 60.0) -> None:
+                 max_backoff: float = 60.0, names: VkNames | None = None) -> None:
         self.client = client
+        self.names = names
         self.pipeline = pipeline
         self.uow_factory = uow_factory
         self.clock = clock
@@ -106,9 +108,11 @@ class VkPoller:
         if failed is not None:
             raise ValueError(f"unknown long-poll failure {failed!r}")
         handled = 0
-        for update in response.get("updates", ()):
-            event = self._map(update)
-            if event is not None and await self._process(event):
+        events = [e for e in (self._map(u) for u in response.get("updates", ())) if e is not None]
+        if self.names is not None and events:
+            events = await self.names.enrich(events)
+        for event in events:
+            if await self._process(event):
                 handled += 1
         server.ts = str(response["ts"])
         await self._store_ts(server.ts)

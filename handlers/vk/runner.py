@@ -15,6 +15,7 @@ from bot.config import VkSettings
 from handlers.vk.admins import VkChatAdmins
 from handlers.vk.api import Sleeper, VkClient
 from handlers.vk.executor import VkExecutor
+from handlers.vk.names import VkNames
 from handlers.vk.poller import VkPoller
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ async def run_vk(app: App, stop: asyncio.Event, *, sleeper: Sleeper | None = Non
     executor = attach_vk(app, sleeper=sleeper)
     poller = VkPoller(executor.client, app.pipeline, app.uow_factory, app.clock,
                       group_id=settings.group_id, instance_id=app.instance_id,
-                      wait=settings.poll_wait, sleeper=sleeper)
+                      wait=settings.poll_wait, sleeper=sleeper,
+                      names=VkNames(executor.client))
     log.info("event=vk.start group_id=%s api_base=%s", settings.group_id, settings.api_base)
     loops = [poller.run(stop)] + ([_housekeeping(app, stop)] if housekeeping else [])
     await asyncio.gather(*loops)

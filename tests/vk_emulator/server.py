@@ -87,6 +87,7 @@ class VkEmulator:
         self.posts: dict[int, dict[str, Any]] = {}
         self.bans: dict[int, int | None] = {}
         self.updates: list[dict[str, Any]] = []
+        self.screen_names: dict[int, str] = {}
         self.ts_offset = 1
         self.key = "key-1"
         self.longpoll_failures: list[int] = []
@@ -375,6 +376,11 @@ class VkEmulator:
         return failure
 
     # -- methods ----------------------------------------------------------------------------
+
+    def _m_users_get(self, p: dict[str, str]) -> Any:
+        ids = [int(i) for i in p.get("user_ids", "").split(",") if i.strip()]
+        return [{"id": i, "first_name": "Member", "last_name": str(i),
+                 "screen_name": self.screen_names.get(i, f"id{i}")} for i in ids]
 
     def _m_groups_getLongPollServer(self, p: dict[str, str]) -> Any:
         if int(p.get("group_id", 0)) != self.group_id:

@@ -1,0 +1,73 @@
+"""Real names for VK members: long-poll events carry only ids, and "id123" on a queue card or
+a notice helps no moderator at 2 a.m. Names are fetched with users.get once per batch for the
+ids not seen before, and cached; a failed look-up keeps "id123" (never blocks an event)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from bot.core.events import Author, Event, IncomingMessage, ReplyTarget, SenderKind
+from handlers.vk.api import VkClient
+
+log = logging.getLogger(__name__)
+_CACHE_LIMIT = 50_000
+
+
+class VkNames:
+    def __init__(self, client: VkClient) -> None:
+        self._client = client
+        self._known: dict[str, tuple[str, str | None]] = {}
+
+    async def enrich(self, events: Sequence[Event]) -> list[Event]:
+        await self._fetch({ref for event in events for ref in _unnamed(event)})
+        return [self._named(event) for event in events]
+
+    async def _fetch(self, user_ids: set[str]) -> None:
+        missing = sorted(u for u in user_ids if u not in self._known)
+        if not missing:
+            return
+        try:
+            people: Any = await self._client.call(
+                "users.get", {"user_ids": ",".join(missing), "fields": "screen_name"})
+        except Exception as exc:  # names are a nicety: the event goes on without them
+            log.info("event=vk.names_unavailable count=%s error=%s", len(missing), exc)
+            return
+        if len(self._known) > _CACHE_LIMIT:
+            self._known.clear()
+        for person in people if isinstance(people, list) else ():
+            name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+            screen = person.get("screen_name")
+            username = screen if screen and screen != f"id{person.get('id')}" else None
+            self._known[str(person.get("id"))] = (name or f"id{person.get('id')}", username)
+
+    def _named(self, event: Event) -> Event:
+        if not isinstance(event, IncomingMessage):
+            if hasattr(event, "author"):
+                return dataclasses.replace(event, author=self._author(event.author))
+            return event
+        reply = event.reply_to
+        if reply is not None and reply.author is not None:
+            reply = ReplyTarget(reply.message_id, self._author(reply.author), reply.text,
+                                reply.photo)
+        return dataclasses.replace(event, author=self._author(event.author), reply_to=reply)
+
+    def _author(self, author: Author) -> Author:
+        known = self._known.get(author.ref.user_id)
+        if known is None or author.kind is SenderKind.BOT:
+            return author
+        return Author(author.ref, known[0], known[1], author.kind)
+
+
+def _unnamed(event: Event) -> list[str]:
+    authors: list[Author] = []
+    if isinstance(event, IncomingMessage):
+        authors.append(event.author)
+        if event.reply_to is not None and event.reply_to.author is not None:
+            authors.append(event.reply_to.author)
+    elif hasattr(event, "author"):
+        authors.append(event.author)
+    return [a.ref.user_id for a in authors
+            if a.kind is not SenderKind.BOT and a.ref.user_id.isdigit()]
