@@ -88,7 +88,10 @@ async def create_app(config: LoadedConfig, *, clock: Clock | None = None,
     services: dict[str, Any] = {"permissions": permissions, "directory": directory,
                                 "uow_factory": uow_factory}
     features = build_features(config, clock, services)
-    core = Core(directory, permissions, clock, features)
+    leave = {name: section.leave_unknown_chats
+             for name, section in (("telegram", config.app.telegram), ("vk", config.app.vk))
+             if section is not None}
+    core = Core(directory, permissions, clock, features, leave_unknown_chats=leave)
     router = ActionRouter({e.platform: e for e in executors})
     instance = instance_id or f"{socket.gethostname()}:{os.getpid()}"
     pipeline = Pipeline(core, uow_factory, router, clock, instance)

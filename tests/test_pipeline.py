@@ -152,3 +152,29 @@ async def test_pipeline_on_postgresql(write_config: object, pg_url: str, clock: 
         assert len(recorder.actions) == 1
     finally:
         await pg_app.close()
+
+
+async def test_staying_silent_in_unknown_groups_when_leaving_is_off(
+        write_config: object, clock: FakeClock) -> None:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from bot.config import load_config
+    from tests.conftest import BASIC_CONFIG
+
+    assert callable(write_config)
+    writer: Callable[[str], Path] = write_config
+    text = BASIC_CONFIG.replace('token = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"',
+                                'token = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"\n'
+                                'leave_unknown_chats = false')
+    quiet = await create_app(load_config(writer(text)), clock=clock, instance_id="quiet")
+    recorder = Recorder()
+    quiet.router.add(recorder)
+    try:
+        event = IncomingMessage("telegram:-777:1", ChatRef("telegram", "-777"), "1",
+                                Author(UserRef("telegram", "5"), "Ann"), "hi",
+                                datetime(2026, 3, 2, tzinfo=UTC))
+        await quiet.pipeline.process(event)
+        assert recorder.actions == []
+    finally:
+        await quiet.close()

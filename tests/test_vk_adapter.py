@@ -17,6 +17,7 @@ from vk_emulator.harness import (
     write_vk_config,
 )
 
+from bot.app import create_app
 from bot.core.clock import FakeClock
 
 
@@ -146,12 +147,17 @@ async def test_a_kill_before_the_ts_is_stored_redelivers_and_the_pipeline_dedups
     two = emulator.post_message(CHAT, MEMBER, "/help")
     await emulator.wait_for(lambda: _answers(emulator) == [one, two])
     await first_run.kill()
+    rewind = await create_app(config, clock=clock, instance_id="rewind")
+    try:
+        async with rewind.uow_factory() as uow:  # as if the kill came before ts was written
+            assert start_ts is not None
+            await uow.state.put(TS_KEY, start_ts, clock.now())
+            await uow.commit()
+    finally:
+        await rewind.close()
+    clock.advance(timedelta(minutes=5))  # the killed instance's lease has expired
     second_run = RunningBot(config, clock, emulator)
-    app = await second_run.start(wait_polling=False)
-    async with app.uow_factory() as uow:  # as if the kill came before the ts was written
-        assert start_ts is not None
-        await uow.state.put(TS_KEY, start_ts, clock.now())
-        await uow.commit()
+    await second_run.start()
     checks = len(emulator.calls_to("longpoll.check"))
     await emulator.wait_for(lambda: len(emulator.calls_to("longpoll.check")) > checks + 2)
     three = emulator.post_message(CHAT, MEMBER, "/help")

@@ -7,7 +7,7 @@ rights once, and asks features in order. It never talks to a platform: it return
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.core.actions import ActionResult, AnswerCallback, AnyAction, LeaveChat, SendMessage
@@ -30,8 +30,10 @@ _ROLE_WHERE = {Role.CHAT: Where.CHAT, Role.QUEUE: Where.QUEUE, Role.PRIVATE: Whe
 
 class Core:
     def __init__(self, directory: Directory, permissions: Permissions, clock: Clock,
-                 features: Sequence[Feature]) -> None:
+                 features: Sequence[Feature],
+                 leave_unknown_chats: Mapping[str, bool] | None = None) -> None:
         self.directory = directory
+        self.leave_unknown_chats = dict(leave_unknown_chats or {})
         self.permissions = permissions
         self.clock = clock
         self.features = tuple(features)
@@ -73,7 +75,10 @@ class Core:
 
     async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork,
                              lang: str = "en") -> list[AnyAction]:
-        """At most one message in a chat the owner never configured, then leave."""
+        """At most one message in a chat the owner never configured, then leave (or, where
+        the owner turned leaving off, stay silent there)."""
+        if not self.leave_unknown_chats.get(chat.platform, True):
+            return []
         key = f"left:{chat}"
         if await uow.state.get(key) is not None:
             return [LeaveChat(chat)]
