@@ -22,7 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot/core filters
+	$(BIN)/mypy bot handlers filters
 
 bench: $(STAMP)
 	$(BIN)/python bench/filter_bench.py

@@ -52,24 +52,10 @@ def build_features(config: LoadedConfig, clock: Clock, services: dict[str, Any])
     """Features in the order they see a non-command message: moderation first (it may delete
     the message), then complaints (private complaint dialogues), then the FAQ."""
     from bot.core.basics import BasicsFeature
+    from bot.features import complaints, faq, moderation, schedule
 
-    features: list[Feature] = [BasicsFeature()]
-    for module, factory in (
-        ("bot.features.moderation", "build"),
-        ("bot.features.complaints", "build"),
-        ("bot.features.faq", "build"),
-        ("bot.features.schedule", "build"),
-    ):
-        import importlib
-
-        try:
-            builder = getattr(importlib.import_module(module), factory)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        features.append(builder(config, clock, services))
-    return features
+    return [BasicsFeature(), *(module.build(config, clock, services)
+                               for module in (moderation, complaints, faq, schedule))]
 
 
 async def create_app(config: LoadedConfig, *, clock: Clock | None = None,

@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.log_level or quiet_default)
     try:
         result = args.func(args)
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
             result = asyncio.run(result)
     except ConfigError as exc:
         for problem in exc.problems:

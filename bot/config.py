@@ -174,58 +174,66 @@ def _root_causes(errors: list[Any]) -> list[Any]:
 
 def _cross_check(app: AppConfig, path: Path, problems: list[str]) -> None:
     """Checks that span keys: names unique, networks configured, files present."""
-    from bot.core.faq.entries import FaqFileError, load_faq_file
-    from bot.core.scheduler.when import ScheduleRuleError, validate_entry
-
     enabled = {"telegram": app.telegram is not None, "vk": app.vk is not None, "console": True}
     names: dict[str, int] = {}
     for index, community in enumerate(app.community):
-        where = f"{path}: community[{index}]"
         if community.name in names:
             problems.append(
-                f"{where}.name: duplicate community name {community.name!r} "
+                f"{path}: community[{index}].name: duplicate community name {community.name!r} "
                 f"(also community[{names[community.name]}])"
             )
         names.setdefault(community.name, index)
-        for chat_index, chat in enumerate(community.chats):
-            if not enabled.get(chat.platform, False):
-                problems.append(
-                    f"{where}.chats[{chat_index}]: {chat} is on {chat.platform}, "
-                    f"but there is no [{chat.platform}] section"
-                )
-        if community.queue is not None and not enabled.get(community.queue.platform, False):
+        _check_community(community, index, enumerate(community.schedule), enabled, path, problems)
+
+
+def _check_community(community: CommunitySettings, index: int,
+                     entries: Iterable[tuple[int, ScheduleEntry]], enabled: dict[str, bool],
+                     path: Path, problems: list[str]) -> None:
+    """One community's cross-key checks; `entries` keep their index in the file."""
+    from bot.core.faq.entries import FaqFileError, load_faq_file
+    from bot.core.scheduler.when import ScheduleRuleError, validate_entry
+
+    where = f"{path}: community[{index}]"
+    for chat_index, chat in enumerate(community.chats):
+        if not enabled.get(chat.platform, False):
             problems.append(
-                f"{where}.queue: {community.queue} is on {community.queue.platform}, "
-                f"but there is no [{community.queue.platform}] section"
+                f"{where}.chats[{chat_index}]: {chat} is on {chat.platform}, "
+                f"but there is no [{chat.platform}] section"
             )
-        for mod_index, moderator in enumerate(community.moderators):
-            if not enabled.get(moderator.platform, False):
-                problems.append(
-                    f"{where}.moderators[{mod_index}]: {moderator} is on {moderator.platform}, "
-                    f"but there is no [{moderator.platform}] section"
-                )
-        if community.faq:
-            faq_file = _resolve(path, community.faq)
-            if not faq_file.is_file():
-                problems.append(f"{where}.faq: file not found: {faq_file}")
-            else:
-                try:
-                    load_faq_file(faq_file)
-                except FaqFileError as exc:
-                    problems.extend(f"{where}.faq: {line}" for line in str(exc).splitlines())
-        for entry_index, entry in enumerate(community.schedule):
-            entry_where = f"{where}.schedule[{entry_index}]"
+    if community.queue is not None and not enabled.get(community.queue.platform, False):
+        problems.append(
+            f"{where}.queue: {community.queue} is on {community.queue.platform}, "
+            f"but there is no [{community.queue.platform}] section"
+        )
+    for mod_index, moderator in enumerate(community.moderators):
+        if not enabled.get(moderator.platform, False):
+            problems.append(
+                f"{where}.moderators[{mod_index}]: {moderator} is on {moderator.platform}, "
+                f"but there is no [{moderator.platform}] section"
+            )
+    if community.faq:
+        faq_file = _resolve(path, community.faq)
+        if not faq_file.is_file():
+            problems.append(f"{where}.faq: file not found: {faq_file}")
+        else:
             try:
-                validate_entry(entry, community.tz)
-            except ScheduleRuleError as exc:
-                problems.append(f"{entry_where}: {exc}")
-            if entry.photo and not _resolve(path, entry.photo).is_file():
-                problems.append(f"{entry_where}.photo: file not found: {_resolve(path, entry.photo)}")
-            for chat_index, chat in enumerate(entry.chats or ()):
-                if chat not in community.chats:
-                    problems.append(
-                        f"{entry_where}.chats[{chat_index}]: {chat} is not one of the community's chats"
-                    )
+                load_faq_file(faq_file)
+            except FaqFileError as exc:
+                problems.extend(f"{where}.faq: {line}" for line in str(exc).splitlines())
+    for entry_index, entry in entries:
+        entry_where = f"{where}.schedule[{entry_index}]"
+        try:
+            validate_entry(entry, community.tz)
+        except ScheduleRuleError as exc:
+            field = ".cron" if entry.cron is not None else ".at" if entry.at is not None else ""
+            problems.append(f"{entry_where}{field}: {exc}")
+        if entry.photo and not _resolve(path, entry.photo).is_file():
+            problems.append(f"{entry_where}.photo: file not found: {_resolve(path, entry.photo)}")
+        for chat_index, chat in enumerate(entry.chats or ()):
+            if chat not in community.chats:
+                problems.append(
+                    f"{entry_where}.chats[{chat_index}]: {chat} is not one of the community's chats"
+                )
 
 
 def _resolve(config_path: Path, relative: str) -> Path:

@@ -26,7 +26,7 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_strict_on_core_and_filters() -> None:
-    result = subprocess.run([tool("mypy"), "bot/core", "filters"], cwd=ROOT,
+def test_mypy_everywhere_strict_on_core_and_filters() -> None:
+    result = subprocess.run([tool("mypy"), "bot", "handlers", "filters"], cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

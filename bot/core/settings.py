@@ -20,6 +20,8 @@ def _duration(value: object) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError(f"duration must be positive (got {value})")
         return timedelta(seconds=value)
     if isinstance(value, str):
         try:

@@ -45,7 +45,7 @@ class SchedulerHandle:
 
     def service(self, app: App | None = None) -> SchedulerService:
         if self._service is None:
-            source = self._services if app is None else {
+            source: dict[str, Any] = self._services if app is None else {
                 "router": app.router, "pipeline": app.pipeline, "instance_id": app.instance_id,
                 "uow_factory": app.uow_factory}
             vk = self._config.app.vk

@@ -9,7 +9,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.events import Author, Event, IncomingMessage, ReplyTarget, SenderKind
+from bot.core.events import (
+    Author,
+    CallbackPressed,
+    Event,
+    IncomingMessage,
+    ReplyTarget,
+    SenderKind,
+)
 from handlers.vk.api import VkClient
 
 log = logging.getLogger(__name__)
@@ -44,9 +51,9 @@ class VkNames:
             self._known[str(person.get("id"))] = (name or f"id{person.get('id')}", username)
 
     def _named(self, event: Event) -> Event:
+        if isinstance(event, CallbackPressed):
+            return dataclasses.replace(event, author=self._author(event.author))
         if not isinstance(event, IncomingMessage):
-            if hasattr(event, "author"):
-                return dataclasses.replace(event, author=self._author(event.author))
             return event
         reply = event.reply_to
         if reply is not None and reply.author is not None:
@@ -67,7 +74,7 @@ def _unnamed(event: Event) -> list[str]:
         authors.append(event.author)
         if event.reply_to is not None and event.reply_to.author is not None:
             authors.append(event.reply_to.author)
-    elif hasattr(event, "author"):
+    elif isinstance(event, CallbackPressed):
         authors.append(event.author)
     return [a.ref.user_id for a in authors
             if a.kind is not SenderKind.BOT and a.ref.user_id.isdigit()]
