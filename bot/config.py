@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from bot.core.settings import CommunitySettings
+from bot.core.settings import CommunitySettings, ScheduleEntry
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -236,6 +236,36 @@ def _check_community(community: CommunitySettings, index: int,
                 )
 
 
+def _check_what_validates(raw: Any, errors: list[Any], path: Path, problems: list[str]) -> None:
+    """After schema errors, still run the cross-key checks on every part that did validate.
+
+    The owner should see every problem in one run, not a second batch after fixing the first:
+    a community is re-read without its bad keys, its schedule entries one by one.
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get("community"), list):
+        return
+    enabled = {"telegram": isinstance(raw.get("telegram"), dict),
+               "vk": isinstance(raw.get("vk"), dict), "console": True}
+    for index, item in enumerate(raw["community"]):
+        if not isinstance(item, dict):
+            continue
+        bad = {err["loc"][2] for err in errors
+               if tuple(err["loc"][:2]) == ("community", index) and len(err["loc"]) > 2}
+        kept = {key: value for key, value in item.items() if key not in bad and key != "schedule"}
+        try:
+            community = CommunitySettings.model_validate(kept)
+        except ValidationError:
+            continue
+        schedule = item.get("schedule")
+        entries: list[tuple[int, ScheduleEntry]] = []
+        for entry_index, raw_entry in enumerate(schedule if isinstance(schedule, list) else []):
+            try:
+                entries.append((entry_index, ScheduleEntry.model_validate(raw_entry)))
+            except ValidationError:
+                continue
+        _check_community(community, index, entries, enabled, path, problems)
+
+
 def _resolve(config_path: Path, relative: str) -> Path:
     candidate = Path(relative).expanduser()
     return candidate if candidate.is_absolute() else config_path.parent / candidate
@@ -272,6 +302,7 @@ def load_config(path: str | Path) -> LoadedConfig:
         app = AppConfig.model_validate(expanded)
     except ValidationError as exc:
         problems.extend(_pydantic_problem(file, err) for err in _root_causes(exc.errors()))
+        _check_what_validates(expanded, exc.errors(), file, problems)
         raise ConfigError(_scrub(problems, secrets)) from None
     _cross_check(app, file, problems)
     if problems:
