@@ -149,9 +149,30 @@ _MESSAGES = {
 }
 
 
+_PATTERN_HINTS = {
+    "name": "use only letters, digits, '.', '_' and '-'",
+    "proxy": "must start with http://, https:// or socks5://",
+}
+
+
+def _toml_message(error: Any, loc: list[Any]) -> str | None:
+    """Pydantic's wording where it speaks Python ("a valid tuple"), said in TOML terms."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "tuple_type":
+        if isinstance(error.get("input"), dict):
+            table = ".".join(p for p in loc if isinstance(p, str))
+            return f"expected a list; write [[{table}]] for each entry, not [{table}]"
+        return 'expected a list, like ["a", "b"]'
+    if kind in ("too_short", "string_too_short") and ctx.get("min_length") == 1:
+        return "must not be empty"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
+        return _PATTERN_HINTS[loc[-1]]
+    return None
+
+
 def _pydantic_problem(file: Path, error: Any) -> str:
     loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    message = _MESSAGES.get(error["type"], error["msg"])
+    message = _MESSAGES.get(error["type"]) or _toml_message(error, loc) or error["msg"]
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if error["type"] not in _MESSAGES and error["type"] not in ("value_error",):
         given = error.get("input")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.faq import encoder as encoder_module
-from bot.core.faq.analysis import Vocabulary
+from bot.core.faq.analysis import Vocabulary, content_words
 from bot.core.faq.encoder import default_encoder
 from bot.core.faq.entries import FaqEntry, load_faq_file
 from bot.core.faq.index import load_or_build
@@ -165,6 +165,28 @@ def test_words_the_faq_never_uses_lower_the_confidence() -> None:
     assert matcher.match("Можно заморозить абонемент на квиддич?").score < matcher.match(
         "Можно заморозить абонемент?"
     ).score
+
+
+def test_a_topic_word_without_counterpart_in_the_entry_lowers_the_confidence() -> None:
+    """The encoder's word-level view: "free key" has nothing near it in the streaming entry,
+    while every word of a real streaming question does ("Twitch" is in its answer)."""
+    matcher = FaqMatcher.build(load_faq_file(DATA / "indie-game.toml"))
+    near_miss = "Can I get a free key as a streamer?"
+    asked = "Am I allowed to stream Lanternfall on Twitch?"
+    miss, real = matcher.evidence(near_miss), matcher.evidence(asked)
+    assert miss is not None and real is not None
+    assert miss.ranking[0][0] == real.ranking[0][0]
+    assert miss.features["wmin"] < real.features["wmin"] - 0.2
+    assert matcher.match(near_miss).score < matcher.match(asked).score
+
+
+def test_content_words_are_the_possible_topics() -> None:
+    """Asking words, everyday words, numbers and short words cannot be a message's topic."""
+    assert content_words("Можно ли заморозить абонемент на 2 месяца?") == [
+        "заморозить",
+        "абонемент",
+    ]
+    assert content_words("How do I join a friend, my friend?") == ["join", "friend"]
 
 
 def test_typo_repair_does_not_depend_on_word_order() -> None:

@@ -32,11 +32,11 @@ FAQS = ("fitness", "indie-game")
 # (min accuracy, min precision, max false-answer rate) per group: the measured figures with a
 # small margin (accuracy −0.03, precision and false capped by the targets 0.95 / 3 %; en has
 # 33 negatives, so its cap allows the one near miss it answers).
-# Measured with the sentence encoder: all 0.680 / 0.986 / 0.014, ru 0.630 / 1.000 / 0.000,
+# Measured with the sentence encoder: all 0.685 / 0.986 / 0.014, ru 0.639 / 1.000 / 0.000,
 # en 0.750 / 0.969 / 0.030.
 FLOORS = {
-    "all": (0.65, 0.95, 0.03),
-    "lang=ru": (0.60, 0.95, 0.03),
+    "all": (0.655, 0.95, 0.03),
+    "lang=ru": (0.61, 0.95, 0.03),
     "lang=en": (0.72, 0.95, 0.035),
 }
 # Without the encoder (package missing): measured 0.389 / 0.975 / 0.014.
@@ -142,6 +142,8 @@ def test_calibration_transfers(fit_on: str, test_on: str) -> None:
 
     The weak spot it measures: near misses of a new community ("a free key for streamers?"
     against the streaming entry) look like answers to a model that never saw that community.
+    Measured: fitness -> indie-game answers 1 of 33 negatives, indie-game -> fitness none of
+    40; the cap allows two (the word-level "wmin" evidence cut it from three).
     """
     matchers = _matchers(semantic=True)
     samples: dict[str, list[tuple[dict[str, float], bool, bool]]] = {name: [] for name in FAQS}
@@ -157,8 +159,11 @@ def test_calibration_transfers(fit_on: str, test_on: str) -> None:
     answered = [s for s in samples[test_on] if model.probability(s[0]) >= Thresholds().answer]
     precision = sum(s[1] for s in answered) / max(1, len(answered))
     answerable = sum(not s[2] for s in samples[test_on])
+    negatives = [q for q in _queries() if q["faq"] == test_on and q["expected"] is None]
+    false = sum(s[2] for s in answered) / len(negatives)
     print(f"\n{fit_on} -> {test_on}: precision {precision:.3f}, answered {len(answered)}")
     assert precision >= 0.9
+    assert false <= 0.065
     assert len(answered) >= 0.4 * answerable
 
 

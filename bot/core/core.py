@@ -26,6 +26,11 @@ from bot.core.texts import Text
 log = logging.getLogger(__name__)
 
 _ROLE_WHERE = {Role.CHAT: Where.CHAT, Role.QUEUE: Where.QUEUE, Role.PRIVATE: Where.PRIVATE}
+_WRONG_PLACE = {
+    Where.CHAT: "common.wrong_place.chat",
+    Where.CHAT | Where.QUEUE: "common.wrong_place.chat_queue",
+    Where.CHAT | Where.PRIVATE: "common.wrong_place.chat_private",
+}
 
 
 class Core:
@@ -134,10 +139,12 @@ class Core:
 
     async def _run_command(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
         spec = self._commands[command.name]
-        if not (spec.where & _ROLE_WHERE[ctx.role]):
-            return []
         if spec.moderator_only and not await ctx.is_moderator():
             return await self._refuse(ctx, command)
+        if not (spec.where & _ROLE_WHERE[ctx.role]):
+            # Silence here left a moderator guessing why /mute in a private chat did nothing.
+            key = _WRONG_PLACE.get(spec.where, "common.wrong_place.other")
+            return [ctx.notice(key, command=f"/{command.name}")]
         return await spec.handler(ctx, command)
 
     async def _refuse(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:

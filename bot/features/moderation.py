@@ -128,6 +128,10 @@ async def audit_command(args: argparse.Namespace, clock: Clock | None = None) ->
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    for line in await audit_lines(config, community, since):
+    lines = await audit_lines(config, community, since)
+    for line in lines:
         print(line, flush=True)
+    if not lines:  # on stderr, so a script reading stdout still gets only records
+        local = since.astimezone(community.tz).strftime("%Y-%m-%d %H:%M %Z")
+        print(f"no audit records in {community.name} since {local}", file=sys.stderr)
     return 0

@@ -209,10 +209,16 @@ class ComplaintsFeature(BaseFeature):
             return None, None
         return ticket.reporter, ticket.number
 
+    def _abuse_miss(self, ctx: MessageContext, cmd: ParsedCommand) -> SendMessage:
+        """A ticket number that matches nothing is "not found", like /take; else the usage."""
+        if cmd.words and parse_number(cmd.words[0]) is not None:
+            return self._say(ctx, "complaints.not_found", number=cmd.words[0])
+        return self._say(ctx, "complaints.abuse_usage")
+
     async def _abuse(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         reporter, number = await self._abuse_target(ctx, cmd)
         if reporter is None:
-            return [self._say(ctx, "complaints.abuse_usage")]
+            return [self._abuse_miss(ctx, cmd)]
         actor = str(ctx.event.author.ref)
         if not await tickets_of(ctx.uow).mark_abusive(ctx.community.name, reporter, actor,
                                                       ctx.now):
@@ -224,7 +230,7 @@ class ComplaintsFeature(BaseFeature):
     async def _unabuse(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         reporter, _number = await self._abuse_target(ctx, cmd)
         if reporter is None:
-            return [self._say(ctx, "complaints.abuse_usage")]
+            return [self._abuse_miss(ctx, cmd)]
         if not await tickets_of(ctx.uow).unmark_abusive(ctx.community.name, reporter):
             return [self._say(ctx, "complaints.abuse_not_marked", who=reporter)]
         actor = str(ctx.event.author.ref)

@@ -112,6 +112,22 @@ def _word_weight(token: str, concepts: set[str]) -> float:
     return 1.0
 
 
+def content_words(text: str) -> list[str]:
+    """The topic-bearing words of ``text`` as written, each once, in order of appearance.
+
+    Leaves out stopwords, frequent everyday words, numbers and words under three letters: the
+    words that could be the topic the FAQ does not cover. Used for the encoder's word-level
+    evidence (index.embed_words, FaqMatcher.evidence).
+    """
+    return list(
+        dict.fromkeys(
+            w
+            for w in words(text)
+            if len(w) >= 3 and w not in STOPWORDS and w not in COMMON and not w.isdigit()
+        )
+    )
+
+
 def doc_positions(text: str, lexicon: Lexicon = LEXICON) -> list[Position]:
     """Positions of one FAQ question or answer (analysed exactly, full trust)."""
     tokens = words(text)

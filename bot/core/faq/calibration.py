@@ -33,6 +33,12 @@ from .text import DATA_DIR
 #        words the FAQ never uses, the same for every entry: a near miss brings a topic of its
 #        own, a paraphrase mostly reuses the FAQ's words. Unexplained weight measured against
 #        the candidate entry instead (in total, its largest word, or only FAQ words) did worse.
+# wmin   the encoder's word-level view of the same: over the message's topic words, the lowest
+#        best cosine to any word of the candidate entry (questions and answer). One word with no
+#        counterpart ("streamer", "photo mode") marks a near miss even when the sentences are
+#        close. Gained in 5-fold and in both one-community transfers (fewer false answers and
+#        more right ones); the second-lowest, the mean of the two lowest, the mean, the share
+#        under 0.5 and words against the whole FAQ did worse or only in some of those.
 # The semantic model leaves out the raw cosine and the lexical confidence: given the leads they
 # add nothing (in cross-validation) and only took weights of the wrong sign, which would not
 # carry over to other communities.
@@ -46,7 +52,7 @@ from .text import DATA_DIR
 # a higher threshold cut the one-community transfer's false answers only at ~5 points of
 # accuracy: the near misses it answers ("a free key as a streamer?") score 0.90-0.97. Leaving
 # out lmarg trades one of those near misses for ~1 point of accuracy everywhere: not kept.
-SEMANTIC_FEATURES = ("lsim", "lmarg", "cmarg", "agree", "acos", "uoov")
+SEMANTIC_FEATURES = ("lsim", "lmarg", "cmarg", "agree", "acos", "uoov", "wmin")
 LEXICAL_FEATURES = ("lsim", "lmarg", "conf", "uoov")
 # (l2 penalty, weight of a query without an answer) per mode, chosen by bench/faq_fit.py's
 # 5-fold figures at the default threshold: the best accuracy whose precision and false-answer

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from .analysis import LEXICON, STOPWORDS, Position, Vocabulary, doc_positions
+from .analysis import LEXICON, STOPWORDS, Position, Vocabulary, content_words, doc_positions
 from .encoder import Encoder, Vectors
 from .entries import FaqEntry
 from .text import DATA_DIR, words
 
 # Bump when the analysis code or the index layout changes: with the entries and the data files it
 # keys the on-disk cache.
-CODE_VERSION = "faq-index-5"
+CODE_VERSION = "faq-index-6"
 
 # An answer-only term counts this much of a question term: answers mention side topics.
 ANSWER_WEIGHT = 0.6
@@ -64,26 +65,47 @@ class SemanticIndex:
 
     An entry's questions are consecutive rows of ``questions`` starting at ``starts[entry]``,
     so the best question per entry is one ``np.maximum.reduceat`` over a message's cosines.
+
+    ``words`` holds a vector per distinct content word of the FAQ (float16: a big FAQ has tens
+    of thousands, and only one entry's few dozen are read per message); entry ``i``'s words
+    are rows ``word_ids[word_bounds[i]:word_bounds[i + 1]]``. They let the matcher ask whether
+    every topic word of a message has a counterpart in the entry (see FaqMatcher.evidence).
     """
 
     encoder: str
     questions: Vectors
     starts: np.ndarray
     answers: Vectors
+    words: npt.NDArray[np.float16]
+    word_ids: npt.NDArray[np.intp]
+    word_bounds: npt.NDArray[np.intp]
+
+    def entry_words(self, entry: int) -> Vectors:
+        """The vectors of entry ``entry``'s content words (questions and answer)."""
+        rows = self.word_ids[self.word_bounds[entry] : self.word_bounds[entry + 1]]
+        return self.words[rows].astype(np.float32)
 
 
 def embed_entries(entries: Sequence[FaqEntry], encoder: Encoder) -> SemanticIndex:
-    """Encode all questions (an entry without any stands in with its answer) and answers."""
+    """Encode all questions (an entry without any stands in with its answer), answers and
+    the distinct content words of both."""
     texts: list[str] = []
     starts: list[int] = []
     for entry in entries:
         starts.append(len(texts))
         texts.extend(entry.questions or (entry.answer,))
+    per_entry = [content_words(" ".join((*e.questions, e.answer))) for e in entries]
+    vocabulary = sorted({w for ws in per_entry for w in ws})
+    row = {w: i for i, w in enumerate(vocabulary)}
+    bounds = np.cumsum([0, *(len(ws) for ws in per_entry)]).astype(np.intp)
     return SemanticIndex(
         encoder=encoder.name,
         questions=encoder.encode(texts),
         starts=np.asarray(starts, dtype=np.intp),
         answers=encoder.encode([e.answer for e in entries]),
+        words=encoder.encode(vocabulary).astype(np.float16),
+        word_ids=np.asarray([row[w] for ws in per_entry for w in ws], dtype=np.intp),
+        word_bounds=bounds,
     )
 
 

@@ -7,9 +7,12 @@ recognises paraphrases that share no words with the FAQ. The candidate is the en
 both together, and the confidence is a logistic model's probability that it is right
 (calibration.py), from: the lexical similarity and its lead over the runner-up, the encoder's
 cosine to the entry's questions and its lead, the cosine to the entry's answer, whether
-the two signals pick the same entry, and how much of the message is words the FAQ never uses
-(a near miss brings a topic of its own). Without the encoder a lexical-only model gives the same
-kind of probability, so the thresholds keep their meaning.
+the two signals pick the same entry, how much of the message is words the FAQ never uses
+(a near miss brings a topic of its own), and how close the message's least explained topic
+word comes to any word of the entry (the encoder's view of the same thing: "streamer" has no
+counterpart in an entry about streaming the game, "остановить" has one in "приостановить").
+Without the encoder a lexical-only model gives the same kind of probability, so the thresholds
+keep their meaning.
 
 Lexical similarity itself needs all of:
 
@@ -30,7 +33,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .analysis import ASK_PREFIX, Position, query_positions, sentences
+from .analysis import ASK_PREFIX, Position, content_words, query_positions, sentences
 from .calibration import Calibration, load_calibrations
 from .encoder import Encoder, default_encoder, one_blas_thread
 from .entries import FaqEntry
@@ -61,6 +64,8 @@ ENCODED_SENTENCES = 3
 # Characters of a message's end that are scored at all: a 4,000-character wall of text would
 # otherwise cost ~50 ms of typo repair at 5,000 entries, and its question is near the end.
 SCORED_CHARS = 1500
+# Topic words of a message (its last ones) compared one by one with the candidate entry's words.
+WORD_LIMIT = 12
 
 CALIBRATIONS = load_calibrations()
 
@@ -144,6 +149,20 @@ def _lead(values: npt.NDArray[np.float64], i: int) -> float:
         return float(values[i])
     rest = np.delete(values, i)
     return float(values[i] - rest.max())
+
+
+def _weakest_word(query: npt.NDArray[np.float32], entry: npt.NDArray[np.float32]) -> float:
+    """The lowest, over the message's topic words, of the best cosine to an entry word.
+
+    A paraphrase's words all have a near counterpart in the entry; a near miss has one that
+    has none ("a free key as a streamer?" against the streaming entry). 1.0 when the message
+    has no topic words (nothing is left unexplained), 0.0 when the entry has none.
+    """
+    if len(query) == 0:
+        return 1.0
+    if len(entry) == 0:
+        return 0.0
+    return float((query @ entry.T).max(axis=1).min())
 
 
 class FaqMatcher:
@@ -303,7 +322,7 @@ class FaqMatcher:
         lexical = np.zeros(len(self._index.ids))
         for s in scored:
             lexical[s.entry] = s.sim
-        questions, answers = self._cosines(text, semantic, self._encoder)
+        questions, answers, words = self._cosines(text, semantic, self._encoder)
         ranking = lexical + ENCODER_WEIGHT * (questions + ANSWER_SHARE * answers)
         top3 = np.argpartition(-ranking, 2)[:3] if len(ranking) > 3 else np.arange(len(ranking))
         order = top3[np.argsort(-ranking[top3], kind="stable")]
@@ -319,6 +338,7 @@ class FaqMatcher:
             "agree": 1.0 if agree else 0.0,
             "acos": float(answers[best]),
             "uoov": unknown,
+            "wmin": _weakest_word(words, semantic.entry_words(best)),
         }
         ranked = tuple((int(i), float(ranking[i])) for i in order)
         return Evidence(ranked, features, True)
@@ -326,20 +346,23 @@ class FaqMatcher:
     @staticmethod
     def _cosines(
         text: str, semantic: SemanticIndex, encoder: Encoder
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float32]]:
         """Per entry, the best cosine of the message or one of its sentences to the entry's
-        questions, and to its answer (a buried question is clearest on its own)."""
+        questions, and to its answer (a buried question is clearest on its own); and the
+        vectors of the message's topic words (one encoder call for all)."""
         parts = sentences(text)
         texts = [_tail(text, MAX_CHARS)]
         if len(parts) > 1:
             asking = [_tail(p, MAX_CHARS) for p in parts if is_question_like(p)]
             texts += asking[-ENCODED_SENTENCES:]
+        topic = content_words(text)[-WORD_LIMIT:]
         with one_blas_thread():
-            vectors = np.ascontiguousarray(encoder.encode(texts).T)
+            encoded = encoder.encode([*texts, *topic])
+            vectors = np.ascontiguousarray(encoded[: len(texts)].T)
             per_question = semantic.questions @ vectors
             answers = (semantic.answers @ vectors).max(axis=1)
         questions = np.maximum.reduceat(per_question, semantic.starts, axis=0).max(axis=1)
-        return questions.astype(np.float64), answers.astype(np.float64)
+        return questions.astype(np.float64), answers.astype(np.float64), encoded[len(texts) :]
 
     def match(self, text: str) -> FaqMatch:
         """Answer, suggest or stay silent; non-questions are rejected before any scoring.

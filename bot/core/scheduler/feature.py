@@ -46,8 +46,7 @@ def upcoming(posts: Sequence[PostRecord], now: datetime,
 def plan_line(moment: datetime, post: PostRecord, tz: ZoneInfo) -> str:
     """One line of the plan, data only (no wording): "#3 · 2026-12-01 10:00 · cron · chats · text"."""
     parts = [f"#{post.id}", local_time(moment, tz)]
-    if post.cron is not None:
-        parts.append(post.cron)
+    parts.append(post.cron if post.cron is not None else "—")  # keep the repeat column aligned
     parts.extend([", ".join(post.chats), preview(post.text)])
     return " · ".join(parts)
 
