@@ -9,11 +9,16 @@ import argparse
 import asyncio
 import importlib
 import inspect
+import os
 import pkgutil
+import socket
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, LoadedConfig, load_config
 from bot.logs import setup_logging
@@ -23,12 +28,17 @@ def _load(path: str) -> LoadedConfig:
     return load_config(path)
 
 
-def summary(config: LoadedConfig) -> str:
-    """What the owner configured, at a glance: communities, chats per network, FAQ size."""
-    from bot.core.faq.entries import load_faq_file
+def summary(config: LoadedConfig, now: datetime | None = None) -> str:
+    """What the owner configured, at a glance: communities, chats per network, FAQ size.
 
+    A one-off post already past its grace is valid but will never go out, so it gets a note.
+    """
+    from bot.core.faq.entries import load_faq_file
+    from bot.core.scheduler.when import parse_absolute
+
+    now = now or datetime.now(UTC)
     lines = [f"{config.path}: OK"]
-    for community in config.app.community:
+    for index, community in enumerate(config.app.community):
         per_network: dict[str, int] = {}
         for chat in community.chats:
             per_network[chat.platform] = per_network.get(chat.platform, 0) + 1
@@ -40,6 +50,11 @@ def summary(config: LoadedConfig) -> str:
             f"chats: {networks}; queue: {community.queue or 'none'}; "
             f"FAQ entries: {faq_count}; scheduled posts: {len(community.schedule)}"
         )
+        for entry_index, entry in enumerate(community.schedule):
+            if entry.at is not None and \
+                    parse_absolute(entry.at, community.tz) < now - community.schedule_grace:
+                lines.append(f"note: community[{index}].schedule[{entry_index}].at: {entry.at} "
+                             "is in the past, so this post will not be published")
     total = sum(len(c.chats) for c in config.app.community)
     lines.append(f"{len(config.app.community)} communities, {total} chats")
     return "\n".join(lines)
@@ -76,6 +91,10 @@ async def _check_text(args: argparse.Namespace) -> int:
     from filters.obscenity import ObscenityFilter
     from filters.obscenity.lines import run_check_text
 
+    if args.community and not args.config:  # silently using the defaults would mislead
+        print("--community needs --config FILE: the community's filter settings are read "
+              "from it", file=sys.stderr)
+        return 2
     if args.config:
         config = _load(args.config)
         community = (config.community(args.community) if args.community
@@ -191,6 +210,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `modbot check-text | head`: the reader left; nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (SQLAlchemyError, ConnectionRefusedError, socket.gaierror) as exc:  # database down
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        config = getattr(args, "config", None) or "the config"
+        print(f"cannot use the database (database.url in {config}): {detail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot.core.chats import ChatRef
 from bot.core.settings import CommunitySettings, ScheduleEntry
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -28,6 +37,23 @@ class Strict(BaseModel):
 
 class DatabaseSettings(Strict):
     url: str = "sqlite+aiosqlite:///modbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _async_url(cls, value: str) -> str:
+        """A bad URL would otherwise surface as a traceback from the first command using it."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        hint = "use an async URL like sqlite+aiosqlite:///modbot.db or postgresql+asyncpg://…"
+        try:  # the URL may hold a password: never echo it whole
+            url = make_url(value)
+            dialect = url.get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            raise ValueError(f"not a database URL; {hint}") from None
+        if not dialect.is_async:
+            raise ValueError(f"{url.drivername}:// has no async driver; {hint}")
+        return value
 
 
 class LoggingSettings(Strict):
@@ -45,6 +71,13 @@ class TelegramSettings(Strict):
     leave_unknown_chats: bool = True
     poll_timeout: int = Field(default=25, ge=0, le=50)
     admins_ttl: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        """Caught here, not as a crash when `modbot run` starts serving."""
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError('mode = "webhook" needs webhook_url (the public https:// address)')
+        return self
 
 
 class VkSettings(Strict):
@@ -205,6 +238,33 @@ def _cross_check(app: AppConfig, path: Path, problems: list[str]) -> None:
             )
         names.setdefault(community.name, index)
         _check_community(community, index, enumerate(community.schedule), enabled, path, problems)
+    _check_shared_chats(app, path, problems)
+
+
+def _check_shared_chats(app: AppConfig, path: Path, problems: list[str]) -> None:
+    """A chat or queue claimed twice would silently go to the last community that lists it."""
+    chats: dict[ChatRef, int] = {}
+    queues: dict[ChatRef, int] = {}
+    for index, community in enumerate(app.community):
+        for chat_index, chat in enumerate(community.chats):
+            if chat in chats:
+                problems.append(
+                    f"{path}: community[{index}].chats[{chat_index}]: {chat} is already a chat "
+                    f"of community[{chats[chat]}]; a chat belongs to one community")
+            chats.setdefault(chat, index)
+    for index, community in enumerate(app.community):
+        queue = community.queue
+        if queue is None:
+            continue
+        if queue in queues:
+            problems.append(
+                f"{path}: community[{index}].queue: {queue} is already the queue of "
+                f"community[{queues[queue]}]; each community needs its own queue chat")
+        elif chats.get(queue, index) != index:
+            problems.append(
+                f"{path}: community[{index}].queue: {queue} is a chat of "
+                f"community[{chats[queue]}], not a queue")
+        queues.setdefault(queue, index)
 
 
 def _check_community(community: CommunitySettings, index: int,

@@ -7,6 +7,7 @@ from helpers_complaints import MODERATOR, QUEUE, message, private, recorders
 
 from bot.app import App
 from bot.core.actions import SendMessage
+from bot.core.texts import Text
 
 
 def replies(actions: list) -> list[tuple[str, dict]]:
@@ -24,6 +25,7 @@ async def test_a_moderator_in_a_private_chat_is_told_where_the_command_works(
     await app.pipeline.process(private(text, user=MODERATOR))
     command = text.split()[0]
     assert replies(telegram.actions) == [(key, {"command": command})]
+    assert telegram.of(SendMessage)[0].delete_after is None  # a private chat is not cleaned up
     rendered = app.catalog.render(telegram.of(SendMessage)[0].text, "en")
     assert rendered.startswith(f"{command} works only in the community's chats")
 
@@ -57,3 +59,19 @@ async def test_the_ban_confirmation_does_not_run_span_and_reason_together(
     await app.pipeline.process(message(text, user=MODERATOR, reply_to="5", reply_author="66"))
     sent = telegram.of(SendMessage)
     assert [app.catalog.render(s.text, "en") for s in sent] == [expected]
+
+
+async def test_an_absurdly_long_mute_is_a_bad_duration_not_a_crash(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(message("/mute 999999w", user=MODERATOR, reply_to="5",
+                                       reply_author="66"))
+    assert [(k, p["value"]) for k, p in replies(telegram.actions)] == [
+        ("moderation.bad_duration", "999999w")]
+
+
+@pytest.mark.parametrize(("lang", "fragment"), [
+    ("en", "/del (in reply only)"), ("ru", "/del (только ответом на сообщение)")])
+def test_moderator_help_does_not_promise_del_with_a_username(
+        app: App, lang: str, fragment: str) -> None:
+    text = app.catalog.render(Text("common.help_moderator"), lang)
+    assert fragment in text

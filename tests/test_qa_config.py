@@ -105,3 +105,70 @@ def test_a_bad_section_elsewhere_does_not_hide_a_communitys_missing_files(
 def test_type_errors_are_worded_for_a_toml_file(
         write_config: Callable[[str], Path], text: str, expected: str) -> None:
     assert [p.split(": ", 1)[1] for p in problems_of(write_config, text)] == [expected]
+
+
+def test_suggest_threshold_above_answer_threshold_is_an_error(
+        write_config: Callable[[str], Path]) -> None:
+    text = BASE + "[community.answers]\nanswer_threshold = 0.3\nsuggest_threshold = 0.8\n"
+    assert [p.split(": ", 1)[1] for p in problems_of(write_config, text)] == [
+        "community[0].answers: suggest_threshold (0.8) must not be above answer_threshold (0.3)"]
+    ok = BASE + "[community.answers]\nanswer_threshold = 0.8\nsuggest_threshold = 0.3\n"
+    assert load_config(write_config(ok)).app.community[0].answers.suggest_threshold == 0.3
+
+
+def test_webhook_mode_without_a_url_is_a_config_error(
+        write_config: Callable[[str], Path]) -> None:
+    text = BASE.replace('token = "abc"', 'token = "abc"\nmode = "webhook"')
+    assert [p.split(": ", 1)[1] for p in problems_of(write_config, text)] == [
+        'telegram: mode = "webhook" needs webhook_url (the public https:// address)']
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("bogus", "database.url: not a database URL; use an async URL like "
+              "sqlite+aiosqlite:///modbot.db or postgresql+asyncpg://…"),
+    ("postgresql://owner:hunter22@db/modbot", "database.url: postgresql:// has no async driver; "
+     "use an async URL like sqlite+aiosqlite:///modbot.db or postgresql+asyncpg://…"),
+])
+def test_a_database_url_that_cannot_work_is_a_config_error_without_the_password(
+        write_config: Callable[[str], Path], url: str, expected: str) -> None:
+    problems = problems_of(write_config, f'[database]\nurl = "{url}"\n' + BASE)
+    assert [p.split(": ", 1)[1] for p in problems] == [expected]
+    assert "hunter22" not in "\n".join(problems)
+
+
+def test_a_chat_or_queue_claimed_by_two_communities_is_an_error(
+        write_config: Callable[[str], Path]) -> None:
+    text = BASE + 'queue = "telegram:-1001"\n' + """
+[[community]]
+name = "two"
+chats = ["telegram:-1001", "telegram:-1002"]
+queue = "telegram:-2002"
+
+[[community]]
+name = "three"
+chats = ["telegram:-1003"]
+queue = "telegram:-2002"
+
+[[community]]
+name = "four"
+chats = ["telegram:-1004"]
+queue = "telegram:-1003"
+"""
+    assert [p.split(": ", 1)[1] for p in problems_of(write_config, text)] == [
+        "community[1].chats[0]: telegram:-1001 is already a chat of community[0]; "
+        "a chat belongs to one community",
+        "community[2].queue: telegram:-2002 is already the queue of community[1]; "
+        "each community needs its own queue chat",
+        "community[3].queue: telegram:-1003 is a chat of community[2], not a queue",
+    ]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('"999999w"', "duration too long: '999999w' (at most 100 years)"),
+    ("99999999999", "duration too long (got 99999999999 seconds; at most 100 years)"),
+])
+def test_a_duration_beyond_the_calendar_is_a_config_error(
+        write_config: Callable[[str], Path], value: str, message: str) -> None:
+    problems = problems_of(write_config, BASE + f"[community.moderation]\nwarn_expiry = {value}\n")
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        f"community[0].moderation.warn_expiry: {message}"]

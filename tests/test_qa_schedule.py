@@ -25,3 +25,15 @@ async def test_a_one_off_post_shows_a_dash_in_the_repeat_column(write_config) ->
         ]
     finally:
         await app.close()
+
+
+async def test_unschedule_with_an_impossible_id_is_answered_not_crashed(write_config) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    app, telegram, _vk = await make_app(schedule_config(write_config), clock)
+    try:
+        for number, text in enumerate(["/unschedule 99999999999999999999", "/unschedule ²"]):
+            await app.pipeline.process(message(text, at=clock.now(), event_id=f"qa-u{number}"))
+        keys = [a.text.key for a in telegram.actions if isinstance(a, SendMessage)]
+        assert keys == ["schedule.not_found", "schedule.unschedule_usage"]
+    finally:
+        await app.close()

@@ -144,6 +144,8 @@ class Core:
         if not (spec.where & _ROLE_WHERE[ctx.role]):
             # Silence here left a moderator guessing why /mute in a private chat did nothing.
             key = _WRONG_PLACE.get(spec.where, "common.wrong_place.other")
+            if ctx.role is Role.PRIVATE:
+                return [ctx.reply(key, command=f"/{command.name}")]
             return [ctx.notice(key, command=f"/{command.name}")]
         return await spec.handler(ctx, command)
 

@@ -9,6 +9,7 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d{1,6})\s*([smhdw])")
 _WHOLE = re.compile(r"^(?:\d{1,6}\s*[smhdw]\s*)+$")
 _RU_UNITS = {"с": "s", "м": "m", "ч": "h", "д": "d", "н": "w"}
+MAX_SECONDS = 100 * 365 * 86400
 
 
 class DurationError(ValueError):
@@ -24,6 +25,8 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
         raise DurationError(f"duration must be positive: {text!r}")
+    if seconds > MAX_SECONDS:  # "/mute 999999w" would overflow the date it is added to
+        raise DurationError(f"duration too long: {text!r} (at most 100 years)")
     return timedelta(seconds=seconds)
 
 

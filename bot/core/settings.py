@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.core.chats import ChatRef, ChatRefError, UserRef
-from bot.core.durations import DurationError, parse_duration
+from bot.core.durations import MAX_SECONDS, DurationError, parse_duration
 
 
 def _duration(value: object) -> timedelta:
@@ -22,6 +22,8 @@ def _duration(value: object) -> timedelta:
     if isinstance(value, int) and not isinstance(value, bool):
         if value <= 0:
             raise ValueError(f"duration must be positive (got {value})")
+        if value > MAX_SECONDS:
+            raise ValueError(f"duration too long (got {value} seconds; at most 100 years)")
         return timedelta(seconds=value)
     if isinstance(value, str):
         try:
@@ -81,6 +83,15 @@ class AnswerSettings(Strict):
     answer_threshold: float | None = Field(default=None, ge=0, le=1)
     suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     repeat_window: Duration = timedelta(minutes=30)
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> AnswerSettings:
+        """A suggest cut-off above the answer cut-off would silently disable suggestions."""
+        answer, suggest = self.answer_threshold, self.suggest_threshold
+        if answer is not None and suggest is not None and suggest > answer:
+            raise ValueError(
+                f"suggest_threshold ({suggest}) must not be above answer_threshold ({answer})")
+        return self
 
 
 class LadderStep(Strict):

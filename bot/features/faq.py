@@ -151,7 +151,11 @@ async def _export(args: argparse.Namespace) -> int:
         if args.file == "-":
             sys.stdout.write(text)
             return 0
-        Path(args.file).write_text(text, encoding="utf-8")
+        try:
+            Path(args.file).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"{args.file}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         print(f"exported {len(entries)} entries of {community.name} to {args.file}")
         return 0
 

@@ -29,6 +29,12 @@ from handlers.console.executor import ConsoleExecutor
 GROUP = ChatRef("console", "chat")
 QUEUE = ChatRef("console", "queue")
 _REPLY = re.compile(r"^>(\d+)\s+(.*)$", re.DOTALL)
+_DEMO_USAGE = {
+    "/as": "(usage: /as mod, /as member or /as NAME)",
+    "/in": "(usage: /in chat, /in queue or /in private)",
+    "/press": "(usage: /press N K: press button K under message #N)",
+    "/wait": "(usage: /wait 30m)",
+}
 
 
 class DemoClock:
@@ -104,6 +110,9 @@ class ConsoleChat:
         if head == "/wait" and len(words) == 2:
             await self._wait(words[1])
             return True
+        if head in _DEMO_USAGE:  # a mistyped demo command must not be posted to the group
+            self.say(_DEMO_USAGE[head])
+            return True
         await self._message(text)
         return True
 
@@ -178,6 +187,9 @@ async def run_demo(stdin: TextIO, stdout: TextIO, db_path: str | None = None) ->
         executor = ConsoleExecutor(stdout, app.catalog, ids)
         app.router.add(executor)
         try:
+            scheduler = app.services.get("scheduler")
+            if scheduler is not None:  # so /schedule lists the config's posts from the start
+                await scheduler.service().start(clock.now())
             chat = ConsoleChat(app, executor, clock, ids, stdout)
             chat.say(app.catalog.render(Text("common.greeting"), "en"))
             chat.say(app.catalog.render(Text("demo.instructions"), "en"))

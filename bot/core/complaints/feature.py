@@ -245,7 +245,8 @@ class ComplaintsFeature(BaseFeature):
             return None
         _prefix, _sep, rest = event.data.partition(":")
         kind, _sep, raw_id = rest.partition(":")
-        ticket = await tickets_of(uow).get(int(raw_id)) if raw_id.isdigit() else None
+        valid = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9  # data can be forged
+        ticket = await tickets_of(uow).get(int(raw_id)) if valid else None
         community = self._directory.by_name(ticket.community) if ticket else None
         if ticket is None or community is None or not _near(community, event.chat):
             return [_answer(event, "complaints.button_unknown", "en", alert=True)]

@@ -111,9 +111,10 @@ class SchedulerFeature(BaseFeature):
     async def _unschedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         words = cmd.words
         raw = words[0].lstrip("#") if len(words) == 1 else ""
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # "²" is a digit to isdigit(), not to int()
             return [self._answer(ctx, "schedule.unschedule_usage")]
-        post = await _repo(ctx).get_post(int(raw))
+        # An id beyond the INTEGER column would crash the query; no such post exists anyway.
+        post = await _repo(ctx).get_post(int(raw)) if len(raw) <= 9 else None
         if post is None or post.community != ctx.community.name or not post.active:
             return [self._answer(ctx, "schedule.not_found", id=raw)]
         author = str(ctx.event.author.ref)

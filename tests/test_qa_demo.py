@@ -1,0 +1,28 @@
+"""QA regression: a mistyped demo command gets a hint instead of being posted to the group."""
+
+from __future__ import annotations
+
+import io
+
+from handlers.console.demo import run_demo
+
+
+async def test_demo_commands_with_wrong_arguments_print_their_usage() -> None:
+    out = io.StringIO()
+    assert await run_demo(io.StringIO("/wait\n/in somewhere\n/as\n/press 3\nhello\n"), out) == 0
+    lines = out.getvalue().splitlines()[2:]
+    assert lines == [
+        "(usage: /wait 30m)",
+        "(usage: /in chat, /in queue or /in private)",
+        "(usage: /as mod, /as member or /as NAME)",
+        "(usage: /press N K: press button K under message #N)",
+        "[chat #1] Alice: hello",
+    ]
+
+
+async def test_the_configs_scheduled_post_is_listed_before_any_time_passes() -> None:
+    out = io.StringIO()
+    assert await run_demo(io.StringIO("/as mod\n/schedule\n"), out) == 0
+    listing = out.getvalue().split("/schedule\n", 1)[1]
+    assert "Nothing is scheduled" not in listing
+    assert "#1 · " in listing and "0 10 * * MON" in listing and "Weekly reminder" in listing
