@@ -314,3 +314,13 @@ async def test_attaching_telegram_keeps_another_networks_admin_source(
         assert str(ADMIN) in await app.admin_cache.admins(ChatRef("telegram", str(GROUP)))
     finally:
         await executor.close()
+
+
+async def test_a_command_for_another_bot_is_not_ours(app: App, emu: TelegramEmulator,
+                                                     fake: FakeTime) -> None:
+    async with RunningBot(app, fast_options(fake)):
+        emu.user_message(GROUP, MEMBER, "/help@other_bot")
+        emu.user_message(GROUP, MEMBER, "/help@Modbot_Test_Bot")
+        await emu.wait_for(lambda: not emu.pending_updates, what="both confirmed")
+        await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the answer to ours")
+    assert emu.sent_texts(GROUP) == [render("common.help_member")]

@@ -32,3 +32,18 @@ def test_raw_text_and_missing_params_do_not_crash() -> None:
     assert catalog.render(Text.raw("as written {x}"), "ru") == "as written {x}"
     assert "{command}" in catalog.render(Text("common.not_moderator"), "en")
     assert catalog.render(Text("no.such.key"), "en") == "no.such.key"
+
+
+def test_durations_read_in_the_readers_language() -> None:
+    from datetime import timedelta
+
+    from bot.core.actions import SendMessage
+    from bot.core.chats import ChatRef
+    from bot.core.codec import decode_action, encode_action
+
+    catalog = TextCatalog()
+    text = Text("moderation.span.for", {"duration": timedelta(minutes=90)})
+    assert "1h30m" in catalog.render(text, "en")
+    assert "1 ч 30 мин" in catalog.render(text, "ru")
+    sent = SendMessage(ChatRef("telegram", "-1"), text, "ru")
+    assert decode_action(encode_action(sent)) == sent  # survives the outbox

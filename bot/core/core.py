@@ -115,8 +115,8 @@ class Core:
             await self._remember(event, uow, now)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
                              now=now, permissions=self.permissions)
-        command = None
-        if event.author.kind is not SenderKind.FORWARDED:  # a forwarded "/ban" is a quote
+        command = None  # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours
+        if event.author.kind is not SenderKind.FORWARDED and not event.for_other_bot:
             command = parse_command(event.text, event.chat.platform)
         if command is not None and command.name in self._commands:
             return await self._run_command(ctx, command)

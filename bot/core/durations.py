@@ -39,14 +39,21 @@ def looks_like_duration(text: str) -> bool:
     return True
 
 
-def format_duration(delta: timedelta) -> str:
-    """Compact form for notices and logs: 90 minutes -> "1h30m"."""
+_UNIT_NAMES = {
+    "en": (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)),
+    "ru": ((" нед.", 604800), (" дн.", 86400), (" ч", 3600), (" мин", 60), (" с", 1)),
+}
+
+
+def format_duration(delta: timedelta, lang: str = "en") -> str:
+    """Compact, in the reader's language: 90 minutes -> "1h30m" / "1 ч 30 мин"."""
     seconds = int(delta.total_seconds())
+    units = _UNIT_NAMES.get(lang, _UNIT_NAMES["en"])
     if seconds <= 0:
-        return "0s"
+        return f"0{units[-1][0]}"
     parts: list[str] = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in units:
         count, seconds = divmod(seconds, size)
         if count:
             parts.append(f"{count}{unit}")
-    return "".join(parts)
+    return ("" if lang == "en" else " ").join(parts)

@@ -59,6 +59,7 @@ class IncomingMessage:
     edited: bool = False
     link: str | None = None  # a URL to the message where the platform has one
     mentions: tuple[tuple[str, UserRef], ...] = field(default=())  # (@username, resolved ref)
+    for_other_bot: bool = False  # "/ban@otherbot": a command meant for another bot in the group
 
     @property
     def is_private(self) -> bool:

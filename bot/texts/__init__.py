@@ -11,9 +11,11 @@ import logging
 import string
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.core.durations import format_duration
 from bot.core.texts import RAW_KEY, Text
 
 LANGUAGES = ("ru", "en")
@@ -66,7 +68,11 @@ class TextCatalog:
         return string.Formatter().vformat(template, (), _Missing(params))
 
     def _param(self, value: Any, lang: str) -> Any:
-        return self.render(value, lang) if isinstance(value, Text) else value
+        if isinstance(value, Text):
+            return self.render(value, lang)
+        if isinstance(value, timedelta):  # durations read in the reader's language
+            return format_duration(value, lang)
+        return value
 
 
 _default: TextCatalog | None = None

@@ -8,7 +8,9 @@ the caller may confirm it to Telegram.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
@@ -19,12 +21,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.core.clock import Clock
-from bot.core.events import Event
+from bot.core.events import Event, IncomingMessage
 from bot.core.permissions import AdminCache
 from bot.runtime.pipeline import Pipeline
 from handlers.telegram.mapping import admins_changed, chat_ref, map_update
 
 log = logging.getLogger(__name__)
+_ADDRESSED = re.compile(r"^/[A-Za-z_]{1,32}@(\w+)")
 
 Sleeper = Callable[[float], Awaitable[None]]
 
@@ -50,6 +53,7 @@ class UpdateHandler:
         self._sleep = sleeper
         self._attempts = attempts
         self._retry_delay = retry_delay
+        self._username: str | None = None
 
     async def handle_batch(self, raws: list[Any]) -> None:
         """Decide a whole getUpdates batch in one transaction (one commit, not one per update).
@@ -58,6 +62,7 @@ class UpdateHandler:
         batch fails, each update goes through `handle` again (committed ones are duplicates
         by then and are skipped), which retries and isolates the bad one.
         """
+        await self._learn_username()
         events = []
         for raw in raws:
             event = self._map(raw)
@@ -75,6 +80,22 @@ class UpdateHandler:
             for raw in raws:
                 await self.handle(raw)
 
+    async def _learn_username(self) -> None:
+        """Our @username, to tell "/ban@modbot" from "/ban@otherbot" (getMe, cached)."""
+        if self._username is None:
+            try:
+                self._username = ((await self._bot.me()).username or "").lower()
+            except Exception:  # unknown for now: every addressed command counts as ours
+                log.warning("event=telegram.username_unknown")
+
+    def _addressed(self, event: Event) -> Event:
+        if not isinstance(event, IncomingMessage) or not self._username:
+            return event
+        match = _ADDRESSED.match(event.text)
+        if match and match.group(1).lower() != self._username:
+            return dataclasses.replace(event, for_other_bot=True)
+        return event
+
     def _map(self, raw: Any) -> Event | Outcome:
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         try:
@@ -88,11 +109,12 @@ class UpdateHandler:
         if event is None:
             log.debug("event=telegram.ignored update_id=%s", update_id)
             return Outcome.IGNORED
-        return event
+        return self._addressed(event)
 
     async def handle(self, raw: Any) -> Outcome:
         """Map and process one update; raises StorageUnavailable only when the DB is down."""
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        await self._learn_username()
         event = self._map(raw)
         if isinstance(event, Outcome):
             return event

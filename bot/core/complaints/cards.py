@@ -13,7 +13,6 @@ from datetime import datetime
 from bot.core.actions import Button
 from bot.core.complaints.lifecycle import TicketState
 from bot.core.complaints.ports import TicketRecord
-from bot.core.durations import format_duration
 from bot.core.texts import Text
 
 CARD_TEXT_LIMIT = 700
@@ -117,7 +116,7 @@ def queue_text(tickets: Sequence[TicketRecord], total: int, now: datetime) -> Te
         return Text("complaints.queue_empty")
     lines = [Text("complaints.queue_line", {
         "number": t.number,
-        "age": format_duration(now - t.created_at),
+        "age": now - t.created_at,
         "state": state_text(t),
         "claimed": _claimed(t),
         "author": t.reported_name or t.reported_user or "—",
@@ -132,6 +131,6 @@ def queue_text(tickets: Sequence[TicketRecord], total: int, now: datetime) -> Te
 def sla_text(ticket: TicketRecord, now: datetime) -> Text:
     return Text("complaints.sla_overdue", {
         "number": ticket.number,
-        "age": format_duration(now - ticket.opened_at),
+        "age": now - ticket.opened_at,
         "card": card_text(ticket),
     })

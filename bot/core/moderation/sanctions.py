@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import Action, Ban, Kick, Mute
 from bot.core.chats import ChatRef, UserRef
-from bot.core.durations import format_duration
 from bot.core.moderation.ladder import Rung, Sanction
 from bot.core.texts import Text
 
@@ -36,14 +35,14 @@ def span(duration: timedelta | None) -> Text:
     """"for 1h" or "until a moderator lifts it"."""
     if duration is None:
         return Text("moderation.span.forever")
-    return Text("moderation.span.for", {"duration": format_duration(duration)})
+    return Text("moderation.span.for", {"duration": duration})
 
 
 def describe(sanction: Sanction) -> Text:
     """A step as a noun phrase, for "next: …"."""
     if sanction.action in ("mute", "ban") and sanction.duration is not None:
         return Text(f"moderation.step.{sanction.action}",
-                    {"duration": format_duration(sanction.duration)})
+                    {"duration": sanction.duration})
     if sanction.action in ("mute", "ban"):
         return Text(f"moderation.step.{sanction.action}_forever")
     return Text(f"moderation.step.{sanction.action}")
