@@ -55,6 +55,9 @@ def summary(config: LoadedConfig, now: datetime | None = None) -> str:
                     parse_absolute(entry.at, community.tz) < now - community.schedule_grace:
                 lines.append(f"note: community[{index}].schedule[{entry_index}].at: {entry.at} "
                              "is in the past, so this post will not be published")
+    if config.app.vk is not None and config.app.vk.user_token is None:
+        lines.append("note: vk.user_token is not set: VK community bans (groups.ban) will fail "
+                     "and the ladder's VK bans fall back to what the community token can do")
     total = sum(len(c.chats) for c in config.app.community)
     lines.append(f"{len(config.app.community)} communities, {total} chats")
     return "\n".join(lines)

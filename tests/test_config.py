@@ -144,3 +144,10 @@ def test_example_config_passes() -> None:
                      env={"MODBOT_TELEGRAM_TOKEN": "1:placeholder", "MODBOT_VK_TOKEN": "vk"})
     assert result.returncode == 0, result.stderr
     assert "FAQ entries:" in result.stdout
+
+
+def test_summary_notes_a_missing_vk_user_token(write_config: Callable[[str], Path]) -> None:
+    text = GOOD + '\n[vk]\ntoken = "${TG_TOKEN}"\ngroup_id = 5\n'
+    result = run_cli("check-config", str(write_config(text)), env={"TG_TOKEN": "123:abc-token"})
+    assert result.returncode == 0, result.stderr
+    assert "note: vk.user_token is not set" in result.stdout

@@ -122,8 +122,7 @@ async def test_filter_climbs_the_ladder_and_warnings_expire(app, clock: FakeCloc
     fourth = await run(app, message("badword 4"), core)
     [ban] = of(fourth, Ban)
     assert ban.until is None and not ban.sender_chat
-    assert "Banned until a moderator lifts it. Warning 4 of 4; next: permanent ban." \
-        in texts(app, fourth)[0]
+    assert texts(app, fourth)[0].endswith("Banned until a moderator lifts it.")  # no "next"
     fifth = await run(app, message("badword 5"), core)
     assert of(fifth, Ban)
     # 31 days later every warning has expired: back to the first step

@@ -147,12 +147,29 @@ async def test_an_invalid_token_is_a_permanent_failure(
     assert not result.ok and result.permanent and "[5]" in (result.error or "")
 
 
-async def test_ban_without_user_token_fails_with_a_clear_message(
-        emulator: VkEmulator, tmp_path: Path, clock: FakeClock) -> None:
+async def test_ban_without_user_token_falls_back_to_removing_from_the_chat(
+        emulator: VkEmulator, tmp_path: Path, clock: FakeClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    emulator.add_members(CHAT, MEMBER)
     app = await _app(emulator, tmp_path, clock, user_token=False)
     try:
         result = await attach_vk(app).execute(
             Ban(VK_CHAT, UserRef("vk", str(MEMBER)), until=None))
+    finally:
+        await app.close()
+    assert result.ok and "user_token is not set" in result.details["degraded"]
+    assert MEMBER not in emulator.peer(CHAT).members
+    assert not emulator.calls_to("groups.ban")
+    assert "[vk] user_token is not set: groups.ban needs a community admin's user token" \
+        in caplog.text
+
+
+async def test_wall_ban_without_user_token_fails_with_a_clear_message(
+        emulator: VkEmulator, tmp_path: Path, clock: FakeClock) -> None:
+    app = await _app(emulator, tmp_path, clock, user_token=False)
+    try:
+        result = await attach_vk(app).execute(
+            Ban(WALL, UserRef("vk", str(MEMBER)), until=None))
     finally:
         await app.close()
     assert not result.ok and result.permanent

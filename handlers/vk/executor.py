@@ -256,12 +256,24 @@ class VkExecutor:
         return ActionResult(ok=True)
 
     async def _ban(self, action: Ban) -> ActionResult:
-        """A community ban (timed by `end_date`); in a chat the member is also removed."""
+        """A community ban (timed by `end_date`); in a chat the member is also removed.
+
+        Without `[vk] user_token` VK refuses groups.ban to the bot: in a chat the member is
+        still removed (what the community token can do) and the log names the missing token;
+        on the wall nothing can stand in, so the action fails with that message."""
+        in_chat = VkTarget.of(action.chat).is_chat
+        if self.client.user is None and in_chat:
+            log.warning("event=vk.ban_degraded chat=%s user=%s reason=\"[vk] user_token is not "
+                        "set: groups.ban needs a community admin's user token; removed from the "
+                        "chat instead\"", action.chat, action.user)
+            await self._remove(action.chat, int(action.user.user_id), "kick")
+            return ActionResult(ok=True, details={
+                "degraded": "kick: [vk] user_token is not set, groups.ban unavailable"})
         params: dict[str, Any] = {"group_id": self.group_id, "owner_id": action.user.user_id}
         if action.until is not None:
             params["end_date"] = int(action.until.timestamp())
         await self._user_only("groups.ban", params)
-        if VkTarget.of(action.chat).is_chat:
+        if in_chat:
             try:
                 await self._remove(action.chat, int(action.user.user_id), "kick")
             except VkCallError as exc:

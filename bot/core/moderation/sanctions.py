@@ -62,7 +62,10 @@ def note(sanction: Sanction) -> TextPart:
     return Text(sanction.note, {"span": span(sanction.duration)})
 
 
-def progress(rung: Rung) -> Text:
+def progress(rung: Rung) -> TextPart:
+    """"Warning 2 of 4; next: mute 1d" — nothing after a permanent ban: there is no next."""
+    if rung.sanction.action == "ban" and rung.sanction.duration is None:
+        return ""
     return Text("moderation.progress", {"n": rung.shown_number, "total": rung.total,
                                         "next": describe(rung.next)})
 
