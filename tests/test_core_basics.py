@@ -93,3 +93,27 @@ async def test_permissions_by_sender_kind() -> None:
     clock.advance(timedelta(minutes=2))
     await perms.is_moderator(community, chat, who("8"))
     assert source.calls == calls + 1
+
+
+async def test_an_unreadable_admin_list_is_not_asked_for_every_message() -> None:
+    from bot.core.permissions import AdminsUnavailable
+
+    class Failing:
+        calls = 0
+
+        async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
+            Failing.calls += 1
+            raise RuntimeError("getChatAdministrators: 404")
+
+    clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+    cache = AdminCache(Failing(), clock, timedelta(minutes=5))
+    chat = ChatRef.parse("telegram:-1001")
+    with pytest.raises(RuntimeError):
+        await cache.admins(chat)
+    with pytest.raises(AdminsUnavailable):
+        await cache.admins(chat)
+    assert Failing.calls == 1
+    clock.advance(timedelta(minutes=2))
+    with pytest.raises(RuntimeError):
+        await cache.admins(chat)
+    assert Failing.calls == 2

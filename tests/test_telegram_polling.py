@@ -324,3 +324,13 @@ async def test_a_command_for_another_bot_is_not_ours(app: App, emu: TelegramEmul
         await emu.wait_for(lambda: not emu.pending_updates, what="both confirmed")
         await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the answer to ours")
     assert emu.sent_texts(GROUP) == [render("common.help_member")]
+
+
+async def test_a_server_without_delete_webhook_still_gets_polled(
+        app: App, emu: TelegramEmulator, fake: FakeTime) -> None:
+    emu.fail_next("deleteWebhook", times=10, status=404)
+    async with RunningBot(app, fast_options(fake)):
+        emu.user_message(GROUP, MEMBER, "/help")
+        await emu.wait_for(lambda: emu.sent_texts(GROUP), timeout=15,
+                           what="the answer despite deleteWebhook failing")
+    assert emu.sent_texts(GROUP) == [render("common.help_member")]

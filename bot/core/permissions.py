@@ -18,6 +18,13 @@ from bot.core.settings import CommunitySettings
 log = logging.getLogger(__name__)
 
 
+RETRY_FAILED = timedelta(minutes=1)
+
+
+class AdminsUnavailable(Exception):
+    """The platform did not tell us who administers the chat (asked again after a minute)."""
+
+
 class AdminCache:
     """Admins per chat, refreshed after `ttl`; a failed fetch keeps the old list."""
 
@@ -26,6 +33,7 @@ class AdminCache:
         self._clock = clock
         self._ttl = ttl
         self._cache: dict[ChatRef, tuple[datetime, frozenset[str]]] = {}
+        self._failed: dict[ChatRef, datetime] = {}
 
     def set_source(self, source: ChatAdmins) -> None:
         self._source = source
@@ -37,12 +45,17 @@ class AdminCache:
             return cached[1]
         if self._source is None or chat.is_private or chat.is_vk_wall:
             return cached[1] if cached else frozenset()
+        failed = self._failed.get(chat)
+        if failed is not None and now - failed < RETRY_FAILED and not cached:
+            raise AdminsUnavailable(f"admins of {chat} could not be read recently")
         try:
             fresh = await self._source.admin_ids(chat)
         except Exception:  # the platform being down must not make everyone a member forever
+            self._failed[chat] = now  # and a busy chat must not ask again for every message
             if cached:
                 return cached[1]
             raise
+        self._failed.pop(chat, None)
         self._cache[chat] = (now, fresh)
         return fresh
 
@@ -98,6 +111,7 @@ class Permissions:
             return True
         if author.kind is not SenderKind.MEMBER:
             author = Author(author.ref, author.name, author.username, SenderKind.MEMBER)
-        # When an admin list cannot be read, nobody is punished automatically: a moment of
-        # leniency is better than the filter muting an admin during an outage.
-        return await self._judge(community, chat, author) is not False
+        # When this chat's admin list cannot be read the filter still acts: the platform
+        # itself refuses to restrict an admin, and a chat left unmoderated whenever
+        # getChatAdministrators fails (or a Bot API server lacks it) is the worse failure.
+        return await self._judge(community, chat, author) is True

@@ -149,22 +149,33 @@ async def run_telegram(app: App, stop: asyncio.Event, *,
         log.info("event=telegram.stop")
 
 
+DELETE_WEBHOOK_ATTEMPTS = 3
+
+
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
     await source.wait()
     target.set()
 
 
 async def _delete_webhook(bot: Bot, stop: asyncio.Event) -> None:
-    """getUpdates refuses to work while a webhook is set (pending updates are kept)."""
+    """getUpdates refuses to work while a webhook is set (pending updates are kept).
+
+    A few tries only: a Bot API server that does not know deleteWebhook (some self-hosted or
+    test servers) must not keep the bot from polling; if a webhook really is set, getUpdates
+    says so (a conflict, logged) and polling waits."""
     delay = 1.0
-    while not stop.is_set():
+    for attempt in range(1, DELETE_WEBHOOK_ATTEMPTS + 1):
+        if stop.is_set():
+            return
         try:
             await bot.delete_webhook(drop_pending_updates=False)
             return
         except TelegramAPIError as exc:
-            log.warning("event=telegram.delete_webhook_failed in=%.0fs error=%s", delay, exc)
-            await wait_or_stop(stop, delay)
-            delay = min(delay * 2, 60.0)
+            log.warning("event=telegram.delete_webhook_failed attempt=%s error=%s", attempt, exc)
+            if attempt < DELETE_WEBHOOK_ATTEMPTS:
+                await wait_or_stop(stop, delay)
+                delay = min(delay * 2, 60.0)
+    log.warning("event=telegram.polling_without_delete_webhook")
 
 
 async def _serve_webhook(bot: Bot, handler: UpdateHandler, settings: TelegramSettings,
