@@ -126,8 +126,10 @@ def validate(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="store the fitted coefficients")
+    parser.add_argument("--threshold", type=float, default=Thresholds().answer,
+                        help="answer threshold to validate at (default: the shipped one)")
     args = parser.parse_args()
-    threshold = Thresholds().answer
+    threshold = args.threshold
     models = {}
     for mode, semantic, features in (
         ("semantic", True, SEMANTIC_FEATURES),
