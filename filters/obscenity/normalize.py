@@ -143,11 +143,17 @@ def normalize_word(raw: str, default: Script) -> Word | None:
     if script is Script.CYR:
         text = _PI.sub("пи", text)
         candidates = [text.translate(_TO_CYR)]
+        if "r" in text:
+            # a Latin r reads as г by shape, but writers mean р by sound (пидоr)
+            candidates.append(text.replace("r", "р").translate(_TO_CYR))
     else:
         text = _PI.sub("pi", text)
         candidates = [text.translate(_TO_LAT)]
         if "1" in text:
             candidates.append(text.translate(_TO_LAT_ONE_AS_L))
+        if "4" in text:
+            # Russian in Latin letters writes ч as 4 (muda4ok, su4ka)
+            candidates.append(text.replace("4", "ch").translate(_TO_LAT))
     if _SYMBOLS.search(text):
         masked_text = _SYMBOLS.sub("*", text)
         candidates.append(masked_text.translate(_TO_CYR if script is Script.CYR else _TO_LAT))
