@@ -230,3 +230,13 @@ def test_spaced_word_inside_a_long_run() -> None:
 def test_normal_words_are_not_joined() -> None:
     assert not FILTER.check("не будь").obscene
     assert not FILTER.check("у б л ю д а т ь с я не надо").obscene or True
+
+
+def test_percent_and_underscores_mask_like_stars() -> None:
+    from filters.obscenity import ObscenityFilter
+
+    flt = ObscenityFilter()
+    for text in ("х%йня какая-то", "ну х___й знает", "п%здец", "f%ck this"):
+        assert flt.check(text).obscene, text
+    for text in ("скидка 30%* на всё", "my_user__name here", "__init__.py", "sale 50% off"):
+        assert not flt.check(text).obscene, text

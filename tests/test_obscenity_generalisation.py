@@ -15,8 +15,8 @@ Calls made inside the set: «трахнуть», «нахрена», «блях�
 a place or thing named by an obscene word ("Fucking", "faggot of wood") is labelled by the word.
 
 Known disagreements left in the set on purpose (genuine but rare disguises, not yet handled): a
-word split by one space in the middle («ху йня»), underscores or % as the mask («х___й», «х%йня»),
-and transliteration where "ye" must split as ы-е ("vyebyvaetsya").
+word split by one space in the middle («ху йня») and transliteration where "ye" must split as
+ы-е ("vyebyvaetsya"). Underscores or % as the mask («х___й», «х%йня») are handled.
 """
 
 from __future__ import annotations

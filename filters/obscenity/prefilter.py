@@ -206,10 +206,11 @@ def build_triggers(
 
 _LETTER = r"[^\W\d_]"
 #: a digit or symbol inside a word: sh1t, 6лядь, n1gg3r, 3.14здец, х*й, f**k, п@здец, a$$,
-#: $hit, @sshole, sh!t (a "!" only between letters: not the end of a sentence), п...ц, п…ц
+#: $hit, @sshole, sh!t (a "!" only between letters: not the end of a sentence), п...ц, п…ц,
+#: х%йня, х___й
 SYMBOLS = re.compile(
-    rf"[\d*#@$!.…](?:(?<={_LETTER}[\d*#@$…])|(?<={_LETTER}!)(?={_LETTER})"
-    rf"|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
+    rf"[\d*#@$!.…%_](?:(?<={_LETTER}[\d*#@$…%])|(?<={_LETTER}!)(?={_LETTER})"
+    rf"|(?<={_LETTER}_)(?=_)|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: three letters in a row standing alone: х у й, f.u.c.k, п-и-з-д-е-ц.  Search it in
 #: ``" " + text`` so that a run at the very start is seen.
@@ -240,7 +241,8 @@ _WEIRD_CLASS = (
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
-    f"[{_WEIRD_CLASS}\\d*#@$!.](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$])"
+    f"[{_WEIRD_CLASS}\\d*#@$!.%_](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%])"
+    f"|(?<={_LETTER}_)(?=_)"
     rf"|(?<={_LETTER}!)(?={_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: a variation selector glued to a letter (a disguise, unlike the one after an emoji)

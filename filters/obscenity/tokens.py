@@ -3,7 +3,8 @@
 Two kinds of token come out:
 
 * a *word*: letters and digits, with invisible characters and combining marks inside it, and
-  mask characters between letters (``х*й``, ``п...ц``, ``a$$hole``, ``п@здец``), at its end
+  mask characters between letters (``х*й``, ``п...ц``, ``х%йня``, ``х___й``, ``a$$hole``,
+  ``п@здец``), at its end
   (``на х**``, ``сук@``) or a ``$``/``@`` at its start (``$hit``, ``@sshole``), plus the
   ``3.14`` that stands for «пи»;
 * a *spaced run*: three or more single letters separated by spaces, dots, hyphens or
@@ -24,12 +25,14 @@ from .normalize import INVISIBLE_CLASS
 _LETTER = r"[^\W_]"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
-_JOIN = r"(?:[*#@$!]+|\.{2,}|…)"
+_JOIN = r"(?:[*#@$!%]+|_{2,}|\.{2,}|…)"
 _WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:{_JOIN}{_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[\s._\-]{{1,3}}{_SINGLE}){{2,}}"
 _TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<word>{_WORD})")
 _RUN_SEPARATORS = re.compile(r"[\s._\-]+")
+#: other mask characters between letters (``х%йня``, ``х___й``), read as the ``*`` wildcard
+_MASK_STANDINS = re.compile(r"%+|_{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,4 +52,4 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         if found.lastgroup == "run":
             yield Token(_RUN_SEPARATORS.sub("", found.group()), start, end, True)
         else:
-            yield Token(found.group(), start, end, False)
+            yield Token(_MASK_STANDINS.sub("*", found.group()), start, end, False)
