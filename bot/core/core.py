@@ -20,7 +20,6 @@ from bot.core.events import CallbackPressed, Event, IncomingMessage, MemberChang
 from bot.core.feature import Feature
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
-from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
 
 log = logging.getLogger(__name__)
@@ -158,6 +157,3 @@ class Core:
             return []
         await ctx.uow.state.put(key, ctx.now.isoformat(), ctx.now)
         return [ctx.notice("common.not_moderator", command=f"/{command.name}")]
-
-    def community(self, name: str) -> CommunitySettings | None:
-        return self.directory.by_name(name)

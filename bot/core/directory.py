@@ -51,9 +51,5 @@ class Directory:
                 return community
         return self.communities[0] if self.communities else None
 
-    def queue_of(self, chat: ChatRef) -> ChatRef | None:
-        community = self._chats.get(chat)
-        return community.queue if community else None
-
     def is_known(self, chat: ChatRef) -> bool:
         return chat in self._chats or chat in self._queues

@@ -30,15 +30,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def looks_like_duration(text: str) -> bool:
-    """True when the word is a duration, so a command can tell it apart from a reason."""
-    try:
-        parse_duration(text)
-    except DurationError:
-        return False
-    return True
-
-
 _UNIT_NAMES = {
     "en": (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)),
     "ru": ((" нед.", 604800), (" дн.", 86400), (" ч", 3600), (" мин", 60), (" с", 1)),

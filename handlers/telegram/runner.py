@@ -22,6 +22,7 @@ from aiogram.exceptions import TelegramAPIError
 
 from bot.app import App
 from bot.config import TelegramSettings
+from bot.runtime.loops import run_housekeeping
 from handlers.telegram.admins import ByPlatformAdmins, TelegramChatAdmins
 from handlers.telegram.client import build_bot
 from handlers.telegram.executor import RetryPolicy, Sleeper, TelegramExecutor
@@ -88,17 +89,6 @@ def _plug_admins(app: App, admins: TelegramChatAdmins) -> None:
     app.admin_cache.set_source(router)
 
 
-async def housekeeping(app: App, stop: asyncio.Event, period: float) -> None:
-    """Deliver due outbox items and run feature ticks until stopped."""
-    while not stop.is_set():
-        try:
-            await app.pipeline.drain()
-            await app.pipeline.tick()
-        except Exception:  # one failed round must not end delivery for good
-            log.exception("event=telegram.housekeeping_error")
-        await wait_or_stop(stop, period)
-
-
 async def _start_rights_check(bot: Bot, app: App) -> None:
     try:
         problems = await check_rights(bot, app.config)
@@ -124,7 +114,7 @@ async def run_telegram(app: App, stop: asyncio.Event, *,
     tasks = [relay]
     if options.housekeeping:
         tasks.append(asyncio.ensure_future(
-            housekeeping(app, done, options.housekeeping_period)))
+            run_housekeeping(app.pipeline, done, options.housekeeping_period)))
     try:
         log.info("event=telegram.start mode=%s api_base=%s bot_id=%s", settings.mode,
                  settings.api_base, bot.id)

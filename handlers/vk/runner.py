@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from bot.app import App
 from bot.config import VkSettings
+from bot.runtime.loops import run_housekeeping
 from handlers.vk.admins import VkChatAdmins
 from handlers.vk.api import Sleeper, VkClient
 from handlers.vk.executor import VkExecutor
@@ -64,17 +64,6 @@ def _plug_admins(app: App, admins: VkChatAdmins) -> None:
         app.admin_cache.set_source(admins)
 
 
-async def _housekeeping(app: App, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await app.pipeline.drain()
-            await app.pipeline.tick()
-        except Exception:  # delivery problems are logged per item; keep the loop alive
-            log.exception("event=vk.housekeeping_error")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), HOUSEKEEPING_PERIOD)
-
-
 async def run_vk(app: App, stop: asyncio.Event, *, sleeper: Sleeper | None = None,
                  housekeeping: bool = True) -> None:
     """Run the VK adapter until `stop` is set.
@@ -89,6 +78,8 @@ async def run_vk(app: App, stop: asyncio.Event, *, sleeper: Sleeper | None = Non
                       wait=settings.poll_wait, sleeper=sleeper,
                       names=VkNames(executor.client))
     log.info("event=vk.start group_id=%s api_base=%s", settings.group_id, settings.api_base)
-    loops = [poller.run(stop)] + ([_housekeeping(app, stop)] if housekeeping else [])
+    loops = [poller.run(stop)]
+    if housekeeping:
+        loops.append(run_housekeeping(app.pipeline, stop, HOUSEKEEPING_PERIOD))
     await asyncio.gather(*loops)
     log.info("event=vk.stop")
