@@ -1,13 +1,14 @@
 """Fit the FAQ confidence models (bot/core/faq/data/calibration.toml) and validate them honestly.
 
 Run: ``python bench/faq_fit.py`` to print the validation, ``--write`` to also store the
-coefficients fitted on all queries. The queries come from six communities: the two sample FAQs
-(tests/data/faq) and four more written blind to the matcher (tests/data/faq_extra: a Russian
-online school and residents' chat, an English task app and coworking space). Validation, at
+coefficients fitted on all queries. The queries come from fourteen communities: the two sample
+FAQs (tests/data/faq) and twelve more written blind to the matcher (tests/data/faq_extra;
+Russian and English: a school, a residents' chat, a shop, carsharing, a bank, a clinic, a task
+app, a coworking space, a meal kit, a bootcamp, a hostel, an open-source tool). Validation, at
 the default answer threshold:
 
 * in-sample — fitted and measured on all queries (optimistic);
-* leave-one-community-out — fitted on five communities, measured on the sixth, in turn: the
+* leave-one-community-out — fitted on all communities but one, measured on that one, in turn: the
   closest thing here to a community the model has never seen, and the figure to trust;
 * k-fold — 5 folds × 4 shuffles over all queries.
 

@@ -6,8 +6,8 @@ is close to the streaming entry but not answered by it). A small logistic model 
 of features weighs them against each other, and its output is a probability, so one threshold
 means the same thing with or without the encoder.
 
-The coefficients are data (``data/calibration.toml``), fitted by ``bench/faq_fit.py`` on ten
-communities' labelled queries (tests/data/faq, tests/data/faq_extra) with negatives weighted
+The coefficients are data (``data/calibration.toml``), fitted by ``bench/faq_fit.py`` on
+fourteen communities' labelled queries (tests/data/faq, tests/data/faq_extra) with negatives weighted
 up (a wrong answer costs more than a missed one), and judged leave-one-community-out.
 """
 
@@ -42,9 +42,9 @@ from .text import DATA_DIR
 #        about another company's product ("cancel my Notion subscription");
 # peer   1 if the message asks the other members ("кто-нибудь знает…", "which is better"):
 #        opinions and recommendations are not the FAQ's to give.
-# Since the models are fitted on ten communities' queries, the features are judged by
+# Since the models are fitted on fourteen communities' queries, the features are judged by
 # leave-one-community-out figures (bench/faq_fit.py): each of npos, rmarg, umax, names and peer
-# gained there (0.363 → 0.389 accuracy while precision rose 0.948 → 0.959).
+# gained there (on ten communities: 0.363 → 0.389 accuracy while precision rose 0.948 → 0.959).
 # Tried and left out: the raw cosine (given the leads it only took a weight of the wrong sign),
 # z-scores of cosines against the FAQ's other entries, a 3-signal vote count, query and entry
 # cover separately, the entry's nearest-neighbour similarity, character-trigram overlap,
