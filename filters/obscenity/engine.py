@@ -27,6 +27,7 @@ from .normalize import Script, normalize_word
 from .prefilter import (
     ANY_CYRILLIC,
     ANY_LATIN,
+    HYPHEN_CHAIN,
     MIXED_SCRIPT,
     SPACED,
     SUSPECT,
@@ -42,6 +43,7 @@ _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_DOTS = re.compile(r"\.{2,}|…")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -148,6 +150,8 @@ class ObscenityFilter:
 
     def _chunk_is_clean(self, chunk: str) -> bool:
         """Whether a whitespace-free piece of lower-cased text can be skipped for good."""
+        if "-" in chunk and HYPHEN_CHAIN.search(chunk) is not None:
+            return False
         if chunk.isascii():
             return (
                 self._latin.search(chunk) is None
@@ -216,7 +220,7 @@ class ObscenityFilter:
         (start, end, is a spaced-out run)."""
         best: tuple[int, int, bool] | None = None
         padded = " " + lowered
-        for pattern in (self._latin, self._cyrillic, SYMBOLS):
+        for pattern in (self._latin, self._cyrillic, SYMBOLS, HYPHEN_CHAIN):
             found = pattern.search(lowered, position)
             if found is not None and (best is None or found.start() < best[0]):
                 best = (found.start(), found.end(), False)
@@ -292,7 +296,23 @@ class ObscenityFilter:
         hit = self._lexicon.match(word, masks=budget.masks >= 0)
         if hit is None and token.spaced and len(word.text) > 3:
             hit = self._lexicon.search_inside(word.text, word.script)
+        if hit is None and not token.spaced:
+            hit = self._match_dotted_words(token.text, default, budget)
         return hit
+
+    def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:
+        """Words run together by an ellipsis («всё...пиздец»): read each on its own when every
+        piece is a word of three letters or more (a shorter piece means a mask: п...ц)."""
+        parts = _DOTS.split(text)
+        if len(parts) < 2 or any(len(_HAS_LETTER.findall(part)) < 3 for part in parts):
+            return None
+        for part in parts:
+            word = normalize_word(part, default)
+            if word is not None:
+                hit = self._lexicon.match(word, masks=budget.masks >= 0)
+                if hit is not None:
+                    return hit
+        return None
 
 
 class _Missing:

@@ -193,12 +193,16 @@ class Lexicon:
     def _match_transliterated(self, text: str) -> Hit | None:
         if text in self._translit_allow:
             return None
-        spelling = spellings(text)[-1][0]
-        if set(spelling) <= SHAPE_LETTERS:
-            hit = self._match_russian(spelling.translate(SHAPE_TO_CYR), text)
+        # most collapsed first; a stretched vowel may collapse to one or two letters (blyaaaat)
+        for spelling, _ in reversed(spellings(text)):
+            if set(spelling) <= SHAPE_LETTERS:
+                hit = self._match_russian(spelling.translate(SHAPE_TO_CYR), text)
+                if hit is not None:
+                    return hit
+            hit = self._match_russian(self._translit(spelling), text)
             if hit is not None:
                 return hit
-        return self._match_russian(self._translit(spelling), text)
+        return None
 
     def _match_mask(self, text: str) -> Hit | None:
         found = self._masks.match(text)

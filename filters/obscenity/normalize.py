@@ -58,6 +58,25 @@ INVISIBLE_REGEX_POINTS = [cp for cp in INVISIBLE_POINTS if cp <= 0xFFFF]
 INVISIBLE_CLASS = char_class(INVISIBLE_REGEX_POINTS) + "\U0001d165-\U0001d1ad\U000e0000-\U000e01ef"
 _STRIP: dict[int, None] = dict.fromkeys(INVISIBLE_POINTS)
 
+
+def _latin_bases() -> dict[int, str]:
+    """Accented Latin letters (ú, ï, ñ …) → their plain letter: fúcking reads as fucking.
+
+    NFKC keeps precomposed letters whole, so stripping combining marks alone misses them.
+    Only the Latin blocks: Cyrillic й and ё are letters of their own.
+    """
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFD", chr(cp))[0]
+        if base != chr(cp) and base.isascii() and base.isalpha():
+            table[cp] = base
+    return table
+
+
+_LATIN_BASE = _latin_bases()
+#: the accented Latin letters folded by :func:`clean` (for the pre-check's "needs a look" class)
+ACCENTED_LATIN_CLASS = char_class(sorted(_LATIN_BASE))
+
 _TABLES = load_confusables()
 _TO_CYR = str.maketrans(_TABLES["cyr"])
 _TO_LAT = str.maketrans(_TABLES["lat"])
@@ -103,9 +122,10 @@ class Word:
 
 
 def clean(raw: str) -> str:
-    """Apply NFKC, drop invisible characters and combining marks, and lower-case."""
+    """Apply NFKC, drop invisible characters and combining marks, fold accented Latin letters
+    and lower-case."""
     if not raw.isascii():
-        raw = unicodedata.normalize("NFKC", raw).translate(_STRIP)
+        raw = unicodedata.normalize("NFKC", raw).translate(_STRIP).translate(_LATIN_BASE)
     return raw.lower()
 
 
@@ -154,6 +174,9 @@ def normalize_word(raw: str, default: Script) -> Word | None:
         if "4" in text:
             # Russian in Latin letters writes ч as 4 (muda4ok, su4ka)
             candidates.append(text.replace("4", "ch").translate(_TO_LAT))
+        if "3" in text:
+            # ... and з as 3, by shape (pi3dec, 3aebal), where English leet reads 3 as e
+            candidates.append(text.replace("3", "z").translate(_TO_LAT))
     if _SYMBOLS.search(text):
         masked_text = _SYMBOLS.sub("*", text)
         candidates.append(masked_text.translate(_TO_CYR if script is Script.CYR else _TO_LAT))

@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .normalize import INVISIBLE_REGEX_POINTS, char_class
+from .normalize import ACCENTED_LATIN_CLASS, INVISIBLE_REGEX_POINTS, char_class
 
 _LETTER_VARIANTS = {"е": "её", "ё": "её"}
 _WORD_CHAR = r"[^\W\d_]"
@@ -210,8 +210,10 @@ _LETTER = r"[^\W\d_]"
 #: х%йня, х___й
 SYMBOLS = re.compile(
     rf"[\d*#@$!.…%_](?:(?<={_LETTER}[\d*#@$…%])|(?<={_LETTER}!)(?={_LETTER})"
-    rf"|(?<={_LETTER}_)(?=_)|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
+    rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
+#: three or more pieces of one to three letters joined by hyphens: за-е-ба-ли
+HYPHEN_CHAIN = re.compile(r"(?<![^\W_])[^\W_]{1,3}(?:-[^\W_]{1,3}){2,}(?![^\W_])")
 #: three letters in a row standing alone: х у й, f.u.c.k, п-и-з-д-е-ц.  Search it in
 #: ``" " + text`` so that a run at the very start is seen.
 SPACED = re.compile(
@@ -235,14 +237,16 @@ _WEIRD_CLASS = (
     char_class([cp for cp in INVISIBLE_REGEX_POINTS if cp != 0xFE0F])
     + "\U0001d165-\U0001d1ad\U000e0000-\U000e01ef"
     + "\u0370-\u03ff\u1f00-\u1fff\u0450\u0452-\u045f\u0460-\u052f\u2026"
+    + ACCENTED_LATIN_CLASS
 )
-#: invisible characters, combining marks, Greek and non-Russian Cyrillic look-alikes, or a
-#: digit/symbol inside a word: everything non-ASCII text needs the full tokenizer for.  U+FE0F
+#: invisible characters, combining marks, Greek and non-Russian Cyrillic look-alikes, accented
+#: Latin letters (fúck), or a digit/symbol inside a word: everything non-ASCII text needs the
+#: full tokenizer for.  U+FE0F
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
     f"[{_WEIRD_CLASS}\\d*#@$!.%_](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%])"
-    f"|(?<={_LETTER}_)(?=_)"
+    f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}!)(?={_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: a variation selector glued to a letter (a disguise, unlike the one after an emoji)

@@ -3,13 +3,15 @@
 Two kinds of token come out:
 
 * a *word*: letters and digits, with invisible characters and combining marks inside it, and
-  mask characters between letters (``х*й``, ``п...ц``, ``х%йня``, ``х___й``, ``a$$hole``,
+  mask characters between letters (``х*й``, ``п...ц``, ``х%йня``, ``х_йня``, ``a$$hole``,
   ``п@здец``), at its end
   (``на х**``, ``сук@``) or a ``$``/``@`` at its start (``$hit``, ``@sshole``), plus the
   ``3.14`` that stands for «пи»;
 * a *spaced run*: three or more single letters separated by spaces, dots, hyphens or
   underscores (``х у й``, ``f.u.c.k``, ``п-и-з-д-е-ц``).  Only single letters are joined, so
-  two real words («не будь») never are.
+  two real words («не будь») never are;
+* a *syllable chain*: three or more pieces of one to three letters joined by hyphens
+  (``за-е-ба-ли``), read as one word; «ха-ха-ха» reads as хахаха and matches nothing.
 
 The regex is linear: its character classes are disjoint, so nothing backtracks.
 """
@@ -25,14 +27,16 @@ from .normalize import INVISIBLE_CLASS
 _LETTER = r"[^\W_]"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
-_JOIN = r"(?:[*#@$!%]+|_{2,}|\.{2,}|…)"
+_JOIN = r"(?:[*#@$!%_]+|\.{2,}|…)"
 _WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:{_JOIN}{_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[\s._\-]{{1,3}}{_SINGLE}){{2,}}"
-_TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<word>{_WORD})")
+_SYLLABLE = rf"{_LETTER}{{1,3}}"
+_CHAIN = rf"(?<!{_LETTER}){_SYLLABLE}(?:-{_SYLLABLE}){{2,}}(?![^\W_])"
+_TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<chain>{_CHAIN})|(?P<word>{_WORD})")
 _RUN_SEPARATORS = re.compile(r"[\s._\-]+")
-#: other mask characters between letters (``х%йня``, ``х___й``), read as the ``*`` wildcard
-_MASK_STANDINS = re.compile(r"%+|_{2,}")
+#: other mask characters between letters (``х%йня``, ``х_йня``), read as the ``*`` wildcard
+_MASK_STANDINS = re.compile(r"%+|_+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,5 +55,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         start, end = found.span()
         if found.lastgroup == "run":
             yield Token(_RUN_SEPARATORS.sub("", found.group()), start, end, True)
+        elif found.lastgroup == "chain":
+            yield Token(found.group().replace("-", ""), start, end, False)
         else:
             yield Token(_MASK_STANDINS.sub("*", found.group()), start, end, False)

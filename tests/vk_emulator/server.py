@@ -251,7 +251,7 @@ class VkEmulator:
 
     # -- waiting ----------------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Wait (bounded) until `predicate()` is truthy; returns its value."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -263,7 +263,7 @@ class VkEmulator:
                                      f"{[c.method for c in self.calls][-30:]}")
             await asyncio.sleep(0.01)
 
-    async def wait_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+    async def wait_calls(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         result: list[Call] = await self.wait_for(
             lambda: len(self.calls_to(method)) >= count and self.calls_to(method), timeout)
         return result

@@ -1,0 +1,50 @@
+"""The obscenity filter on two more sets written blind to it, from POLICY.md alone.
+
+``fresh_ru.jsonl`` (414 messages, Russian and mixed) and ``fresh_en.jsonl`` (359, English and
+mixed) were written by people who saw neither the filter nor its tests. On first contact they
+found real gaps, since fixed: a single underscore as the mask (м_дак), syllables joined by
+hyphens (за-е-ба-ли), words run together by an ellipsis (всё...пиздец), accented Latin letters
+(fúcking, shït), a stretched vowel in transliteration (blyaaaat), 3 for з in Latin letters
+(pi3dec), and the names Huy and Bitche. Left as it is: «ni hera» (hera alone is also a name).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from filters.obscenity import ObscenityFilter
+
+DATA = Path(__file__).parent / "data" / "profanity"
+
+
+def _rows(name: str) -> list[dict[str, object]]:
+    with (DATA / name).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["fresh_ru.jsonl", "fresh_en.jsonl"])
+def test_blind_set(name: str) -> None:
+    check = ObscenityFilter().check
+    wrong: dict[str, list[str]] = defaultdict(list)
+    tp = fp = fn = 0
+    per_category: dict[str, list[bool]] = defaultdict(list)
+    for row in _rows(name):
+        text, label = str(row["text"]), row["label"] == 1
+        got = check(text).obscene
+        tp += got and label
+        fp += got and not label
+        fn += label and not got
+        per_category[str(row["category"])].append(got == label)
+        if got != label:
+            wrong[str(row["category"])].append(text)
+    precision = tp / max(1, tp + fp)
+    recall = tp / max(1, tp + fn)
+    f1 = 2 * precision * recall / max(1e-9, precision + recall)
+    print(f"\n{name}: F1 {f1:.3f} (precision {precision:.3f}, recall {recall:.3f}); wrong: {dict(wrong)}")
+    assert f1 >= 0.99
+    for category, results in per_category.items():
+        assert sum(results) / len(results) >= 0.95, (category, wrong[category])
