@@ -86,6 +86,8 @@ async def test_delete_and_ban_buttons_act_where_the_message_lives_and_are_audite
     ]
     assert [a.text.key for a in telegram.of(AnswerCallback)] == [
         "complaints.done_del", "complaints.done_ban"]
+    assert len(telegram.of(DeleteMessage)) == 1  # the ban does not delete the message again
+    assert (await ticket(app, 1)).state == "resolved"
 
 
 async def test_ban_button_refuses_to_ban_a_moderator(app: App) -> None:
@@ -107,14 +109,18 @@ async def test_vk_report_goes_to_the_telegram_queue_and_ban_acts_on_vk(app: App)
     stored = await ticket(app, 1)
     assert stored.card_chat == "telegram:-2002" and stored.card_message_id is not None
     await app.pipeline.process(press(f"t:ban:{stored.id}"))
-    await app.pipeline.process(press(f"t:del:{stored.id}"))
+    # "Ban author" also deletes the message and closes the ticket, telling the reporter
     assert vk.of(Ban) == [Ban(VK_CHAT, UserRef("vk", "4002"), None)]
     assert vk.of(DeleteMessage) == [DeleteMessage(VK_CHAT, "45", None)]
     assert not telegram.of(Ban)
-    assert len(telegram.of(AnswerCallback)) == 2  # the presses are answered in Telegram
-    await app.pipeline.process(message("/resolve 1 banned", user=MODERATOR, chat=QUEUE))
+    assert (await ticket(app, 1)).state == "resolved"
     outcome = [a for a in vk.of(SendMessage) if a.chat == ChatRef("vk", "3001")]
     assert len(outcome) == 1 and outcome[0].text.key == "complaints.outcome_resolved"
+    # a stale card's button does nothing twice
+    await app.pipeline.process(press(f"t:del:{stored.id}"))
+    assert len(vk.of(DeleteMessage)) == 1
+    answers = telegram.of(AnswerCallback)
+    assert len(answers) == 2 and answers[1].text.key == "complaints.refused_closed"
 
 
 async def test_ban_button_bans_a_channel_sender_as_a_sender_chat(app: App) -> None:

@@ -68,6 +68,14 @@ async def test_report_without_reply_gets_usage_and_no_ticket(app: App) -> None:
     assert await tickets(app) == []
 
 
+async def test_reporting_ones_own_message_is_refused_without_a_ticket(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(message("/report", user="5", reply_to="77", reply_author="5",
+                                       reply_text="my own words"))
+    assert [a.text.key for a in acks(telegram.actions)] == ["complaints.report_own"]
+    assert await tickets(app) == []
+
+
 async def test_vk_bang_report_works(app: App) -> None:
     telegram, vk = recorders(app)
     await app.pipeline.process(report("rude", chat=VK_CHAT, prefix="!"))

@@ -180,6 +180,8 @@ async def test_faq_id_shows_one_answer_and_junk_gets_usage(bot: tuple[App, Recor
     sent = await ask(app, recorder, PRIVATE, "/faq refund")
     assert sent[0].text.params["text"] == ENTRIES[2].answer
     sent = await ask(app, recorder, PRIVATE, "/faq nosuchthing")
+    assert (sent[0].text.key, sent[0].text.params["id"]) == ("faq.not_found", "nosuchthing")
+    sent = await ask(app, recorder, PRIVATE, "/faq refund and more words")
     assert sent[0].text.key == "faq.usage"
 
 

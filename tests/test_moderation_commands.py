@@ -60,10 +60,9 @@ async def _warnings(app, user: str = "telegram:502"):
 # --- /warn and the ladder ------------------------------------------------------------------
 
 
-async def test_warn_in_reply_stores_deletes_notifies_and_audits(app) -> None:
+async def test_warn_in_reply_stores_keeps_the_message_notifies_and_audits(app) -> None:
     out = await run(app, cmd("/warn spam links", reply_to=OTHER, reply_id="70"))
-    [delete] = of(out, DeleteMessage)  # the first step says "delete"
-    assert delete.message_id == "70"
+    assert not of(out, DeleteMessage)  # as in Rose: the warned message is the evidence
     assert texts(app, out) == ["@eve has been warned for spam links. "
                                "Warning 1 of 4; next: mute 1h."]
     assert of(out, SendMessage)[0].delete_after == timedelta(minutes=2)
@@ -72,6 +71,14 @@ async def test_warn_in_reply_stores_deletes_notifies_and_audits(app) -> None:
     [record] = await _records(app, "warn")
     assert (record.actor, record.target, record.reason) == ("telegram:777", "telegram:502",
                                                             "spam links")
+
+
+async def test_dwarn_warns_and_deletes_the_message(app) -> None:
+    out = await run(app, cmd("/dwarn spam links", reply_to=OTHER, reply_id="70"))
+    [delete] = of(out, DeleteMessage)
+    assert delete.message_id == "70"
+    assert texts(app, out)[0].startswith("@eve has been warned for spam links.")
+    assert len(await _warnings(app)) == 1
 
 
 async def test_second_warn_mutes_by_the_ladder(app, clock: FakeClock) -> None:
@@ -105,15 +112,49 @@ async def test_warn_by_mention_the_platform_resolved(app) -> None:
 
 async def test_missing_target_gets_usage(app) -> None:
     out = await run(app, cmd("/mute"))
-    assert texts(app, out) == ["Usage: /mute [10m|2h|3d] [reason] — in reply to a message, "
-                               "or /mute @user 10m"]
+    assert texts(app, out) == ["Usage: /mute [10m|2h|3d|forever] [reason] — in reply to a "
+                               "message, or /mute @user 10m"]
 
 
 async def test_bad_duration_gets_usage(app) -> None:
     out = await run(app, cmd("/mute 10x", reply_to=OTHER))
     assert not of(out, Mute)
     [text] = texts(app, out)
-    assert text.startswith("“10x” is not a duration. Usage: /mute [10m|2h|3d]")
+    assert text.startswith("“10x” is not a duration (use e.g. 30m, 2h, 3d, 1w). Usage: /mute")
+
+
+@pytest.mark.parametrize(("word", "key"), [
+    ("-5m", "moderation.bad_duration"),
+    ("30", "moderation.bad_duration"),
+    ("0m", "moderation.duration_not_positive"),
+    ("400d", "moderation.duration_too_long"),
+])
+async def test_a_duration_that_is_wrong_is_refused_not_replaced_by_the_default(
+        app, word: str, key: str) -> None:
+    out = await run(app, cmd(f"/mute {word} spam", reply_to=OTHER))
+    assert not of(out, Mute)
+    assert keys(out) == [key]
+
+
+async def test_forever_makes_a_mute_permanent(app) -> None:
+    out = await run(app, cmd("/mute forever", reply_to=OTHER))
+    [mute] = of(out, Mute)
+    assert mute.until is None
+    assert "until a moderator lifts it" in texts(app, out)[0]
+
+
+async def test_the_duration_may_come_before_the_target(app, clock: FakeClock) -> None:
+    await run(app, message("hello", author=OTHER))  # the bot learns @eve
+    out = await run(app, cmd("/mute 10m @eve flood"))
+    [mute] = of(out, Mute)
+    assert mute.until == clock.now() + timedelta(minutes=10)
+    assert "flood" in texts(app, out)[0]
+
+
+async def test_user_id_zero_is_no_target(app) -> None:
+    out = await run(app, cmd("/ban 0"))
+    assert not of(out, Ban)
+    assert keys(out) == ["moderation.usage.ban"]
 
 
 async def test_unknown_username_gets_usage(app) -> None:
@@ -123,8 +164,8 @@ async def test_unknown_username_gets_usage(app) -> None:
     assert text.startswith("I can't find @ghost. Usage: /ban")
 
 
-@pytest.mark.parametrize("command", ["warn", "unwarn", "warns", "mute", "unmute", "ban",
-                                     "unban", "kick", "del"])
+@pytest.mark.parametrize("command", ["warn", "dwarn", "unwarn", "warns", "mute", "unmute",
+                                     "ban", "unban", "kick", "del"])
 async def test_every_command_without_target_answers_with_its_usage(app, command: str) -> None:
     out = await run(app, cmd(f"/{command}"))
     assert keys(out) == [f"moderation.usage.{command}"]

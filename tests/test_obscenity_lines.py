@@ -59,7 +59,7 @@ def test_invalid_lines_yield_errors_and_processing_continues() -> None:
     assert code == 0
     assert len(out) == 4
     for index, item in enumerate(out[:3], start=1):
-        assert item["id"] is None
+        assert item["id"] == (7 if index == 2 else None)  # the id is echoed when there is one
         assert str(item["error"]).startswith(f"line {index}:")
     assert out[3] == {**out[3], "id": 8, "obscene": True}
 

@@ -61,12 +61,12 @@ async def test_the_ban_confirmation_does_not_run_span_and_reason_together(
     assert [app.catalog.render(s.text, "en") for s in sent] == [expected]
 
 
-async def test_an_absurdly_long_mute_is_a_bad_duration_not_a_crash(app: App) -> None:
+async def test_an_absurdly_long_mute_is_refused_as_too_long_not_a_crash(app: App) -> None:
     telegram, _vk = recorders(app)
     await app.pipeline.process(message("/mute 999999w", user=MODERATOR, reply_to="5",
                                        reply_author="66"))
     assert [(k, p["value"]) for k, p in replies(telegram.actions)] == [
-        ("moderation.bad_duration", "999999w")]
+        ("moderation.duration_too_long", "999999w")]
 
 
 @pytest.mark.parametrize(("lang", "fragment"), [

@@ -13,7 +13,12 @@ MAX_SECONDS = 100 * 365 * 86400
 
 
 class DurationError(ValueError):
-    """The text is not a duration like 10m, 2h or 3d."""
+    """The text is not a duration like 10m, 2h or 3d; ``problem`` says what is wrong
+    ("format", "not_positive" or "too_long") so a reply can say it in the reader's language."""
+
+    def __init__(self, message: str, problem: str = "format") -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 def parse_duration(text: str) -> timedelta:
@@ -24,9 +29,9 @@ def parse_duration(text: str) -> timedelta:
         raise DurationError(f"not a duration: {text!r} (use e.g. 30s, 10m, 2h, 3d, 1w)")
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
-        raise DurationError(f"duration must be positive: {text!r}")
+        raise DurationError(f"duration must be positive: {text!r}", "not_positive")
     if seconds > MAX_SECONDS:  # "/mute 999999w" would overflow the date it is added to
-        raise DurationError(f"duration too long: {text!r} (at most 100 years)")
+        raise DurationError(f"duration too long: {text!r} (at most 100 years)", "too_long")
     return timedelta(seconds=seconds)
 
 

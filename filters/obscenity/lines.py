@@ -27,26 +27,34 @@ def _verdict_line(message_id: Any, text: str, flt: ObscenityFilter) -> dict[str,
     }
 
 
+class LineError(ValueError):
+    """An input line that cannot be checked; ``line_id`` is its "id" when it had one."""
+
+    def __init__(self, message: str, line_id: Any = None) -> None:
+        super().__init__(message)
+        self.line_id = line_id
+
+
 def _parse(line: str, number: int) -> tuple[Any, str]:
-    """Return (id, text) of one input line or raise ValueError with a message for the output."""
+    """Return (id, text) of one input line or raise LineError with a message for the output."""
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"line {number}: invalid JSON: {exc.msg}") from exc
+        raise LineError(f"line {number}: invalid JSON: {exc.msg}") from exc
     if not isinstance(item, dict):
-        raise ValueError(f"line {number}: expected a JSON object")
+        raise LineError(f"line {number}: expected a JSON object")
     text = item.get("text")
     if not isinstance(text, str):
-        raise ValueError(f"line {number}: \"text\" must be a string")
+        raise LineError(f"line {number}: \"text\" must be a string", item.get("id"))
     return item.get("id"), text
 
 
 def run_check_text(stdin: TextIO, stdout: TextIO, flt: ObscenityFilter) -> int:
     """Read ``{"id", "text"}`` lines, write ``{"id", "obscene", "matches"}`` lines, in order.
 
-    A line that cannot be read yields ``{"id": null, "error": "line N: …"}`` and processing goes
-    on; blank lines are skipped.  Every output line is flushed at once so a pipe sees verdicts as
-    they are made.  Always returns 0.
+    A line that cannot be read yields ``{"id": …, "error": "line N: …"}`` (its id when it has
+    one, else null) and processing goes on; blank lines are skipped.  Every output line is
+    flushed at once so a pipe sees verdicts as they are made.  Always returns 0.
     """
     for number, line in enumerate(stdin, start=1):
         if not line.strip():
@@ -54,8 +62,8 @@ def run_check_text(stdin: TextIO, stdout: TextIO, flt: ObscenityFilter) -> int:
         try:
             message_id, text = _parse(line, number)
             out: dict[str, Any] = _verdict_line(message_id, text, flt)
-        except ValueError as exc:
-            out = {"id": None, "error": str(exc)}
+        except LineError as exc:
+            out = {"id": exc.line_id, "error": str(exc)}
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

@@ -14,7 +14,13 @@ from datetime import datetime
 from bot.core.actions import AnyAction, Ban, DeleteMessage, EditMessage, SendMessage
 from bot.core.chats import ChatRef, UserRef
 from bot.core.complaints.cards import card_buttons, card_text
-from bot.core.complaints.lifecycle import Moved, TicketAction, TicketState, transition
+from bot.core.complaints.lifecycle import (
+    OPEN_STATES,
+    Moved,
+    TicketAction,
+    TicketState,
+    transition,
+)
 from bot.core.complaints.ports import TicketRecord, TicketRepo
 from bot.core.ports import UnitOfWork
 from bot.core.records import AuditRecord
@@ -120,8 +126,11 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
 
 async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
                          kind: str, actor: str, now: datetime) -> Worked:
-    """"Delete message" / "Ban author" from the card, on the network the message lives on
-    (a VK complaint worked in a Telegram queue acts on VK). Both are audited."""
+    """"Delete message" / "Ban author" (which also deletes the message) from the card, on the
+    network the message lives on (a VK complaint worked in a Telegram queue acts on VK). Both
+    are audited; after a ban the caller resolves the ticket."""
+    if ticket.state not in OPEN_STATES:  # a stale card's button: the verdict was given
+        return Worked(ticket, refused="closed")
     if not ticket.chat:
         return Worked(ticket, refused="no_message")
     chat = ChatRef.parse(ticket.chat)
@@ -139,6 +148,12 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
         action = _ban(chat, ticket.reported_user)
         audit_action = "ban"
     repo = tickets_of(uow)
+    actions: list[AnyAction] = [action]
+    if kind == "ban" and ticket.message_id:
+        # as with Rose's /dban the reported message goes with its author, unless already gone
+        deleted = any(e.action == "delete" for e in await repo.events(ticket.id))
+        if not deleted:
+            actions.append(DeleteMessage(chat, ticket.message_id, ticket.thread_id))
     await repo.add_event(ticket.id, audit_action, actor, "", now)
     await uow.audit.add(AuditRecord(
         community=community.name, at=now, actor=actor, action=audit_action,
@@ -146,4 +161,4 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
         details={"ticket": ticket.number, "message_id": ticket.message_id or ""}))
     log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,
              community.name, ticket.number, actor, ticket.chat)
-    return Worked(ticket, [action])
+    return Worked(ticket, actions)

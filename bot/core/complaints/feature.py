@@ -96,6 +96,8 @@ class ComplaintsFeature(BaseFeature):
             return [ctx.reply("complaints.report_usage", delete_after=ttl)]
         event = ctx.event
         reported = target.author
+        if reported is not None and reported.ref == event.author.ref:
+            return [ctx.reply("complaints.report_own", delete_after=ttl)]
         against = reported is not None and await self._permissions.is_moderator(
             ctx.community, event.chat, reported)
         report = NewTicket(
@@ -263,6 +265,13 @@ class ComplaintsFeature(BaseFeature):
         elif kind in ("del", "ban"):
             worked = await act_on_message(uow, community, ticket, kind, actor, now)
             done = f"complaints.done_{kind}"
+            if kind == "ban" and worked.refused is None:
+                # the verdict is given: close the ticket (card refreshed, reporter told) so the
+                # buttons cannot be pressed again; a claim by someone else keeps it open.
+                # "Delete message" alone is often a first step, so it leaves the ticket open.
+                closed = await work(uow, community, ticket, TicketAction.RESOLVE, actor, "", now,
+                                    event.author.display)
+                worked = replace(worked, actions=[*worked.actions, *closed.actions])
         else:
             return [_answer(event, "complaints.button_unknown", lang, alert=True)]
         if worked.refused is not None:

@@ -17,7 +17,7 @@ def _verdict(record: Any, lineno: int, matcher: FaqMatcher) -> dict[str, Any]:
         return {"id": None, "error": f"line {lineno}: expected a JSON object"}
     text = record.get("text")
     if not isinstance(text, str):
-        return {"id": None, "error": f'line {lineno}: "text" must be a string'}
+        return {"id": record.get("id"), "error": f'line {lineno}: "text" must be a string'}
     result = matcher.match(text)
     return {
         "id": record.get("id"),
@@ -32,7 +32,8 @@ def run_faq_match(stdin: TextIO, stdout: TextIO, matcher: FaqMatcher) -> int:
     """Answer each ``{"id", "text"}`` line of ``stdin`` on ``stdout``, in order; returns 0.
 
     ``faq_id`` is set only in the "answer" band ("suggest" is for interactive buttons, not an
-    answer). Blank lines are skipped; any other bad line yields ``{"id": null, "error": …}``.
+    answer). Blank lines are skipped; any other bad line yields ``{"id": …, "error": …}`` with
+    its id when it has one (else null).
     """
     for lineno, line in enumerate(stdin, 1):
         if not line.strip():

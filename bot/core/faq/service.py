@@ -267,10 +267,13 @@ class FaqFeature(BaseFeature):
         return out
 
     async def _show(self, ctx: MessageContext, faq_id: str, rest: str) -> list[AnyAction]:
-        """`/faq ID` shows one answer; anything else gets the usage."""
-        entry = None if rest else (await self.book(ctx.community, ctx.uow)).get(faq_id)
-        if entry is None:
+        """`/faq ID` shows one answer; an unknown ID is named as such, anything else gets the
+        usage."""
+        if rest:
             return [self._say(ctx, "faq.usage")]
+        entry = (await self.book(ctx.community, ctx.uow)).get(faq_id)
+        if entry is None:
+            return [self._say(ctx, "faq.not_found", id=faq_id)]
         return [ctx.reply_raw(entry.answer)]
 
     def _reply_text(self, ctx: MessageContext) -> str:

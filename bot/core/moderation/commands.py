@@ -1,13 +1,19 @@
-"""Moderator commands: /warn /unwarn /warns /mute /unmute /ban /unban /kick /del.
+"""Moderator commands: /warn /dwarn /unwarn /warns /mute /unmute /ban /unban /kick /del.
 
 Each command is aimed by reply or by @username / ID (see `targets`). In a community chat it
 acts in that chat; from the queue chat it acts in every community chat on the target's
 network. Bad input gets the command's usage line, never silence; moderators and admins
 (and oneself) cannot be punished.
+
+As in Rose, /warn leaves the warned message in place (it is the evidence) and /dwarn deletes
+it. A duration may come before or after the target (/mute @bob 10m, /mute 10m @bob);
+"forever" makes a mute or ban permanent. Anything that starts like a number but is not a
+duration ("-5m", "10x") is refused with the reason, never replaced by the default.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +39,14 @@ from bot.core.moderation.targets import Target, TargetProblem, chats_for, resolv
 from bot.core.records import WarningRecord
 from bot.core.texts import Text
 
-PUNITIVE = ("warn", "mute", "ban", "kick")
+PUNITIVE = ("warn", "dwarn", "mute", "ban", "kick")
+# Telegram reads a restriction longer than 366 days as permanent; so do we, out loud.
+LONGEST = timedelta(days=366)
+PERMANENT = frozenset({"forever", "permanent", "permanently", "perm", "навсегда", "бессрочно"})
+# a word meant as a duration: a sign or a digit first ("-5m", "10x", "30"), or "forever"
+_DURATION_LIKE = re.compile(r"^[-+]?\d")
+# a duration with its unit, which can never be a user ID (so it may precede the target)
+_WITH_UNIT = re.compile(r"^\d+\s*[^\W\d_]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,7 @@ class Request:
     chats: tuple[ChatRef, ...]
     duration: timedelta | None
     reason: str
+    permanent: bool = False
 
     def reason_text(self) -> TextPart:
         return self.reason or Text("moderation.reason.unspecified")
@@ -58,6 +72,23 @@ def say(ctx: MessageContext, text: Text) -> SendMessage:
 
 def usage(ctx: MessageContext, command: str) -> list[AnyAction]:
     return [say(ctx, Text(f"moderation.usage.{command}"))]
+
+
+def _parse(ctx: MessageContext, word: str, command: str) -> timedelta | list[AnyAction]:
+    """A command's duration, or the reply saying what is wrong with it (with the usage)."""
+    problem = "format"
+    try:
+        duration = parse_duration(word)
+    except DurationError as exc:
+        problem = exc.problem
+    else:
+        if duration <= LONGEST:
+            return duration
+        problem = "too_long"
+    key = {"format": "bad_duration", "not_positive": "duration_not_positive"}.get(
+        problem, "duration_too_long")
+    return [say(ctx, Text(f"moderation.{key}", {
+        "value": word, "usage": Text(f"moderation.usage.{command}")}))]
 
 
 async def active_warnings(ctx: MessageContext, user_ref: str) -> list[WarningRecord]:
@@ -83,6 +114,7 @@ class ModerationCommands:
         both = Where.CHAT | Where.QUEUE
         return (
             CommandSpec("warn", self.warn, where=both),
+            CommandSpec("dwarn", self.warn, where=both),
             CommandSpec("unwarn", self.unwarn, where=both),
             CommandSpec("warns", self.warns, where=both),
             CommandSpec("mute", self.mute, where=both),
@@ -97,23 +129,30 @@ class ModerationCommands:
                        timed: bool) -> Request | list[AnyAction]:
         """Parse target, duration and reason; on any problem the answer to send instead."""
         found, rest = await resolve(ctx, cmd.words)
+        words = cmd.words
+        if (timed and isinstance(found, TargetProblem) and found.kind == "missing"
+                and len(words) > 1 and _WITH_UNIT.match(words[0])):
+            # "/mute 10m @bob": the duration first
+            found, rest = await resolve(ctx, words[1:])
+            rest = [words[0], *rest]
         if isinstance(found, TargetProblem):
             if found.kind == "not_found":
                 return [say(ctx, Text("moderation.user_not_found", {
                     "who": found.who, "usage": Text(f"moderation.usage.{cmd.name}")}))]
             return usage(ctx, cmd.name)
         duration: timedelta | None = None
-        if timed and rest and rest[0][:1].isdigit():
-            try:
-                duration = parse_duration(rest[0])
-            except DurationError:
-                return [say(ctx, Text("moderation.bad_duration", {
-                    "value": rest[0], "usage": Text(f"moderation.usage.{cmd.name}")}))]
-            rest = rest[1:]
+        permanent = False
+        if timed and rest and rest[0].lower() in PERMANENT:
+            permanent, rest = True, rest[1:]
+        elif timed and rest and _DURATION_LIKE.match(rest[0]):
+            parsed = _parse(ctx, rest[0], cmd.name)
+            if not isinstance(parsed, timedelta):
+                return parsed
+            duration, rest = parsed, rest[1:]
         chats = chats_for(ctx, found)
         if not chats:
             return [say(ctx, Text("moderation.no_chats", {"platform": found.ref.platform}))]
-        request = Request(found, chats, duration, " ".join(rest))
+        request = Request(found, chats, duration, " ".join(rest), permanent)
         if cmd.name in PUNITIVE:
             refusal = await self._refusal(ctx, request, cmd.name)
             if refusal is not None:
@@ -161,6 +200,7 @@ class ModerationCommands:
         return out
 
     async def warn(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """Warn and climb the ladder; /dwarn also deletes the message replied to."""
         request = await self._request(ctx, cmd, timed=False)
         if not isinstance(request, Request):
             return request
@@ -171,7 +211,7 @@ class ModerationCommands:
         rungs = [decide(settings.ladder, count, chat, channel=request.target.channel,
                         fallback=settings.vk_mute_fallback) for chat in request.chats]
         rung = rungs[0]
-        if rung.sanction.delete and request.target.message_id and ctx.role is Role.CHAT:
+        if cmd.name == "dwarn" and request.target.message_id and ctx.role is Role.CHAT:
             out.append(DeleteMessage(ctx.chat, request.target.message_id, ctx.event.thread_id))
         for chat, each in zip(request.chats, rungs, strict=True):
             out.extend(platform_actions(each.sanction, chat, request.target.ref,
@@ -235,7 +275,8 @@ class ModerationCommands:
         request = await self._request(ctx, cmd, timed=True)
         if not isinstance(request, Request):
             return request
-        duration = request.duration or ctx.community.moderation.default_mute
+        duration = None if request.permanent else (
+            request.duration or ctx.community.moderation.default_mute)
         return await self._apply(ctx, request, Sanction("mute", duration, delete=False), "mute")
 
     async def ban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:

@@ -62,6 +62,8 @@ async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | Targe
             return TargetProblem("missing"), words
         return Target(reply.author, reply.message_id), words
     if _BARE_ID.match(first):
+        if int(first) == 0:  # no account has ID 0: a typo, not a target
+            return TargetProblem("missing"), words
         return await _by_id(ctx, UserRef(_id_platform(ctx), first)), words[1:]
     return TargetProblem("missing"), words
 
