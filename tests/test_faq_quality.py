@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -77,10 +77,11 @@ def rows(communities: list[Community]) -> list[Row]:
     return result
 
 
-def row_figures(rows: Iterable[Row]) -> Figures:
+def _figures(rows: Iterable[Row], pick: Callable[[FaqMatch], str | None]) -> Figures:
+    """Accuracy, precision and false answers when ``pick`` says which entry is given."""
     answerable = right = answered = negatives = false = 0
     for _, query, result in rows:
-        given = result.faq_id if result.band == "answer" else None
+        given = pick(result)
         expected = query["expected"]
         negatives += expected is None
         answerable += expected is not None
@@ -92,6 +93,11 @@ def row_figures(rows: Iterable[Row]) -> Figures:
         precision=right / answered if answered else 1.0,
         false=false / negatives if negatives else 0.0,
     )
+
+
+def row_figures(rows: Iterable[Row]) -> Figures:
+    """Figures of the bot's own verdicts: an answer is the "answer" band."""
+    return _figures(rows, lambda r: r.faq_id if r.band == "answer" else None)
 
 
 def grouped(rows: list[Row]) -> dict[str, list[Row]]:
@@ -157,21 +163,12 @@ def _precise_threshold(rows: list[Row], target: float = 0.95) -> float:
 
 def _at(rows: Iterable[Row], threshold: float) -> Figures:
     """Figures when the top candidate is answered at ``threshold`` instead of the band."""
-    answerable = right = answered = negatives = false = 0
-    for _, query, result in rows:
+
+    def pick(result: FaqMatch) -> str | None:
         top = result.candidates[0][0] if result.candidates else None
-        given = top if result.is_question and result.score >= threshold else None
-        expected = query["expected"]
-        negatives += expected is None
-        answerable += expected is not None
-        false += expected is None and given is not None
-        right += expected is not None and given == expected
-        answered += given is not None
-    return Figures(
-        right / answerable if answerable else 1.0,
-        right / answered if answered else 1.0,
-        false / negatives if negatives else 0.0,
-    )
+        return top if result.is_question and result.score >= threshold else None
+
+    return _figures(rows, pick)
 
 
 def test_thresholds_hold_on_held_out_halves(rows: list[Row]) -> None:
