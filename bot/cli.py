@@ -21,7 +21,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, LoadedConfig, load_config
-from bot.logs import setup_logging
+from bot.logs import LogLevelError, Redactor, setup_logging
+
+ONLINE_TIMEOUT = 20.0
+"""Seconds one network gets to answer `check-config --online`: a black-holed api_base
+must not hang the command."""
 
 
 def _load(path: str) -> LoadedConfig:
@@ -77,17 +81,113 @@ async def _check_config(args: argparse.Namespace) -> int:
 
 
 async def _check_online(config: LoadedConfig) -> int:
-    """Ask each network what rights the bot has in every configured chat."""
-    problems: list[str] = []
-    if config.app.telegram is not None:
-        from handlers.telegram.rights import check_config_online
+    """Ask each network about the configured chats; one line per problem, never a token.
 
-        problems.extend(await check_config_online(config))
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print("online: every configured chat grants the rights the bot needs")
-    return 1 if problems else 0
+    A network without problems says so, including what `--online` cannot see on it.
+    """
+    scrub = _online_redactor(config)
+    failed = False
+    checks = ((config.app.telegram, _telegram_online,
+               "online: every configured Telegram chat grants the rights the bot needs"),
+              (config.app.vk, _vk_online,
+               "online: VK accepts the community token and group_id; "
+               "rights inside VK chats are not checked online"))
+    for section, check, fine in checks:
+        if section is None:
+            continue
+        problems = await check(config)
+        for problem in problems:
+            print(scrub(problem))
+        if not problems:
+            print(fine)
+        failed = failed or bool(problems)
+    return 1 if failed else 0
+
+
+def _online_redactor(config: LoadedConfig) -> Redactor:
+    """Every token the config holds, literal or from the environment, is scrubbed."""
+    scrub = Redactor(config.secrets)
+    for section in (config.app.telegram, config.app.vk):
+        for key in ("token", "user_token", "webhook_secret"):
+            value = getattr(section, key, None)
+            scrub.add(value.get_secret_value() if value is not None else None)
+    return scrub
+
+
+async def _telegram_online(config: LoadedConfig) -> list[str]:
+    """The rights check; an unreachable Bot API or a rejected token is one line, not a trace."""
+    from aiogram.exceptions import (
+        TelegramAPIError,
+        TelegramNetworkError,
+        TelegramUnauthorizedError,
+    )
+
+    from handlers.telegram.rights import check_config_online
+
+    assert config.app.telegram is not None
+    where = f"telegram: {config.app.telegram.api_base}"
+    try:
+        return await asyncio.wait_for(check_config_online(config), ONLINE_TIMEOUT)
+    except TelegramUnauthorizedError:
+        return [f"{where}: the token was rejected (revoked or mistyped; see telegram.token)"]
+    except TelegramNetworkError as exc:
+        return [f"{where}: cannot reach the Bot API: {_first_line(exc.message)}"]
+    except TelegramAPIError as exc:  # server errors, flood waits
+        return [f"{where}: the Bot API did not answer the rights check: "
+                f"{_first_line(exc.message)}"]
+    except TimeoutError:
+        return [f"{where}: no answer within {ONLINE_TIMEOUT:.0f}s"]
+    except OSError as exc:
+        return [f"{where}: cannot reach the Bot API ({type(exc).__name__})"]
+
+
+async def _vk_online(config: LoadedConfig) -> list[str]:
+    """Is the community token valid for `group_id`? Asked with the adapter's own vk_api
+    session, for the Long Poll server the bot needs at start."""
+    from requests import RequestException
+    from vk_api.exceptions import VkApiError
+
+    vk = config.app.vk
+    assert vk is not None
+    where = f"vk: {vk.api_base}"
+    try:
+        await asyncio.wait_for(asyncio.to_thread(_vk_long_poll_server, config), ONLINE_TIMEOUT)
+    except TimeoutError:
+        return [f"{where}: no answer within {ONLINE_TIMEOUT:.0f}s"]
+    except (VkApiError, RequestException, ValueError) as exc:  # ValueError: not JSON
+        return [f"{where}: {_vk_problem(exc, vk.group_id)}"]
+    return []
+
+
+def _vk_long_poll_server(config: LoadedConfig) -> None:
+    from handlers.vk.api import VkApiAt
+
+    vk = config.app.vk
+    assert vk is not None
+    session = VkApiAt(vk.token.get_secret_value(), vk.api_base, vk.api_version,
+                      timeout=ONLINE_TIMEOUT / 2)
+    session.method("groups.getLongPollServer", {"group_id": vk.group_id})
+
+
+def _vk_problem(exc: Exception, group_id: int) -> str:
+    """What a vk_api failure means for the owner, in one line."""
+    from vk_api.exceptions import ApiError
+
+    if not isinstance(exc, ApiError):
+        return f"cannot reach VK ({type(exc).__name__})"
+    code, text = int(exc.code), _first_line(str(exc.error.get("error_msg", "")))
+    if code == 5:
+        return "the community token was rejected (revoked or mistyped; see vk.token)"
+    if code == 100:
+        return (f"group {group_id} does not answer to this token: check vk.group_id, and "
+                "that Bots Long Poll API is enabled in the community's settings")
+    if code in (15, 27):
+        return f"the community token lacks the rights the bot needs ([{code}] {text})"
+    return f"VK refused groups.getLongPollServer: [{code}] {text}"
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or ["no details"])[0]
 
 
 async def _check_text(args: argparse.Namespace) -> int:
@@ -205,7 +305,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     quiet_default = "WARNING" if args.command in ("demo", "check-text", "faq-match") else None
-    setup_logging(args.log_level or quiet_default)
+    try:
+        setup_logging(args.log_level or quiet_default)
+    except LogLevelError as exc:
+        print(f"modbot: {exc}", file=sys.stderr)
+        return 2
     try:
         result = args.func(args)
         if inspect.iscoroutine(result):

@@ -13,13 +13,18 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
+    StrictInt,
     ValidationError,
     field_validator,
     model_validator,
@@ -56,21 +61,55 @@ class DatabaseSettings(Strict):
         return value
 
 
+def _upper(value: object) -> object:
+    """`level = "debug"` works like `--log-level debug`: case is not worth an error."""
+    return value.upper() if isinstance(value, str) else value
+
+
 class LoggingSettings(Strict):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "INFO"
+
+
+def _token(value: SecretStr) -> SecretStr:
+    """An empty token would only fail at the first API call, as a confusing auth error."""
+    if not value.get_secret_value().strip():
+        raise ValueError("must not be empty; write the token as ${VARIABLE} and set that "
+                         "environment variable")
+    return value
+
+
+def _http_url(value: str) -> str:
+    """The HTTP clients accept other schemes only to fail later with a traceback."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+def _host_port(value: str) -> str:
+    """Where the webhook server listens: `host:port`, port 1-65535 (IPv6 as `[::]:8080`)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('must be host:port, like "0.0.0.0:8080"')
+    return value
+
+
+Token = Annotated[SecretStr, AfterValidator(_token)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+HostPort = Annotated[str, AfterValidator(_host_port)]
 
 
 class TelegramSettings(Strict):
-    token: SecretStr
-    api_base: str = "https://api.telegram.org"
+    token: Token
+    api_base: HttpUrl = "https://api.telegram.org"
     proxy: str | None = Field(default=None, pattern=r"^(https?|socks5h?)://")
     mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0:8080"
-    webhook_secret: SecretStr | None = None
-    leave_unknown_chats: bool = True
-    poll_timeout: int = Field(default=25, ge=0, le=50)
-    admins_ttl: int = Field(default=300, ge=0)
+    webhook_url: HttpUrl | None = None
+    webhook_listen: HostPort = "0.0.0.0:8080"
+    webhook_secret: Token | None = None
+    leave_unknown_chats: StrictBool = True
+    poll_timeout: StrictInt = Field(default=25, ge=0, le=50)
+    admins_ttl: StrictInt = Field(default=300, ge=0)
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramSettings:
@@ -81,14 +120,14 @@ class TelegramSettings(Strict):
 
 
 class VkSettings(Strict):
-    token: SecretStr
-    group_id: int = Field(gt=0)
-    user_token: SecretStr | None = None
-    api_base: str = "https://api.vk.com/method/"
+    token: Token
+    group_id: StrictInt = Field(gt=0)
+    user_token: Token | None = None
+    api_base: HttpUrl = "https://api.vk.com/method/"
     api_version: str = "5.199"
-    wall_postponed: bool = False
-    leave_unknown_chats: bool = True
-    poll_wait: int = Field(default=25, ge=1, le=90)
+    wall_postponed: StrictBool = False
+    leave_unknown_chats: StrictBool = True
+    poll_wait: StrictInt = Field(default=25, ge=1, le=90)
 
 
 class AppConfig(Strict):
@@ -157,20 +196,39 @@ def key_path(loc: Iterable[object]) -> str:
     return out or "(top level)"
 
 
-def _expand_env(value: Any, loc: tuple[object, ...], problems: list[str], secrets: list[str],
-                file: Path) -> Any:
+@dataclass
+class _Expansion:
+    """What `${VAR}` expansion found: problems, the values to scrub, and the keys it reported
+    (a schema error on such a key would only repeat the same problem)."""
+
+    file: Path
+    problems: list[str]
+    secrets: list[str]
+    reported: set[tuple[object, ...]]
+
+    def report(self, loc: tuple[object, ...], message: str) -> None:
+        self.problems.append(f"{self.file}: {key_path(loc)}: {message}")
+        self.reported.add(loc)
+
+
+def _expand_env(value: Any, loc: tuple[object, ...], found: _Expansion) -> Any:
     if isinstance(value, dict):
-        return {k: _expand_env(v, (*loc, k), problems, secrets, file) for k, v in value.items()}
+        return {k: _expand_env(v, (*loc, k), found) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, (*loc, i), problems, secrets, file) for i, v in enumerate(value)]
+        return [_expand_env(v, (*loc, i), found) for i, v in enumerate(value)]
     if isinstance(value, str) and "${" in value:
+        if "${" in _ENV_REF.sub("", value):
+            found.report(loc, "malformed environment reference; write ${NAME} "
+                              "(letters, digits and _, closed with })")
+            return value
+
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)
             env = os.environ.get(name)
             if env is None or env == "":
-                problems.append(f"{file}: {key_path(loc)}: environment variable {name} is not set")
+                found.report(loc, f"environment variable {name} is not set")
                 return ""
-            secrets.append(env)
+            found.secrets.append(env)
             return env
         return _ENV_REF.sub(substitute, value)
     return value
@@ -188,6 +246,15 @@ _PATTERN_HINTS = {
 }
 
 
+_TYPE_WORDS = {
+    "bool_type": "expected true or false",
+    "int_type": "expected a whole number",
+    "float_type": "expected a number",
+}
+
+_SECRET_KEYS = frozenset({"token", "user_token", "webhook_secret"})
+
+
 def _toml_message(error: Any, loc: list[Any]) -> str | None:
     """Pydantic's wording where it speaks Python ("a valid tuple"), said in TOML terms."""
     kind, ctx = error["type"], error.get("ctx") or {}
@@ -196,6 +263,8 @@ def _toml_message(error: Any, loc: list[Any]) -> str | None:
             table = ".".join(p for p in loc if isinstance(p, str))
             return f"expected a list; write [[{table}]] for each entry, not [{table}]"
         return 'expected a list, like ["a", "b"]'
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind]
     if kind in ("too_short", "string_too_short") and ctx.get("min_length") == 1:
         return "must not be empty"
     if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
@@ -203,14 +272,21 @@ def _toml_message(error: Any, loc: list[Any]) -> str | None:
     return None
 
 
+def _clean_loc(loc: Iterable[object]) -> tuple[object, ...]:
+    """The key path without pydantic's validator markers ("function-after[…]")."""
+    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
 def _pydantic_problem(file: Path, error: Any) -> str:
-    loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    loc = list(_clean_loc(error["loc"]))
     message = _MESSAGES.get(error["type"]) or _toml_message(error, loc) or error["msg"]
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if error["type"] not in _MESSAGES and error["type"] not in ("value_error",):
         given = error.get("input")
-        if isinstance(given, str | int | float | bool) and not isinstance(given, SecretStr):
-            message = f"{message} (got {given!r})"
+        secret = bool(loc) and loc[-1] in _SECRET_KEYS
+        if isinstance(given, str | int | float | bool) and not secret:
+            shown = str(given).lower() if isinstance(given, bool) else repr(given)
+            message = f"{message} (got {shown})"
     return f"{file}: {key_path(loc)}: {message}"
 
 
@@ -281,6 +357,10 @@ def _check_community(community: CommunitySettings, index: int,
                 f"{where}.chats[{chat_index}]: {chat} is on {chat.platform}, "
                 f"but there is no [{chat.platform}] section"
             )
+    if community.queue is not None and community.queue in community.chats:
+        problems.append(
+            f"{where}.queue: {community.queue} is one of this community's chats; complaint "
+            f"cards show who reported whom, so the queue must be a separate moderators' chat")
     if community.queue is not None and not enabled.get(community.queue.platform, False):
         problems.append(
             f"{where}.queue: {community.queue} is on {community.queue.platform}, "
@@ -352,6 +432,18 @@ def _resolve(config_path: Path, relative: str) -> Path:
     return candidate if candidate.is_absolute() else config_path.parent / candidate
 
 
+def _literal_secrets(raw: Any) -> list[str]:
+    """Tokens written into the file itself, so an error elsewhere cannot echo them either."""
+    found: list[str] = []
+    for section in ("telegram", "vk"):
+        table = raw.get(section) if isinstance(raw, dict) else None
+        for key in _SECRET_KEYS:
+            value = table.get(key) if isinstance(table, dict) else None
+            if isinstance(value, str):
+                found.append(value)
+    return found
+
+
 def _scrub(problems: list[str], secrets: list[str]) -> list[str]:
     """A value from the environment may be a token: never echo it in an error."""
     cleaned = []
@@ -376,13 +468,15 @@ def load_config(path: str | Path) -> LoadedConfig:
         raw = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
-    problems: list[str] = []
-    secrets: list[str] = []
-    expanded = _expand_env(raw, (), problems, secrets, file)
+    found = _Expansion(file, [], [], set())
+    expanded = _expand_env(raw, (), found)
+    problems, secrets = found.problems, found.secrets + _literal_secrets(expanded)
     try:
         app = AppConfig.model_validate(expanded)
     except ValidationError as exc:
-        problems.extend(_pydantic_problem(file, err) for err in _root_causes(exc.errors()))
+        errors = [err for err in _root_causes(exc.errors())
+                  if _clean_loc(err["loc"]) not in found.reported]
+        problems.extend(_pydantic_problem(file, err) for err in errors)
         _check_what_validates(expanded, exc.errors(), file, problems)
         raise ConfigError(_scrub(problems, secrets)) from None
     _cross_check(app, file, problems)

@@ -17,6 +17,14 @@ _TELEGRAM_TOKEN = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}")
 _VK_TOKEN = re.compile(r"\bvk1\.a\.[A-Za-z0-9_-]{20,}|\b[a-f0-9]{85}\b")
 _ACCESS_TOKEN_PARAM = re.compile(r"(access_token=)[^&\s'\"]+")
 REDACTED = "***"
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class LogLevelError(ValueError):
+    """An unknown level name: a one-line message for the owner, not logging's traceback."""
+
+    def __init__(self, given: str, source: str) -> None:
+        super().__init__(f"unknown log level {given!r} ({source}); use one of {', '.join(LEVELS)}")
 
 
 class Redactor:
@@ -60,12 +68,26 @@ def redactor() -> Redactor:
     return _redactor
 
 
+def _level(level: str | None) -> str:
+    """The level to use, checked case-insensitively, naming where a bad one came from."""
+    env = os.environ.get("MODBOT_LOG_LEVEL")
+    given, source = (level, "--log-level") if level else (env, "MODBOT_LOG_LEVEL")
+    if not given:
+        return "INFO"
+    if given.upper() not in LEVELS:
+        raise LogLevelError(given, source)
+    return given.upper()
+
+
 def setup_logging(level: str | None = None, secrets: Iterable[str] = (),
                   stream: object = None) -> Redactor:
-    """Level: argument, else MODBOT_LOG_LEVEL, else INFO. Safe to call more than once."""
+    """Level: argument, else MODBOT_LOG_LEVEL, else INFO. Safe to call more than once.
+
+    Raises LogLevelError (before touching any handler) for a level name not in LEVELS.
+    """
+    chosen = _level(level)
     for secret in secrets:
         _redactor.add(secret)
-    chosen = (level or os.environ.get("MODBOT_LOG_LEVEL") or "INFO").upper()
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_modbot", False):

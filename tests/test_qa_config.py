@@ -25,19 +25,12 @@ def problems_of(write_config: Callable[[str], Path], text: str) -> list[str]:
     return caught.value.problems
 
 
-@pytest.mark.parametrize("value", ["-5", "0"])
-def test_a_duration_given_as_a_number_of_seconds_must_be_positive(
-        write_config: Callable[[str], Path], value: str) -> None:
+@pytest.mark.parametrize("value", ["-5", "0", "90"])
+def test_a_bare_number_is_not_a_duration(write_config: Callable[[str], Path], value: str) -> None:
+    """A number has no unit: 30 meant as days must not silently become 30 seconds."""
     problems = problems_of(write_config, BASE + f"[community.moderation]\nwarn_expiry = {value}\n")
     assert len(problems) == 1
-    assert problems[0].endswith(
-        f"community[0].moderation.warn_expiry: duration must be positive (got {value})")
-
-
-def test_a_positive_number_of_seconds_is_still_a_duration(
-        write_config: Callable[[str], Path]) -> None:
-    loaded = load_config(write_config(BASE + "[community.complaints]\nsla = 90\n"))
-    assert loaded.app.community[0].complaints.sla.total_seconds() == 90
+    assert "write a duration such as" in problems[0] and "warn_expiry" in problems[0]
 
 
 def test_file_and_schedule_problems_are_listed_along_with_schema_errors(
@@ -138,7 +131,7 @@ def test_a_database_url_that_cannot_work_is_a_config_error_without_the_password(
 
 def test_a_chat_or_queue_claimed_by_two_communities_is_an_error(
         write_config: Callable[[str], Path]) -> None:
-    text = BASE + 'queue = "telegram:-1001"\n' + """
+    text = BASE + 'queue = "telegram:-2001"\n' + """
 [[community]]
 name = "two"
 chats = ["telegram:-1001", "telegram:-1002"]
@@ -165,7 +158,6 @@ queue = "telegram:-1003"
 
 @pytest.mark.parametrize(("value", "message"), [
     ('"999999w"', "duration too long: '999999w' (at most 100 years)"),
-    ("99999999999", "duration too long (got 99999999999 seconds; at most 100 years)"),
 ])
 def test_a_duration_beyond_the_calendar_is_a_config_error(
         write_config: Callable[[str], Path], value: str, message: str) -> None:

@@ -10,27 +10,37 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.chats import ChatRef, ChatRefError, UserRef
-from bot.core.durations import MAX_SECONDS, DurationError, parse_duration
+from bot.core.durations import DurationError, parse_duration
+
+DURATION_HINT = 'write a duration such as "30d", "12h" or "10m"'
 
 
 def _duration(value: object) -> timedelta:
+    """Only unit-bearing strings: a bare `30` read as seconds when the owner meant 30 days
+    is a trap, so numbers are refused rather than guessed at."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value <= 0:
-            raise ValueError(f"duration must be positive (got {value})")
-        if value > MAX_SECONDS:
-            raise ValueError(f"duration too long (got {value} seconds; at most 100 years)")
-        return timedelta(seconds=value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{DURATION_HINT}; a bare number has no unit (got {value!r})")
     if isinstance(value, str):
         try:
             return parse_duration(value)
         except DurationError as exc:
             raise ValueError(str(exc)) from None
-    raise ValueError("expected a duration string like \"10m\", \"2h\" or \"3d\"")
+    raise ValueError(f"expected a duration: {DURATION_HINT}")
 
 
 def _chat(value: object) -> ChatRef:
@@ -69,7 +79,7 @@ class Strict(BaseModel):
 class FilterSettings(Strict):
     """The obscenity filter for one community."""
 
-    enabled: bool = True
+    enabled: StrictBool = True
     mode: Literal["enforce", "dry-run"] = "enforce"
     languages: tuple[Literal["ru", "en"], ...] = ("ru", "en")
     extra_words: tuple[str, ...] = ()
@@ -79,19 +89,35 @@ class FilterSettings(Strict):
 class AnswerSettings(Strict):
     """FAQ answering: confidence bands and the anti-spam window."""
 
-    enabled: bool = True
-    answer_threshold: float | None = Field(default=None, ge=0, le=1)
-    suggest_threshold: float | None = Field(default=None, ge=0, le=1)
+    enabled: StrictBool = True
+    answer_threshold: StrictFloat | None = Field(default=None, ge=0, le=1)
+    suggest_threshold: StrictFloat | None = Field(default=None, ge=0, le=1)
     repeat_window: Duration = timedelta(minutes=30)
 
     @model_validator(mode="after")
     def _bands_in_order(self) -> AnswerSettings:
-        """A suggest cut-off above the answer cut-off would silently disable suggestions."""
-        answer, suggest = self.answer_threshold, self.suggest_threshold
-        if answer is not None and suggest is not None and suggest > answer:
+        """A suggest cut-off above the answer cut-off silently removes the "did you mean" band.
+
+        An unset threshold is compared as the matcher's default, since that is what runs.
+        """
+        from bot.core.faq.matcher import Thresholds
+
+        default = Thresholds()
+        answer = default.answer if self.answer_threshold is None else self.answer_threshold
+        suggest = default.suggest if self.suggest_threshold is None else self.suggest_threshold
+        if suggest <= answer:
+            return self
+        if self.suggest_threshold is None:
             raise ValueError(
-                f"suggest_threshold ({suggest}) must not be above answer_threshold ({answer})")
-        return self
+                f"answer_threshold ({answer}) is below the default suggest_threshold ({suggest}), "
+                f"which would remove the \"did you mean\" band; also set suggest_threshold "
+                f"to at most {answer}")
+        if self.answer_threshold is None:
+            raise ValueError(
+                f"suggest_threshold ({suggest}) is above the default answer_threshold ({answer}), "
+                f"which would remove the \"did you mean\" band; set it to at most {answer}")
+        raise ValueError(
+            f"suggest_threshold ({suggest}) must not be above answer_threshold ({answer})")
 
 
 class LadderStep(Strict):
@@ -99,7 +125,7 @@ class LadderStep(Strict):
 
     action: Literal["warn", "mute", "kick", "ban"]
     duration: Duration | None = None
-    delete: bool = True
+    delete: StrictBool = True
 
 
 def _default_ladder() -> tuple[LadderStep, ...]:
@@ -125,11 +151,11 @@ class ModerationSettings(Strict):
 class AntifloodSettings(Strict):
     """N messages in T seconds → mute; the same text K times → delete."""
 
-    enabled: bool = True
-    messages: int = Field(default=8, ge=2)
+    enabled: StrictBool = True
+    messages: StrictInt = Field(default=8, ge=2)
     window: Duration = timedelta(seconds=10)
     mute: Duration = timedelta(minutes=10)
-    repeats: int = Field(default=3, ge=2)
+    repeats: StrictInt = Field(default=3, ge=2)
     repeat_window: Duration = timedelta(minutes=2)
 
 
@@ -137,7 +163,7 @@ class ComplaintSettings(Strict):
     """The human queue: SLA re-announce and the per-reporter rate limit."""
 
     sla: Duration = timedelta(minutes=30)
-    rate_limit: int = Field(default=5, ge=1)
+    rate_limit: StrictInt = Field(default=5, ge=1)
     rate_window: Duration = timedelta(hours=1)
     ack_ttl: Duration = timedelta(minutes=1)
 
@@ -175,7 +201,7 @@ class CommunitySettings(Strict):
     chats: tuple[Chat, ...] = Field(min_length=1)
     moderators: tuple[User, ...] = ()
     queue: Chat | None = None
-    audit: bool = False
+    audit: StrictBool = False
     schedule_grace: Duration = timedelta(hours=1)
     filter: FilterSettings = FilterSettings()
     answers: AnswerSettings = AnswerSettings()
@@ -183,6 +209,15 @@ class CommunitySettings(Strict):
     antiflood: AntifloodSettings = AntifloodSettings()
     complaints: ComplaintSettings = ComplaintSettings()
     schedule: tuple[ScheduleEntry, ...] = ()
+
+    @field_validator("queue")
+    @classmethod
+    def _queue_holds_cards(cls, value: ChatRef | None) -> ChatRef | None:
+        """Complaint cards carry buttons, and a VK wall can hold neither cards nor buttons."""
+        if value is not None and value.is_vk_wall:
+            raise ValueError("vk:wall cannot be the complaint queue; use a moderators' chat "
+                             "(\"vk:PEER_ID\" or \"telegram:ID\")")
+        return value
 
     @field_validator("timezone")
     @classmethod

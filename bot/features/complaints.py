@@ -24,7 +24,8 @@ def build(config: LoadedConfig, clock: Clock, services: dict[str, Any]) -> Featu
 
 def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("queue", help="list a community's complaint tickets")
-    parser.add_argument("--community", required=True, help="the community's name from config")
+    parser.add_argument("--community", default=None,
+                        help="community name (optional if there is only one)")
     parser.add_argument("--state", default="open", choices=STATE_CHOICES,
                         help="open (new + claimed, the default), all, or one state")
     parser.add_argument("--config", default="config.toml", help="path to config.toml")
@@ -49,20 +50,33 @@ def format_row(ticket: TicketRecord, now: datetime) -> str:
     ))
 
 
+def _community_name(config: LoadedConfig, name: str | None) -> str:
+    """`--community` may be left out when the config has one community, as in audit and faq."""
+    from bot.config import ConfigError
+
+    if name is not None:
+        return config.community(name).name
+    if len(config.app.community) != 1:
+        known = ", ".join(c.name for c in config.app.community)
+        raise ConfigError([f"{config.path}: several communities ({known}); "
+                           "choose one with --community NAME"])
+    return config.app.community[0].name
+
+
 async def run_queue(args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)
-        config.community(args.community)
+        name = _community_name(config, args.community)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
     app = await create_app(config)
     try:
         async with app.uow_factory() as uow:
-            tickets = await uow.tickets.in_states(args.community, _states(args.state), 100_000)
+            tickets = await uow.tickets.in_states(name, _states(args.state), 100_000)
         now = app.clock.now()
         for ticket in tickets:
             print(format_row(ticket, now))
