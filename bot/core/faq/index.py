@@ -14,7 +14,7 @@ import math
 import os
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from .text import DATA_DIR, words
 
 # Bump when the analysis code or the index layout changes: with the entries and the data files it
 # keys the on-disk cache.
-CODE_VERSION = "faq-index-6"
+CODE_VERSION = "faq-index-7"
 
 # An answer-only term counts this much of a question term: answers mention side topics.
 ANSWER_WEIGHT = 0.6
@@ -57,6 +57,7 @@ class FaqIndex:
     oov_idf: float
     exact: dict[str, int]
     semantic: SemanticIndex | None = None
+    langs: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -162,6 +163,7 @@ def build_index(entries: Sequence[FaqEntry], encoder: Encoder | None = None) -> 
         oov_idf=oov_idf,
         exact=_exact_questions(entries),
         semantic=embed_entries(entries, encoder) if encoder is not None and entries else None,
+        langs=[e.lang for e in entries],
     )
 
 

@@ -50,7 +50,15 @@ from .encoder import Encoder, default_encoder, one_blas_thread
 from .entries import FaqEntry
 from .index import FaqIndex, SemanticIndex, exact_key, importance, load_or_build
 from .question import is_question_like
-from .text import DATA_DIR, normalise, script, stem, translit_to_cyrillic, words
+from .text import (
+    DATA_DIR,
+    message_language,
+    normalise,
+    script,
+    stem,
+    translit_to_cyrillic,
+    words,
+)
 
 # Similarity = query_cover^share × entry_cover^(1-share): explaining the message matters more.
 SIM_QUERY_SHARE = 0.8
@@ -273,7 +281,24 @@ class FaqMatcher:
 
     def score(self, text: str) -> list[Scored]:
         """Candidate entries for ``text``, most similar first."""
-        return self._score(query_positions(text, self._index.vocab, self._index.translit))
+        positions = query_positions(text, self._index.vocab, self._index.translit)
+        return self._score(positions, self._same_language(text))
+
+    def _same_language(self, text: str) -> frozenset[int] | None:
+        """The entries written in the message's language, in an FAQ with several languages.
+
+        A bilingual FAQ often holds each answer twice ("fit-freeze" in Russian and in English):
+        the encoder finds both equally close, and two near-equal candidates leave no margin, so
+        without this a bilingual community would never get an answer. None (every entry)
+        when the FAQ has one language or the message's cannot be told.
+        """
+        langs = self._index.langs
+        if len(set(langs)) < 2:
+            return None
+        lang = message_language(text)
+        if lang is None or lang not in langs:
+            return None
+        return frozenset(i for i, entry_lang in enumerate(langs) if entry_lang == lang)
 
     def _caps(self, positions: list[Position]) -> list[float]:
         """Each position's weight: how much of the message it is."""
@@ -301,7 +326,9 @@ class FaqMatcher:
         ]
         return sum(unknown) / mass, max(unknown, default=0.0) / mass
 
-    def _score(self, positions: list[Position]) -> list[Scored]:
+    def _score(
+        self, positions: list[Position], allowed: frozenset[int] | None = None
+    ) -> list[Scored]:
         index = self._index
         caps = self._caps(positions)
         mass = sum(caps)
@@ -323,6 +350,8 @@ class FaqMatcher:
                         best[entry] = value
             for entry, value in best.items():
                 raw[entry] = raw.get(entry, 0.0) + min(value, cap)
+        if allowed is not None:
+            raw = {entry: value for entry, value in raw.items() if entry in allowed}
         top = sorted(raw.items(), key=lambda kv: -kv[1])[:RERANK]
         scored = [self._features(entry, value / mass, query_trust) for entry, value in top]
         scored.sort(key=lambda s: -s.sim)
@@ -343,7 +372,7 @@ class FaqMatcher:
         return Scored(entry, query_cover, entry_cover, sim)
 
     def _best_reading(
-        self, text: str, whole_positions: list[Position]
+        self, text: str, whole_positions: list[Position], allowed: frozenset[int] | None
     ) -> tuple[float, list[Scored], list[Position]]:
         """Score the whole message and each asking sentence of a long one; keep the surest.
 
@@ -354,7 +383,7 @@ class FaqMatcher:
         отменить?", "any idea why?") cannot pick an entry by itself. Returns the confidence,
         the candidates and the positions of the reading kept.
         """
-        whole = self._score(whole_positions)
+        whole = self._score(whole_positions, allowed)
         if not whole:
             return 0.0, [], whole_positions
         best = (_confidence_of(whole), whole, whole_positions)
@@ -367,7 +396,7 @@ class FaqMatcher:
             positions = query_positions(part, self._index.vocab, self._index.translit)
             if sum(p.trust >= 0.9 and not _asking_only(p) for p in positions) < SENTENCE_WORDS:
                 continue
-            scored = self._score(positions)
+            scored = self._score(positions, allowed)
             if scored and scored[0].entry == whole[0].entry:
                 conf = _confidence_of(scored)
                 if conf > best[0]:
@@ -381,7 +410,8 @@ class FaqMatcher:
         the encoder puts it: topic-level closeness alone is how near misses get answered.
         """
         positions = query_positions(text, self._index.vocab, self._index.translit)
-        conf, scored, read = self._best_reading(text, positions)
+        allowed = self._same_language(text)
+        conf, scored, read = self._best_reading(text, positions, allowed)
         if not scored:
             return None
         unknown, largest_unknown = self._unknown_weight(read)
@@ -410,6 +440,10 @@ class FaqMatcher:
         questions, answers, topic = self._cosines(
             text, semantic, self._encoder, self._index.translit
         )
+        if allowed is not None:
+            other = np.array([i not in allowed for i in range(len(questions))])
+            questions[other] = -1.0
+            answers[other] = -1.0
         ranking = LEXICAL_WEIGHT * lexical + ENCODER_WEIGHT * (questions + ANSWER_SHARE * answers)
         top3 = np.argpartition(-ranking, 2)[:3] if len(ranking) > 3 else np.arange(len(ranking))
         order = top3[np.argsort(-ranking[top3], kind="stable")]
@@ -481,7 +515,7 @@ class FaqMatcher:
             scale = conf / top_rank if top_rank > 0.0 else 0.0
             candidates = (
                 (ids[top_entry], round(conf, 4)),
-                *((ids[e], round(max(0.0, r * scale), 4)) for e, r in evidence.ranking[1:3]),
+                *((ids[e], round(r * scale, 4)) for e, r in evidence.ranking[1:3] if r > 0.0),
             )
         band: Band = "none"
         if conf >= self.thresholds.answer:

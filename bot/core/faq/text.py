@@ -156,3 +156,18 @@ def load_word_list(name: str) -> frozenset[str]:
     for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
         found.update(normalise(line.split("#", 1)[0]).split())
     return frozenset(found)
+
+
+_ENGLISH = load_word_list("english_words.txt")
+
+
+def message_language(text: str) -> str | None:
+    """"ru" for a message with Cyrillic letters, "en" for Latin letters with an English
+    function word, None otherwise (Russian typed in Latin letters looks like that too)."""
+    tokens = words(text)
+    scripts = {script(token) for token in tokens}
+    if "ru" in scripts:
+        return "ru"
+    if "en" in scripts and not _ENGLISH.isdisjoint(tokens):
+        return "en"
+    return None
