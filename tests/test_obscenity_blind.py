@@ -1,11 +1,17 @@
-"""The obscenity filter on two more sets written blind to it, from POLICY.md alone.
+"""The obscenity filter on three more sets written blind to it, from POLICY.md alone.
 
-``fresh_ru.jsonl`` (414 messages, Russian and mixed) and ``fresh_en.jsonl`` (359, English and
-mixed) were written by people who saw neither the filter nor its tests. On first contact they
+``fresh_ru.jsonl`` (414 messages, Russian and mixed), ``fresh_en.jsonl`` (359, English and
+mixed) and ``fresh_hard.jsonl`` (309, the hardest disguises and look-alikes) were written by
+people who saw neither the filter nor its tests. On first contact (F1 0.983, 0.987, 0.965) they
 found real gaps, since fixed: a single underscore as the mask (м_дак), syllables joined by
 hyphens (за-е-ба-ли), words run together by an ellipsis (всё...пиздец), accented Latin letters
 (fúcking, shït), a stretched vowel in transliteration (blyaaaat), 3 for з in Latin letters
-(pi3dec), and the names Huy and Bitche. Left as it is: «ni hera» (hera alone is also a name).
+(pi3dec), the names Huy and Bitche, an emoji inside a word (пиз🤬дец), a word hyphenated across
+lines (пиз-⏎дец; and ко-⏎манды is команды, not манды), a mask over stretched letters
+(хуууу*ня), Latin letters written by sound inside a Cyrillic word (pizдец), and an innocent
+word spelled out (к-о-м-а-н-д-а, С А Б Л Я). Left as they are: «ni hera» (hera alone is also a
+name), "suki" (also Japanese, in the translit allow-list) and a word split by a plain line
+break («ху⏎йня»: joining lines would glue innocent words together).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ def _rows(name: str) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-@pytest.mark.parametrize("name", ["fresh_ru.jsonl", "fresh_en.jsonl"])
+@pytest.mark.parametrize("name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

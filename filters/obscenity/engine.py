@@ -27,6 +27,7 @@ from .normalize import Script, normalize_word
 from .prefilter import (
     ANY_CYRILLIC,
     ANY_LATIN,
+    EMOJI_IN_WORD,
     HYPHEN_CHAIN,
     MIXED_SCRIPT,
     SPACED,
@@ -136,6 +137,8 @@ class ObscenityFilter:
                 flagged.add(chunk)
             elif len(known) < _MAX_KNOWN:
                 known.add(chunk)
+        if "-\n" in lowered:  # a word hyphenated across lines (пиз-⏎дец): read it whole
+            return self._check_tokens(text, tokenize(text))
         if len(lowered) != len(text) or spaced_out(lowered):
             return self._check_text(text, lowered)
         if not flagged:
@@ -178,6 +181,8 @@ class ObscenityFilter:
         if SUSPECT.search(lowered) is not None:
             return True
         if "\ufe0f" in lowered and VS_AFTER_LETTER.search(lowered) is not None:
+            return True
+        if EMOJI_IN_WORD.search(lowered) is not None:
             return True
         if not unicodedata.is_normalized("NFKC", lowered):
             return True
@@ -294,7 +299,10 @@ class ObscenityFilter:
         if any(flag for _, flag in word.readings):
             budget.masks -= 1
         hit = self._lexicon.match(word, masks=budget.masks >= 0)
-        if hit is None and token.spaced and len(word.text) > 3:
+        if (hit is None and token.spaced and len(word.text) > 3
+                and not self._lexicon.is_allowed(word.text)):
+            # letters spaced out may run several words together (и д и н а х у й); a run
+            # that is one innocent word (к-о-м-а-н-д-а, н е б о) is not searched inside
             hit = self._lexicon.search_inside(word.text, word.script)
         if hit is None and not token.spaced:
             hit = self._match_dotted_words(token.text, default, budget)

@@ -134,7 +134,12 @@ class Lexicon:
         if owner is not None:
             return owner if isinstance(owner, Hit) else None
         if word.script is Script.CYR:
-            return self._match_russian(text)
+            hit = self._match_russian(text)
+            if hit is None and _LATIN_WORD.search(text):
+                # Latin letters with no Cyrillic look-alike read by sound (pizдец → пиздец)
+                hit = self._match_russian(
+                    _LATIN_WORD.sub(lambda run: self._translit(run.group()), text), text)
+            return hit
         return self._match_latin(text, word)
 
     def _match_owner_lists(self, text: str) -> Hit | bool | None:
@@ -204,8 +209,17 @@ class Lexicon:
                 return hit
         return None
 
+    def is_allowed(self, text: str) -> bool:
+        """Whether a normalised word is on the allow-list (as written or with repeats read
+        as one or two letters)."""
+        return any(self._allowed(spelling, collapsed) for spelling, collapsed in spellings(text))
+
     def _match_mask(self, text: str) -> Hit | None:
         found = self._masks.match(text)
+        if found is None:
+            # a stretched word under a mask (хуууу*ня) is the word with one letter
+            one = spellings(text)[0][0]
+            found = self._masks.match(one) if one != text else None
         if found is None:
             return None
         form, lexicon = found

@@ -166,6 +166,9 @@ def normalize_word(raw: str, default: Script) -> Word | None:
         if "r" in text:
             # a Latin r reads as г by shape, but writers mean р by sound (пидоr)
             candidates.append(text.replace("r", "р").translate(_TO_CYR))
+        if _ANY_LAT.search(text):
+            # ... and a Latin run may be written by sound (pizдец): the matcher reads it so
+            candidates.append(text)
     else:
         text = _PI.sub("pi", text)
         candidates = [text.translate(_TO_LAT)]

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .normalize import ACCENTED_LATIN_CLASS, INVISIBLE_REGEX_POINTS, char_class
+from .tokens import EMOJI_CLASS
 
 _LETTER_VARIANTS = {"е": "её", "ё": "её"}
 _WORD_CHAR = r"[^\W\d_]"
@@ -249,6 +250,8 @@ SUSPECT = re.compile(
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}!)(?={_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
+#: an emoji between two letters: пиз🤬дец, fu🤬ck
+EMOJI_IN_WORD = re.compile(rf"(?<={_WORD_CHAR})[{EMOJI_CLASS}]+(?={_WORD_CHAR})")
 #: a variation selector glued to a letter (a disguise, unlike the one after an emoji)
 VS_AFTER_LETTER = re.compile(f"(?<={_WORD_CHAR})\ufe0f")
 ANY_CYRILLIC = re.compile("[а-яё]")

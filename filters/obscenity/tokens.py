@@ -28,7 +28,11 @@ _LETTER = r"[^\W_]"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
 _JOIN = r"(?:[*#@$!%_]+|\.{2,}|…)"
-_WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:{_JOIN}{_UNIT}+)*[*#$@]*"
+#: emoji inside a word (пиз🤬дец, fu🤬ck) and a hyphenated line break (пиз-⏎дец): removed
+EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
+_SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
+_SILENT_RE = re.compile(_SILENT)
+_WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[\s._\-]{{1,3}}{_SINGLE}){{2,}}"
 _SYLLABLE = rf"{_LETTER}{{1,3}}"
@@ -58,4 +62,5 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         elif found.lastgroup == "chain":
             yield Token(found.group().replace("-", ""), start, end, False)
         else:
-            yield Token(_MASK_STANDINS.sub("*", found.group()), start, end, False)
+            text = _SILENT_RE.sub("", found.group())
+            yield Token(_MASK_STANDINS.sub("*", text), start, end, False)
