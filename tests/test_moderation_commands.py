@@ -330,3 +330,9 @@ async def test_queue_telegram_member_by_id(app) -> None:
     out = await run(app, cmd("/ban 501 1w", chat=QUEUE))
     [ban] = of(out, Ban)
     assert (ban.chat, ban.user) == (TG_CHAT, MEMBER.ref)
+
+
+async def test_editing_a_message_into_a_command_does_not_run_it(app) -> None:
+    out = await run(app, cmd("/ban spam", reply_to=OTHER, edited=True))
+    assert not of(out, Ban)
+    assert "moderation.usage.ban" not in keys(out)

@@ -169,7 +169,7 @@ async def test_a_button_press_is_answered(app: App, emu: TelegramEmulator,
         card = emu.sent_messages(GROUP)[0]["message_id"]
         query_id = emu.press(GROUP, card, MEMBER, "nobody:handles:this")
         await emu.wait_for(lambda: emu.calls_of("answerCallbackQuery"), what="the answer")
-    assert emu.world.callbacks[query_id]["answered"]["text"] == render("common.error")
+    assert emu.world.callbacks[query_id]["answered"]["text"] == render("common.button_unknown")
 
 
 async def test_offset_is_kept_in_the_database(app: App, emu: TelegramEmulator,

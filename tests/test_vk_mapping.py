@@ -105,3 +105,38 @@ def test_group_join_and_leave_are_member_changes_and_unknown_types_ignored() -> 
                       NOW)
     assert isinstance(join, MemberChanged) and join.joined and not join.is_bot_itself
     assert map_update({"type": "photo_new", "object": {}}, GROUP, NOW) is None
+
+
+def test_a_command_sent_with_a_forwarded_message_targets_its_author() -> None:
+    here = map_update(message(text="!ban spam", fwd_messages=[
+        {"from_id": 77, "text": "buy now", "peer_id": 2000000001,
+         "conversation_message_id": 12}]), GROUP, NOW)
+    assert isinstance(here, IncomingMessage) and here.author.kind is SenderKind.MEMBER
+    assert here.reply_to is not None and here.reply_to.message_id == "12"
+    assert here.reply_to.author is not None and here.reply_to.author.ref == UserRef("vk", "77")
+    # forwarded from another chat: the author counts, its message id would name another message
+    elsewhere = map_update(message(text="!ban", fwd_messages=[
+        {"from_id": 77, "text": "x", "peer_id": 2000000009, "conversation_message_id": 12}]),
+        GROUP, NOW)
+    assert isinstance(elsewhere, IncomingMessage) and elsewhere.reply_to is not None
+    assert elsewhere.reply_to.message_id == ""
+
+
+def test_an_edited_chat_message_is_an_edit_with_its_own_event_id() -> None:
+    update = message(text="edited text", update_time=1772442100)
+    update["type"] = "message_edit"
+    del update["event_id"]
+    update["object"] = update["object"]["message"]  # message_edit sends the message itself
+    event = map_update(update, GROUP, NOW)
+    assert isinstance(event, IncomingMessage) and event.edited
+    assert event.event_id == "vk:2000000001:17:edit:1772442100"
+
+
+def test_a_reply_to_a_wall_comment_names_the_author_replied_to() -> None:
+    update = {"type": "wall_reply_new", "event_id": "w1", "group_id": GROUP, "object": {
+        "id": 100, "post_id": 10, "from_id": 900, "date": 1772442000, "text": "!ban 1d spam",
+        "reply_to_comment": 99, "reply_to_user": 777}}
+    event = map_update(update, GROUP, NOW)
+    assert isinstance(event, IncomingMessage) and event.reply_to is not None
+    assert event.reply_to.message_id == "99"
+    assert event.reply_to.author is not None and event.reply_to.author.ref == UserRef("vk", "777")

@@ -102,7 +102,9 @@ class Core:
             actions = await feature.on_callback(event, uow, now)
             if actions is not None:
                 return actions
-        return [AnswerCallback(event.callback_id, event.chat, Text("common.error"), "en")]
+        placement = self.directory.place(event.chat)
+        lang = placement.community.language if placement.community is not None else "en"
+        return [AnswerCallback(event.callback_id, event.chat, Text("common.button_unknown"), lang)]
 
     async def _on_message(self, event: IncomingMessage, uow: UnitOfWork) -> list[AnyAction]:
         placement = self.directory.place(event.chat)
@@ -114,8 +116,11 @@ class Core:
             await self._remember(event, uow, now)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
                              now=now, permissions=self.permissions)
-        command = None  # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours
-        if event.author.kind is not SenderKind.FORWARDED and not event.for_other_bot:
+        # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours; an edit is not a new
+        # command (editing an old message into "/ban" must not run it, as in Rose)
+        command = None
+        if (event.author.kind is not SenderKind.FORWARDED and not event.for_other_bot
+                and not event.edited):
             command = parse_command(event.text, event.chat.platform)
         if command is not None and command.name in self._commands:
             return await self._run_command(ctx, command)

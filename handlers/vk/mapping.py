@@ -79,13 +79,17 @@ def _event_id(update: dict[str, Any], fallback: str) -> str:
     return f"vk:{raw}" if raw else f"vk:{fallback}"
 
 
-def _reply_target(reply: Any, group_id: int) -> ReplyTarget | None:
+def _reply_target(reply: Any, group_id: int, same_chat: int | None = None) -> ReplyTarget | None:
+    """The message replied to, or (``same_chat`` set) a forwarded one: its id is usable only
+    if it was forwarded from this very chat, so nothing else gets deleted by mistake."""
     if not isinstance(reply, dict):
         return None
     text, _ = normalize_text(str(reply.get("text", "")), group_id)
     message_id = reply.get("conversation_message_id", reply.get("id"))
-    return ReplyTarget(message_id=str(message_id), author=author_of(int(reply.get("from_id", 0)),
-                                                                     group_id),
+    if same_chat is not None and reply.get("peer_id") != same_chat:
+        message_id = ""
+    return ReplyTarget(message_id=str(message_id or ""),
+                       author=author_of(int(reply.get("from_id", 0)), group_id),
                        text=text, photo=photo_of(reply.get("attachments")))
 
 
@@ -96,7 +100,9 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
     from_id = int(message.get("from_id", peer_id))
     cmid = message.get("conversation_message_id", message.get("id"))
     chat = ChatRef("vk", str(peer_id))
-    event_id = _event_id(update, f"{peer_id}:{cmid}")
+    edited = update.get("type") == "message_edit"
+    fallback = f"{peer_id}:{cmid}" + (f":edit:{message.get('update_time')}" if edited else "")
+    event_id = _event_id(update, fallback)
     date = _date(message.get("date"))
     action = message.get("action")
     if isinstance(action, dict) and action.get("type") in (
@@ -110,16 +116,21 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
         return None
     text, mentions = normalize_text(str(message.get("text", "")), group_id)
     author = author_of(from_id, group_id)
-    if not text and message.get("fwd_messages") and author.kind is SenderKind.MEMBER:
-        forwarded = message["fwd_messages"][0]
+    forwards = message.get("fwd_messages") or []
+    reply_to = _reply_target(message.get("reply_message"), group_id)
+    if not text and forwards and author.kind is SenderKind.MEMBER:
+        forwarded = forwards[0]
         text, mentions = normalize_text(str(forwarded.get("text", "")), group_id)
         author = Author(author.ref, author.name, kind=SenderKind.FORWARDED)
+    elif reply_to is None and forwards and isinstance(forwards[0], dict):
+        # "!ban" sent with a forwarded message: on VK that is how one points at a message
+        reply_to = _reply_target(forwards[0], group_id, same_chat=peer_id)
     if peer_id < VK_CHAT_PEER_BASE:
         chat = ChatRef("vk", str(from_id))
     return IncomingMessage(
         event_id=event_id, chat=chat, message_id=str(cmid), author=author, text=text,
-        date=date, reply_to=_reply_target(message.get("reply_message"), group_id),
-        photo=photo_of(message.get("attachments")), mentions=mentions)
+        date=date, reply_to=reply_to, photo=photo_of(message.get("attachments")),
+        mentions=mentions, edited=edited)
 
 
 def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
@@ -133,7 +144,10 @@ def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
     text, mentions = normalize_text(str(obj.get("text", "")), group_id)
     reply_to = None
     if obj.get("reply_to_comment"):
-        reply_to = ReplyTarget(message_id=str(obj["reply_to_comment"]), author=None, text="")
+        # VK names the author of the comment replied to (reply_to_user), not its text
+        replied = obj.get("reply_to_user")
+        author = author_of(int(replied), group_id) if replied else None
+        reply_to = ReplyTarget(message_id=str(obj["reply_to_comment"]), author=author, text="")
     return IncomingMessage(
         event_id=_event_id(update, fallback), chat=WALL, message_id=str(comment_id),
         author=author_of(from_id, group_id), text=text, date=_date(obj.get("date")),
@@ -170,7 +184,7 @@ def _map_membership(update: dict[str, Any], group_id: int, now: datetime) -> Eve
 def map_update(update: dict[str, Any], group_id: int, now: datetime) -> Event | None:
     """One long-poll update → one core event, or None for what the core does not need."""
     kind = update.get("type")
-    if kind == "message_new":
+    if kind in ("message_new", "message_edit"):
         return _map_message(update, group_id)
     if kind in ("wall_reply_new", "wall_reply_edit"):
         return _map_wall_reply(update, group_id)
