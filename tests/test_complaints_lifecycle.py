@@ -102,6 +102,16 @@ async def test_reporter_is_told_the_outcome_privately(app: App) -> None:
     assert "#1" in rendered and "resolved" in rendered and "banned them" in rendered
 
 
+async def test_a_reporter_who_is_a_chat_gets_no_public_outcome_notice(app: App) -> None:
+    """An anonymous admin reports as the group itself: its "private" notice would be public."""
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report(user="-1001"))
+    await app.pipeline.process(mod("/resolve 1"))
+    outcomes = [a for a in telegram.of(SendMessage)
+                if a.text.key.startswith("complaints.outcome_")]
+    assert outcomes == []
+
+
 async def test_failed_outcome_notice_is_harmless(app: App) -> None:
     telegram, _vk = recorders(app)
     original = telegram.execute

@@ -217,12 +217,29 @@ async def test_publish_missing_photo_is_permanent(executor: TelegramExecutor,
     assert not result.ok and result.permanent
 
 
-async def test_publish_after_a_server_error_reports_unknown_outcome(
+async def test_publish_after_a_server_error_is_retried_and_sent_once(
         executor: TelegramExecutor, emu: TelegramEmulator) -> None:
+    """A 5xx is an answer: the method failed and nothing was posted, so it is retried."""
     emu.fail_next("sendMessage", status=500)
     result = await executor.execute(Publish(CHAT, "post", None, "occurrence:5"))
-    assert not result.ok and result.details == {"outcome": "unknown"}
-    assert emu.sent_texts(GROUP) == [], "not resent blindly"
+    assert result.ok
+    assert emu.sent_texts(GROUP) == ["post"]
+    assert len(emu.calls_of("sendMessage", ok=False)) == 1
+
+
+async def test_a_photo_scheduled_in_reply_is_sent_by_its_file_id(
+        executor: TelegramExecutor, emu: TelegramEmulator) -> None:
+    result = await executor.execute(Publish(CHAT, "look", "AgACAgIAAxkBAAIBc2VfileId", "occ:8"))
+    assert result.ok
+    [call] = emu.calls_of("sendPhoto")
+    assert call.params["photo"] == "AgACAgIAAxkBAAIBc2VfileId"
+
+
+async def test_a_missing_photo_file_is_a_permanent_failure(
+        executor: TelegramExecutor, emu: TelegramEmulator, tmp_path: Path) -> None:
+    result = await executor.execute(Publish(CHAT, "look", str(tmp_path / "gone.jpg"), "occ:9"))
+    assert not result.ok and "photo file not found" in str(result.error)
+    assert not emu.calls_of("sendPhoto", ok=None)
 
 
 async def test_publish_is_retried_after_flood_control(executor: TelegramExecutor,
@@ -343,7 +360,7 @@ async def test_a_photo_post_whose_long_text_fails_is_not_reposted(
         executor: TelegramExecutor, emu: TelegramEmulator, tmp_path: Path) -> None:
     photo = tmp_path / "p.png"
     photo.write_bytes(b"png")
-    emu.fail_next("sendMessage", status=500)
+    emu.fail_next("sendMessage", 10, status=500)
     result = await executor.execute(Publish(CHAT, "word " * 400, str(photo), "occurrence:7"))
     assert result.ok and result.details["text"].startswith("not sent")
     assert len(emu.calls_of("sendPhoto")) == 1

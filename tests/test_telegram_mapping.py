@@ -70,6 +70,9 @@ def test_reply_carries_the_target_author_text_and_photo() -> None:
     assert event.reply_to.author.ref == UserRef("telegram", "222")
     assert event.reply_to.text == "look"
     assert event.reply_to.photo == "big"
+    # the ticket card links the reported message, not the /report
+    assert event.reply_to.link == "https://t.me/c/1234567890/40"
+    assert event.link == "https://t.me/c/1234567890/42"
 
 
 def test_caption_and_largest_photo() -> None:

@@ -41,6 +41,7 @@ class ReplyTarget:
     author: Author | None
     text: str
     photo: str | None = None
+    link: str | None = None  # where the platform has message links (a ticket card shows it)
 
 
 @dataclass(frozen=True, slots=True)

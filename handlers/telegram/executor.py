@@ -254,13 +254,11 @@ class TelegramExecutor:
             message = await self._call(chat_id, lambda: self.bot.send_message(
                 chat_id, body, parse_mode=None), paced=True, resend_safe=False)
             return ActionResult(ok=True, message_id=message_id_of(message))
-        path = Path(action.photo)
-        if not path.is_file():
-            raise _Permanent(f"photo file not found: {path}")
+        picture = _picture(action.photo)
         long_text = len(action.text) > CAPTION_LIMIT
         caption = None if long_text else (action.text or None)
         photo = await self._call(chat_id, lambda: self.bot.send_photo(
-            chat_id, FSInputFile(path), caption=caption, parse_mode=None),
+            chat_id, picture, caption=caption, parse_mode=None),
             paced=True, resend_safe=False)
         result = ActionResult(ok=True, message_id=message_id_of(photo))
         if long_text:  # a caption holds 1024 characters; the text follows the photo instead
@@ -347,8 +345,25 @@ def message_id_of(result: object) -> str | None:
     return None
 
 
+_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"})
+
+
+def _picture(photo: str) -> FSInputFile | str:
+    """A post's photo: a file of the owner's (a config post) is uploaded; anything else is a
+    Telegram file_id (a post scheduled in reply to a photo) and is sent as it is."""
+    path = Path(photo)
+    if path.is_file():
+        return FSInputFile(path)
+    if "/" in photo or "\\" in photo or path.suffix.lower() in _IMAGE_SUFFIXES:
+        raise _Permanent(f"photo file not found: {path}")
+    return photo
+
+
 def _never_sent(exc: Exception) -> bool:
-    """A refused connection (to Telegram or the proxy) means the request never left."""
+    """A refused connection (to Telegram or the proxy) means the request never left; an error
+    answer from the Bot API (5xx) means the method failed, so nothing was posted either."""
+    if isinstance(exc, TelegramServerError):
+        return True
     if isinstance(exc, PROXY_ERRORS) and not isinstance(exc, TimeoutError):
         return "timeout" not in type(exc).__name__.lower()
     return isinstance(exc, TelegramNetworkError) and isinstance(

@@ -123,7 +123,8 @@ def _reply_target(message: Message) -> ReplyTarget | None:
     if replied is None or replied.forum_topic_created is not None:
         return None  # in forums every topic message "replies" to the topic's opening
     return ReplyTarget(message_id=str(replied.message_id), author=message_author(replied),
-                       text=replied.text or replied.caption or "", photo=largest_photo(replied))
+                       text=replied.text or replied.caption or "", photo=largest_photo(replied),
+                       link=message_link(replied))
 
 
 def _mentions(message: Message) -> tuple[tuple[str, UserRef], ...]:

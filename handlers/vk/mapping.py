@@ -147,7 +147,9 @@ def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
         # VK names the author of the comment replied to (reply_to_user), not its text
         replied = obj.get("reply_to_user")
         author = author_of(int(replied), group_id) if replied else None
-        reply_to = ReplyTarget(message_id=str(obj["reply_to_comment"]), author=author, text="")
+        reply_to = ReplyTarget(
+            message_id=str(obj["reply_to_comment"]), author=author, text="",
+            link=f"https://vk.com/wall-{group_id}_{post_id}?reply={obj['reply_to_comment']}")
     return IncomingMessage(
         event_id=_event_id(update, fallback), chat=WALL, message_id=str(comment_id),
         author=author_of(from_id, group_id), text=text, date=_date(obj.get("date")),

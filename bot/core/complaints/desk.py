@@ -61,10 +61,14 @@ def card_refresh(ticket: TicketRecord, lang: str) -> tuple[TicketRecord, list[An
 
 def _reporter_chat(reporter: str) -> ChatRef:
     """A user's private chat: on Telegram and VK its id is the user's own id (the console
-    demo names private chats "private-<user>")."""
+    demo names private chats "private-<user>"). A reporter who is a chat (an anonymous admin
+    or a channel on Telegram, a community on VK: a negative id) has no private chat, and a
+    "private" notice sent there would be public: ValueError."""
     user = UserRef.parse(reporter)
     if user.platform == "console":
         return ChatRef("console", f"private-{user.user_id}")
+    if user.user_id.startswith("-"):
+        raise ValueError(f"{reporter} is a chat, not a person")
     return ChatRef(user.platform, user.user_id)
 
 

@@ -105,7 +105,7 @@ class ComplaintsFeature(BaseFeature):
             reporter=str(event.author.ref), reporter_name=event.author.display,
             reason=cmd.args, message_text=target.text or ("[photo]" if target.photo else ""),
             chat=str(event.chat), message_id=target.message_id, thread_id=event.thread_id,
-            message_link=event.link,
+            message_link=target.link or event.link,
             reported_user=str(reported.ref) if reported else None,
             reported_name=reported.display if reported else "",
             against_moderator=against,
