@@ -17,6 +17,7 @@ from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role
 from bot.core.events import CallbackPressed, Event, IncomingMessage, MemberChanged, SenderKind
+from bot.core.failures import failure_notice
 from bot.core.feature import Feature
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
@@ -69,6 +70,11 @@ class Core:
         for feature in self.features:
             follow.extend(await feature.on_result(ref, result, uow, now))
         return follow
+
+    async def on_action_failed(self, action: AnyAction, result: ActionResult,
+                               uow: UnitOfWork) -> list[AnyAction]:
+        """A moderation action the platform refused for good is said in the chat."""
+        return await failure_notice(self.directory, action, result, uow, self.clock.now())
 
     async def tick(self, uow: UnitOfWork) -> list[AnyAction]:
         now = self.clock.now()

@@ -1,0 +1,52 @@
+"""Telling a chat that a moderation action failed on the platform.
+
+The notice ("@bob is banned") goes out with the ban, before the platform has answered; when
+the platform then refuses for good (the bot lost its admin rights, the member left), the
+moderators must not go on believing it happened. One short notice per chat and kind of action
+per hour, so a bot without rights does not answer every message with an apology.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.actions import ActionResult, AnyAction, Ban, DeleteMessage, Kick, Mute, SendMessage
+from bot.core.directory import Directory
+from bot.core.ports import UnitOfWork
+from bot.core.texts import Text
+
+QUIET = timedelta(hours=1)
+WATCHED = (Mute, Ban, Kick, DeleteMessage)
+_KINDS = {Mute: "mute", Ban: "ban", Kick: "kick", DeleteMessage: "delete"}
+# Platform answers that mean "the bot lacks an admin right" (Telegram and VK wordings).
+_RIGHTS_MARKERS = ("not enough rights", "rights", "administrator", "access denied",
+                   "permission", "can't be deleted", "have no access")
+
+
+async def failure_notice(directory: Directory, action: AnyAction, result: ActionResult,
+                         uow: UnitOfWork, now: datetime) -> list[AnyAction]:
+    """The notice for a permanently failed moderation action, or nothing."""
+    if result.ok or not result.permanent or not isinstance(action, WATCHED):
+        return []
+    placement = directory.place(action.chat)
+    if placement.community is None:
+        return []
+    kind = _KINDS[type(action)]
+    key = f"failed:{action.chat}:{kind}"
+    last = await uow.state.get(key)
+    if last is not None and now - datetime.fromisoformat(last) < QUIET:
+        return []
+    await uow.state.put(key, now.isoformat(), now)
+    error = (result.error or "").lower()
+    why = "rights" if any(marker in error for marker in _RIGHTS_MARKERS) else "other"
+    who = ""
+    if not isinstance(action, DeleteMessage):
+        known = await uow.users.get(str(action.user))
+        who = (f"@{known.username}" if known and known.username
+               else known.name if known else str(action.user))
+    text = Text(f"moderation.failed.{kind}", {
+        "user": who, "why": Text(f"moderation.failed.why_{why}", {"error": result.error or ""})})
+    lang = placement.community.language
+    ttl = placement.community.moderation.notice_ttl
+    return [SendMessage(action.chat, text, lang, thread_id=getattr(action, "thread_id", None),
+                        delete_after=ttl)]

@@ -1,0 +1,50 @@
+"""A moderation action the platform refuses is said in the chat, once an hour at most.
+
+The "banned" notice goes out with the ban, before the platform answers; if the platform then
+refuses (the bot lost its admin rights), moderators must not go on believing it happened.
+"""
+
+from __future__ import annotations
+
+from helpers_complaints import MODERATOR, TG_GROUP, message, recorders
+
+from bot.app import App
+from bot.core.actions import ActionResult, AnyAction, Ban, SendMessage
+
+NO_RIGHTS = "Bad Request: not enough rights to restrict/demote chat member"
+
+
+def _refusing_bans(app: App):
+    telegram, _vk = recorders(app)
+    original = telegram.execute
+
+    async def execute(action: AnyAction) -> ActionResult:
+        if isinstance(action, Ban):
+            telegram.actions.append(action)
+            return ActionResult(ok=False, error=NO_RIGHTS, permanent=True)
+        return await original(action)
+
+    telegram.execute = execute  # type: ignore[method-assign]
+    return telegram
+
+
+def _failures(telegram) -> list[SendMessage]:
+    return [a for a in telegram.of(SendMessage) if a.text.key.startswith("moderation.failed.")]
+
+
+async def test_a_refused_ban_is_reported_in_the_chat_with_the_reason(app: App) -> None:
+    telegram = _refusing_bans(app)
+    await app.pipeline.process(message("/ban spam", user=MODERATOR, reply_to="77",
+                                       reply_author="66"))
+    [notice] = _failures(telegram)
+    assert notice.chat == TG_GROUP and notice.text.key == "moderation.failed.ban"
+    rendered = app.catalog.render(notice.text, "en")
+    assert "could not ban" in rendered and "admin" in rendered
+
+
+async def test_the_failure_notice_is_not_repeated_within_the_hour(app: App) -> None:
+    telegram = _refusing_bans(app)
+    for target in ("66", "67"):
+        await app.pipeline.process(message("/ban", user=MODERATOR, reply_to="7" + target,
+                                           reply_author=target))
+    assert len(_failures(telegram)) == 1
