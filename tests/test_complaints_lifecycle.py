@@ -35,8 +35,8 @@ N, C, RS, RJ = TicketState.NEW, TicketState.CLAIMED, TicketState.RESOLVED, Ticke
     (C, TicketAction.CLAIM, "b", Moved(C, "a")),  # takeover
     (C, TicketAction.CLAIM, "a", Refused("already_yours")),
     (N, TicketAction.RESOLVE, None, Moved(RS, "a")),  # resolve straight from new
-    (C, TicketAction.RESOLVE, "b", Moved(RS, "b")),
-    (C, TicketAction.REJECT, "b", Moved(RJ, "b")),
+    (C, TicketAction.RESOLVE, "b", Moved(RS, "a")),  # the card names who closed it
+    (C, TicketAction.REJECT, "b", Moved(RJ, "a")),
     (RS, TicketAction.REJECT, "b", Refused("closed")),
     (RJ, TicketAction.CLAIM, "b", Refused("closed")),
     (RS, TicketAction.RESOLVE, "b", Refused("closed")),

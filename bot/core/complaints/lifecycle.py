@@ -73,4 +73,5 @@ def transition(state: TicketState, action: TicketAction, actor: str,
         if state is TicketState.CLAIMED and claimed_by == actor:
             return Refused("already_yours")
         return Moved(TicketState.CLAIMED, actor)
-    return Moved(_CLOSING[action], claimed_by or actor)
+    # a closed ticket names who closed it, even if someone else had claimed it
+    return Moved(_CLOSING[action], actor)
