@@ -6,7 +6,7 @@ refuses (the bot lost its admin rights), moderators must not go on believing it 
 
 from __future__ import annotations
 
-from helpers_complaints import MODERATOR, TG_GROUP, message, recorders
+from helpers_complaints import MODERATOR, QUEUE, TG_GROUP, VK_CHAT, message, recorders
 
 from bot.app import App
 from bot.core.actions import ActionResult, AnyAction, Ban, SendMessage
@@ -48,3 +48,21 @@ async def test_the_failure_notice_is_not_repeated_within_the_hour(app: App) -> N
         await app.pipeline.process(message("/ban", user=MODERATOR, reply_to="7" + target,
                                            reply_author=target))
     assert len(_failures(telegram)) == 1
+
+
+async def test_a_vk_ban_done_as_a_removal_is_corrected_in_the_chat(app: App) -> None:
+    """Without a user token VK removes the member instead of banning: the chat is told so."""
+    _telegram, vk = recorders(app)
+    original = vk.execute
+
+    async def execute(action: AnyAction) -> ActionResult:
+        if isinstance(action, Ban):
+            vk.actions.append(action)
+            return ActionResult(ok=True, details={"degraded": "kick: no user token"})
+        return await original(action)
+
+    vk.execute = execute  # type: ignore[method-assign]
+    await app.pipeline.process(message("/ban vk:66 spam", user=MODERATOR, chat=QUEUE))
+    notices = [a for a in vk.of(SendMessage) if a.text.key == "moderation.failed.ban_degraded"]
+    [in_chat] = [a for a in notices if a.chat == VK_CHAT]
+    assert "user_token" in app.catalog.render(in_chat.text, "en")

@@ -1,7 +1,8 @@
-"""Telling a chat that a moderation action failed on the platform.
+"""Telling a chat that a moderation action failed on the platform, or was done differently.
 
 The notice ("@bob is banned") goes out with the ban, before the platform has answered; when
-the platform then refuses for good (the bot lost its admin rights, the member left), the
+the platform then refuses for good (the bot lost its admin rights, the member left), or the
+adapter had to do something else (VK without a user token removes instead of banning), the
 moderators must not go on believing it happened. One short notice per chat and kind of action
 per hour, so a bot without rights does not answer every message with an apology.
 """
@@ -25,8 +26,9 @@ _RIGHTS_MARKERS = ("not enough rights", "rights", "administrator", "access denie
 
 async def failure_notice(directory: Directory, action: AnyAction, result: ActionResult,
                          uow: UnitOfWork, now: datetime) -> list[AnyAction]:
-    """The notice for a permanently failed moderation action, or nothing."""
-    if result.ok or not result.permanent or not isinstance(action, WATCHED):
+    """The notice for a permanently failed or degraded moderation action, or nothing."""
+    degraded = result.ok and bool(result.details.get("degraded"))
+    if not isinstance(action, WATCHED) or not (degraded or (not result.ok and result.permanent)):
         return []
     placement = directory.place(action.chat)
     if placement.community is None:
@@ -39,6 +41,8 @@ async def failure_notice(directory: Directory, action: AnyAction, result: Action
     await uow.state.put(key, now.isoformat(), now)
     error = (result.error or "").lower()
     why = "rights" if any(marker in error for marker in _RIGHTS_MARKERS) else "other"
+    if degraded:
+        kind, why = f"{kind}_degraded", "degraded"
     who = ""
     if not isinstance(action, DeleteMessage):
         known = await uow.users.get(str(action.user))

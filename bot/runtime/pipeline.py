@@ -167,7 +167,7 @@ class Pipeline:
             ref = getattr(action, "ref", None)
             if ref:
                 follow = await self.core.on_result(ref, result, uow)
-            if action is not None and not result.ok:
+            if action is not None and (not result.ok or result.details.get("degraded")):
                 follow += await self.core.on_action_failed(action, result, uow)
             if follow:
                 await uow.outbox.add(f"result:{item_id}", [encode_action(a) for a in follow], now)
