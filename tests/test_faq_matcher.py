@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.faq import encoder as encoder_module
-from bot.core.faq.analysis import Vocabulary, content_words
+from bot.core.faq.analysis import Vocabulary, content_words, repaired_text
 from bot.core.faq.encoder import default_encoder
 from bot.core.faq.entries import FaqEntry, load_faq_file
 from bot.core.faq.index import load_or_build
@@ -194,3 +194,27 @@ def test_typo_repair_does_not_depend_on_word_order() -> None:
     forms = ["карта", "курта", "корта", "кирта"]
     repairs = {Vocabulary(order).nearest("кврта") for order in itertools.permutations(forms)}
     assert repairs == {("карт", 1)}
+
+
+def test_repaired_text_uses_the_faqs_spelling_for_the_encoder() -> None:
+    """Misspelt words are read with the FAQ's spelling (by edit distance or by sound); a
+    message with nothing to repair, or with words the FAQ never uses, is left alone."""
+    vocab = Vocabulary(["заморозить", "абонемент", "расписание", "password", "reset"])
+    assert repaired_text("как замарозить абанемент", vocab) == "как заморозить абонемент"
+    assert repaired_text("how do I resett my pasword", vocab) == "how do i reset my password"
+    assert repaired_text("как заморозить абонемент", vocab) is None
+    assert repaired_text("где купить гантели", vocab) is None
+
+
+def test_a_typo_is_answered_with_more_confidence_than_without_the_repaired_reading() -> None:
+    """The repaired reading lifts the encoder's view of a misspelt question toward the
+    clean one, and never lowers it (the best reading wins)."""
+    encoder = default_encoder()
+    if encoder is None:
+        pytest.skip("sentence encoder not installed")
+    matcher = FaqMatcher.build(_fitness())
+    clean = matcher.evidence("как заморозить абонемент")
+    typo = matcher.evidence("как замарозить абанемент")
+    assert clean is not None and typo is not None
+    assert typo.ranking[0][0] == clean.ranking[0][0]
+    assert typo.features["cmarg"] >= clean.features["cmarg"] - 0.05

@@ -41,8 +41,10 @@ from .analysis import (
     COMMON,
     STOPWORDS,
     Position,
+    Vocabulary,
     content_words,
     query_positions,
+    repaired_text,
     sentences,
 )
 from .calibration import Calibration, load_calibrations
@@ -438,7 +440,7 @@ class FaqMatcher:
         for s in scored:
             lexical[s.entry] = s.sim
         questions, answers, topic = self._cosines(
-            text, semantic, self._encoder, self._index.translit
+            text, semantic, self._encoder, self._index.translit, self._index.vocab
         )
         if allowed is not None:
             other = np.array([i not in allowed for i in range(len(questions))])
@@ -467,7 +469,7 @@ class FaqMatcher:
 
     @staticmethod
     def _cosines(
-        text: str, semantic: SemanticIndex, encoder: Encoder, translit: bool
+        text: str, semantic: SemanticIndex, encoder: Encoder, translit: bool, vocab: Vocabulary
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float32]]:
         """Per entry, the best cosine of the message or one of its sentences to the entry's
         questions, and to its answer (a buried question is clearest on its own); and the
@@ -475,7 +477,8 @@ class FaqMatcher:
 
         Russian typed in Latin letters ("kak zamorozit abonement") means nothing to the
         encoder, so with a Russian FAQ a message without Cyrillic is also read transliterated;
-        the better reading wins, so an English message loses nothing.
+        the better reading wins, so an English message loses nothing. Likewise a message with
+        misspelt words is also read with the FAQ's spelling of them (analysis.repaired_text).
         """
         parts = sentences(text)
         texts = [_tail(text, MAX_CHARS)]
@@ -483,8 +486,13 @@ class FaqMatcher:
             asking = [_tail(p, MAX_CHARS) for p in parts if is_question_like(p)]
             texts += asking[-ENCODED_SENTENCES:]
         topic = content_words(text)[-WORD_LIMIT:]
+        read = _tail(text, MAX_CHARS)
         if translit and _latin_only(text):
-            texts.append(" ".join(translit_to_cyrillic(w) for w in words(_tail(text, MAX_CHARS))))
+            read = " ".join(translit_to_cyrillic(w) for w in words(read))
+            texts.append(read)
+        repaired = repaired_text(read, vocab)
+        if repaired is not None:
+            texts.append(repaired)
         with one_blas_thread():
             encoded = encoder.encode([*texts, *topic])
             vectors = np.ascontiguousarray(encoded[: len(texts)].T)
