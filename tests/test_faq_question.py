@@ -22,6 +22,20 @@ from bot.core.faq.question import is_question_like
         "is there a linux version",
         "so, does it run on the deck",
         "achievements not unlocking",
+        # chat spellings of asking words, problem reports and requests
+        "wats the deadline 4 projects",
+        "r cats allowed",
+        "hw much is a day pas",
+        "дипозит када вернут",
+        "попал в дтп што делать",
+        "zastryal v lifte chto delat",
+        "App just shows a blank screen since the update",
+        "need invoce for my company",
+        "Запишите меня к терапевту на пятницу",
+        # an asking word next to an emoji or after a greeting still asks
+        "как записаться на сайкл 🙏",
+        "привет! как заморозить абонемент",
+        "what a pity, what time do you close",
     ],
 )
 def test_question_like(text: str) -> None:
@@ -38,6 +52,10 @@ def test_question_like(text: str) -> None:
         "gg everyone, that last run was insane",
         "thanks, that fixed it!",
         "the new relic art looks sick",
+        # exclamations that open with an asking word
+        "just got back from the pub crawl, what a night 😂",
+        "Ого, какая красота в новой коллекции 😍",
+        "какая погода сегодня!",
         "",
     ],
 )

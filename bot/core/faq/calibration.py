@@ -36,7 +36,8 @@ from .text import DATA_DIR
 # wmin   the encoder's word-level view of the same: over the message's topic words, the lowest
 #        best cosine to any word of the candidate entry (questions and answer). One word with no
 #        counterpart ("streamer", "photo mode") marks a near miss even when the sentences are
-#        close;
+#        close;  wask  the same over the topic words of the message's asking sentences alone
+#        (a buried question's own words; wmin over the whole message is set by the chatter);
 # npos   how many meaningful words the reading has (capped): more words matched, surer match;
 # names  proper names in the asking sentence that the FAQ never uses: a near miss is often
 #        about another company's product ("cancel my Notion subscription");
@@ -65,6 +66,7 @@ SEMANTIC_FEATURES = (
     "rmarg",
     "names",
     "peer",
+    "wask",
 )
 LEXICAL_FEATURES = ("lsim", "lmarg", "conf", "uoov", "npos", "umax", "names", "peer")
 # (l2 penalty, weight of a query without an answer) per mode, chosen by bench/faq_fit.py's

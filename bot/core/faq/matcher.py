@@ -48,7 +48,7 @@ from .analysis import (
     sentences,
 )
 from .calibration import Calibration, load_calibrations
-from .encoder import Encoder, default_encoder, one_blas_thread
+from .encoder import Encoder, Vectors, default_encoder, one_blas_thread
 from .entries import FaqEntry
 from .index import FaqIndex, SemanticIndex, exact_key, importance, load_or_build
 from .question import is_question_like
@@ -439,7 +439,7 @@ class FaqMatcher:
         lexical = np.zeros(len(self._index.ids))
         for s in scored:
             lexical[s.entry] = s.sim
-        questions, answers, topic = self._cosines(
+        questions, answers, topic, asked = self._cosines(
             text, semantic, self._encoder, self._index.translit, self._index.vocab
         )
         if allowed is not None:
@@ -461,6 +461,7 @@ class FaqMatcher:
             "agree": 1.0 if agree else 0.0,
             "acos": float(answers[best]),
             "wmin": _weakest_word(topic, semantic.entry_words(best)),
+            "wask": _weakest_word(asked if len(asked) else topic, semantic.entry_words(best)),
             "rmarg": _lead(ranking, best),
             **shared,
         }
@@ -470,10 +471,11 @@ class FaqMatcher:
     @staticmethod
     def _cosines(
         text: str, semantic: SemanticIndex, encoder: Encoder, translit: bool, vocab: Vocabulary
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float32]]:
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Vectors, Vectors]:
         """Per entry, the best cosine of the message or one of its sentences to the entry's
         questions, and to its answer (a buried question is clearest on its own); and the
-        vectors of the message's topic words (one encoder call for all).
+        vectors of the message's topic words and of its asking sentences' topic words (one
+        encoder call for all; the second is empty for a message of one sentence).
 
         Russian typed in Latin letters ("kak zamorozit abonement") means nothing to the
         encoder, so with a Russian FAQ a message without Cyrillic is also read transliterated;
@@ -482,10 +484,12 @@ class FaqMatcher:
         """
         parts = sentences(text)
         texts = [_tail(text, MAX_CHARS)]
+        asking: list[str] = []
         if len(parts) > 1:
             asking = [_tail(p, MAX_CHARS) for p in parts if is_question_like(p)]
             texts += asking[-ENCODED_SENTENCES:]
         topic = content_words(text)[-WORD_LIMIT:]
+        asked = content_words(" ".join(asking))[-WORD_LIMIT:]
         read = _tail(text, MAX_CHARS)
         if translit and _latin_only(text):
             read = " ".join(translit_to_cyrillic(w) for w in words(read))
@@ -494,12 +498,19 @@ class FaqMatcher:
         if repaired is not None:
             texts.append(repaired)
         with one_blas_thread():
-            encoded = encoder.encode([*texts, *topic])
+            distinct = list(dict.fromkeys([*topic, *asked]))
+            encoded = encoder.encode([*texts, *distinct])
             vectors = np.ascontiguousarray(encoded[: len(texts)].T)
             per_question = semantic.questions @ vectors
             answers = (semantic.answers @ vectors).max(axis=1)
         questions = np.maximum.reduceat(per_question, semantic.starts, axis=0).max(axis=1)
-        return questions.astype(np.float64), answers.astype(np.float64), encoded[len(texts) :]
+        row = {word: len(texts) + i for i, word in enumerate(distinct)}
+        return (
+            questions.astype(np.float64),
+            answers.astype(np.float64),
+            encoded[[row[w] for w in topic]],
+            encoded[[row[w] for w in asked]],
+        )
 
     def match(self, text: str) -> FaqMatch:
         """Answer, suggest or stay silent; non-questions are rejected before any scoring.

@@ -11,7 +11,7 @@ import re
 
 from .text import DATA_DIR, normalise
 
-_CLAUSE_RE = re.compile(r"[.!?…;:,()\n—–]+|\s-\s")
+_DASH_RE = re.compile(r"\s-\s")
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
@@ -54,18 +54,34 @@ _FILLER = frozenset(
 )
 
 
+# Asking words that also open exclamations: "what a night", "какая красота 😍". Without a "?",
+# "what a/an" always exclaims, and "какой/какая/какое/какие" does in a clause that ends with "!"
+# or holds an emoji; "как" and "how" ask too often with an emoji ("как записаться 🙏") to tell.
+_EXCLAIMING = frozenset(("какой", "какая", "какое", "какие"))
+_EMOJI_RE = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_CLAUSE_END_RE = re.compile(r"([^.!?…;:,()\n—–]*)([.!?…;:,()\n—–]*)")
+
+
 def is_question_like(text: str) -> bool:
     """True if ``text`` asks something or reports a problem; cheap enough for every message."""
     if "?" in text:
         return True
-    flat = normalise(text).replace("'", "")
-    for clause in _CLAUSE_RE.split(flat):
-        tokens = _WORD_RE.findall(clause)
+    flat = _DASH_RE.sub(",", normalise(text).replace("'", ""))
+    for match in _CLAUSE_END_RE.finditer(flat):
+        tokens = _WORD_RE.findall(match.group(1))
         if not tokens:
             continue
         first = next((t for t in tokens if t not in _FILLER), "")
         if first in _START:
             return True
-        if not _ANYWHERE.isdisjoint(tokens):
+        exclaims = "!" in match.group(2) or _EMOJI_RE.search(match.group(1)) is not None
+        if any(t in _ANYWHERE and not _exclaiming(tokens, i, exclaims) for i, t in enumerate(tokens)):
             return True
     return False
+
+
+def _exclaiming(tokens: list[str], i: int, exclaims: bool) -> bool:
+    """True if the cue at ``tokens[i]`` opens an exclamation rather than a question."""
+    if tokens[i] == "what":
+        return i + 1 < len(tokens) and tokens[i + 1] in ("a", "an")
+    return exclaims and tokens[i] in _EXCLAIMING
