@@ -343,6 +343,10 @@ def _check_shared_chats(app: AppConfig, path: Path, problems: list[str]) -> None
         queues.setdefault(queue, index)
 
 
+# Telegram's and VK's limit for one message's text: a longer post would be cut when published.
+MAX_POST_TEXT = 4096
+
+
 def _check_community(community: CommunitySettings, index: int,
                      entries: Iterable[tuple[int, ScheduleEntry]], enabled: dict[str, bool],
                      path: Path, problems: list[str]) -> None:
@@ -390,6 +394,11 @@ def _check_community(community: CommunitySettings, index: int,
             problems.append(f"{entry_where}{field}: {exc}")
         if entry.photo and not _resolve(path, entry.photo).is_file():
             problems.append(f"{entry_where}.photo: file not found: {_resolve(path, entry.photo)}")
+        if len(entry.text) > MAX_POST_TEXT:
+            problems.append(
+                f"{entry_where}.text: {len(entry.text)} characters; a post is one message, and "
+                f"Telegram and VK take at most {MAX_POST_TEXT}: shorten it or split it into "
+                f"two entries")
         for chat_index, chat in enumerate(entry.chats or ()):
             if chat not in community.chats:
                 problems.append(

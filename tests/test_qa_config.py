@@ -164,3 +164,22 @@ def test_a_duration_beyond_the_calendar_is_a_config_error(
     problems = problems_of(write_config, BASE + f"[community.moderation]\nwarn_expiry = {value}\n")
     assert [p.split(": ", 1)[1] for p in problems] == [
         f"community[0].moderation.warn_expiry: {message}"]
+
+
+def test_a_post_longer_than_one_message_is_refused_with_its_length(
+        write_config: Callable[[str], Path]) -> None:
+    """Telegram and VK take 4,096 characters per message: a longer post would be cut when it
+    goes out, so the owner hears it at start-up instead."""
+    long_text = "а" * 4097
+    problems = problems_of(write_config, BASE + f"""
+[[community.schedule]]
+cron = "0 10 * * MON"
+text = "{long_text}"
+
+[[community.schedule]]
+cron = "0 11 * * MON"
+text = "{long_text[:4096]}"
+""")
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "community[0].schedule[0].text: 4097 characters; a post is one message, and Telegram "
+        "and VK take at most 4096: shorten it or split it into two entries"]
