@@ -88,3 +88,18 @@ def test_dump_round_trips(tmp_path: Path) -> None:
     entries = [*load_faq_file(DATA / "indie-game.toml"), odd]
     path = _write(tmp_path, dump_faq_file(entries))
     assert load_faq_file(path) == entries
+
+
+def test_an_answer_too_long_for_one_message_is_named(tmp_path: Path) -> None:
+    """A reply is one message: an answer that would be cut is refused when the file loads."""
+    path = _write(
+        tmp_path,
+        f'[[faq]]\nid = "a"\nlang = "en"\nquestions = ["q?"]\nanswer = "{"x" * 3501}"\n'
+        f'[[faq]]\nid = "b"\nlang = "en"\nquestions = ["p?"]\nanswer = "{"x" * 3500}"\n',
+    )
+    with pytest.raises(FaqFileError) as info:
+        load_faq_file(path)
+    assert str(info.value).splitlines() == [
+        f"{path}: faq[0].answer: 3501 characters; an answer is sent as one message, at most "
+        "3500 characters (room for the reply around it)"
+    ]

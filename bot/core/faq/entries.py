@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 LANGS = ("ru", "en")
+# Longest answer: one Telegram or VK message holds 4,096 characters, and the reply needs room.
+MAX_ANSWER = 3500
 _KEYS = ("id", "lang", "questions", "answer")
 
 
@@ -69,6 +71,10 @@ def _check_entry(raw: Any, where: str, seen: set[str], errors: list[str]) -> Faq
     answer = raw.get("answer")
     if "answer" in raw and (not isinstance(answer, str) or not answer.strip()):
         errors.append(f"{where}.answer: must be a non-empty string")
+    elif isinstance(answer, str) and len(answer) > MAX_ANSWER:
+        errors.append(
+            f"{where}.answer: {len(answer)} characters; an answer is sent as one message, at "
+            f"most {MAX_ANSWER} characters (room for the reply around it)")
     if len(errors) > start:
         return None
     assert isinstance(entry_id, str) and isinstance(lang, str) and isinstance(answer, str)

@@ -18,7 +18,7 @@ from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role
 from bot.core.events import CallbackPressed, IncomingMessage, SenderKind
-from bot.core.faq.entries import FaqEntry
+from bot.core.faq.entries import MAX_ANSWER, FaqEntry
 from bot.core.faq.library import FaqBook, FaqLibrary
 from bot.core.faq.matcher import FaqMatch
 from bot.core.faq.question import is_question_like
@@ -33,7 +33,6 @@ ANSWER_REF = "faq-answer:"
 CALLBACK_DATA_LIMIT = 64  # bytes; Telegram's limit for callback data
 MAX_SUGGESTIONS = 3
 MAX_QUESTION = 300
-MAX_ANSWER = 3500  # leaves room under Telegram's 4096 and VK's 4096 per message
 LIST_CHUNK = 3500
 
 _EDIT_WORDS = {"add": "add", "edit": "edit", "del": "del", "delete": "del", "remove": "del",
