@@ -32,6 +32,8 @@ from bot.core.faq.question import is_question_like
         "App just shows a blank screen since the update",
         "need invoce for my company",
         "Запишите меня к терапевту на пятницу",
+        "обезбол платный или нет",
+        "citytax included in price or no",
         # an asking word next to an emoji or after a greeting still asks
         "как записаться на сайкл 🙏",
         "привет! как заморозить абонемент",

@@ -57,6 +57,8 @@ _FILLER = frozenset(
 # Asking words that also open exclamations: "what a night", "какая красота 😍". Without a "?",
 # "what a/an" always exclaims, and "какой/какая/какое/какие" does in a clause that ends with "!"
 # or holds an emoji; "как" and "how" ask too often with an emoji ("как записаться 🙏") to tell.
+# A clause that ends offering the other answer is a yes/no question ("платный или нет").
+_ALTERNATIVE = frozenset((("или", "нет"), ("или", "как"), ("or", "not"), ("or", "no")))
 _EXCLAIMING = frozenset(("какой", "какая", "какое", "какие"))
 _EMOJI_RE = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _CLAUSE_END_RE = re.compile(r"([^.!?…;:,()\n—–]*)([.!?…;:,()\n—–]*)")
@@ -72,7 +74,7 @@ def is_question_like(text: str) -> bool:
         if not tokens:
             continue
         first = next((t for t in tokens if t not in _FILLER), "")
-        if first in _START:
+        if first in _START or tuple(tokens[-2:]) in _ALTERNATIVE:
             return True
         exclaims = "!" in match.group(2) or _EMOJI_RE.search(match.group(1)) is not None
         if any(t in _ANYWHERE and not _exclaiming(tokens, i, exclaims) for i, t in enumerate(tokens)):
