@@ -146,6 +146,10 @@ async def test_a_kill_before_the_ts_is_stored_redelivers_and_the_pipeline_dedups
     one = emulator.post_message(CHAT, MEMBER, "/help")
     two = emulator.post_message(CHAT, MEMBER, "/help")
     await emulator.wait_for(lambda: _answers(emulator) == [one, two])
+    # Kill while the poller waits on the next long poll, not mid-transaction: an in-process
+    # cancel cannot free a SQLite lock the way a dead process does (the ts is rewound below).
+    polls = len(emulator.calls_to("longpoll.check"))
+    await emulator.wait_for(lambda: len(emulator.calls_to("longpoll.check")) > polls)
     await first_run.kill()
     rewind = await create_app(config, clock=clock, instance_id="rewind")
     try:
