@@ -218,3 +218,19 @@ def test_a_typo_is_answered_with_more_confidence_than_without_the_repaired_readi
     assert clean is not None and typo is not None
     assert typo.ranking[0][0] == clean.ranking[0][0]
     assert typo.features["cmarg"] >= clean.features["cmarg"] - 0.05
+
+
+def test_a_tiny_faq_does_not_answer_a_loosely_related_question() -> None:
+    """With one entry per language there is no runner-up; a loose match must not look certain
+    for lack of competition, while the entry's own question is still answered."""
+    entries = [
+        FaqEntry("pay", "en", ("How do I pay for the course?", "Can I pay by card?"),
+                 "Pay by card on the website or by bank transfer."),
+        FaqEntry("pay-ru", "ru", ("Как оплатить курс?", "Можно оплатить картой?"),
+                 "Оплатить можно картой на сайте или банковским переводом."),
+    ]
+    matcher = FaqMatcher.build(entries)
+    for question in ("Когда начинается курс?", "When are the lessons?", "How long is the course?"):
+        assert matcher.match(question).band != "answer", question
+    assert matcher.match("Можно ли оплатить картой?").faq_id == "pay-ru"
+    assert matcher.match("can i pay with a card").faq_id == "pay"

@@ -99,6 +99,15 @@ def test_channel_senders_can_only_be_warned_or_banned() -> None:
     assert mute.note == "moderation.degraded.channel_warn"
 
 
+def test_a_page_commenting_on_the_vk_wall_is_banned_for_a_mute_like_a_person() -> None:
+    """Only Telegram limits a sender chat to bans: VK bans a page from the community with an
+    end date, so a wall comment posted as a page gets the wall's usual timed ban."""
+    wall = ChatRef.parse("vk:wall")
+    mute = degrade(LadderStep(action="mute", duration="1h"), wall, channel=True, fallback="kick")
+    assert (mute.action, mute.duration, mute.note) == (
+        "ban", timedelta(hours=1), "moderation.degraded.wall_ban")
+
+
 def test_next_step_is_degraded_for_the_chat_too() -> None:
     rung = decide(LADDER, 1, ChatRef.parse("vk:2000000001"), channel=False, fallback="kick")
     assert rung.next.action == "kick"

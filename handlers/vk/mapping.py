@@ -33,10 +33,17 @@ def _date(raw: Any) -> datetime:
         return datetime.fromtimestamp(0, UTC)
 
 
-def author_of(from_id: int, group_id: int) -> Author:
-    """Positive ids are people; negative ids are communities (bots), never moderators."""
+def author_of(from_id: int, group_id: int, *, on_wall: bool = False) -> Author:
+    """Positive ids are people; negative ids are communities, never moderators.
+
+    In a chat a community is a chat bot, left alone like Telegram's bots. On the wall it is a
+    person writing "on behalf of" a page they run: judged like Telegram's member posting as a
+    channel (deleted, warned, the page banned), or the filter could be dodged that way.
+    Our own community is always ours.
+    """
     if from_id < 0:
-        return Author(UserRef("vk", str(from_id)), f"club{-from_id}", kind=SenderKind.BOT)
+        kind = SenderKind.CHANNEL if on_wall and from_id != -group_id else SenderKind.BOT
+        return Author(UserRef("vk", str(from_id)), f"club{-from_id}", kind=kind)
     return Author(UserRef("vk", str(from_id)), f"id{from_id}")
 
 
@@ -146,14 +153,15 @@ def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
     if obj.get("reply_to_comment"):
         # VK names the author of the comment replied to (reply_to_user), not its text
         replied = obj.get("reply_to_user")
-        author = author_of(int(replied), group_id) if replied else None
+        author = author_of(int(replied), group_id, on_wall=True) if replied else None
         reply_to = ReplyTarget(
             message_id=str(obj["reply_to_comment"]), author=author, text="",
             link=f"https://vk.com/wall-{group_id}_{post_id}?reply={obj['reply_to_comment']}")
     return IncomingMessage(
         event_id=_event_id(update, fallback), chat=WALL, message_id=str(comment_id),
-        author=author_of(from_id, group_id), text=text, date=_date(obj.get("date")),
-        reply_to=reply_to, thread_id=str(post_id), photo=photo_of(obj.get("attachments")),
+        author=author_of(from_id, group_id, on_wall=True), text=text,
+        date=_date(obj.get("date")), reply_to=reply_to, thread_id=str(post_id),
+        photo=photo_of(obj.get("attachments")),
         edited=edited, link=f"https://vk.com/wall-{group_id}_{post_id}?reply={comment_id}",
         mentions=mentions)
 
@@ -184,7 +192,13 @@ def _map_membership(update: dict[str, Any], group_id: int, now: datetime) -> Eve
 
 
 def map_update(update: dict[str, Any], group_id: int, now: datetime) -> Event | None:
-    """One long-poll update → one core event, or None for what the core does not need."""
+    """One long-poll update → one core event, or None for what the core does not need.
+
+    An update that names another community is dropped: the bot acts for its own group only.
+    """
+    other = update.get("group_id")
+    if other is not None and str(other) != str(group_id):
+        return None
     kind = update.get("type")
     if kind in ("message_new", "message_edit"):
         return _map_message(update, group_id)

@@ -14,7 +14,6 @@ from bot.core.events import (
     CallbackPressed,
     Event,
     IncomingMessage,
-    ReplyTarget,
     SenderKind,
 )
 from handlers.vk.api import VkClient
@@ -57,8 +56,7 @@ class VkNames:
             return event
         reply = event.reply_to
         if reply is not None and reply.author is not None:
-            reply = ReplyTarget(reply.message_id, self._author(reply.author), reply.text,
-                                reply.photo)
+            reply = dataclasses.replace(reply, author=self._author(reply.author))
         return dataclasses.replace(event, author=self._author(event.author), reply_to=reply)
 
     def _author(self, author: Author) -> Author:

@@ -89,6 +89,11 @@ ENCODED_SENTENCES = 3
 # Characters of a message's end that are scored at all: a 4,000-character wall of text would
 # otherwise cost ~50 ms of typo repair at 5,000 entries, and its question is near the end.
 SCORED_CHARS = 1500
+# The least a runner-up counts for in the encoder's and the combined leads (see _lead): the 5th
+# percentile of the runner-up's question cosine and combined ranking on the labelled
+# communities, so they bind only where an FAQ is too small to offer a real runner-up.
+RUNNER_UP_COSINE = 0.30
+RUNNER_UP_RANKING = 0.38
 # Topic words of a message (its last ones) compared one by one with the candidate entry's words.
 WORD_LIMIT = 12
 # Meaningful words counted as evidence ("npos"): a message that matches over more words is
@@ -224,12 +229,17 @@ def _names(text: str, known: frozenset[str]) -> list[str]:
     return found
 
 
-def _lead(values: npt.NDArray[np.float64], i: int) -> float:
-    """How far entry ``i`` is ahead of the best other entry (its value if it is alone)."""
-    if len(values) < 2:
-        return float(values[i])
+def _lead(values: npt.NDArray[np.float64], i: int, floor: float = 0.0) -> float:
+    """How far entry ``i`` is ahead of the best other entry, or of ``floor`` if that is higher.
+
+    The floor stands in for the unrelated entries a small FAQ lacks: in a 25-entry FAQ some
+    other entry is nearly always at least that close (95 % of runner-ups on the labelled
+    communities), while in a two-entry FAQ, or for the one Russian entry of a bilingual FAQ, a
+    lead measured against nothing would make any loosely related question look certain.
+    """
     rest = np.delete(values, i)
-    return float(values[i] - rest.max())
+    runner_up = float(rest.max()) if len(rest) else floor
+    return float(values[i]) - max(runner_up, floor)
 
 
 def _weakest_word(query: npt.NDArray[np.float32], entry: npt.NDArray[np.float32]) -> float:
@@ -457,12 +467,12 @@ class FaqMatcher:
             "lmarg": _lead(lexical, best),
             "conf": conf if best == lexical_top else 0.0,
             "cos": float(questions[best]),
-            "cmarg": _lead(questions, best),
+            "cmarg": _lead(questions, best, RUNNER_UP_COSINE),
             "agree": 1.0 if agree else 0.0,
             "acos": float(answers[best]),
             "wmin": _weakest_word(topic, semantic.entry_words(best)),
             "wask": _weakest_word(asked if len(asked) else topic, semantic.entry_words(best)),
-            "rmarg": _lead(ranking, best),
+            "rmarg": _lead(ranking, best, RUNNER_UP_RANKING),
             **shared,
         }
         ranked = tuple((int(i), float(ranking[i])) for i in order)

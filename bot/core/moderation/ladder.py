@@ -78,7 +78,9 @@ def degrade(step: LadderStep | Sanction, chat: ChatRef, *, channel: bool,
             fallback: Fallback) -> Sanction:
     """Map a wanted step onto what this chat's platform can do (see the module docstring)."""
     wanted = Sanction(step.action, step.duration, step.delete)
-    if channel and wanted.action in ("mute", "kick"):
+    if channel and chat.platform != "vk" and wanted.action in ("mute", "kick"):
+        # Telegram can only ban a sender chat; a VK page commenting on the wall is banned
+        # from the community like a person (below).
         return _become(wanted, "warn", None, "moderation.degraded.channel_warn")
     if chat.platform != "vk":
         return wanted
