@@ -37,12 +37,17 @@ def test_private_chats() -> None:
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("2h", 7200),
                                                ("3d", 259200), ("1w", 604800),
-                                               ("1h30m", 5400), ("10м", 600)])
+                                               ("1h30m", 5400), ("10м", 600),
+                                               ("10min", 600), ("2hours", 7200),
+                                               ("1day", 86400), ("10мин", 600),
+                                               ("2часа", 7200), ("3дня", 259200),
+                                               ("1сутки", 86400), ("2нед", 1209600)])
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("text", ["", "10", "10x", "m", "-5m", "0m", "1.5h"])
+@pytest.mark.parametrize("text", ["", "10", "10x", "m", "-5m", "0m", "1.5h", "10months",
+                                  "10 bananas", "m10"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(DurationError):
         parse_duration(text)

@@ -1,4 +1,5 @@
-"""Durations as moderators type them: 30s, 10m, 2h, 3d, 1w (also combined: 1h30m)."""
+"""Durations as moderators type them: 30s, 10m, 2h, 3d, 1w (also combined: 1h30m), and with the
+unit spelt out (10min, 2hours, 10мин, 2часа)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ import re
 from datetime import timedelta
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d{1,6})\s*([smhdw])")
-_WHOLE = re.compile(r"^(?:\d{1,6}\s*[smhdw]\s*)+$")
-_RU_UNITS = {"с": "s", "м": "m", "ч": "h", "д": "d", "н": "w"}
+# Unit words as moderators type them, in English and Russian ("10min", "2часа", "1day").
+_UNIT_WORDS = {
+    "s": "s sec secs second seconds с сек секунда секунды секунд",
+    "m": "m min mins minute minutes м мин минута минуты минут",
+    "h": "h hr hrs hour hours ч час часа часов",
+    "d": "d day days д дн день дня дней сут сутки суток",
+    "w": "w wk wks week weeks н нед неделя недели недель",
+}
+_UNITS = {word: unit for unit, names in _UNIT_WORDS.items() for word in names.split()}
+_PART = re.compile(r"(\d{1,6})\s*([^\W\d_]+)")
+_WHOLE = re.compile(r"^(?:\d{1,6}\s*[^\W\d_]+\s*)+$")
 MAX_SECONDS = 100 * 365 * 86400
 
 
@@ -22,12 +31,13 @@ class DurationError(ValueError):
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse "10m", "2h", "3d", "1w", "1h30m" (Russian unit letters too: 10м, 2ч, 3д)."""
-    cleaned = text.strip().lower()
-    cleaned = "".join(_RU_UNITS.get(ch, ch) for ch in cleaned)
-    if not cleaned or not _WHOLE.match(cleaned):
+    """Parse "10m", "2h", "3d", "1w", "1h30m", and the unit as a word: "10min", "2hours", "10мин",
+    "2часа", "3дня"."""
+    cleaned = text.strip().lower().replace("ё", "е")
+    parts = _PART.findall(cleaned) if _WHOLE.match(cleaned) else []
+    if not parts or any(unit not in _UNITS for _, unit in parts):
         raise DurationError(f"not a duration: {text!r} (use e.g. 30s, 10m, 2h, 3d, 1w)")
-    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
+    seconds = sum(int(n) * _UNIT_SECONDS[_UNITS[unit]] for n, unit in parts)
     if seconds <= 0:
         raise DurationError(f"duration must be positive: {text!r}", "not_positive")
     if seconds > MAX_SECONDS:  # "/mute 999999w" would overflow the date it is added to
