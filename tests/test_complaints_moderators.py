@@ -83,6 +83,7 @@ async def test_delete_and_ban_buttons_act_where_the_message_lives_and_are_audite
     assert [(r.action, r.actor, r.target, r.chat) for r in audit] == [
         ("delete", "telegram:900", "telegram:66", "telegram:-1001"),
         ("ban", "telegram:900", "telegram:66", "telegram:-1001"),
+        ("ticket.resolve", "telegram:900", "telegram:66", "telegram:-1001"),
     ]
     assert [a.text.key for a in telegram.of(AnswerCallback)] == [
         "complaints.done_del", "complaints.done_ban"]

@@ -46,6 +46,7 @@ class Worked:
     ticket: TicketRecord
     actions: list[AnyAction] = field(default_factory=list)
     refused: str | None = None
+    taken_from: str = ""  # a claim that took the ticket over: who had held it
 
 
 def card_refresh(ticket: TicketRecord, lang: str) -> tuple[TicketRecord, list[AnyAction]]:
@@ -121,11 +122,25 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
     changed, actions = card_refresh(changed, community.language)
     await repo.save(changed)
     await repo.add_event(ticket.id, action.value, actor, note, now)
+    # The audit names every step too, so `modbot audit` shows who worked which ticket.
+    await uow.audit.add(AuditRecord(
+        community=community.name, at=now, actor=actor, action=f"ticket.{action.value}",
+        target=ticket.reported_user, chat=ticket.chat, reason=note,
+        details={"ticket": ticket.number}))
     log.info("event=complaints.%s community=%s ticket=%s actor=%s", action.value,
              community.name, ticket.number, actor)
     if not TicketState(changed.state).is_open:
         actions += await _outcome_notices(repo, changed, community.language)
-    return Worked(changed, actions)
+    taken_from = ""
+    if action is TicketAction.CLAIM and ticket.claimed_by and ticket.claimed_by != actor:
+        # Taking over keeps the queue moving when a moderator is away; the one who held the
+        # ticket hears it in the queue chat instead of finding out from the card.
+        taken_from = ticket.claimed_name or ticket.claimed_by
+        if community.queue is not None:
+            actions.append(SendMessage(community.queue, Text("complaints.taken_over", {
+                "number": ticket.number, "who": actor_name or actor, "from": taken_from}),
+                community.language))
+    return Worked(changed, actions, taken_from=taken_from)
 
 
 async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,

@@ -187,6 +187,9 @@ class ComplaintsFeature(BaseFeature):
         if worked.refused is not None:
             return [self._say(ctx, f"complaints.refused_{worked.refused}", number=number,
                               who=_holder(worked.ticket))]
+        if worked.taken_from:
+            return [*worked.actions, self._say(ctx, "complaints.done_takeover", number=number,
+                                               who=worked.taken_from)]
         return [*worked.actions, self._say(ctx, f"complaints.done_{action.value}", number=number)]
 
     async def _queue(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
@@ -277,6 +280,9 @@ class ComplaintsFeature(BaseFeature):
         if worked.refused is not None:
             return [_answer(event, f"complaints.refused_{worked.refused}", lang, alert=True,
                             number=ticket.number, who=_holder(ticket))]
+        if worked.taken_from:
+            return [*worked.actions, _answer(event, "complaints.done_takeover", lang,
+                                             number=ticket.number, who=worked.taken_from)]
         return [*worked.actions, _answer(event, done, lang, number=ticket.number)]
 
     # --- results and periodic work -----------------------------------------------------------
