@@ -12,6 +12,12 @@ lines (пиз-⏎дец; and ко-⏎манды is команды, not манд�
 word spelled out (к-о-м-а-н-д-а, С А Б Л Я). Left as they are: «ni hera» (hera alone is also a
 name), "suki" (also Japanese, in the translit allow-list) and a word split by a plain line
 break («ху⏎йня»: joining lines would glue innocent words together).
+
+A second round, ``fresh_round2.jsonl`` (450 messages, half obscene), scored F1 0.975 on first
+contact: masks over derivatives no listed form covers (вып*здили, за*башил, ох*евший,
+распи@деться; now filled letter by letter), the adjective долбоёбский (also in translit and
+digits), and the place names Shitterton and Twatt. Left as it is: "chink", a slur the policy
+does not list and an innocent word ("a chink in the armour").
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ def _rows(name: str) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-@pytest.mark.parametrize("name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

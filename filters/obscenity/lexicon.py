@@ -8,6 +8,7 @@ caches lexicons per configuration.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -24,6 +25,10 @@ from .rules import Hit, RuleSet
 from .translit import SHAPE_LETTERS, SHAPE_TO_CYR, Transliterator
 
 _LATIN_WORD = re.compile("[a-z]+")
+# A masked Cyrillic word that may be filled (see Lexicon._fill_mask), and the letters tried in
+# a mask: the vowels and the consonants of the мат roots.
+_FILLABLE = re.compile(r"[а-я*]+")
+_MASK_FILL = "аеиоуяюызбдлхйь"
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
@@ -221,12 +226,30 @@ class Lexicon:
             one = spellings(text)[0][0]
             found = self._masks.match(one) if one != text else None
         if found is None:
-            return None
+            return self._fill_mask(text)
         form, lexicon = found
         entry = self._entry_of(form)
         if entry is not None:
             return Hit(entry.name, entry.lexicon, form)
         return Hit(self._extras.get(form, form), lexicon, form)
+
+    def _fill_mask(self, text: str) -> Hit | None:
+        """A Cyrillic masked word no listed form fits (вып*здили, за*башил, ох*евший): fill each
+        mask with the letters a mask usually hides and read the result as a word.
+
+        Only a word of three visible letters or more, with at most two hidden letters, is
+        filled, each star by exactly one letter: a guess any wider would find мат in innocent
+        words.  The allow-list still applies to every filling.
+        """
+        if not _FILLABLE.fullmatch(text) or text.count("*") > 2 or len(text) - text.count("*") < 3:
+            return None
+        pieces = text.split("*")
+        for letters in itertools.product(_MASK_FILL, repeat=len(pieces) - 1):
+            filled = pieces[0] + "".join(a + b for a, b in zip(letters, pieces[1:], strict=True))
+            hit = self._match_russian(filled)
+            if hit is not None:
+                return hit
+        return None
 
     def _entry_of(self, form: str) -> Rule | None:
         """The rule a mask form belongs to (хуйня → the хуй root), if any."""
