@@ -121,6 +121,11 @@ DISGUISED = [
     ("shlyuha", "шлюха"),
     ("cyka", "сука"),
     ("xyu", "хуй"),
+    # masks over derivatives no listed form covers are filled letter by letter
+    ("вып*здили из чата", "пизд"),
+    ("за*башил отчёт", "еб"),
+    ("ох*евший курьер", "хуй"),
+    ("распи@деться бы", "пизд"),
 ]
 
 
@@ -174,6 +179,11 @@ INNOCENT = [
     "U.S.A.",
     "P.S. всем привет",
     "ул. Ленина, д. 5",
+    # ... and a filling must not find мат in a masked innocent word
+    "к*манда собралась",
+    "ни ру*ля не осталось",
+    "х*рошо сказано",
+    "п*ка всем",
 ]
 
 
