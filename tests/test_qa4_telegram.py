@@ -128,6 +128,25 @@ answer = "Оплатить можно картой на сайте или бан
 '''
 
 
+async def command(emu, who: int, text: str, *, what: str = "the reply", **extra: object) -> dict:
+    """Send ``text`` to the group as ``who`` and wait for the bot's reply to it."""
+    cmd = emu.user_message(GROUP, who, text, **extra)
+    await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what=what)
+    return cmd
+
+
+def post_id_of(emu, cmd: dict) -> str:
+    """The post number in the bot's "Scheduled post #N: …" reply to ``cmd``."""
+    return replies_to(emu, GROUP, cmd["message_id"])[0].split("#", 1)[1].split(":", 1)[0]
+
+
+async def run_due_after(app: App, clock, delta: timedelta) -> None:
+    """Move the clock on and let the scheduler publish what is due."""
+    from bot.features.schedule import service_for
+    clock.advance(delta)
+    await service_for(app).run_due(clock.now())
+
+
 async def faq_app(make_app, tmp_path: Path, **parts: str) -> App:
     (tmp_path / "faq.toml").write_text(FAQ_TEXT, encoding="utf-8")
     return await make_app(extra_community='faq = "faq.toml"\n', **parts)
@@ -138,8 +157,7 @@ async def faq_app(make_app, tmp_path: Path, **parts: str) -> App:
 async def test_faq_reworded_question_is_answered_in_reply(make_app, emu, tmp_path, fake) -> None:
     app = await faq_app(make_app, tmp_path)
     async with RunningBot(app, fast_options(fake)):
-        asked = emu.user_message(GROUP, MEMBER, "hi, how can i pay for the course?")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, asked["message_id"]), what="answer")
+        asked = await command(emu, MEMBER, "hi, how can i pay for the course?", what="answer")
     (answer,) = replies_to(emu, GROUP, asked["message_id"])
     assert "Pay by card on the website or by bank transfer." in answer
 
@@ -148,8 +166,7 @@ async def test_faq_same_question_within_window_points_to_earlier_answer(
         make_app, emu, tmp_path, fake) -> None:
     app = await faq_app(make_app, tmp_path)
     async with RunningBot(app, fast_options(fake)):
-        first = emu.user_message(GROUP, MEMBER, "When are the lessons?")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, first["message_id"]), what="answer")
+        await command(emu, MEMBER, "When are the lessons?", what="answer")
         emu.user_message(GROUP, OTHER_MEMBER, "When are the lessons?", first_name="Carol")
         await emu.wait_for(lambda: any("↑" in t for t in emu.sent_texts(GROUP)),
                            what="the pointer to the earlier answer")
@@ -174,8 +191,7 @@ async def test_faq_greetings_and_thanks_get_no_answer(make_app, emu, tmp_path, f
 async def test_faq_russian_question_is_answered_in_russian(make_app, emu, tmp_path, fake) -> None:
     app = await faq_app(make_app, tmp_path)
     async with RunningBot(app, fast_options(fake)):
-        asked = emu.user_message(GROUP, MEMBER, "Подскажите, как оплатить курс?")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, asked["message_id"]), what="answer")
+        asked = await command(emu, MEMBER, "Подскажите, как оплатить курс?", what="answer")
     (answer,) = replies_to(emu, GROUP, asked["message_id"])
     assert "Оплатить можно картой" in answer
     assert "Pay by card" not in answer
@@ -184,8 +200,7 @@ async def test_faq_russian_question_is_answered_in_russian(make_app, emu, tmp_pa
 async def test_faq_list_for_a_member(make_app, emu, tmp_path, fake) -> None:
     app = await faq_app(make_app, tmp_path)
     async with RunningBot(app, fast_options(fake)):
-        asked = emu.user_message(GROUP, MEMBER, "/faq")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, asked["message_id"]), what="list")
+        asked = await command(emu, MEMBER, "/faq", what="list")
     (listing,) = replies_to(emu, GROUP, asked["message_id"])
     assert listing.startswith("Questions I can answer:")
     assert "How do I pay for the course?" in listing and "When are the lessons?" in listing
@@ -473,8 +488,7 @@ def _button(message: dict[str, Any], prefix: str) -> str:
 async def test_report_without_reply_gives_usage(make_app, emu, fake) -> None:
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, MEMBER, "/report spam")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="usage")
+        cmd = await command(emu, MEMBER, "/report spam", what="usage")
         await settle(emu)
     assert replies_to(emu, GROUP, cmd["message_id"]) == [render("complaints.report_usage")]
     assert emu.sent_texts(QUEUE) == []
@@ -535,8 +549,7 @@ async def test_reporting_own_message_is_refused(make_app, emu, fake) -> None:
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
         mine = emu.user_message(GROUP, MEMBER, "my own words")
-        cmd = emu.user_message(GROUP, MEMBER, "/report", reply_to=mine["message_id"])
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="refusal")
+        cmd = await command(emu, MEMBER, "/report", reply_to=mine["message_id"], what="refusal")
         await settle(emu)
     assert replies_to(emu, GROUP, cmd["message_id"]) == [render("complaints.report_own")]
     assert emu.sent_texts(QUEUE) == []
@@ -548,8 +561,7 @@ async def test_schedule_in_1h_publishes_once(make_app, emu, fake, clock) -> None
     from bot.features.schedule import service_for
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/schedule in 1h Webinar starts now!")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="added")
+        cmd = await command(emu, ADMIN, "/schedule in 1h Webinar starts now!", what="added")
         service = service_for(app)
         await service.run_due(clock.now())
         assert "Webinar starts now!" not in emu.sent_texts(GROUP)
@@ -565,17 +577,13 @@ async def test_schedule_in_1h_publishes_once(make_app, emu, fake, clock) -> None
 
 
 async def test_unschedule_cancels_the_post(make_app, emu, fake, clock) -> None:
-    from bot.features.schedule import service_for
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/schedule in 1h Cancelled webinar")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="added")
+        cmd = await command(emu, ADMIN, "/schedule in 1h Cancelled webinar", what="added")
         added = replies_to(emu, GROUP, cmd["message_id"])[0]
         post_id = added.split("#", 1)[1].split(":", 1)[0]
-        un = emu.user_message(GROUP, ADMIN, f"/unschedule {post_id}")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, un["message_id"]), what="removed")
-        clock.advance(timedelta(hours=2))
-        await service_for(app).run_due(clock.now())
+        un = await command(emu, ADMIN, f"/unschedule {post_id}", what="removed")
+        await run_due_after(app, clock, timedelta(hours=2))
         await settle(emu)
     assert replies_to(emu, GROUP, un["message_id"]) == [
         render("schedule.removed", id=post_id)]
@@ -587,8 +595,7 @@ async def test_recurring_post_publishes_once_per_occurrence(make_app, emu, fake,
     app = await make_app()
     to_ten = (timedelta(hours=10) - timedelta(hours=clock.now().hour)) % timedelta(days=1)
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/schedule every day 10:00 Daily digest")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="added")
+        await command(emu, ADMIN, "/schedule every day 10:00 Daily digest", what="added")
         service = service_for(app)
         for day in range(3):
             clock.advance(to_ten + timedelta(minutes=1) if day == 0 else timedelta(days=1))
@@ -601,13 +608,10 @@ async def test_recurring_post_publishes_once_per_occurrence(make_app, emu, fake,
 
 
 async def test_members_schedule_is_refused(make_app, emu, fake, clock) -> None:
-    from bot.features.schedule import service_for
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, MEMBER, "/schedule in 1h Buy my course!")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="refusal")
-        clock.advance(timedelta(hours=2))
-        await service_for(app).run_due(clock.now())
+        cmd = await command(emu, MEMBER, "/schedule in 1h Buy my course!", what="refusal")
+        await run_due_after(app, clock, timedelta(hours=2))
         await settle(emu)
     assert replies_to(emu, GROUP, cmd["message_id"])[0].startswith("Sorry, only moderators")
     assert "Buy my course!" not in emu.sent_texts(GROUP)
@@ -618,8 +622,7 @@ async def test_restart_between_schedule_and_due_publishes_once(
     from bot.features.schedule import service_for
     first = await make_app(instance="first")
     async with RunningBot(first, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/schedule in 1h After the restart")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="added")
+        await command(emu, ADMIN, "/schedule in 1h After the restart", what="added")
     await first.close()
     clock.advance(timedelta(minutes=61))
     second = await make_app(instance="second")
@@ -821,12 +824,10 @@ async def test_a_403_on_the_schedule_marks_failed_and_tells_the_queue(make_app, 
     from bot.features.schedule import service_for
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/schedule in 1h Nobody sees this")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="added")
+        await command(emu, ADMIN, "/schedule in 1h Nobody sees this", what="added")
         emu.fail_next("sendMessage", status=403,
                       description="Forbidden: bot is not a member of the supergroup chat")
-        clock.advance(timedelta(minutes=61))
-        await service_for(app).run_due(clock.now())
+        await run_due_after(app, clock, timedelta(minutes=61))
         await emu.wait_for(lambda: any("could not be published" in t
                                        for t in emu.sent_texts(QUEUE)), what="queue told")
         await service_for(app).run_due(clock.now())
@@ -836,8 +837,7 @@ async def test_a_403_on_the_schedule_marks_failed_and_tells_the_queue(make_app, 
 async def test_faq_del_by_a_moderator_stops_the_answer(make_app, emu, tmp_path, fake) -> None:
     app = await faq_app(make_app, tmp_path)
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/faq del lessons")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="deleted")
+        cmd = await command(emu, ADMIN, "/faq del lessons", what="deleted")
         asked = emu.user_message(GROUP, MEMBER, "When are the lessons?")
         await settle(emu)
     assert replies_to(emu, GROUP, cmd["message_id"])[0].startswith("Removed lessons")
@@ -845,16 +845,12 @@ async def test_faq_del_by_a_moderator_stops_the_answer(make_app, emu, tmp_path, 
 
 
 async def test_members_unschedule_is_refused(make_app, emu, fake, clock) -> None:
-    from bot.features.schedule import service_for
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        cmd = emu.user_message(GROUP, ADMIN, "/schedule in 1h Still on")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what="added")
-        post_id = replies_to(emu, GROUP, cmd["message_id"])[0].split("#", 1)[1].split(":")[0]
-        un = emu.user_message(GROUP, MEMBER, f"/unschedule {post_id}")
-        await emu.wait_for(lambda: replies_to(emu, GROUP, un["message_id"]), what="refusal")
-        clock.advance(timedelta(minutes=61))
-        await service_for(app).run_due(clock.now())
+        cmd = await command(emu, ADMIN, "/schedule in 1h Still on", what="added")
+        post_id = post_id_of(emu, cmd)
+        await command(emu, MEMBER, f"/unschedule {post_id}", what="refusal")
+        await run_due_after(app, clock, timedelta(minutes=61))
         await emu.wait_for(lambda: "Still on" in emu.sent_texts(GROUP), what="the post")
 
 
