@@ -253,7 +253,7 @@ async def test_slash_ban_and_unban_by_mention_use_groups_ban_and_unban(
     ("!mute -5m", "Usage: /mute"),
     ("!mute 0m", "longer than zero"),
     ("!ban 400d", "at most 366 days"),
-    ("!mute 10min", "Usage: /mute"),
+    ("!mute 10months", "Usage: /mute"),
     ("!mute 10", "Usage: /mute"),
 ])
 async def test_bad_arguments_get_a_usage_reply_and_no_action(
