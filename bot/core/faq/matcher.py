@@ -493,14 +493,14 @@ class FaqMatcher:
         misspelt words is also read with the FAQ's spelling of them (analysis.repaired_text).
         """
         parts = sentences(text)
-        texts = [_tail(text, MAX_CHARS)]
+        read = _tail(text, MAX_CHARS)
+        texts = [read]
         asking: list[str] = []
         if len(parts) > 1:
             asking = [_tail(p, MAX_CHARS) for p in parts if is_question_like(p)]
             texts += asking[-ENCODED_SENTENCES:]
         topic = content_words(text)[-WORD_LIMIT:]
         asked = content_words(" ".join(asking))[-WORD_LIMIT:]
-        read = _tail(text, MAX_CHARS)
         if translit and _latin_only(text):
             read = " ".join(translit_to_cyrillic(w) for w in words(read))
             texts.append(read)

@@ -54,11 +54,11 @@ _FILLER = frozenset(
 )
 
 
+# A clause that ends offering the other answer is a yes/no question ("платный или нет").
+_ALTERNATIVE = frozenset((("или", "нет"), ("или", "как"), ("or", "not"), ("or", "no")))
 # Asking words that also open exclamations: "what a night", "какая красота 😍". Without a "?",
 # "what a/an" always exclaims, and "какой/какая/какое/какие" does in a clause that ends with "!"
 # or holds an emoji; "как" and "how" ask too often with an emoji ("как записаться 🙏") to tell.
-# A clause that ends offering the other answer is a yes/no question ("платный или нет").
-_ALTERNATIVE = frozenset((("или", "нет"), ("или", "как"), ("or", "not"), ("or", "no")))
 _EXCLAIMING = frozenset(("какой", "какая", "какое", "какие"))
 _EMOJI_RE = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _CLAUSE_END_RE = re.compile(r"([^.!?…;:,()\n—–]*)([.!?…;:,()\n—–]*)")
