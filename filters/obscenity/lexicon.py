@@ -26,9 +26,9 @@ from .translit import SHAPE_LETTERS, SHAPE_TO_CYR, Transliterator
 
 _LATIN_WORD = re.compile("[a-z]+")
 # A masked Cyrillic word that may be filled (see Lexicon._fill_mask), and the letters tried in
-# a mask: the vowels and the consonants of the мат roots.
+# a mask, the likeliest first (п*здец, х*й, за*бал): the vowels and the consonants of the мат roots.
 _FILLABLE = re.compile(r"[а-я*]+")
-_MASK_FILL = "аеиоуяюызбдлхйь"
+_MASK_FILL = "иуеаояюыьзбдлхй"
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
