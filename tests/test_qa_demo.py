@@ -26,3 +26,14 @@ async def test_the_configs_scheduled_post_is_listed_before_any_time_passes() -> 
     listing = out.getvalue().split("/schedule\n", 1)[1]
     assert "Nothing is scheduled" not in listing
     assert "#1 · " in listing and "0 10 * * MON" in listing and "Weekly reminder" in listing
+
+
+async def test_a_post_due_during_a_long_wait_goes_out_on_time() -> None:
+    """The bot runs through /wait: a post due an hour in is published, not skipped as one
+    missed by more than schedule_grace (1h) because the clock jumped two hours at once."""
+    out = io.StringIO()
+    script = "/as mod\n/schedule in 1h Webinar tonight!\n/wait 2h\n/wait 2h\n"
+    assert await run_demo(io.StringIO(script), out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines.count("[chat #3] bot (post): Webinar tonight!") == 1
+    assert sum("Webinar tonight!" in line and "(post)" in line for line in lines) == 1

@@ -29,6 +29,9 @@ from handlers.console.executor import ConsoleExecutor
 GROUP = ChatRef("console", "chat")
 QUEUE = ChatRef("console", "queue")
 _REPLY = re.compile(r"^>(\d+)\s+(.*)$", re.DOTALL)
+# How far the demo clock moves at a time on /wait (each step runs the periodic work).
+WAIT_STEP = timedelta(minutes=5)
+MAX_WAIT_STEPS = 300  # a long wait takes longer steps (up to an hour for /wait 12d)
 _DEMO_USAGE = {
     "/as": "(usage: /as mod, /as member or /as NAME)",
     "/in": "(usage: /in chat, /in queue or /in private)",
@@ -169,12 +172,18 @@ class ConsoleChat:
         except DurationError as exc:
             self.say(f"({exc})")
             return
-        self.clock.offset += delta
         self.say(f"(time passes: {amount})")
-        await self.app.pipeline.tick()
+        # The bot runs all along: time moves in steps, so a post due on the way goes out when
+        # due, not as a post missed by more than schedule_grace.
         scheduler = self.app.services.get("scheduler")
-        if scheduler is not None:
-            await scheduler.run_due(self.clock.now())
+        size = max(WAIT_STEP, delta / MAX_WAIT_STEPS)
+        while delta > timedelta(0):
+            step = min(delta, size)
+            delta -= step
+            self.clock.offset += step
+            await self.app.pipeline.tick()
+            if scheduler is not None:
+                await scheduler.run_due(self.clock.now())
 
 
 async def run_demo(stdin: TextIO, stdout: TextIO, db_path: str | None = None) -> int:
