@@ -324,6 +324,8 @@ class FaqFeature(BaseFeature):
             return [self._say(ctx, problem)]
         await _repo(ctx.uow).put(ctx.community.name, entry, by=str(ctx.event.author.ref),
                                  at=ctx.now)
+        if entry.answer != old.answer:
+            await _repo(ctx.uow).forget_answers(ctx.community.name, entry.id)
         changed = ",".join(name for name, new, was in (
             ("questions", entry.questions, old.questions), ("answer", entry.answer, old.answer),
         ) if new != was) or "nothing"

@@ -91,6 +91,11 @@ class FaqRepo(Protocol):
     async def last_answer(self, community: str, chat: str, faq_id: str,
                           since: datetime) -> FaqAnswerRecord | None: ...
 
+    async def forget_answers(self, community: str, faq_id: str) -> None:
+        """The entry's answer changed: earlier answers no longer hold the repeat window, so
+        the next asker gets the new text instead of a pointer to the old one."""
+        ...
+
     async def add_gap(self, community: str, chat: str, text: str, author: str | None,
                       best_faq_id: str | None, score: float, at: datetime) -> None: ...
 

@@ -79,6 +79,10 @@ class SqlFaqRepo:
     async def drop_answer(self, answer_id: int) -> None:
         await self._s.execute(delete(FaqAnswer).where(FaqAnswer.id == answer_id))
 
+    async def forget_answers(self, community: str, faq_id: str) -> None:
+        await self._s.execute(delete(FaqAnswer).where(FaqAnswer.community == community,
+                                                      FaqAnswer.faq_id == faq_id))
+
     async def last_answer(self, community: str, chat: str, faq_id: str,
                           since: datetime) -> FaqAnswerRecord | None:
         row = (await self._s.execute(
