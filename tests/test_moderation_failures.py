@@ -1,4 +1,5 @@
-"""A moderation action the platform refuses is said in the chat, once an hour at most.
+"""A moderation action the platform refuses is said in the chat and the queue, once an hour at
+most.
 
 The "banned" notice goes out with the ban, before the platform answers; if the platform then
 refuses (the bot lost its admin rights), moderators must not go on believing it happened.
@@ -36,10 +37,13 @@ async def test_a_refused_ban_is_reported_in_the_chat_with_the_reason(app: App) -
     telegram = _refusing_bans(app)
     await app.pipeline.process(message("/ban spam", user=MODERATOR, reply_to="77",
                                        reply_author="66"))
-    [notice] = _failures(telegram)
+    notice, in_queue = _failures(telegram)
     assert notice.chat == TG_GROUP and notice.text.key == "moderation.failed.ban"
     rendered = app.catalog.render(notice.text, "en")
     assert "could not ban" in rendered and "admin" in rendered
+    # the moderators' queue hears it too: a ban given from there would otherwise go unseen
+    assert (in_queue.chat, in_queue.text) == (QUEUE, notice.text)
+    assert in_queue.delete_after is None
 
 
 async def test_the_failure_notice_is_not_repeated_within_the_hour(app: App) -> None:
@@ -47,7 +51,7 @@ async def test_the_failure_notice_is_not_repeated_within_the_hour(app: App) -> N
     for target in ("66", "67"):
         await app.pipeline.process(message("/ban", user=MODERATOR, reply_to="7" + target,
                                            reply_author=target))
-    assert len(_failures(telegram)) == 1
+    assert [n.chat for n in _failures(telegram)] == [TG_GROUP, QUEUE]
 
 
 async def test_a_vk_ban_done_as_a_removal_is_corrected_in_the_chat(app: App) -> None:

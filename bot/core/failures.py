@@ -4,7 +4,8 @@ The notice ("@bob is banned") goes out with the ban, before the platform has ans
 the platform then refuses for good (the bot lost its admin rights, the member left), or the
 adapter had to do something else (VK without a user token removes instead of banning), the
 moderators must not go on believing it happened. One short notice per chat and kind of action
-per hour, so a bot without rights does not answer every message with an apology.
+per hour, so a bot without rights does not answer every message with an apology; it goes to
+the chat and to the moderators' queue chat.
 """
 
 from __future__ import annotations
@@ -52,5 +53,12 @@ async def failure_notice(directory: Directory, action: AnyAction, result: Action
         "user": who, "why": Text(f"moderation.failed.why_{why}", {"error": result.error or ""})})
     lang = placement.community.language
     ttl = placement.community.moderation.notice_ttl
-    return [SendMessage(action.chat, text, lang, thread_id=getattr(action, "thread_id", None),
-                        delete_after=ttl)]
+    notices: list[AnyAction] = [SendMessage(action.chat, text, lang,
+                                            thread_id=getattr(action, "thread_id", None),
+                                            delete_after=ttl)]
+    queue = placement.community.queue
+    if queue is not None and queue != action.chat:
+        # the moderator may have acted from the queue chat (/ban ID, a card's button) and
+        # would otherwise never see that it failed; the queue keeps its messages
+        notices.append(SendMessage(queue, text, lang))
+    return notices

@@ -230,6 +230,10 @@ class TelegramExecutor:
             await self._call(chat_id, lambda: self.bot.unban_chat_member(
                 chat_id, user_id, only_if_banned=True))
         else:  # Kick: Telegram has no kick; a ban lifted at once removes without barring
+            member = await self._call(chat_id, lambda: self.bot.get_chat_member(chat_id, user_id))
+            if member.status == "kicked":
+                # already banned: the lifting half would end that ban, and they are out anyway
+                return ActionResult(ok=True)
             await self._call(chat_id, lambda: self.bot.ban_chat_member(chat_id, user_id))
             await self._call(chat_id, lambda: self.bot.unban_chat_member(
                 chat_id, user_id, only_if_banned=True))
