@@ -23,21 +23,23 @@ from tg_emulator.harness import (
     fast_options,
     telegram_config,
 )
+from tg_emulator.wire import (
+    WITNESS,
+    command,
+    non_help,
+    render,
+    replies_to,
+    settle,
+    wall_clock,
+)
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig
 from bot.core.clock import FakeClock
-from bot.core.texts import Text
-from bot.texts import catalog
 
 CHANNEL = -1005  # a channel a member posts as
 UNKNOWN_GROUP = -3003  # a group the owner never configured
-WITNESS = 333  # a bystander whose /help marks "everything before has been processed"
 LISTED = 900  # LISTED_MODERATOR in the harness
-
-
-def render(key: str, lang: str = "en", **params: object) -> str:
-    return catalog().render(Text(key, params), lang)
 
 
 @pytest.fixture
@@ -67,11 +69,7 @@ async def make_app(tmp_path: Path, emu: TelegramEmulator,
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """The bot's clock near real time: Telegram reads until_date against the wall clock, and
-    the executor never sends one less than 31 s ahead of it."""
-    from datetime import UTC, datetime
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return FakeClock(start)
+    return wall_clock()
 
 
 @pytest.fixture
@@ -79,32 +77,8 @@ def fake() -> FakeTime:
     return FakeTime()
 
 
-def replies_to(emu: TelegramEmulator, chat_id: int, message_id: int) -> list[str]:
-    out = []
-    for call in emu.calls_of("sendMessage"):
-        if call.result["chat"]["id"] != chat_id:
-            continue
-        reply = call.result.get("reply_to_message") or {}
-        wanted = (call.params.get("reply_parameters") or {}).get("message_id")
-        if reply.get("message_id") == message_id or wanted == message_id:
-            out.append(call.result.get("text") or "")
-    return out
-
-
-async def settle(emu: TelegramEmulator, chat_id: int = GROUP) -> None:
-    """Everything sent before this has been processed: a bystander's /help got its answer."""
-    probe = emu.user_message(chat_id, WITNESS, "/help")
-    await emu.wait_for(lambda: replies_to(emu, chat_id, probe["message_id"]),
-                       what="the witness's /help answer")
-
-
 def texts_after(emu: TelegramEmulator, chat_id: int, count: int) -> list[str]:
     return emu.sent_texts(chat_id)[count:]
-
-
-def non_help(texts: list[str]) -> list[str]:
-    return [t for t in texts if t not in (render("common.help_member"),
-                                          render("common.help_moderator"))]
 
 
 FAQ_TEXT = '''
@@ -126,13 +100,6 @@ lang = "ru"
 questions = ["Как оплатить курс?", "Можно оплатить картой?"]
 answer = "Оплатить можно картой на сайте или банковским переводом."
 '''
-
-
-async def command(emu, who: int, text: str, *, what: str = "the reply", **extra: object) -> dict:
-    """Send ``text`` to the group as ``who`` and wait for the bot's reply to it."""
-    cmd = emu.user_message(GROUP, who, text, **extra)
-    await emu.wait_for(lambda: replies_to(emu, GROUP, cmd["message_id"]), what=what)
-    return cmd
 
 
 def post_id_of(emu, cmd: dict) -> str:

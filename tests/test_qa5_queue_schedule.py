@@ -38,6 +38,8 @@ from tg_emulator.harness import (
     telegram_config,
 )
 from tg_emulator.harness import QUEUE as TG_QUEUE
+from tg_emulator.wire import render as tg_render
+from tg_emulator.wire import wall_clock
 
 from bot.app import App, create_app
 from bot.cli import main
@@ -46,7 +48,6 @@ from bot.core.actions import AnswerCallback, EditMessage, Publish, SendMessage
 from bot.core.chats import ChatRef
 from bot.core.clock import FakeClock
 from bot.core.scheduler.ports import OccurrenceState as S
-from bot.core.texts import Text
 from bot.features.moderation import audit_command
 from bot.features.schedule import service_for
 from bot.texts import catalog
@@ -293,10 +294,6 @@ def _button(msg: dict[str, Any], prefix: str) -> str:
     raise AssertionError(f"no {prefix} button on {msg}")
 
 
-def tg_render(key: str, lang: str = "en", **params: object) -> str:
-    return catalog().render(Text(key, params), lang)
-
-
 @pytest.fixture
 async def emu() -> AsyncIterator[TelegramEmulator]:
     async with TelegramEmulator(TOKEN) as emulator:
@@ -307,8 +304,7 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
 
 @pytest.fixture
 def tg_clock() -> FakeClock:
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return FakeClock(start)
+    return wall_clock()
 
 
 @pytest.fixture

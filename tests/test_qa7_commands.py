@@ -23,22 +23,20 @@ from tg_emulator.harness import (
     fast_options,
     telegram_config,
 )
+from tg_emulator.wire import (
+    command,
+    render,
+    replies_to,
+    reply_messages,
+    settle,
+    wall_clock,
+)
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig
 from bot.core.clock import FakeClock
-from bot.core.texts import Text
-from bot.texts import catalog
 
-WITNESS = 333  # a bystander whose /help marks "everything before has been processed"
 BOT_ID = int(TOKEN.split(":", 1)[0])
-
-
-def render(key: str, lang: str = "en", **params: object) -> str:
-    return catalog().render(Text(key, params), lang)
-
-
-HELPS = (render("common.help_member"), render("common.help_moderator"))
 
 
 @pytest.fixture
@@ -51,9 +49,7 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """Near real time: Telegram reads until_date against the wall clock."""
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return FakeClock(start)
+    return wall_clock()
 
 
 @pytest.fixture
@@ -75,47 +71,6 @@ async def make_app(tmp_path: Path, emu: TelegramEmulator,
     yield make
     for built in apps:
         await built.close()
-
-
-def replies_to(emu: TelegramEmulator, chat_id: int, message_id: int) -> list[str]:
-    out = []
-    for call in emu.calls_of("sendMessage"):
-        if call.result["chat"]["id"] != chat_id:
-            continue
-        reply = call.result.get("reply_to_message") or {}
-        wanted = (call.params.get("reply_parameters") or {}).get("message_id")
-        if reply.get("message_id") == message_id or wanted == message_id:
-            out.append(call.result.get("text") or "")
-    return out
-
-
-def reply_messages(emu: TelegramEmulator, chat_id: int, message_id: int) -> list[dict]:
-    out = []
-    for call in emu.calls_of("sendMessage"):
-        if call.result["chat"]["id"] != chat_id:
-            continue
-        reply = call.result.get("reply_to_message") or {}
-        wanted = (call.params.get("reply_parameters") or {}).get("message_id")
-        if reply.get("message_id") == message_id or wanted == message_id:
-            out.append(call.result)
-    return out
-
-
-async def settle(emu: TelegramEmulator, chat_id: int = GROUP) -> None:
-    probe = emu.user_message(chat_id, WITNESS, "/help")
-    await emu.wait_for(lambda: replies_to(emu, chat_id, probe["message_id"]),
-                       what="the witness's /help answer")
-
-
-def non_help(texts: list[str]) -> list[str]:
-    return [t for t in texts if t not in HELPS]
-
-
-async def command(emu: TelegramEmulator, who: int, text: str, *, chat: int = GROUP,
-                  what: str = "the reply", **extra: object) -> dict:
-    cmd = emu.user_message(chat, who, text, **extra)
-    await emu.wait_for(lambda: replies_to(emu, chat, cmd["message_id"]), what=what)
-    return cmd
 
 
 def near(value: int, moment: datetime, slack: int = 2) -> bool:
