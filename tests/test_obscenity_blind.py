@@ -18,6 +18,10 @@ contact: masks over derivatives no listed form covers (вып*здили, за*�
 распи@деться; now filled letter by letter), the adjective долбоёбский (also in translit and
 digits), and the place names Shitterton and Twatt. Left as it is: "chink", a slur the policy
 does not list and an innocent word ("a chink in the armour").
+
+A third round, ``fresh_round3.jsonl`` (310 messages: longer messages, hashtags, glued
+punctuation and emoji), scored F1 0.994 on first contact: an apostrophe as the soft sign in
+transliteration (bl'at) and the spellings долбаёб / до6оёб.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ def _rows(name: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl"])
+    "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
+             "fresh_round3.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -126,6 +126,8 @@ DISGUISED = [
     ("за*башил отчёт", "еб"),
     ("ох*евший курьер", "хуй"),
     ("распи@деться бы", "пизд"),
+    # an apostrophe is the soft sign in transliteration
+    ("ну bl'at, опять", "бля"),
 ]
 
 
@@ -184,6 +186,7 @@ INNOCENT = [
     "ни ру*ля не осталось",
     "х*рошо сказано",
     "п*ка всем",
+    "don't worry, it's fine, we're here, y'all",
 ]
 
 

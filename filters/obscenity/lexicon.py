@@ -195,8 +195,9 @@ class Lexicon:
                 lexicon = None if collapsed else self._en_words.get(spelling)
                 if lexicon is not None:
                     return Hit(spelling, lexicon, spelling)
-        # transliteration needs a real word: "3b" must not read as еб
-        if self.ru and text.isalpha() and word.letters >= 3:
+        # transliteration needs a real word: "3b" must not read as еб (an apostrophe is the
+        # soft sign: bl'at)
+        if self.ru and text.replace("'", "").isalpha() and word.letters >= 3:
             return self._match_transliterated(text)
         return None
 
