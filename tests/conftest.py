@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from vk_emulator.server import VkEmulator
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig, load_config
@@ -90,3 +91,11 @@ async def pg_url() -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[VkEmulator]:
+    """The VK API emulator on 127.0.0.1, for the VK wire tests."""
+    emu = await VkEmulator().start()
+    yield emu
+    await emu.close()

@@ -50,13 +50,6 @@ answer = "Оплатить курс можно картой или через С
 """
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[VkEmulator]:
-    emu = await VkEmulator().start()
-    yield emu
-    await emu.close()
-
-
 def _config_text(emulator: VkEmulator, *, language: str = "en", community_extra: str = "",
                  extra: str = "", user_token: bool = True) -> str:
     text = vk_config_text(emulator, community_extra=community_extra, extra=extra,

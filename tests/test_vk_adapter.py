@@ -22,13 +22,6 @@ from bot.core.clock import FakeClock
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[VkEmulator]:
-    emu = await VkEmulator().start()
-    yield emu
-    await emu.close()
-
-
-@pytest.fixture
 async def bot(emulator: VkEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIterator[RunningBot]:
     running = RunningBot(write_vk_config(tmp_path, vk_config_text(emulator)), clock, emulator)
     await running.start()

@@ -39,13 +39,6 @@ VK_CHAT = ChatRef("vk", str(CHAT))
 WALL = ChatRef("vk", "wall")
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[VkEmulator]:
-    emu = await VkEmulator().start()
-    yield emu
-    await emu.close()
-
-
 async def _app(emulator: VkEmulator, tmp_path: Path, clock: FakeClock, **kwargs: object) -> App:
     config = write_vk_config(tmp_path, vk_config_text(emulator, **kwargs))  # type: ignore[arg-type]
     return await create_app(config, clock=clock, instance_id="exec-test")

@@ -34,13 +34,6 @@ answer = "The course costs 500 rub per month."
 """
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[VkEmulator]:
-    emu = await VkEmulator().start()
-    yield emu
-    await emu.close()
-
-
 async def _run(emulator: VkEmulator, tmp_path: Path, clock: FakeClock,
                community_extra: str = "") -> RunningBot:
     (tmp_path / "faq.toml").write_text(textwrap.dedent(FAQ), encoding="utf-8")

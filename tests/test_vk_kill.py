@@ -7,21 +7,12 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from vk_emulator import VkEmulator
 from vk_emulator.harness import CHAT, vk_config_text, write_vk_config
 
 TESTS = Path(__file__).parent
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[VkEmulator]:
-    emu = await VkEmulator().start()
-    yield emu
-    await emu.close()
 
 
 async def _spawn(config: Path, offset: float) -> asyncio.subprocess.Process:
