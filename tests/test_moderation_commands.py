@@ -336,3 +336,32 @@ async def test_editing_a_message_into_a_command_does_not_run_it(app) -> None:
     out = await run(app, cmd("/ban spam", reply_to=OTHER, edited=True))
     assert not of(out, Ban)
     assert "moderation.usage.ban" not in keys(out)
+
+
+# --- a member's own /warns (as in Rose) ---------------------------------------------------------
+
+
+async def test_a_member_sees_their_own_warnings(app) -> None:
+    await run(app, cmd("/warn spam", reply_to=OTHER))
+    [own] = texts(app, await run(app, message("/warns", author=OTHER)))
+    assert own.startswith("@eve has 1 active warning(s)") and "spam" in own
+    [by_reply] = texts(app, await run(app, message("/warns", author=OTHER, reply_to=OTHER)))
+    assert by_reply == own
+
+
+async def test_a_member_without_warnings_is_told_so(app) -> None:
+    assert keys(await run(app, message("/warns", author=MEMBER))) == ["moderation.no_warnings"]
+
+
+@pytest.mark.parametrize("how", ["reply", "username"])
+async def test_a_member_cannot_look_up_someone_elses_warnings(app, how: str) -> None:
+    await run(app, cmd("/warn spam", reply_to=OTHER))
+    event = (message("/warns", author=MEMBER, reply_to=OTHER) if how == "reply"
+             else message("/warns @eve", author=MEMBER))
+    out = await run(app, event)
+    assert keys(out) == ["common.not_moderator"]
+    assert all("spam" not in text for text in texts(app, out))
+
+
+async def test_a_channel_sender_has_no_warnings_list_to_see(app) -> None:
+    assert keys(await run(app, message("/warns", author=CHANNEL))) == ["common.not_moderator"]

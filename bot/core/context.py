@@ -56,6 +56,16 @@ class MessageContext:
                            reply_to=self.event.message_id, thread_id=self.event.thread_id,
                            **kwargs)
 
+    async def refuse(self, command: str) -> list[AnyAction]:
+        """One polite refusal per member per cooldown, not a reply to every attempt."""
+        key = f"refused:{self.community.name}:{self.event.author.ref}"
+        last = await self.uow.state.get(key)
+        cooldown = self.community.moderation.refusal_cooldown
+        if last is not None and self.now - datetime.fromisoformat(last) < cooldown:
+            return []
+        await self.uow.state.put(key, self.now.isoformat(), self.now)
+        return [self.notice("common.not_moderator", command=f"/{command}")]
+
     def notice(self, key: str, **params: Any) -> SendMessage:
         """A bot notice in a community chat that removes itself after `notice_ttl`."""
         return self.reply(key, delete_after=self.community.moderation.notice_ttl, **params)

@@ -150,7 +150,7 @@ class Core:
     async def _run_command(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
         spec = self._commands[command.name]
         if spec.moderator_only and not await ctx.is_moderator():
-            return await self._refuse(ctx, command)
+            return await ctx.refuse(command.name)
         if not (spec.where & _ROLE_WHERE[ctx.role]):
             # Silence here left a moderator guessing why /mute in a private chat did nothing.
             key = _WRONG_PLACE.get(spec.where, "common.wrong_place.other")
@@ -158,13 +158,3 @@ class Core:
                 return [ctx.reply(key, command=f"/{command.name}")]
             return [ctx.notice(key, command=f"/{command.name}")]
         return await spec.handler(ctx, command)
-
-    async def _refuse(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
-        """One polite refusal per member per cooldown, not a reply to every attempt."""
-        key = f"refused:{ctx.community.name}:{ctx.event.author.ref}"
-        last = await ctx.uow.state.get(key)
-        cooldown = ctx.community.moderation.refusal_cooldown
-        if last is not None and ctx.now - datetime.fromisoformat(last) < cooldown:
-            return []
-        await ctx.uow.state.put(key, ctx.now.isoformat(), ctx.now)
-        return [ctx.notice("common.not_moderator", command=f"/{command.name}")]

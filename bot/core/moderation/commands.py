@@ -25,6 +25,7 @@ from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.durations import DurationError, parse_duration
+from bot.core.events import SenderKind
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
 from bot.core.moderation.sanctions import (
     TextPart,
@@ -116,7 +117,7 @@ class ModerationCommands:
             CommandSpec("warn", self.warn, where=both),
             CommandSpec("dwarn", self.warn, where=both),
             CommandSpec("unwarn", self.unwarn, where=both),
-            CommandSpec("warns", self.warns, where=both),
+            CommandSpec("warns", self.warns, moderator_only=False, where=both),
             CommandSpec("mute", self.mute, where=both),
             CommandSpec("unmute", self.unmute, where=both),
             CommandSpec("ban", self.ban, where=both),
@@ -243,12 +244,20 @@ class ModerationCommands:
         return out
 
     async def warns(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
-        request = await self._request(ctx, cmd, timed=False)
-        if not isinstance(request, Request):
-            return request
-        active = await active_warnings(ctx, str(request.target.ref))
+        """Moderators look anyone up; a member (as in Rose) may see only their own warnings."""
+        if await ctx.is_moderator():
+            request = await self._request(ctx, cmd, timed=False)
+            if not isinstance(request, Request):
+                return request
+            target = request.target
+        else:
+            own = await self._own_target(ctx, cmd)
+            if own is None:
+                return await ctx.refuse(cmd.name)
+            target = own
+        active = await active_warnings(ctx, str(target.ref))
         if not active:
-            return [say(ctx, Text("moderation.no_warnings", {"user": request.target.display}))]
+            return [say(ctx, Text("moderation.no_warnings", {"user": target.display}))]
         items: TextPart = ""
         for number, warning in reversed(list(enumerate(active, start=1))):
             items = Text("moderation.warns.item", {
@@ -258,8 +267,21 @@ class ModerationCommands:
                 "rest": items,
             })
         return [say(ctx, Text("moderation.warns.list", {
-            "user": request.target.display, "count": len(active),
+            "user": target.display, "count": len(active),
             "total": len(ctx.community.moderation.ladder), "items": items}))]
+
+    @staticmethod
+    async def _own_target(ctx: MessageContext, cmd: ParsedCommand) -> Target | None:
+        """The member asking about themselves (no target, or one that is the sender), else None.
+
+        Only a member speaking as themselves qualifies: a channel or forwarded message has no
+        warnings of its own to show."""
+        if ctx.event.author.kind is not SenderKind.MEMBER:
+            return None
+        found, _ = await resolve(ctx, cmd.words)
+        if isinstance(found, TargetProblem):
+            return Target(ctx.event.author) if found.kind == "missing" else None
+        return found if found.ref == ctx.event.author.ref else None
 
     @staticmethod
     def _shown_reason(ctx: MessageContext, warning: WarningRecord) -> TextPart:
