@@ -9,19 +9,25 @@ hyphens (за-е-ба-ли), words run together by an ellipsis (всё...пиз�
 (pi3dec), the names Huy and Bitche, an emoji inside a word (пиз🤬дец), a word hyphenated across
 lines (пиз-⏎дец; and ко-⏎манды is команды, not манды), a mask over stretched letters
 (хуууу*ня), Latin letters written by sound inside a Cyrillic word (pizдец), and an innocent
-word spelled out (к-о-м-а-н-д-а, С А Б Л Я). Left as they are: «ni hera» (hera alone is also a
-name), "suki" (also Japanese, in the translit allow-list) and a word split by a plain line
-break («ху⏎йня»: joining lines would glue innocent words together).
+word spelled out (к-о-м-а-н-д-а, С А Б Л Я), and «ni hera» (read as Russian only after a
+preposition: hera alone is also a name). Left as they are: "suki" (also Japanese, in the
+translit allow-list) and a word split by a plain line break («ху⏎йня»: joining lines would
+glue innocent words together).
 
 A second round, ``fresh_round2.jsonl`` (450 messages, half obscene), scored F1 0.975 on first
 contact: masks over derivatives no listed form covers (вып*здили, за*башил, ох*евший,
 распи@деться; now filled letter by letter), the adjective долбоёбский (also in translit and
-digits), and the place names Shitterton and Twatt. Left as it is: "chink", a slur the policy
-does not list and an innocent word ("a chink in the armour").
+digits), the place names Shitterton and Twatt, and "chink" as a slur (the writer labelled it
+one, as the policy's slur category says).
 
 A third round, ``fresh_round3.jsonl`` (310 messages: longer messages, hashtags, glued
 punctuation and emoji), scored F1 0.994 on first contact: an apostrophe as the soft sign in
 transliteration (bl'at) and the spellings долбаёб / до6оёб.
+
+A fourth round, ``fresh_round4.jsonl`` (320 messages in chat register: short replies, quotes,
+@mentions, prices, ALL CAPS, Russian and English mixed; rare derivatives and hard look-alikes),
+scored F1 0.991 on first contact (precision 1.000): masks over English compounds no listed form
+covers (f*ckwit, clusterf*ck, motherf*ckin'), now filled letter by letter as Russian masks are.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def _rows(name: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
-             "fresh_round3.jsonl"])
+             "fresh_round3.jsonl", "fresh_round4.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -126,6 +126,12 @@ DISGUISED = [
     ("за*башил отчёт", "еб"),
     ("ох*евший курьер", "хуй"),
     ("распи@деться бы", "пизд"),
+    ("what a f*ckwit", "fuck"),
+    # хер in translit only after a preposition: alone it is "her" or Hera
+    ("ni hera sebe", "хер"),
+    ("poshel na her", "хер"),
+    ("total clusterf*ck today", "fuck"),
+    ("that meeting was a sh*tshow", "shit"),
     # an apostrophe is the soft sign in transliteration
     ("ну bl'at, опять", "бля"),
 ]
@@ -186,6 +192,9 @@ INNOCENT = [
     "ни ру*ля не осталось",
     "х*рошо сказано",
     "п*ка всем",
+    "sh*re the link, h*ll no, d*mn it, p*ss the salt",
+    "price* applies, *terms and c*nditions",
+    "I gave it to her, do her a favour; Hera is a goddess",
     "don't worry, it's fine, we're here, y'all",
 ]
 

@@ -45,6 +45,9 @@ _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _DOTS = re.compile(r"\.{2,}|…")
+#: хер in transliteration after a preposition («ni hera», «na her»): the word alone is the
+#: English "her" or the name Hera, so only the phrase is read as Russian
+_TRANSLIT_HER = re.compile(r"(?<![\w'])(?:na|ni|po)\s+(her[au]?)(?![\w'])")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -112,6 +115,7 @@ class ObscenityFilter:
         self._lexicon, self._latin, self._cyrillic, self._known, self._seen = _compiled(
             tuple(sorted(chosen)), tuple(extra_words), tuple(allowed_words)
         )
+        self._ru = "ru" in chosen
 
     def check(self, text: str) -> Verdict:
         """Return the verdict for one message.
@@ -123,6 +127,16 @@ class ObscenityFilter:
         are tokenized and matched.
         """
         lowered = text.lower()
+        if self._ru and "her" in lowered:
+            found = _TRANSLIT_HER.search(lowered)
+            if found is not None and len(lowered) == len(text):
+                verdict = self._check(text, lowered)
+                start, end = found.span(1)
+                her = Match("хер", start, end, text[start:end], found.group(1), "ru.mat")
+                return Verdict(True, (*verdict.matches, her))
+        return self._check(text, lowered)
+
+    def _check(self, text: str, lowered: str) -> Verdict:
         chunks = lowered.split()
         known = self._known
         if known.issuperset(chunks):

@@ -29,6 +29,10 @@ _LATIN_WORD = re.compile("[a-z]+")
 # a mask, the likeliest first (п*здец, х*й, за*бал): the vowels and the consonants of the мат roots.
 _FILLABLE = re.compile(r"[а-я*]+")
 _MASK_FILL = "иуеаояюыьзбдлхй"
+# The same for English compounds no listed form covers (f*ckwit, clusterf*ck, sh*tshow): the
+# vowels, and the s of a**hole.
+_LATIN_FILLABLE = re.compile(r"[a-z*]+")
+_LATIN_MASK_FILL = "uiaoes"
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
@@ -235,21 +239,38 @@ class Lexicon:
         return Hit(self._extras.get(form, form), lexicon, form)
 
     def _fill_mask(self, text: str) -> Hit | None:
-        """A Cyrillic masked word no listed form fits (вып*здили, за*башил, ох*евший): fill each
+        """A masked word no listed form fits (вып*здили, за*башил, ох*евший, f*ckwit): fill each
         mask with the letters a mask usually hides and read the result as a word.
 
         Only a word of three visible letters or more, with at most two hidden letters, is
         filled, each star by exactly one letter: a guess any wider would find мат in innocent
         words.  The allow-list still applies to every filling.
         """
-        if not _FILLABLE.fullmatch(text) or text.count("*") > 2 or len(text) - text.count("*") < 3:
+        if text.count("*") > 2 or len(text) - text.count("*") < 3:
+            return None
+        if _FILLABLE.fullmatch(text):
+            letters, match = _MASK_FILL, self._match_russian
+        elif _LATIN_FILLABLE.fullmatch(text) and self.en:
+            letters, match = _LATIN_MASK_FILL, self._match_english_rules
+        else:
             return None
         pieces = text.split("*")
-        for letters in itertools.product(_MASK_FILL, repeat=len(pieces) - 1):
-            filled = pieces[0] + "".join(a + b for a, b in zip(letters, pieces[1:], strict=True))
-            hit = self._match_russian(filled)
+        for hidden in itertools.product(letters, repeat=len(pieces) - 1):
+            filled = pieces[0] + "".join(a + b for a, b in zip(hidden, pieces[1:], strict=True))
+            hit = match(filled)
             if hit is not None:
                 return hit
+        return None
+
+    def _match_english_rules(self, text: str) -> Hit | None:
+        """An English word by the root rules only (a filled mask: the plain word list would
+        take any short filling for a word)."""
+        for spelling, collapsed in spellings(text):
+            if self._allowed(spelling, collapsed):
+                return None
+            rule = self._en_rules.match(spelling)
+            if rule is not None:
+                return Hit(rule.name, rule.lexicon, spelling)
         return None
 
     def _entry_of(self, form: str) -> Rule | None:
