@@ -262,7 +262,7 @@ class Lexicon:
                 return hit
         return None
 
-    def _match_english_rules(self, text: str) -> Hit | None:
+    def _match_english_rules(self, text: str, shown: str | None = None) -> Hit | None:
         """An English word by the root rules only (a filled mask: the plain word list would
         take any short filling for a word)."""
         for spelling, collapsed in spellings(text):
@@ -270,7 +270,7 @@ class Lexicon:
                 return None
             rule = self._en_rules.match(spelling)
             if rule is not None:
-                return Hit(rule.name, rule.lexicon, spelling)
+                return Hit(rule.name, rule.lexicon, shown or spelling)
         return None
 
     def _entry_of(self, form: str) -> Rule | None:
