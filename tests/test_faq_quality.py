@@ -4,14 +4,14 @@ Figures (``pytest tests/test_faq_quality.py -s`` prints them): accuracy = right 
 answerable queries, precision = right answers / all answers, false = answered negatives / all
 negatives. An answer is the "answer" band only; "suggest" is a button, not an answer.
 
-Fourteen communities: the two sample FAQs (tests/data/faq) and twelve written blind to the
+Sixteen communities: the two sample FAQs (tests/data/faq) and fourteen written blind to the
 matcher (tests/data/faq_extra, Russian and English: an online school, a residents' chat, a
-clothing shop, a carsharing service, a bank, a dental clinic, a task app, a coworking space, a
-meal-kit service, a bootcamp, a hostel, an open-source tool). The shipped confidence model
-(bot/core/faq/calibration.py) is fitted on all of them, so the figures of
-``test_quality_floors`` are in-sample. The ones to trust are ``test_unseen_community_floors``:
-each community scored by a model fitted on the other thirteen, which is what a new community
-gets. bench/faq_fit.py prints the full table.
+clothing shop, a carsharing service, a bank, a dental clinic, an internet provider, a task app,
+a coworking space, a meal-kit service, a bootcamp, a hostel, an open-source tool, a vet
+clinic). The shipped confidence model (bot/core/faq/calibration.py) is fitted on all of them,
+so the figures of ``test_quality_floors`` are in-sample. The ones to trust are
+``test_unseen_community_floors``: each community scored by a model fitted on the other fifteen,
+which is what a new community gets. bench/faq_fit.py prints the full table.
 """
 
 from __future__ import annotations
@@ -40,19 +40,19 @@ ANSWER = Thresholds().answer
 
 # (min accuracy, min precision, max false-answer rate): the measured figures, accuracy −0.03,
 # precision and false capped by the targets (0.95 / 3 %).
-# Measured in-sample with the sentence encoder (the printed table): all 0.391 / 0.965 / 0.023,
-# the two sample communities 0.532 / 0.991 / 0, ru 0.370 / 0.961 / 0.029, en 0.416 / 0.969 /
-# 0.017.
+# Measured in-sample with the sentence encoder (the printed table): all 0.407 / 0.964 / 0.021,
+# the two sample communities 0.542 / 0.991 / 0, ru 0.395 / 0.968 / 0.025, en 0.421 / 0.960 /
+# 0.018.
 FLOORS = {
-    "all": (0.36, 0.95, 0.03),
-    "sample": (0.50, 0.95, 0.03),
-    "lang=ru": (0.34, 0.95, 0.03),
+    "all": (0.38, 0.95, 0.03),
+    "sample": (0.51, 0.95, 0.03),
+    "lang=ru": (0.36, 0.95, 0.03),
     "lang=en": (0.39, 0.95, 0.03),
 }
-# Leave-one-community-out, pooled: measured 0.390 / 0.958 / 0.026.
-UNSEEN_FLOOR = (0.36, 0.95, 0.03)
-# Without the encoder (package missing), leave-one-community-out: measured 0.182 / 0.972 / 0.005.
-LEXICAL_UNSEEN_FLOOR = (0.15, 0.95, 0.03)
+# Leave-one-community-out, pooled: measured 0.405 / 0.960 / 0.026.
+UNSEEN_FLOOR = (0.37, 0.95, 0.03)
+# Without the encoder (package missing), leave-one-community-out: measured 0.236 / 0.957 / 0.012.
+LEXICAL_UNSEEN_FLOOR = (0.20, 0.95, 0.03)
 
 Row = tuple[str, dict[str, str | None], FaqMatch]
 

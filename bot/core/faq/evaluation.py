@@ -20,7 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .calibration import FIT_SETTINGS, LEXICAL_FEATURES, SEMANTIC_FEATURES, Calibration, fit
+from .calibration import (
+    FIT_SETTINGS,
+    LEXICAL_FEATURES,
+    SEMANTIC_FEATURES,
+    Calibration,
+    FitSettings,
+    fit,
+)
 from .entries import load_faq_file
 from .matcher import FaqMatcher
 from .question import is_question_like
@@ -119,11 +126,14 @@ def collect(communities: Iterable[Community], *, semantic: bool) -> list[Sample]
     return samples
 
 
-def train(samples: Iterable[Sample], mode: str) -> Calibration:
-    """The confidence model for ``mode`` ("semantic" or "lexical") fitted on ``samples``."""
+def train(samples: Iterable[Sample], mode: str, *, anchored: bool = True) -> Calibration:
+    """The confidence model for ``mode`` ("semantic" or "lexical") fitted on ``samples``;
+    ``anchored=False`` leaves out the operating-point shift (to find the operating point)."""
     usable = [(s.features, s.right, s.negative) for s in samples if s.features is not None]
-    l2, negative_weight = FIT_SETTINGS[mode]
-    return fit(usable, FEATURES[mode], l2=l2, negative_weight=negative_weight)
+    settings: FitSettings = FIT_SETTINGS[mode]
+    return fit(usable, FEATURES[mode], l2=settings.l2,
+               negative_weight=settings.negative_weight,
+               anchor=settings.operating_point if anchored else None)
 
 
 def scored_by(model: Calibration, samples: Iterable[Sample]) -> list[tuple[Sample, float]]:
@@ -148,13 +158,28 @@ def figures(scored: Iterable[tuple[Sample, float]], threshold: float) -> Figures
     )
 
 
-def leave_one_community_out(samples: Sequence[Sample], mode: str) -> list[tuple[Sample, float]]:
+def leave_one_community_out(samples: Sequence[Sample], mode: str, *,
+                            anchored: bool = True) -> list[tuple[Sample, float]]:
     """Every sample scored by a model fitted on the other communities only."""
     scored: list[tuple[Sample, float]] = []
     for name in sorted({s.community for s in samples}):
-        model = train((s for s in samples if s.community != name), mode)
+        model = train((s for s in samples if s.community != name), mode, anchored=anchored)
         scored += scored_by(model, (s for s in samples if s.community == name))
     return scored
+
+
+def operating_point(scored: Sequence[tuple[Sample, float]], *, min_precision: float = 0.955,
+                    max_false: float = 0.027) -> tuple[float, Figures] | None:
+    """The threshold (on a 0.01 grid) with the best accuracy whose precision and false-answer
+    rate keep to the limits, and its figures; None when no threshold does."""
+    best: tuple[float, Figures] | None = None
+    for step in range(50, 100):
+        threshold = step / 100
+        found = figures(scored, threshold)
+        if found.precision >= min_precision and found.false <= max_false and (
+                best is None or found.accuracy > best[1].accuracy):
+            best = (threshold, found)
+    return best
 
 
 def k_fold(

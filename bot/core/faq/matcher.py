@@ -47,7 +47,7 @@ from .analysis import (
     repaired_text,
     sentences,
 )
-from .calibration import Calibration, load_calibrations
+from .calibration import ANSWER_THRESHOLD, Calibration, load_calibrations
 from .encoder import Encoder, Vectors, default_encoder, one_blas_thread
 from .entries import FaqEntry
 from .index import FaqIndex, SemanticIndex, exact_key, importance, load_or_build
@@ -122,11 +122,11 @@ class Thresholds:
 
     Both compare with the match's confidence, a calibrated probability that the top entry is
     right. Chosen for answer precision ≥ 0.95 and ≤ 3 % answered chatter on communities the
-    confidence model has not seen (leave-one-community-out over fourteen labelled communities:
+    confidence model has not seen (leave-one-community-out over sixteen labelled communities:
     bench/faq_fit.py, tests/test_faq_quality.py).
     """
 
-    answer: float = 0.85
+    answer: float = ANSWER_THRESHOLD
     suggest: float = 0.4
 
 
