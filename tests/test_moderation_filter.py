@@ -96,7 +96,7 @@ async def test_dry_run_records_the_verdict_and_does_not_act(write_config, clock)
         [queue_line] = of(out, NotifyQueue)
         assert queue_line.queue == QUEUE
         rendered = app.catalog.render(queue_line.text, "en")
-        assert "filter.dry_run" in rendered and "telegram:501" in rendered and "{" not in rendered
+        assert "filter trial" in rendered and "telegram:501" in rendered and "{" not in rendered
         [record] = await _records(app)
         assert record.action == "filter.dry_run" and record.details["message_id"] == "9"
         assert record.reason == "'badword' at 0-7 (test)"
@@ -110,7 +110,10 @@ async def test_audit_true_posts_every_acted_verdict_to_the_queue(write_config, c
     try:
         out = await run(app, message("badword"), moderation_core(app))
         lines = [app.catalog.render(q.text, "en") for q in of(out, NotifyQueue)]
-        assert len(lines) == 2 and "filter.delete" in lines[0] and "badword" in lines[0]
+        assert len(lines) == 2 and "obscene message deleted" in lines[0] and "badword" in lines[0]
+        assert lines[1].startswith("Audit: warning by auto:filter")
+        [ru] = [app.catalog.render(q.text, "ru") for q in of(out, NotifyQueue)][:1]
+        assert ru.startswith("Аудит: удалено сообщение с матом, кто: auto:filter")
     finally:
         await app.close()
 

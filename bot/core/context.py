@@ -16,6 +16,21 @@ from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
 
+#: audit actions the catalogs word (audit.action.*); any other is shown as recorded
+AUDIT_ACTIONS = frozenset({
+    "warn", "mute", "ban", "kick", "unwarn", "unmute", "unban", "delete", "filter.delete",
+    "filter.dry_run", "flood.delete", "flood.warn", "flood.mute", "flood.ban", "flood.kick",
+    "schedule.add", "schedule.remove", "reporter_abusive", "reporter_trusted", "faq.add",
+    "faq.edit", "faq.delete",
+})
+
+
+def audit_action_text(action: str) -> Text | str:
+    """The audit line names the action in the queue's language ("мут", not "mute")."""
+    if action in AUDIT_ACTIONS:
+        return Text(f"audit.action.{action.replace('.', '_')}")
+    return action
+
 
 @dataclass
 class MessageContext:
@@ -88,7 +103,7 @@ class MessageContext:
         await self.uow.audit.add(record)
         if self.community.audit and self.community.queue is not None:
             line = NotifyQueue(self.community.queue, Text("audit.line", {
-                "action": action, "actor": actor, "target": target or "-",
+                "action": audit_action_text(action), "actor": actor, "target": target or "-",
                 "chat": str(self.event.chat), "reason": reason or "-",
             }), self.lang)
             return [line]

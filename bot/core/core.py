@@ -83,8 +83,7 @@ class Core:
             out.extend(await feature.tick(uow, now))
         return out
 
-    async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork,
-                             lang: str = "en") -> list[AnyAction]:
+    async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork) -> list[AnyAction]:
         """At most one message in a chat the owner never configured, then leave (or, where
         the owner turned leaving off, stay silent there)."""
         if not self.leave_unknown_chats.get(chat.platform, True):
@@ -94,7 +93,8 @@ class Core:
             return [LeaveChat(chat)]
         await uow.state.put(key, "1", self.clock.now())
         log.warning("event=boundary.unknown_chat chat=%s", chat)
-        return [SendMessage(chat, Text("common.unknown_chat"), lang), LeaveChat(chat)]
+        return [SendMessage(chat, Text("common.unknown_chat"), self.directory.default_language),
+                LeaveChat(chat)]
 
     async def _on_member(self, event: MemberChanged, uow: UnitOfWork) -> list[AnyAction]:
         if event.is_bot_itself and event.joined and not self.directory.is_known(event.chat) \
@@ -109,7 +109,8 @@ class Core:
             if actions is not None:
                 return actions
         placement = self.directory.place(event.chat)
-        lang = placement.community.language if placement.community is not None else "en"
+        lang = (placement.community.language if placement.community is not None
+                else self.directory.default_language)
         return [AnswerCallback(event.callback_id, event.chat, Text("common.button_unknown"), lang)]
 
     async def _on_message(self, event: IncomingMessage, uow: UnitOfWork) -> list[AnyAction]:

@@ -28,6 +28,9 @@ class Directory:
 
     def __init__(self, communities: Sequence[CommunitySettings]) -> None:
         self.communities = tuple(communities)
+        languages = {c.language for c in self.communities}
+        #: for a chat outside every community: the communities' language when they share one
+        self.default_language = languages.pop() if len(languages) == 1 else "en"
         self._chats = {chat: c for c in self.communities for chat in c.chats}
         self._queues = {c.queue: c for c in self.communities if c.queue is not None}
 

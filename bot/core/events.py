@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +20,11 @@ class SenderKind(StrEnum):
     BOT = "bot"
 
 
+#: direction overrides, embeddings and isolates: left in a name, an unclosed one reverses the
+#: rest of every bot notice that quotes it (a troll's way to make warnings unreadable)
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 @dataclass(frozen=True, slots=True)
 class Author:
     """The sender as the core needs it; `ref` is stable, names are for display only."""
@@ -27,6 +33,10 @@ class Author:
     name: str
     username: str | None = None
     kind: SenderKind = SenderKind.MEMBER
+
+    def __post_init__(self) -> None:
+        if _BIDI_CONTROLS.search(self.name) is not None:
+            object.__setattr__(self, "name", _BIDI_CONTROLS.sub("", self.name))
 
     @property
     def display(self) -> str:

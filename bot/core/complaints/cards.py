@@ -13,9 +13,11 @@ from datetime import datetime
 from bot.core.actions import Button
 from bot.core.complaints.lifecycle import TicketState
 from bot.core.complaints.ports import TicketRecord
-from bot.core.texts import Text
+from bot.core.texts import Text, clip
 
 CARD_TEXT_LIMIT = 700
+#: a report's reason and a moderator's note: the card must keep its other lines in the limit
+CARD_REASON_LIMIT = 1000
 LINE_TEXT_LIMIT = 60
 _NUMBER = re.compile(r"^[#№]?(\d{1,9})$")
 
@@ -33,8 +35,11 @@ def _empty() -> Text:
 
 
 def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Spaces squeezed but line breaks kept (a spam message's layout is part of the evidence),
+    at most one blank line in a row."""
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
+    return clip("\n".join(kept), limit)
 
 
 def _person(name: str, ref: str | None) -> str:
@@ -73,9 +78,11 @@ def card_text(ticket: TicketRecord) -> Text:
         "text": _short(ticket.message_text, CARD_TEXT_LIMIT) or "—",
         "link": (Text("complaints.card_link", {"link": ticket.message_link})
                  if ticket.message_link else _empty()),
-        "reason": (Text("complaints.card_reason", {"reason": ticket.reason})
+        "reason": (Text("complaints.card_reason", {"reason": _short(ticket.reason,
+                                                                     CARD_REASON_LIMIT)})
                    if ticket.reason else _empty()),
-        "resolution": (Text("complaints.card_resolution", {"note": ticket.resolution})
+        "resolution": (Text("complaints.card_resolution", {
+            "note": _short(ticket.resolution, CARD_REASON_LIMIT)})
                        if ticket.resolution else _empty()),
     })
 

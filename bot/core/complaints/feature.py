@@ -254,7 +254,9 @@ class ComplaintsFeature(BaseFeature):
         ticket = await tickets_of(uow).get(int(raw_id)) if valid else None
         community = self._directory.by_name(ticket.community) if ticket else None
         if ticket is None or community is None or not _near(community, event.chat):
-            return [_answer(event, "complaints.button_unknown", "en", alert=True)]
+            placed = self._directory.place(event.chat).community
+            lang = placed.language if placed is not None else self._directory.default_language
+            return [_answer(event, "complaints.button_unknown", lang, alert=True)]
         lang = community.language
         if not await self._permissions.is_moderator(community, event.chat, event.author):
             return [_answer(event, "common.not_moderator", lang, alert=True,

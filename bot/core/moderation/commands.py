@@ -38,9 +38,14 @@ from bot.core.moderation.sanctions import (
 )
 from bot.core.moderation.targets import Target, TargetProblem, chats_for, resolve
 from bot.core.records import WarningRecord
-from bot.core.texts import Text
+from bot.core.texts import Text, clip
 
 PUNITIVE = ("warn", "dwarn", "mute", "ban", "kick")
+#: a reason quoted in a notice (the audit log keeps it whole)
+SHOWN_REASON = 300
+#: /warns lists the newest warnings, each reason shortened, so the list fits one message
+WARNS_SHOWN = 10
+WARNS_REASON = 200
 # Telegram reads a restriction longer than 366 days as permanent; so do we, out loud.
 LONGEST = timedelta(days=366)
 PERMANENT = frozenset({"forever", "permanent", "permanently", "perm", "навсегда", "бессрочно"})
@@ -61,7 +66,7 @@ class Request:
     permanent: bool = False
 
     def reason_text(self) -> TextPart:
-        return self.reason or Text("moderation.reason.unspecified")
+        return clip(self.reason, SHOWN_REASON) or Text("moderation.reason.unspecified")
 
 
 def say(ctx: MessageContext, text: Text) -> SendMessage:
@@ -258,8 +263,10 @@ class ModerationCommands:
         active = await active_warnings(ctx, str(target.ref))
         if not active:
             return [say(ctx, Text("moderation.no_warnings", {"user": target.display}))]
-        items: TextPart = ""
-        for number, warning in reversed(list(enumerate(active, start=1))):
+        numbered = list(enumerate(active, start=1))
+        hidden = len(numbered) - WARNS_SHOWN
+        items: TextPart = Text("moderation.warns.earlier", {"count": hidden}) if hidden > 0 else ""
+        for number, warning in reversed(numbered[-WARNS_SHOWN:]):
             items = Text("moderation.warns.item", {
                 "n": number,
                 "date": warning.created_at.astimezone(ctx.community.tz).strftime("%Y-%m-%d %H:%M"),
@@ -291,7 +298,7 @@ class ModerationCommands:
             return Text("moderation.reason.obscene")
         if warning.issued_by.startswith("auto:antiflood"):
             return Text("moderation.reason.flood")
-        return warning.reason or Text("moderation.reason.unspecified")
+        return clip(warning.reason, WARNS_REASON) or Text("moderation.reason.unspecified")
 
     async def mute(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         request = await self._request(ctx, cmd, timed=True)

@@ -21,6 +21,7 @@ from bot.core.scheduler.occurrences import next_time
 from bot.core.scheduler.plan import preview, rule_of
 from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRepo
 from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
+from bot.core.texts import Text
 
 LIST_LIMIT = 20
 _LIST_WORDS = ("list", "список")
@@ -101,12 +102,15 @@ class SchedulerFeature(BaseFeature):
     async def _list(self, ctx: MessageContext) -> list[AnyAction]:
         tz = ctx.community.tz
         posts = await _repo(ctx).posts(ctx.community.name)
-        coming = upcoming(posts, ctx.now, tz)[:LIST_LIMIT]
+        planned = upcoming(posts, ctx.now, tz)
+        coming = planned[:LIST_LIMIT]
         if not coming:
             return [self._answer(ctx, "schedule.list_empty")]
         items = "\n".join(plan_line(moment, post, tz) for moment, post in coming)
+        hidden = len(planned) - len(coming)
+        more = Text("schedule.list_more", {"count": hidden}) if hidden else ""
         return [self._answer(ctx, "schedule.list", tz=ctx.community.timezone, items=items,
-                             count=len(coming))]
+                             count=len(coming), more=more)]
 
     async def _unschedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         words = cmd.words
