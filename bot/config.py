@@ -399,10 +399,11 @@ def _check_community(community: CommunitySettings, index: int,
                 f"{entry_where}.text: {len(entry.text)} characters; a post is one message, and "
                 f"Telegram and VK take at most {MAX_POST_TEXT}: shorten it or split it into "
                 f"two entries")
-        for chat_index, chat in enumerate(entry.chats or ()):
-            if chat not in community.chats:
+        for target_index, target in enumerate(entry.chats or ()):
+            if target.chat not in community.chats:
                 problems.append(
-                    f"{entry_where}.chats[{chat_index}]: {chat} is not one of the community's chats"
+                    f"{entry_where}.chats[{target_index}]: {target.chat} is not one of the "
+                    f"community's chats"
                 )
 
 

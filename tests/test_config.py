@@ -151,3 +151,22 @@ def test_summary_notes_a_missing_vk_user_token(write_config: Callable[[str], Pat
     result = run_cli("check-config", str(write_config(text)), env={"TG_TOKEN": "123:abc-token"})
     assert result.returncode == 0, result.stderr
     assert "note: vk.user_token is not set" in result.stdout
+
+
+@pytest.mark.parametrize(("target", "says"), [
+    ('"vk:2000000001/4"', "only a Telegram forum topic may follow the chat"),
+    ('"telegram:-1001/general"', "only a Telegram forum topic may follow the chat"),
+    ('"telegram:-1009/4"', "telegram:-1009 is not one of the community's chats"),
+])
+def test_a_schedule_target_with_a_bad_topic_is_named(write_config: Callable[[str], Path],
+                                                     target: str, says: str) -> None:
+    problems = problems_of(write_config, GOOD + '\n[[community.schedule]]\ncron = "0 10 * * *"\n'
+                                                f'text = "hi"\nchats = [{target}]\n')
+    assert any("community[0].schedule[0].chats" in p and says in p for p in problems), problems
+
+
+def test_a_schedule_target_may_be_a_forum_topic(write_config: Callable[[str], Path]) -> None:
+    config = load_config(write_config(GOOD + '\n[[community.schedule]]\ncron = "0 10 * * *"\n'
+                                             'text = "hi"\nchats = ["telegram:-1001/45"]\n'))
+    [entry] = config.app.community[0].schedule
+    assert [str(t) for t in entry.chats or ()] == ["telegram:-1001/45"]

@@ -175,3 +175,39 @@ async def test_a_scheduled_post_is_published_once(make_app, emu: TelegramEmulato
         await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the post")
         await service.run_due(clock.now())
     assert emu.sent_texts(GROUP) == ["Open lesson tonight at 19:00"]
+
+
+async def test_a_post_scheduled_from_a_forum_topic_goes_to_that_topic(
+        make_app, emu: TelegramEmulator, clock: FakeClock) -> None:
+    from bot.features.schedule import service_for
+
+    app = await make_app()
+    async with RunningBot(app, fast_options(FakeTime())):
+        emu.user_message(GROUP, ADMIN, "/schedule in 1h Stream in this topic", thread_id=42)
+        await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the confirmation")
+        clock.advance(timedelta(minutes=61))
+        await service_for(app).run_due(clock.now())
+        await emu.wait_for(lambda: "Stream in this topic" in emu.sent_texts(GROUP),
+                           what="the post")
+    [post] = [c for c in emu.calls_of("sendMessage")
+              if c.result["text"] == "Stream in this topic"]
+    assert post.params.get("message_thread_id") == 42
+
+
+async def test_a_config_post_may_name_a_forum_topic(make_app, emu: TelegramEmulator,
+                                                    clock: FakeClock) -> None:
+    from bot.features.schedule import service_for
+
+    at = (clock.now() + timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
+    app = await make_app(tail=f"""
+        [[community.schedule]]
+        at = "{at}"
+        text = "Rules of the topic"
+        chats = ["telegram:{GROUP}/7"]
+        """)
+    async with RunningBot(app, fast_options(FakeTime())):
+        clock.advance(timedelta(minutes=6))
+        await service_for(app).run_due(clock.now())
+        await emu.wait_for(lambda: emu.sent_texts(GROUP), what="the post")
+    [post] = emu.calls_of("sendMessage")
+    assert (post.result["text"], post.params.get("message_thread_id")) == ("Rules of the topic", 7)

@@ -100,6 +100,7 @@ class Publish:
     photo: str | None
     ref: str
     publish_at: datetime | None = None  # VK postponed wall posts
+    thread_id: str | None = None  # a Telegram forum topic
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,35 @@ class ChatRef:
 
 
 @dataclass(frozen=True, slots=True, order=True)
+class PostTarget:
+    """Where a scheduled post goes: a chat, and in a Telegram forum one of its topics.
+
+    Written "telegram:-1001234567890/45" (topic 45); without the topic a forum post lands in
+    General. A post scheduled from inside a topic goes back to that topic.
+    """
+
+    chat: ChatRef
+    topic: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.chat}/{self.topic}" if self.topic else str(self.chat)
+
+    @classmethod
+    def parse(cls, text: str) -> PostTarget:
+        base, sep, topic = text.strip().partition("/")
+        chat = ChatRef.parse(base)
+        if not sep:
+            return cls(chat)
+        if chat.platform != "telegram" or not (topic.isascii() and topic.isdigit()) \
+                or not 0 < int(topic) < 2**31:
+            raise ChatRefError(
+                f"{text!r}: only a Telegram forum topic may follow the chat, as "
+                f"\"telegram:-1001234567890/TOPIC_ID\""
+            )
+        return cls(chat, str(int(topic)))
+
+
+@dataclass(frozen=True, slots=True, order=True)
 class UserRef:
     """A person (or channel) on one network: "telegram:111", "vk:222"."""
 

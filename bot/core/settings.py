@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.chats import ChatRef, ChatRefError, UserRef
+from bot.core.chats import ChatRef, ChatRefError, PostTarget, UserRef
 from bot.core.durations import DurationError, parse_duration
 
 DURATION_HINT = 'write a duration such as "30d", "12h" or "10m"'
@@ -54,6 +54,18 @@ def _chat(value: object) -> ChatRef:
         raise ValueError(str(exc)) from None
 
 
+def _target(value: object) -> PostTarget:
+    if isinstance(value, PostTarget):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a chat reference string like \"telegram:-100123\" "
+                         "(a forum topic: \"telegram:-100123/45\")")
+    try:
+        return PostTarget.parse(value)
+    except ChatRefError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _user(value: object) -> UserRef:
     if isinstance(value, UserRef):
         return value
@@ -67,6 +79,7 @@ def _user(value: object) -> UserRef:
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Chat = Annotated[ChatRef, BeforeValidator(_chat)]
+Target = Annotated[PostTarget, BeforeValidator(_target)]
 User = Annotated[UserRef, BeforeValidator(_user)]
 
 
@@ -175,7 +188,7 @@ class ScheduleEntry(Strict):
     cron: str | None = None
     text: str = Field(min_length=1)
     photo: str | None = None
-    chats: tuple[Chat, ...] | None = None
+    chats: tuple[Target, ...] | None = None
 
     @model_validator(mode="before")
     @classmethod

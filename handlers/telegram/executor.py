@@ -253,23 +253,26 @@ class TelegramExecutor:
 
     async def _publish(self, action: Publish) -> ActionResult:
         chat_id = int(action.chat.chat_id)
+        topic = int(action.thread_id) if action.thread_id else None
         if action.photo is None:
             body = _fit(action.text, TEXT_LIMIT)
             message = await self._call(chat_id, lambda: self.bot.send_message(
-                chat_id, body, parse_mode=None), paced=True, resend_safe=False)
+                chat_id, body, parse_mode=None, message_thread_id=topic),
+                paced=True, resend_safe=False)
             return ActionResult(ok=True, message_id=message_id_of(message))
         picture = _picture(action.photo)
         long_text = len(action.text) > CAPTION_LIMIT
         caption = None if long_text else (action.text or None)
         photo = await self._call(chat_id, lambda: self.bot.send_photo(
-            chat_id, picture, caption=caption, parse_mode=None),
+            chat_id, picture, caption=caption, parse_mode=None, message_thread_id=topic),
             paced=True, resend_safe=False)
         result = ActionResult(ok=True, message_id=message_id_of(photo))
         if long_text:  # a caption holds 1024 characters; the text follows the photo instead
             body = _fit(action.text, TEXT_LIMIT)
             try:
                 await self._call(chat_id, lambda: self.bot.send_message(
-                    chat_id, body, parse_mode=None), paced=True, resend_safe=False)
+                    chat_id, body, parse_mode=None, message_thread_id=topic),
+                    paced=True, resend_safe=False)
             except (TransientError, _UnknownOutcome, _Permanent) as exc:
                 # The photo is out: a retry of the whole post would publish it twice.
                 log.error("event=telegram.post_text_failed chat=%s error=%s", chat_id, exc)

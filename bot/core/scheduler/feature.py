@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.actions import AnyAction, SendMessage
+from bot.core.chats import PostTarget
 from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
 from bot.core.directory import Role
@@ -77,9 +78,11 @@ class SchedulerFeature(BaseFeature):
         if isinstance(rule, OneOff) and rule.at <= ctx.now:
             return [self._answer(ctx, "schedule.in_past", when=local_time(rule.at, tz),
                                  tz=ctx.community.timezone)]
-        chats = [str(c) for c in ctx.community.chats]
+        here = PostTarget(ctx.chat, ctx.event.thread_id if ctx.role is Role.CHAT else None)
+        targets = [here if c == ctx.chat else PostTarget(c) for c in ctx.community.chats]
+        chats = [str(t) for t in targets]
         if photo is not None:  # a platform file id works only on the network it came from
-            chats = [str(c) for c in ctx.community.chats if c.platform == ctx.chat.platform]
+            chats = [str(t) for t in targets if t.chat.platform == ctx.chat.platform]
             if not chats:
                 return [self._answer(ctx, "schedule.photo_platform",
                                      platform=ctx.chat.platform)]

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from bot.core.actions import ActionResult, NotifyQueue, Publish
-from bot.core.chats import ChatRef
+from bot.core.chats import PostTarget
 from bot.core.clock import Clock
 from bot.core.codec import encode_action
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
@@ -206,7 +206,7 @@ class SchedulerService:
     async def _materialise(self, post: PostRecord, community: CommunitySettings,
                            times: list[datetime], until: datetime, now: datetime,
                            report: RunReport) -> None:
-        chats = [c for c in post.chats if ChatRef.parse(c) in community.chats]
+        chats = [c for c in post.chats if PostTarget.parse(c).chat in community.chats]
         oldest_ok = now - community.schedule_grace
         # Of several missed times only the latest within grace may go out: no burst.
         latest_ok = max((t for t in times if oldest_ok <= t <= now), default=None)
@@ -264,12 +264,14 @@ class SchedulerService:
         if not won:
             return  # another instance claimed it
         attempts = occurrence.attempts + 1
-        chat = ChatRef.parse(occurrence.chat)
+        target = PostTarget.parse(occurrence.chat)
+        chat = target.chat
         publish_at = None
         if self._postponed_wall and chat.is_vk_wall and occurrence.due_at > now + POSTPONE_MIN:
             publish_at = occurrence.due_at
         action = Publish(chat=chat, text=occurrence.text, photo=occurrence.photo,
-                         ref=f"occurrence:{occurrence.id}", publish_at=publish_at)
+                         ref=f"occurrence:{occurrence.id}", publish_at=publish_at,
+                         thread_id=target.topic)
         try:
             result = await self._publisher.execute(action)
         except self._transient as exc:
