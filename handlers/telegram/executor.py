@@ -368,8 +368,12 @@ def _picture(photo: str) -> FSInputFile | str:
 
 def _never_sent(exc: Exception) -> bool:
     """A refused connection (to Telegram or the proxy) means the request never left; an error
-    answer from the Bot API (5xx) means the method failed, so nothing was posted either."""
+    answer from the Bot API (5xx) means the method failed, so nothing was posted either. So does
+    an answer that is not JSON at all: a gateway's HTML error page (502/503/504 from a proxy in
+    front of the Bot API) stands for a 5xx, not for a post of unknown fate."""
     if isinstance(exc, TelegramServerError):
+        return True
+    if isinstance(exc, ClientDecodeError) and not isinstance(exc.data, dict):
         return True
     if isinstance(exc, PROXY_ERRORS) and not isinstance(exc, TimeoutError):
         return "timeout" not in type(exc).__name__.lower()
