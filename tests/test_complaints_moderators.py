@@ -81,6 +81,7 @@ async def test_delete_and_ban_buttons_act_where_the_message_lives_and_are_audite
     async with app.uow_factory() as uow:
         audit = await uow.audit.since("demo", app.clock.now() - timedelta(days=1))
     assert [(r.action, r.actor, r.target, r.chat) for r in audit] == [
+        ("ticket.report", "telegram:5", "telegram:66", "telegram:-1001"),
         ("delete", "telegram:900", "telegram:66", "telegram:-1001"),
         ("ban", "telegram:900", "telegram:66", "telegram:-1001"),
         ("ticket.resolve", "telegram:900", "telegram:66", "telegram:-1001"),

@@ -127,6 +127,11 @@ async def test_reports_on_one_message_merge_and_each_reporter_counts_once(app: A
     assert len(telegram.cards()) == 1
     edits = [a for a in telegram.actions if type(a).__name__ == "EditMessage"]
     assert len(edits) == 2 and "reports: 3" in render(app, edits[-1].text)
+    async with app.uow_factory() as uow:
+        audit = await uow.audit.since("demo", app.clock.now() - timedelta(days=1))
+    assert [(r.action, r.actor, r.details.get("merged", False)) for r in audit] == [
+        ("ticket.report", "telegram:5", False), ("ticket.report", "telegram:6", True),
+        ("ticket.report", "telegram:7", True)]
 
 
 async def test_a_closed_ticket_does_not_absorb_new_reports(app: App) -> None:
@@ -166,8 +171,10 @@ async def test_abusive_reporter_is_acknowledged_neutrally_and_ignored(app: App) 
     assert queue_replies == ["complaints.abuse_marked", "complaints.abuse_unmarked"]
     async with app.uow_factory() as uow:
         audit = await uow.audit.since("demo", app.clock.now() - timedelta(days=1))
-    assert [(r.action, r.target) for r in audit] == [
+    assert [(r.action, r.target) for r in audit if not r.action.startswith("ticket.")] == [
         ("reporter_abusive", "telegram:5"), ("reporter_trusted", "telegram:5")]
+    # the two filed reports are in the audit; the one ignored while marked is not
+    assert [r.details["ticket"] for r in audit if r.action == "ticket.report"] == [1, 2]
 
 
 async def test_members_cannot_mark_abuse(app: App) -> None:

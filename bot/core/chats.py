@@ -48,11 +48,14 @@ class ChatRef:
                 f"{text!r} is not a chat reference; use \"telegram:ID\", \"vk:PEER_ID\" or \"vk:wall\""
             )
         if platform == "telegram":
-            if not _TELEGRAM_ID.match(chat_id) or chat_id in ("0", "-0"):
+            if not _TELEGRAM_ID.match(chat_id) or int(chat_id) == 0:
                 raise ChatRefError(f"{text!r}: a Telegram chat id is an integer like -1001234567890")
+            chat_id = str(int(chat_id))  # "-01001" is -1001, as the platform writes it
         elif platform == "vk":
             if chat_id != "wall" and not _VK_PEER.match(chat_id):
                 raise ChatRefError(f"{text!r}: a VK chat is a peer id like 2000000001, or \"wall\"")
+            if chat_id != "wall":
+                chat_id = str(int(chat_id))
         elif platform == "console":
             pass
         else:
@@ -104,4 +107,6 @@ class UserRef:
         platform, sep, user_id = text.strip().partition(":")
         if not sep or platform not in PLATFORMS or not re.match(r"^-?\d{1,20}$|^[\w.]+$", user_id):
             raise ChatRefError(f"{text!r} is not a user reference; use \"telegram:ID\" or \"vk:ID\"")
+        if re.fullmatch(r"-?\d+", user_id):
+            user_id = str(int(user_id))  # "0111" is the account 111
         return cls(platform, user_id)

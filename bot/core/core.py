@@ -15,12 +15,20 @@ from bot.core.chats import ChatRef
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
 from bot.core.context import MessageContext
-from bot.core.directory import Directory, Role
-from bot.core.events import CallbackPressed, Event, IncomingMessage, MemberChanged, SenderKind
+from bot.core.directory import Directory, Role, home_key, private_community
+from bot.core.events import (
+    Author,
+    CallbackPressed,
+    Event,
+    IncomingMessage,
+    MemberChanged,
+    SenderKind,
+)
 from bot.core.failures import failure_notice
 from bot.core.feature import Feature
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
+from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
 
 log = logging.getLogger(__name__)
@@ -44,6 +52,7 @@ class Core:
         self.features = tuple(features)
         self._commands: dict[str, CommandSpec] = {}
         self._remembered: dict[str, tuple[str | None, str]] = {}
+        self._homes: dict[str, str] = {}  # member → community last seen in (cache of the state)
         for feature in self.features:
             for spec in feature.commands():
                 for name in (spec.name, *spec.aliases):
@@ -119,6 +128,11 @@ class Core:
             return await self._leave_unknown(event.chat, uow)
         community = placement.community
         now = self.clock.now()
+        if placement.role is Role.PRIVATE:
+            community = (await private_community(self.directory, uow, event.author.ref)
+                         or await self._moderated_by(event.author) or community)
+        elif event.author.kind is SenderKind.MEMBER:
+            await self._remember_home(event, community, uow, now)
         if event.author.kind in (SenderKind.MEMBER, SenderKind.FORWARDED):
             await self._remember(event, uow, now)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
@@ -136,6 +150,30 @@ class Core:
             if actions is not None:
                 return actions
         return []
+
+    async def _moderated_by(self, author: Author) -> CommunitySettings | None:
+        """For someone never seen in a community chat (an admin who only reads): the first
+        community they moderate, so their private /help and /faq are that community's."""
+        if len(self.directory.communities) < 2:
+            return None
+        for community in self.directory.communities:
+            if await self.permissions.is_moderator(community, community.chats[0], author):
+                return community
+        return None
+
+    async def _remember_home(self, event: IncomingMessage, community: CommunitySettings,
+                             uow: UnitOfWork, now: datetime) -> None:
+        """Where a member was last seen decides whose their private chat is (only when the
+        bot serves several communities; the write is skipped while nothing changes)."""
+        if len(self.directory.communities) < 2:
+            return
+        ref = str(event.author.ref)
+        if self._homes.get(ref) == community.name:
+            return
+        await uow.state.put(home_key(event.author.ref), community.name, now)
+        if len(self._homes) >= 50_000:
+            self._homes.clear()
+        self._homes[ref] = community.name
 
     async def _remember(self, event: IncomingMessage, uow: UnitOfWork, now: datetime) -> None:
         """Keep @username → id current; skip the write when nothing changed (the hot path)."""

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.chats import ChatRef
+from bot.core.chats import ChatRef, UserRef
+from bot.core.ports import UnitOfWork
 from bot.core.settings import CommunitySettings
 
 
@@ -56,3 +57,18 @@ class Directory:
 
     def is_known(self, chat: ChatRef) -> bool:
         return chat in self._chats or chat in self._queues
+
+
+def home_key(user: UserRef) -> str:
+    return f"home:{user}"
+
+
+async def private_community(directory: Directory, uow: UnitOfWork,
+                            user: UserRef) -> CommunitySettings | None:
+    """The community a member's private chat with the bot belongs to when the bot serves
+    several: the one where they were last seen (a beta member's private complaint must reach
+    beta's queue, their /faq be beta's FAQ). None for someone never seen in any."""
+    if len(directory.communities) < 2:
+        return None
+    name = await uow.state.get(home_key(user))
+    return directory.by_name(name) if name else None

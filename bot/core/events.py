@@ -52,6 +52,7 @@ class ReplyTarget:
     text: str
     photo: str | None = None
     link: str | None = None  # where the platform has message links (a ticket card shows it)
+    media: str | None = None  # what a message without text was: "sticker 🖕", "video", …
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,7 +124,26 @@ def _reply_target(message: Message) -> ReplyTarget | None:
         return None  # in forums every topic message "replies" to the topic's opening
     return ReplyTarget(message_id=str(replied.message_id), author=message_author(replied),
                        text=replied.text or replied.caption or "", photo=largest_photo(replied),
-                       link=message_link(replied))
+                       link=message_link(replied), media=media_kind(replied))
+
+
+def media_kind(message: Message) -> str | None:
+    """What a message without text shows, for a moderator reading a ticket card."""
+    if message.sticker is not None:
+        return f"sticker {message.sticker.emoji or ''}".strip()
+    if message.animation is not None:
+        return "GIF"
+    kinds = (("video", message.video), ("voice message", message.voice),
+             ("video message", message.video_note), ("audio", message.audio),
+             ("location", message.location), ("contact", message.contact))
+    for name, present in kinds:
+        if present is not None:
+            return name
+    if message.document is not None:
+        return f"file {message.document.file_name or ''}".strip()
+    if message.poll is not None:
+        return f"poll: {message.poll.question}"
+    return None
 
 
 def _mentions(message: Message) -> tuple[tuple[str, UserRef], ...]:

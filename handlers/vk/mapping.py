@@ -97,7 +97,26 @@ def _reply_target(reply: Any, group_id: int, same_chat: int | None = None) -> Re
         message_id = ""
     return ReplyTarget(message_id=str(message_id or ""),
                        author=author_of(int(reply.get("from_id", 0)), group_id),
-                       text=text, photo=photo_of(reply.get("attachments")))
+                       text=text, photo=photo_of(reply.get("attachments")),
+                       media=media_of(reply.get("attachments")))
+
+
+_VK_MEDIA = {"video": "video", "audio_message": "voice message", "audio": "audio",
+             "doc": "file", "graffiti": "graffiti", "wall": "repost", "poll": "poll",
+             "link": "link", "market": "product", "gift": "gift"}
+
+
+def media_of(attachments: Any) -> str | None:
+    """What a message without text shows (a sticker, a voice message…), for a ticket card."""
+    for item in attachments or ():
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "sticker":
+            return "sticker"
+        if kind in _VK_MEDIA:
+            return _VK_MEDIA[str(kind)]
+    return None
 
 
 def _map_message(update: dict[str, Any], group_id: int) -> Event | None:

@@ -62,7 +62,8 @@ def state_text(ticket: TicketRecord) -> Text:
 def card_text(ticket: TicketRecord) -> Text:
     """Everything a moderator needs to act without opening the chat."""
     author: str | Text = (_person(ticket.reported_name, ticket.reported_user)
-                          if ticket.reported_user else Text("complaints.card_no_author"))
+                          if ticket.reported_user or ticket.reported_name
+                          else Text("complaints.card_no_author"))
     chat: str | Text = ticket.chat if ticket.chat else Text("complaints.card_private")
     return Text("complaints.card", {
         "number": ticket.number,

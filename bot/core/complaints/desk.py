@@ -92,7 +92,8 @@ async def _outcome_notices(repo: TicketRepo, ticket: TicketRecord,
             chat = _reporter_chat(reporter)
         except ValueError:
             continue
-        notices.append(SendMessage(chat, text, lang, ref=f"{NOTICE_REF}{ticket.id}"))
+        notices.append(SendMessage(chat, text, lang,
+                                   ref=f"{NOTICE_REF}{ticket.id}:{reporter}"))
     return notices
 
 

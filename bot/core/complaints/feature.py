@@ -40,7 +40,7 @@ from bot.core.complaints.ports import NewTicket, TicketRecord
 from bot.core.complaints.reports import Filed, file_report
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role
-from bot.core.events import CallbackPressed
+from bot.core.events import CallbackPressed, ReplyTarget, SenderKind
 from bot.core.feature import BaseFeature
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
@@ -100,13 +100,16 @@ class ComplaintsFeature(BaseFeature):
             return [ctx.reply("complaints.report_own", delete_after=ttl)]
         against = reported is not None and await self._permissions.is_moderator(
             ctx.community, event.chat, reported)
+        # A bot's message (ours above all: a prank report on the /help answer) may be reported
+        # and deleted, but a bot is nobody to ban: without an author the card offers no Ban.
+        banable = reported is not None and reported.kind is not SenderKind.BOT
         report = NewTicket(
             community=ctx.community.name, source_event=event.event_id,
             reporter=str(event.author.ref), reporter_name=event.author.display,
-            reason=cmd.args, message_text=target.text or ("[photo]" if target.photo else ""),
+            reason=cmd.args, message_text=target.text or _media_text(target),
             chat=str(event.chat), message_id=target.message_id, thread_id=event.thread_id,
             message_link=target.link or event.link,
-            reported_user=str(reported.ref) if reported else None,
+            reported_user=str(reported.ref) if reported and banable else None,
             reported_name=reported.display if reported else "",
             against_moderator=against,
         )
@@ -292,10 +295,7 @@ class ComplaintsFeature(BaseFeature):
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
                         now: datetime) -> list[AnyAction]:
         if ref.startswith(NOTICE_REF):
-            if not result.ok:
-                log.info("event=complaints.notice_failed ticket_id=%s error=%s",
-                         ref.removeprefix(NOTICE_REF), result.error)
-            return []
+            return [] if result.ok else await self._reporter_not_told(ref, result, uow)
         if not ref.startswith(CARD_REF) or not ref.removeprefix(CARD_REF).isdigit():
             return []
         repo = tickets_of(uow)
@@ -315,6 +315,22 @@ class ComplaintsFeature(BaseFeature):
             return []
         return [EditMessage(ChatRef.parse(ticket.card_chat), result.message_id,
                             card_text(ticket), community.language, card_buttons(ticket))]
+
+    async def _reporter_not_told(self, ref: str, result: ActionResult,
+                                 uow: UnitOfWork) -> list[AnyAction]:
+        """The platform would not carry the outcome to the reporter (never wrote to the bot,
+        blocked it; VK error 901 is the usual case): the queue hears it, so nobody believes
+        the reporter was told."""
+        ticket_id, _, reporter = ref.removeprefix(NOTICE_REF).partition(":")
+        log.info("event=complaints.notice_failed ticket_id=%s error=%s", ticket_id, result.error)
+        ticket = await tickets_of(uow).get(int(ticket_id)) if ticket_id.isdigit() else None
+        community = self._directory.by_name(ticket.community) if ticket else None
+        if ticket is None or community is None or community.queue is None:
+            return []
+        shown = (f"{ticket.reporter_name} ({reporter})"
+                 if reporter == ticket.reporter and ticket.reporter_name else reporter)
+        return [NotifyQueue(community.queue, Text("complaints.reporter_not_told", {
+            "number": ticket.number, "reporter": shown}), community.language)]
 
     async def tick(self, uow: UnitOfWork, now: datetime) -> list[AnyAction]:
         """Re-announce, once, each ticket nobody claimed within the community's SLA."""
@@ -361,3 +377,10 @@ def _with_card(ticket: TicketRecord, message_id: str | None, state: str) -> Tick
 def _notify(community: CommunitySettings, text: Text, ticket: TicketRecord) -> AnyAction:
     assert community.queue is not None
     return NotifyQueue(community.queue, text, community.language, card_buttons(ticket))
+
+
+def _media_text(target: ReplyTarget) -> str:
+    """What a reported message without text was, for the card: "[sticker 🖕]", "[photo]"."""
+    if target.media:
+        return f"[{target.media}]"
+    return "[photo]" if target.photo else ""

@@ -18,6 +18,7 @@ from bot.core.complaints.cards import card_buttons, card_text
 from bot.core.complaints.desk import CARD_REF, card_refresh, tickets_of
 from bot.core.complaints.ports import NewTicket, TicketRecord
 from bot.core.ports import UnitOfWork
+from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ async def _merge(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRe
     merged, actions = card_refresh(merged, community.language)
     await repo.save(merged)
     await repo.add_event(ticket.id, "merged", report.reporter, report.reason, now)
+    await _audit(uow, community, merged, report, now, merged=True)
     log.info("event=complaints.merged community=%s ticket=%s reports=%s", community.name,
              ticket.number, merged.reporters_count)
     return Filed(ack="complaints.ack_merged", params=params, actions=actions, ticket=merged)
@@ -83,6 +85,7 @@ async def _create(uow: UnitOfWork, community: CommunitySettings, report: NewTick
                      card_state="pending" if queue else "none")
     ticket = await repo.create(report, now)
     await repo.add_event(ticket.id, "opened", report.reporter, report.reason, now)
+    await _audit(uow, community, ticket, report, now)
     params = {"number": ticket.number}
     if queue is None:
         log.warning("event=complaints.no_queue community=%s ticket=%s", community.name,
@@ -93,3 +96,13 @@ async def _create(uow: UnitOfWork, community: CommunitySettings, report: NewTick
     card = NotifyQueue(queue, card_text(ticket), community.language, card_buttons(ticket),
                        ref=f"{CARD_REF}{ticket.id}")
     return Filed(ack="complaints.ack", params=params, actions=[card], ticket=ticket)
+
+
+async def _audit(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
+                 report: NewTicket, now: datetime, *, merged: bool = False) -> None:
+    """Filing is a step of the ticket like claiming it: `modbot audit` shows who reported
+    what, so a ticket's history there starts where it started."""
+    await uow.audit.add(AuditRecord(
+        community=community.name, at=now, actor=report.reporter, action="ticket.report",
+        target=ticket.reported_user, chat=ticket.chat, reason=report.reason,
+        details={"ticket": ticket.number, **({"merged": True} if merged else {})}))

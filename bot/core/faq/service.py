@@ -16,7 +16,7 @@ from typing import Any
 from bot.core.actions import ActionResult, AnswerCallback, AnyAction, Button, SendMessage
 from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
-from bot.core.directory import Directory, Role
+from bot.core.directory import Directory, Role, private_community
 from bot.core.events import CallbackPressed, IncomingMessage, SenderKind
 from bot.core.faq.entries import MAX_ANSWER, FaqEntry
 from bot.core.faq.library import FaqBook, FaqLibrary
@@ -190,9 +190,14 @@ class FaqFeature(BaseFeature):
                           now: datetime) -> list[AnyAction] | None:
         if not event.data.startswith(CALLBACK_PREFIX):
             return None
-        community = self.directory.place(event.chat).community
+        placement = self.directory.place(event.chat)
+        community = placement.community
+        if placement.role is Role.PRIVATE:
+            community = await private_community(self.directory, uow, event.author.ref) \
+                or community
         if community is None:
-            return [AnswerCallback(event.callback_id, event.chat, Text("common.error"), "en")]
+            return [AnswerCallback(event.callback_id, event.chat, Text("common.error"),
+                                   self.directory.default_language)]
         lang = community.language
         entry = (await self.book(community, uow)).get(event.data.removeprefix(CALLBACK_PREFIX))
         if entry is None:
