@@ -28,6 +28,13 @@ A fourth round, ``fresh_round4.jsonl`` (320 messages in chat register: short rep
 @mentions, prices, ALL CAPS, Russian and English mixed; rare derivatives and hard look-alikes),
 scored F1 0.991 on first contact (precision 1.000): masks over English compounds no listed form
 covers (f*ckwit, clusterf*ck, motherf*ckin'), now filled letter by letter as Russian masks are.
+
+A fifth round, ``fresh_round5.jsonl`` (320 messages: adversarial Unicode), scored F1 0.893 on
+first contact (precision 1.000, recall 0.806): decorative letters (circled, squared, small
+capitals, Cherokee and Armenian look-alikes, ƒ, ς) are now made plain before anything else
+(fancy.py); ~ | / • ▪ separate spaced-out letters like dots do; ☆ hides a letter like *; a word
+of non-Russian look-alikes (ѕнιт) is read in both alphabets; and Hui / suki, allowed for their
+other senses, are read as Russian inside a Russian message.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ def _rows(name: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
-             "fresh_round3.jsonl", "fresh_round4.jsonl"])
+             "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -127,6 +127,25 @@ DISGUISED = [
     ("ох*евший курьер", "хуй"),
     ("распи@деться бы", "пизд"),
     ("what a f*ckwit", "fuck"),
+    # decorative letters: circled, negative squared, small capitals, Cherokee, Armenian, ς
+    ("ⓕⓤⓒⓚ off", "fuck"),
+    ("🅵🆄🅲🅺 THIS", "fuck"),
+    ("ꜰᴜᴄᴋ ᴛʜɪꜱ ɢᴀᴍᴇ", "fuck"),
+    ("ᏴᏞᎩᎪᎠ, опять", "бля"),
+    ("fսck off", "fuck"),
+    ("ςука, опять", "сука"),
+    ("ᴨᴎздец подкрался", "пизд"),
+    # a word of non-Russian look-alikes is read in both alphabets
+    ("ѕнιт", "shit"),
+    # separators between spaced-out letters, and a star from the emoji block as the mask
+    ("с~у~к~а, кто трогал", "сука"),
+    ("п|и|з|д|е|ц нам", "пизд"),
+    ("м▪у▪д▪и▪л▪а", "муд"),
+    ("f/u/c/k", "fuck"),
+    ("иди на х☆й", "хуй"),
+    # Hui and suki are allowed for their other senses, but not in a Russian message
+    ("иди ты на ｈｕｉ", "хуй"),
+    ("ну вы suki", "сука"),
     # хер in translit only after a preposition: alone it is "her" or Hera
     ("ni hera sebe", "хер"),
     ("poshel na her", "хер"),
@@ -195,6 +214,11 @@ INNOCENT = [
     "sh*re the link, h*ll no, d*mn it, p*ss the salt",
     "price* applies, *terms and c*nditions",
     "I gave it to her, do her a favour; Hera is a goddess",
+    "𝐒𝐜𝐮𝐧𝐭𝐡𝐨𝐫𝐩𝐞 United, ⓗⓔⓛⓛⓞ, ｒｕｂｌｅ, ᴄᴏᴍᴍᴀɴᴅ",
+    "Hui Lin приехала",
+    "the hui meets tonight",
+    "дорога a/b/c/d, 1/2/3, т.е. и т.д., S.H.I.E.L.D.",
+    "хліб і ніч, по-гречески инжир — σύκα",
     "don't worry, it's fine, we're here, y'all",
 ]
 

@@ -17,13 +17,15 @@ work, so hostile input stays fast.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 
-from .lexicon import Lexicon
+from .fancy import unfancy
+from .lexicon import READ_AS_RUSSIAN, Lexicon
 from .model import CLEAN, Match, Verdict
-from .normalize import Script, normalize_word
+from .normalize import FOREIGN_LOOK_ALIKE, Script, normalize_word
 from .prefilter import (
     ANY_CYRILLIC,
     ANY_LATIN,
@@ -45,9 +47,11 @@ _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _DOTS = re.compile(r"\.{2,}|…")
-#: хер in transliteration after a preposition («ni hera», «na her»): the word alone is the
-#: English "her" or the name Hera, so only the phrase is read as Russian
-_TRANSLIT_HER = re.compile(r"(?<![\w'])(?:na|ni|po)\s+(her[au]?)(?![\w'])")
+#: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
+#: words alone are the English "her", the names Hera and Hui, so only the phrase is read
+#: pieces judged with their neighbours (see ``check``): never cached as clean on their own
+_CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
+_TRANSLIT_PHRASE = re.compile(r"(?<![\w'])(?:na|ni|po)\s+(?:(her[au]?)|(hu[iy]))(?![\w'])")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -124,32 +128,48 @@ class ObscenityFilter:
         configuration has already found clean (a set lookup in C) and no letters are spaced
         out across pieces, the message is clean.  New pieces are checked with the pre-check
         regexes and remembered (up to ``_MAX_KNOWN`` of them); only the pieces that fail it
-        are tokenized and matched.
+        are tokenized and matched. Off the fast path, decorative letters (ⓕⓤⓒⓚ, ꜰᴜᴄᴋ) are
+        made plain first (fancy.py); the spans still index the member's own text. Pieces whose
+        verdict depends on their neighbours (the prepositions of «na hui», and Hui / suki,
+        read as Russian in a Russian message) are never remembered as clean.
         """
         lowered = text.lower()
-        if self._ru and "her" in lowered:
-            found = _TRANSLIT_HER.search(lowered)
-            if found is not None and len(lowered) == len(text):
-                verdict = self._check(text, lowered)
-                start, end = found.span(1)
-                her = Match("хер", start, end, text[start:end], found.group(1), "ru.mat")
-                return Verdict(True, (*verdict.matches, her))
-        return self._check(text, lowered)
-
-    def _check(self, text: str, lowered: str) -> Verdict:
         chunks = lowered.split()
-        known = self._known
-        if known.issuperset(chunks):
+        if self._known.issuperset(chunks):
             if not spaced_out(lowered):
                 return CLEAN
             return self._check_text(text, lowered)
+        plain = unfancy(text)
+        if plain is text:
+            return self._check_plain(text, lowered, chunks)
+        lowered = plain.lower()
+        verdict = self._check_plain(plain, lowered, lowered.split())
+        if not verdict.obscene:
+            return verdict
+        return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
+                                   for m in verdict.matches))
+
+    def _check_plain(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
+        if self._ru and ("her" in lowered or "hu" in lowered):
+            found = _TRANSLIT_PHRASE.search(lowered)
+            if found is not None and len(lowered) == len(text):
+                verdict = self._check(text, lowered, chunks)
+                group = 1 if found.group(1) else 2
+                start, end = found.span(group)
+                phrase = Match("хер" if group == 1 else "хуй", start, end, text[start:end],
+                               found.group(group), "ru.mat")
+                return Verdict(True, (*verdict.matches, phrase))
+        return self._check(text, lowered, chunks)
+
+    def _check(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
+        known = self._known
         flagged: set[str] = set()
         for chunk in chunks:
             if chunk in known:
                 continue
             if not self._chunk_is_clean(chunk):
                 flagged.add(chunk)
-            elif len(known) < _MAX_KNOWN:
+            elif len(known) < _MAX_KNOWN and chunk not in _CONTEXT_WORDS:
                 known.add(chunk)
         if "-\n" in lowered:  # a word hyphenated across lines (пиз-⏎дец): read it whole
             return self._check_tokens(text, tokenize(text))
@@ -312,7 +332,11 @@ class ObscenityFilter:
             return None
         if any(flag for _, flag in word.readings):
             budget.masks -= 1
-        hit = self._lexicon.match(word, masks=budget.masks >= 0)
+        hit = None
+        if default is Script.CYR and word.script is Script.LAT:
+            hit = self._lexicon.read_as_russian(word)
+        if hit is None:
+            hit = self._lexicon.match(word, masks=budget.masks >= 0)
         if (hit is None and token.spaced and len(word.text) > 3
                 and not self._lexicon.is_allowed(word.text)):
             # letters spaced out may run several words together (и д и н а х у й); a run
@@ -320,6 +344,10 @@ class ObscenityFilter:
             hit = self._lexicon.search_inside(word.text, word.script)
         if hit is None and not token.spaced:
             hit = self._match_dotted_words(token.text, default, budget)
+        if hit is None and word.script is Script.CYR and FOREIGN_LOOK_ALIKE.search(
+                token.text.lower()):
+            latin = normalize_word(token.text, default, script=Script.LAT)
+            hit = self._lexicon.match(latin, masks=False) if latin is not None else None
         return hit
 
     def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:

@@ -36,6 +36,8 @@ _LATIN_MASK_FILL = "uiaoes"
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
+#: Latin words the allow-lists keep for an innocent sense, read as Russian in a Russian message
+READ_AS_RUSSIAN = frozenset({"hui", "huy", "suki"})
 
 
 class Lexicon:
@@ -119,6 +121,13 @@ class Lexicon:
             if hit is not None:
                 return hit
         return None
+
+    def read_as_russian(self, word: Word) -> Hit | None:
+        """In a Russian message, a Latin word allowed for its other sense (the name Hui, the
+        Japanese suki) is read as the transliteration it is there («иди на hui»)."""
+        if not self.ru or word.titlecase or word.text not in READ_AS_RUSSIAN:
+            return None
+        return self._match_russian(self._translit(word.text), word.text)
 
     def search_inside(self, text: str, script: Script) -> Hit | None:
         r"""Find an entry anywhere inside a long string of letters (no allow-list: such a

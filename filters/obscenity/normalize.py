@@ -94,6 +94,11 @@ _PLAIN_RUSSIAN = re.compile("[а-яё]+")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+#: letters no Russian word has, which English words can be faked with: non-Russian Cyrillic
+#: (ѕ, і, һ…) and Greek. A word holding one is a disguise, read in both alphabets (ѕнιт).
+FOREIGN_LOOK_ALIKE = re.compile("[ѕіјӏԁһԛԝ\u0370-\u03ff]")
+
+
 class Script(Enum):
     """The alphabet a word is read in."""
 
@@ -148,10 +153,11 @@ def detect_script(word: str, default: Script) -> Script:
     return default
 
 
-def normalize_word(raw: str, default: Script) -> Word | None:
-    """Normalise one token; ``None`` if it has no letter at all (numbers, lone symbols)."""
+def normalize_word(raw: str, default: Script, *, script: Script | None = None) -> Word | None:
+    """Normalise one token; ``None`` if it has no letter at all (numbers, lone symbols).
+    ``script`` forces the alphabet the word is read in."""
     text = clean(raw)
-    if text.isalpha() and (text.isascii() or _PLAIN_RUSSIAN.fullmatch(text)):
+    if script is None and text.isalpha() and (text.isascii() or _PLAIN_RUSSIAN.fullmatch(text)):
         # the common case: nothing to fold but ё (and Latin look-alikes need no folding)
         script = Script.LAT if text.isascii() else Script.CYR
         plain = text.replace("ё", "е") if script is Script.CYR else text
@@ -159,7 +165,7 @@ def normalize_word(raw: str, default: Script) -> Word | None:
         return Word(script, ((plain, False),), titlecase, len(text))
     if _LETTER.search(text) is None:
         return None
-    script = detect_script(text, default)
+    script = script or detect_script(text, default)
     if script is Script.CYR:
         text = _PI.sub("пи", text)
         candidates = [text.translate(_TO_CYR)]

@@ -28,11 +28,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .normalize import ACCENTED_LATIN_CLASS, INVISIBLE_REGEX_POINTS, char_class
-from .tokens import EMOJI_CLASS
+from .tokens import EMOJI_CLASS, SEPARATORS
 
 _LETTER_VARIANTS = {"е": "её", "ё": "её"}
 _WORD_CHAR = r"[^\W\d_]"
-_SEP_CLASS = r"[\s._\-]"
+_SEP_CLASS = f"[{SEPARATORS}]"
 
 # Approximate letter frequencies (% of letters) in Russian and English text: they order the
 # top-level alternatives and decide when a Cyrillic stem is keyed on its second letter.
@@ -246,7 +246,7 @@ _WEIRD_CLASS = (
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
-    f"[{_WEIRD_CLASS}\\d*#@$!.%_](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%])"
+    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★])"
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}!)(?={_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )

@@ -25,22 +25,25 @@ from dataclasses import dataclass
 from .normalize import INVISIBLE_CLASS
 
 _LETTER = r"[^\W_]"
+#: what may stand between spaced-out letters: blanks, dots, dashes, and the punctuation and
+#: bullets used the same way (с~у~к~а, п|и|з|д|е|ц, f/u/c/k, ш•л•ю•х•а, м▪у▪д▪и▪л▪а)
+SEPARATORS = r"\s._\-~|/•·▪+"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
-_JOIN = r"(?:[*#@$!%_]+|\.{2,}|…|'(?=[aeiouy]))"
+_JOIN = r"(?:[*#@$!%_☆★]+|\.{2,}|…|'(?=[aeiouy]))"
 #: emoji inside a word (пиз🤬дец, fu🤬ck) and a hyphenated line break (пиз-⏎дец): removed
 EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
 _SILENT_RE = re.compile(_SILENT)
 _WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
-_RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[\s._\-]{{1,3}}{_SINGLE}){{2,}}"
+_RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[{SEPARATORS}]{{1,3}}{_SINGLE}){{2,}}"
 _SYLLABLE = rf"{_LETTER}{{1,3}}"
 _CHAIN = rf"(?<!{_LETTER}){_SYLLABLE}(?:-{_SYLLABLE}){{2,}}(?![^\W_])"
 _TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<chain>{_CHAIN})|(?P<word>{_WORD})")
-_RUN_SEPARATORS = re.compile(r"[\s._\-]+")
+_RUN_SEPARATORS = re.compile(f"[{SEPARATORS}]+")
 #: other mask characters between letters (``х%йня``, ``х_йня``), read as the ``*`` wildcard
-_MASK_STANDINS = re.compile(r"%+|_+")
+_MASK_STANDINS = re.compile(r"[%☆★]+|_+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,5 +65,6 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         elif found.lastgroup == "chain":
             yield Token(found.group().replace("-", ""), start, end, False)
         else:
-            text = _SILENT_RE.sub("", found.group())
-            yield Token(_MASK_STANDINS.sub("*", text), start, end, False)
+            # stars first: ☆ is also in the emoji range, but inside a word it hides a letter
+            text = _SILENT_RE.sub("", _MASK_STANDINS.sub("*", found.group()))
+            yield Token(text, start, end, False)
