@@ -17,10 +17,10 @@ work, so hostile input stays fast.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from .fancy import unfancy
 from .lexicon import READ_AS_RUSSIAN, Lexicon
