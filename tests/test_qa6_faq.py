@@ -43,7 +43,7 @@ from bot.core.faq.entries import FaqEntry, dump_faq_file, load_faq_file
 from bot.core.texts import RAW_KEY
 
 PAY, SCHEDULE, REFUND = (e.answer for e in ENTRIES)
-PARAPHRASE_REFUND = "can I get my money back?"  # answered (~0.86) with the default threshold
+PARAPHRASE_REFUND = "is a refund possible?"  # answered (~0.95) with the default threshold
 MIDDLE_PAY = "what payment options do you accept for the course?"  # middle band (~0.66)
 ROOT = Path(__file__).resolve().parents[1]
 
