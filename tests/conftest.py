@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tg_emulator import TelegramEmulator
+from tg_emulator.harness import ADMIN, GROUP, QUEUE, TOKEN, FakeTime
 from vk_emulator.server import VkEmulator
 
 from bot.app import App, create_app
@@ -99,3 +101,18 @@ async def emulator() -> AsyncIterator[VkEmulator]:
     emu = await VkEmulator().start()
     yield emu
     await emu.close()
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[TelegramEmulator]:
+    """The Bot API emulator with the community group and the queue chat, ADMIN admin in both."""
+    async with TelegramEmulator(TOKEN) as emulator:
+        emulator.group(GROUP, title="Demo", admins=(ADMIN,))
+        emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
+        yield emulator
+
+
+@pytest.fixture
+def fake() -> FakeTime:
+    """Sleeps the Telegram runner asks for, recorded instead of waited."""
+    return FakeTime()

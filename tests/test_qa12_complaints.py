@@ -54,14 +54,6 @@ REPO = Path(__file__).resolve().parent.parent
 # ============================== Telegram plumbing ==========================================
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(TOKEN) as emulator:
-        emulator.group(GROUP, title="Demo", admins=(ADMIN,))
-        emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
-        yield emulator
-
-
-@pytest.fixture
 def tg_clock() -> FakeClock:
     return wall_clock()
 

@@ -18,7 +18,6 @@ from tg_emulator.harness import (
     OTHER_MEMBER,
     QUEUE,
     TOKEN,
-    FakeTime,
     RunningBot,
     fast_options,
     telegram_config,
@@ -70,11 +69,6 @@ async def make_app(tmp_path: Path, emu: TelegramEmulator,
 @pytest.fixture
 def clock() -> FakeClock:
     return wall_clock()
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
 
 
 def texts_after(emu: TelegramEmulator, chat_id: int, count: int) -> list[str]:

@@ -18,7 +18,6 @@ from tg_emulator.harness import (
     OTHER_MEMBER,
     QUEUE,
     TOKEN,
-    FakeTime,
     RunningBot,
     fast_options,
     telegram_config,
@@ -40,21 +39,8 @@ BOT_ID = int(TOKEN.split(":", 1)[0])
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(TOKEN) as emulator:
-        emulator.group(GROUP, title="Demo", admins=(ADMIN,))
-        emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
-        yield emulator
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return wall_clock()
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
 
 
 @pytest.fixture

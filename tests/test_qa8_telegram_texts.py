@@ -19,8 +19,6 @@ from tg_emulator.harness import (
     MEMBER,
     OTHER_MEMBER,
     QUEUE,
-    TOKEN,
-    FakeTime,
     RunningBot,
     fast_options,
     telegram_config,
@@ -44,21 +42,8 @@ TG_LIMIT = 4096
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(TOKEN) as emulator:
-        emulator.group(GROUP, title="Demo", admins=(ADMIN,))
-        emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
-        yield emulator
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return wall_clock()
-
-
-@pytest.fixture
-def fake() -> FakeTime:
-    return FakeTime()
 
 
 @pytest.fixture

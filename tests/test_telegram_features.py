@@ -17,7 +17,6 @@ from tg_emulator.harness import (
     MEMBER,
     OTHER_MEMBER,
     QUEUE,
-    TOKEN,
     FakeTime,
     RunningBot,
     fast_options,
@@ -33,14 +32,6 @@ from bot.texts import catalog
 
 def render(key: str, **params: object) -> str:
     return catalog().render(Text(key, params), "en")
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(TOKEN) as emulator:
-        emulator.group(GROUP, title="Demo", admins=(ADMIN,))
-        emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
-        yield emulator
 
 
 @pytest.fixture
