@@ -244,7 +244,7 @@ async def _run(args: argparse.Namespace) -> int:
     from bot.runtime.run import run_bot
 
     config = _load(args.config)
-    return await run_bot(config)
+    return await run_bot(config, log_level=args.log_level)
 
 
 async def _demo(args: argparse.Namespace) -> int:

@@ -238,3 +238,27 @@ async def test_linked_channel_posts_and_bots_are_left_alone(app) -> None:
     core = moderation_core(app)
     assert await run(app, message("badword", author=linked), core) == []
     assert await run(app, message("badword", author=bot), core) == []
+
+
+async def test_an_edited_obscene_message_is_one_offence_and_the_marks_are_forgotten(
+        write_config, clock) -> None:
+    """A post and its quick edit are one offence: the edit is deleted again, no second step.
+    The marks that say so are dropped a day later by the feature's hourly tick."""
+    app = await _app(write_config, clock, "")
+    try:
+        core = moderation_core(app)
+        first = await run(app, message("badword", message_id="40"), core)
+        edited = message("badword again", message_id="40", edited=True)
+        again = await run(app, edited, core)
+        assert of(again, DeleteMessage) and not of(again, Mute) and not of(again, SendMessage)
+        assert len(of(first, SendMessage)) == 1
+        async with app.uow_factory() as uow:
+            assert len(await uow.warnings.active("demo", "telegram:501", clock.now())) == 1
+        clock.advance(timedelta(days=2))
+        [feature] = core.features
+        async with app.uow_factory() as uow:
+            await feature.tick(uow, clock.now())
+            assert await uow.state.get("filtered:telegram:-1001:40") is None
+            await uow.commit()
+    finally:
+        await app.close()

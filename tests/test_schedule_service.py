@@ -437,3 +437,29 @@ async def test_a_non_permanent_refusal_is_retried(write_config, clock):
         assert len(telegram.published) == 2 and telegram.notices == []
     finally:
         await app.close()
+
+
+async def test_a_config_without_a_community_leaves_that_communitys_posts_alone(
+        write_config, clock):
+    """Two bots (two configs) on one database: each retires only its own config posts."""
+    from bot.config import load_config
+    from tests.helpers_schedule import SCHEDULE_CONFIG
+
+    first = schedule_config(write_config, entries=entry(cron="0 10 * * *", text="Demo daily"))
+    app, _tg, _vk = await make_app(first, clock)
+    try:
+        await service_for(app).start(clock.now())
+    finally:
+        await app.close()
+    other = SCHEDULE_CONFIG.format(entries="", chats='["telegram:-1009"]', community_extra="",
+                                   vk_extra="", url="sqlite+aiosqlite:///schedule.db")
+    second = load_config(write_config(other.replace('name = "demo"', 'name = "other"'),
+                                      "other.toml"))
+    app, _tg, _vk = await make_app(second, clock, instance_id="two")
+    try:
+        await service_for(app).start(clock.now())
+        async with app.uow_factory() as uow:
+            posts = await uow.schedule.posts(active_only=True)
+    finally:
+        await app.close()
+    assert [(p.community, p.text) for p in posts] == [("demo", "Demo daily")]

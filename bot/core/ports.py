@@ -29,6 +29,10 @@ class StateStore(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def put(self, key: str, value: str, at: datetime) -> None: ...
 
+    async def forget(self, prefix: str, before: datetime) -> int:
+        """Drop the values under ``prefix`` last written before ``before``; how many."""
+        ...
+
 
 class Leases(Protocol):
     """Cross-instance mutual exclusion through the database (one poller per network)."""

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -78,6 +79,20 @@ def _user(value: object) -> UserRef:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+#: Telegram reads a restriction ending more than 366 days ahead as forever (as /ban 400d is
+#: refused for that reason, a config's 400d must not quietly become permanent)
+LONGEST_RESTRICTION = timedelta(days=366)
+
+
+def _restriction(value: timedelta) -> timedelta:
+    if value > LONGEST_RESTRICTION:
+        raise ValueError("at most 366 days (Telegram reads a longer restriction as permanent); "
+                         "leave the duration out of a ban step for a permanent ban")
+    return value
+
+
+Restriction = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_restriction)]
 Chat = Annotated[ChatRef, BeforeValidator(_chat)]
 Target = Annotated[PostTarget, BeforeValidator(_target)]
 User = Annotated[UserRef, BeforeValidator(_user)]
@@ -94,7 +109,7 @@ class FilterSettings(Strict):
 
     enabled: StrictBool = True
     mode: Literal["enforce", "dry-run"] = "enforce"
-    languages: tuple[Literal["ru", "en"], ...] = ("ru", "en")
+    languages: tuple[Literal["ru", "en"], ...] = Field(default=("ru", "en"), min_length=1)
     extra_words: tuple[str, ...] = ()
     allowed_words: tuple[str, ...] = ()
 
@@ -137,8 +152,15 @@ class LadderStep(Strict):
     """One rung: what happens at the Nth active warning."""
 
     action: Literal["warn", "mute", "kick", "ban"]
-    duration: Duration | None = None
+    duration: Restriction | None = None
     delete: StrictBool = True
+
+    @model_validator(mode="after")
+    def _mute_has_a_duration(self) -> LadderStep:
+        if self.action == "mute" and self.duration is None:
+            raise ValueError('a mute step needs a duration ("1h", "1d"); a ban step without '
+                             "one is permanent")
+        return self
 
 
 def _default_ladder() -> tuple[LadderStep, ...]:
@@ -156,7 +178,7 @@ class ModerationSettings(Strict):
     ladder: tuple[LadderStep, ...] = Field(default_factory=_default_ladder, min_length=1)
     warn_expiry: Duration = timedelta(days=30)
     vk_mute_fallback: Literal["warn", "kick", "ban"] = "kick"
-    default_mute: Duration = timedelta(hours=1)  # `/mute` without a duration
+    default_mute: Restriction = timedelta(hours=1)  # `/mute` without a duration
     notice_ttl: Duration = timedelta(minutes=2)
     refusal_cooldown: Duration = timedelta(minutes=10)
 
@@ -167,7 +189,7 @@ class AntifloodSettings(Strict):
     enabled: StrictBool = True
     messages: StrictInt = Field(default=8, ge=2)
     window: Duration = timedelta(seconds=10)
-    mute: Duration = timedelta(minutes=10)
+    mute: Restriction = timedelta(minutes=10)
     repeats: StrictInt = Field(default=3, ge=2)
     repeat_window: Duration = timedelta(minutes=2)
 

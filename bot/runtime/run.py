@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Coroutine
 from typing import Any
@@ -28,8 +29,12 @@ async def warm_up(app: App) -> None:
             await faq.book(community, uow)
 
 
-async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None) -> int:
-    setup_logging(config.app.logging.level, secrets=config.secrets)
+async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None, *,
+                  log_level: str | None = None) -> int:
+    """``log_level`` (the command line's) wins over MODBOT_LOG_LEVEL, which wins over the
+    config's `logging.level`: the quick "run it once at DEBUG" must not need a config edit."""
+    level = log_level or os.environ.get("MODBOT_LOG_LEVEL") or config.app.logging.level
+    setup_logging(level, secrets=config.secrets)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -136,6 +136,9 @@ class ConsoleChat:
         if match:
             target_id, text = match.group(1), match.group(2)
             replied = self.history.get(target_id)
+            if replied is None and target_id not in self.executor.texts:
+                self.say(f"(there is no message #{target_id} yet: reply to one shown above)")
+                return
             body = self.executor.texts.get(target_id, replied[1] if replied else "")
             reply_to = ReplyTarget(target_id, replied[0] if replied else None, body)
         message_id = str(next(self.ids))

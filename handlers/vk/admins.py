@@ -9,18 +9,22 @@ from handlers.vk.api import VkClient
 class VkChatAdmins:
     """messages.getConversationMembers → the members marked is_admin or is_owner.
 
-    Only people count: a community that is a chat admin (other bots) is not a moderator.
+    Only people count: a community that is a chat admin (other bots) is not a moderator. Our
+    own community is listed too, everywhere: it is never a moderator (the core never takes a
+    bot for one), but it is protected, so "!ban" in reply to the bot's own message is refused
+    instead of the community banning itself and leaving its chat.
     """
 
-    def __init__(self, client: VkClient) -> None:
+    def __init__(self, client: VkClient, group_id: int | None = None) -> None:
         self._client = client
+        self._own = frozenset({f"-{group_id}"}) if group_id else frozenset()
 
     async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
         if chat.platform != "vk" or chat.is_vk_wall or chat.is_private:
-            return frozenset()
+            return self._own
         response = await self._client.call("messages.getConversationMembers",
                                            {"peer_id": int(chat.chat_id)})
-        return frozenset(
+        return self._own | frozenset(
             str(item["member_id"]) for item in response.get("items", ())
             if int(item.get("member_id", 0)) > 0
             and (item.get("is_admin") or item.get("is_owner"))

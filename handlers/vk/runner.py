@@ -47,7 +47,7 @@ def attach_vk(app: App, *, sleeper: Sleeper | None = None) -> VkExecutor:
                           wall_postponed=settings.wall_postponed,
                           resolve_path=app.config.resolve)
     app.router.add(executor)
-    _plug_admins(app, VkChatAdmins(client))
+    _plug_admins(app, VkChatAdmins(client, settings.group_id))
     app.services["vk_executor"] = executor
     return executor
 

@@ -9,6 +9,7 @@ owner can watch its verdicts before letting it act.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.actions import AnyAction, DeleteMessage, SendMessage
@@ -22,11 +23,16 @@ from bot.core.moderation.antiflood import FloodGuard, FloodVerdict
 from bot.core.moderation.commands import ModerationCommands, issue_warning
 from bot.core.moderation.ladder import Sanction, decide, degrade
 from bot.core.moderation.sanctions import note, notice, outcome, platform_actions, progress
-from bot.core.ports import ContentFilter, ContentVerdict
+from bot.core.ports import ContentFilter, ContentVerdict, UnitOfWork
 from bot.core.texts import Text
 
 FILTER_ACTOR = "auto:filter"
 FLOOD_ACTOR = "auto:antiflood"
+
+
+PUNISHED_PREFIX = "filtered:"
+PUNISHED_KEPT = timedelta(days=1)
+PURGE_EVERY = timedelta(hours=1)
 
 
 class ModerationFeature(BaseFeature):
@@ -38,6 +44,15 @@ class ModerationFeature(BaseFeature):
         self._filters = dict(filters or {})
         self._flood = flood or FloodGuard()
         self._commands = ModerationCommands()
+        self._purged_at: datetime | None = None
+
+    async def tick(self, uow: UnitOfWork, now: datetime) -> list[AnyAction]:
+        """Hourly, forget which messages were punished a day ago: an edit comes within
+        minutes, and the marks would otherwise pile up one per obscene message."""
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
+            self._purged_at = now
+            await uow.state.forget(PUNISHED_PREFIX, now - PUNISHED_KEPT)
+        return []
 
     def commands(self) -> Sequence[CommandSpec]:
         return self._commands.specs()
@@ -81,6 +96,12 @@ class ModerationFeature(BaseFeature):
         settings = ctx.community.moderation
         author = ctx.event.author
         explanation = verdict.explain()
+        # One message is one offence: its edits (a fix-up seconds later, or edits racing the
+        # deletion) delete again but never climb the ladder a second time.
+        punished = f"{PUNISHED_PREFIX}{ctx.chat}:{ctx.event.message_id}"
+        if await ctx.uow.state.get(punished) is not None:
+            return [ctx.delete_current()]
+        await ctx.uow.state.put(punished, "1", ctx.now)
         count = await issue_warning(ctx, str(author.ref), explanation, FILTER_ACTOR)
         rung = decide(settings.ladder, count, ctx.chat,
                       channel=author.kind is SenderKind.CHANNEL,

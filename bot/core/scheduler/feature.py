@@ -25,6 +25,8 @@ from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_
 from bot.core.texts import Text
 
 LIST_LIMIT = 20
+#: a post is one message: Telegram and VK take at most this many characters
+MAX_POST_TEXT = 4096
 _LIST_WORDS = ("list", "список")
 
 
@@ -75,6 +77,9 @@ class SchedulerFeature(BaseFeature):
         photo = reply.photo if reply else None
         if not text and photo is None:
             return [self._answer(ctx, "schedule.usage", tz=ctx.community.timezone)]
+        if len(text) > MAX_POST_TEXT:  # posted as one message, it would be cut
+            return [self._answer(ctx, "schedule.too_long", length=len(text),
+                                 limit=MAX_POST_TEXT)]
         if isinstance(rule, OneOff) and rule.at <= ctx.now:
             return [self._answer(ctx, "schedule.in_past", when=local_time(rule.at, tz),
                                  tz=ctx.community.timezone)]

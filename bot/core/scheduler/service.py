@@ -141,7 +141,9 @@ class SchedulerService:
                 elif not row.active and row.ended_by == CONFIG_ACTOR:
                     await repo.reactivate(row.id, now)
             for key, row in known.items():
-                if row.active and key not in wanted:
+                # a community this config does not name is another config's (one database
+                # may serve several bots): its posts are not ours to retire
+                if row.active and key not in wanted and row.community in self._communities:
                     await repo.deactivate(row.id, CONFIG_ACTOR, now)
                     log.info("event=schedule.config_removed post=%s community=%s",
                              row.id, row.community)

@@ -53,6 +53,12 @@ class SqlStateStore:
             row.value, row.updated_at = value, at
         await self._s.flush()
 
+    async def forget(self, prefix: str, before: datetime) -> int:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        result = await self._s.execute(delete(StateValue).where(
+            StateValue.key.like(escaped + "%", escape="\\"), StateValue.updated_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class SqlLeases:
     def __init__(self, session: AsyncSession) -> None:
