@@ -211,19 +211,41 @@ async def _check_text(args: argparse.Namespace) -> int:
 
 
 async def _faq_match(args: argparse.Namespace) -> int:
+    """With --config (and --community), the community's FAQ file (unless --faq names another)
+    and its answer thresholds: faq_id is then what that community's bot would answer."""
     from bot.core.faq.entries import FaqFileError, load_faq_file
+    from bot.core.faq.library import thresholds_for
     from bot.core.faq.lines import run_faq_match
-    from bot.core.faq.matcher import FaqMatcher
+    from bot.core.faq.matcher import FaqMatcher, Thresholds
 
+    if args.community and not args.config:
+        print("--community needs --config FILE: the community's FAQ and thresholds are read "
+              "from it", file=sys.stderr)
+        return 2
+    faq_path = Path(args.faq) if args.faq else None
+    thresholds = Thresholds()
+    if args.config:
+        config = _load(args.config)
+        community = (config.community(args.community) if args.community
+                     else config.app.community[0])
+        thresholds = thresholds_for(community.answers)
+        if faq_path is None:
+            faq_path = config.faq_path(community)
+    if faq_path is None:
+        print("give --faq FILE, or --config FILE [--community NAME] for a community with an "
+              "FAQ file", file=sys.stderr)
+        return 2
+    args.faq = str(faq_path)
     try:
-        entries = load_faq_file(Path(args.faq))
+        entries = load_faq_file(faq_path)
     except FaqFileError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except FileNotFoundError:
         print(f"{args.faq}: file not found", file=sys.stderr)
         return 1
-    return run_faq_match(sys.stdin, sys.stdout, FaqMatcher.build(entries))
+    return run_faq_match(sys.stdin, sys.stdout,
+                         FaqMatcher.build(entries, thresholds=thresholds))
 
 
 async def _db_upgrade(args: argparse.Namespace) -> int:
@@ -278,7 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     text.set_defaults(func=_check_text)
 
     match = sub.add_parser("faq-match", help="FAQ matches for JSON lines on stdin")
-    match.add_argument("--faq", required=True)
+    match.add_argument("--faq", default=None, help="the FAQ file (default: the community's)")
+    match.add_argument("--config", default=None, help="read the community's FAQ and thresholds")
+    match.add_argument("--community", default=None)
     match.set_defaults(func=_faq_match)
 
     db = sub.add_parser("db", help="database maintenance")

@@ -165,6 +165,16 @@ class LoadedConfig:
         known = ", ".join(c.name for c in self.app.community)
         raise ConfigError([f"{self.path}: no community named {name!r} (known: {known})"])
 
+    def chosen_community(self, name: str | None) -> CommunitySettings:
+        """A CLI tool's `--community`: it may be left out when the config has only one."""
+        if name is not None:
+            return self.community(name)
+        if len(self.app.community) != 1:
+            known = ", ".join(c.name for c in self.app.community)
+            raise ConfigError([f"{self.path}: several communities ({known}); "
+                               "choose one with --community NAME"])
+        return self.app.community[0]
+
     def faq_path(self, community: CommunitySettings) -> Path | None:
         return self.resolve(community.faq) if community.faq else None
 

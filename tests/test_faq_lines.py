@@ -33,11 +33,13 @@ def test_lines_in_order_with_errors() -> None:
     raw = stdout.getvalue().splitlines()
     out = [json.loads(line) for line in raw]
     assert out[0]["id"] == 1 and out[0]["faq_id"] == "fit-freeze" and out[0]["band"] == "answer"
-    assert out[1] == {"id": None, "error": out[1]["error"]}
+    assert out[1] == {"id": None, "faq_id": None, "score": 0.0, "error": out[1]["error"]}
     assert out[1]["error"].startswith("line 2: invalid JSON")
     assert out[2]["id"] == "b" and out[2]["faq_id"] is None and out[2]["score"] == 0.0
-    assert out[3] == {"id": "c", "error": 'line 5: "text" must be a string'}
-    assert out[4] == {"id": None, "error": "line 6: expected a JSON object"}
+    assert out[3] == {"id": "c", "faq_id": None, "score": 0.0,
+                      "error": 'line 5: "text" must be a string'}
+    assert out[4] == {"id": None, "faq_id": None, "score": 0.0,
+                      "error": "line 6: expected a JSON object"}
     assert out[5]["faq_id"] == "fit-prices"
     assert len(out) == 6
     assert "Как" not in stdout.getvalue() and "\\u" not in raw[0]

@@ -50,26 +50,13 @@ def format_row(ticket: TicketRecord, now: datetime) -> str:
     ))
 
 
-def _community_name(config: LoadedConfig, name: str | None) -> str:
-    """`--community` may be left out when the config has one community, as in audit and faq."""
-    from bot.config import ConfigError
-
-    if name is not None:
-        return config.community(name).name
-    if len(config.app.community) != 1:
-        known = ", ".join(c.name for c in config.app.community)
-        raise ConfigError([f"{config.path}: several communities ({known}); "
-                           "choose one with --community NAME"])
-    return config.app.community[0].name
-
-
 async def run_queue(args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)
-        name = _community_name(config, args.community)
+        name = config.chosen_community(args.community).name
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -81,14 +81,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def _load(args: argparse.Namespace) -> tuple[LoadedConfig, CommunitySettings]:
     config = load_config(args.config)
-    name = args.community
-    if name is None:
-        if len(config.app.community) != 1:
-            known = ", ".join(c.name for c in config.app.community)
-            raise ConfigError([f"{config.path}: several communities ({known}); "
-                               "choose one with --community NAME"])
-        return config, config.app.community[0]
-    return config, config.community(name)
+    return config, config.chosen_community(args.community)
 
 
 async def _run(args: argparse.Namespace,
@@ -167,7 +160,7 @@ async def _gaps(args: argparse.Namespace) -> int:
         window = parse_duration(args.since)
     except DurationError as exc:
         print(f"--since: {exc}", file=sys.stderr)
-        return 1
+        return 2
     if args.top < 1:
         print("--top: must be at least 1", file=sys.stderr)
         return 1

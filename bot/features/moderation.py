@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, LoadedConfig, load_config
+from bot.config import LoadedConfig, load_config
 from bot.core.clock import Clock, SystemClock
 from bot.core.durations import DurationError, parse_duration
 from bot.core.moderation.feature import ModerationFeature
@@ -91,16 +91,6 @@ def format_record(record: AuditRecord, tz: ZoneInfo) -> str:
     return line
 
 
-def _community(config: LoadedConfig, name: str | None) -> CommunitySettings:
-    if name is not None:
-        return config.community(name)
-    if len(config.app.community) != 1:
-        known = ", ".join(c.name for c in config.app.community)
-        raise ConfigError([f"{config.path}: several communities ({known}); "
-                           "choose one with --community"])
-    return config.app.community[0]
-
-
 async def audit_lines(config: LoadedConfig, community: CommunitySettings, since: datetime,
                       ) -> list[str]:
     """Only the database is needed, so no features (FAQ indexes, filters) are built."""
@@ -121,7 +111,7 @@ async def audit_lines(config: LoadedConfig, community: CommunitySettings, since:
 async def audit_command(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """`modbot audit --community NAME --since 7d`."""
     config = load_config(getattr(args, "config", "config.toml"))
-    community = _community(config, args.community)
+    community = config.chosen_community(args.community)
     now = (clock or SystemClock()).now()
     try:
         since = parse_since(args.since, now, community.tz)

@@ -108,13 +108,14 @@ def plan_rows(posts: Sequence[PostRecord], config: LoadedConfig, community: str,
     } for next_run, post in ordered]
 
 
-async def _load_plan(args: argparse.Namespace) -> tuple[list[dict[str, str]], str] | int:
+async def _load_plan(args: argparse.Namespace) -> tuple[list[dict[str, str]], str, str] | int:
+    """The plan's rows, the community's name and its timezone (or an exit code)."""
     from bot.app import create_app
     from bot.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)
-        community = config.community(args.community)
+        community = config.chosen_community(args.community)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -125,7 +126,7 @@ async def _load_plan(args: argparse.Namespace) -> tuple[list[dict[str, str]], st
         await service.sync_config(now)
         async with app.uow_factory() as uow:
             posts = await uow.schedule.posts(community.name)
-        return plan_rows(posts, config, community.name, now), community.timezone
+        return plan_rows(posts, config, community.name, now), community.name, community.timezone
     finally:
         await app.close()
 
@@ -134,8 +135,8 @@ async def _list(args: argparse.Namespace) -> int:
     loaded = await _load_plan(args)
     if isinstance(loaded, int):
         return loaded
-    rows, timezone = loaded
-    print(f"# content plan of {args.community} (times in {timezone})")
+    rows, community_name, timezone = loaded
+    print(f"# content plan of {community_name} (times in {timezone})")
     for row in rows:
         text = row["text"].replace("\n", " ")
         print(f"#{row['id']}\t{row['source']}\t{row['when']}\tnext: {row['next_run'] or '-'}"
@@ -165,6 +166,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         ("export", _export, "write the content plan as CSV to stdout"),
     ):
         sub = actions.add_parser(name, help=help_text)
-        sub.add_argument("--community", required=True, help="the community's name")
+        sub.add_argument("--community", default=None,
+                         help="the community's name (may be left out when there is one)")
         sub.add_argument("--config", default="config.toml", help="path to config.toml")
         sub.set_defaults(func=handler)

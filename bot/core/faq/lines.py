@@ -14,10 +14,10 @@ from .matcher import FaqMatcher
 
 def _verdict(record: Any, lineno: int, matcher: FaqMatcher) -> dict[str, Any]:
     if not isinstance(record, dict):
-        return {"id": None, "error": f"line {lineno}: expected a JSON object"}
+        return _error(None, f"line {lineno}: expected a JSON object")
     text = record.get("text")
     if not isinstance(text, str):
-        return {"id": record.get("id"), "error": f'line {lineno}: "text" must be a string'}
+        return _error(record.get("id"), f'line {lineno}: "text" must be a string')
     result = matcher.match(text)
     return {
         "id": record.get("id"),
@@ -26,6 +26,12 @@ def _verdict(record: Any, lineno: int, matcher: FaqMatcher) -> dict[str, Any]:
         "band": result.band,
         "candidates": [faq_id for faq_id, _ in result.candidates] if result.band != "none" else [],
     }
+
+
+def _error(line_id: Any, message: str) -> dict[str, Any]:
+    """A bad line's answer: the contract's keys (nothing matched) and what was wrong, so a
+    reader that indexes "faq_id" never trips over it."""
+    return {"id": line_id, "faq_id": None, "score": 0.0, "error": message}
 
 
 def run_faq_match(stdin: TextIO, stdout: TextIO, matcher: FaqMatcher) -> int:
@@ -41,7 +47,7 @@ def run_faq_match(stdin: TextIO, stdout: TextIO, matcher: FaqMatcher) -> int:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            out: dict[str, Any] = {"id": None, "error": f"line {lineno}: invalid JSON: {exc.msg}"}
+            out: dict[str, Any] = _error(None, f"line {lineno}: invalid JSON: {exc.msg}")
         else:
             out = _verdict(record, lineno, matcher)
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
