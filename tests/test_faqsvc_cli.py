@@ -56,7 +56,7 @@ def test_gaps_with_nothing_recorded_and_bad_options(
     config = write_faq_config(tmp_path)
     assert main(["faq", "gaps", "--config", str(config), "--community", "demo"]) == 0
     assert "no unanswered questions in demo" in capsys.readouterr().out
-    assert main(["faq", "gaps", "--config", str(config), "--since", "soon"]) == 2  # a usage error, as in audit
+    assert main(["faq", "gaps", "--config", str(config), "--since", "soon"]) == 2
     assert main(["faq", "gaps", "--config", str(config), "--community", "nope"]) == 1
     assert "no community named 'nope'" in capsys.readouterr().err
 

@@ -40,6 +40,12 @@ _TRANSLIT_SPAN = 256
 READ_AS_RUSSIAN = frozenset({"hui", "huy", "suki"})
 
 
+def _stem(word: str) -> str:
+    """An owner's word without its ending, so its other forms match: a final vowel, й or ь
+    of a word of five letters or more (Хуяндай → хуянда)."""
+    return word[:-1] if len(word) >= 5 and word[-1] in "аяоеёиыуюйьaeiouy" else word
+
+
 class Lexicon:
     """Every list one filter configuration matches against, compiled."""
 
@@ -60,6 +66,11 @@ class Lexicon:
         self._allow_exact = frozenset(allow)
         self._allow_collapsed = frozenset(collapse_all(w) for w in allow)
         self._owner_allow = frozenset(normalize_phrase(w) for w in allowed_words if w.strip())
+        # ... in its word forms too (Хуяндай, в Хуяндае, у Хуяндая), as extra_words are
+        stems = sorted({_stem(w) for w in self._owner_allow}, key=len, reverse=True)
+        self._owner_allow_regex = (
+            re.compile("(?:" + "|".join(map(re.escape, stems)) + r")\w{0,3}") if stems else None
+        )
         self._extras: dict[str, str] = {
             normalize_phrase(w): w.strip() for w in extra_words if w.strip()
         }
@@ -162,11 +173,12 @@ class Lexicon:
 
     def _match_owner_lists(self, text: str) -> Hit | bool | None:
         """The owner's lists: a Hit for an extra word, False for an allowed one, else None."""
-        if not self._owner_allow and self._extra_regex is None:
+        if self._owner_allow_regex is None and self._extra_regex is None:
             return None
+        allow = self._owner_allow_regex
         for spelling, _ in spellings(text):
             collapsed = collapse_all(spelling)
-            if spelling in self._owner_allow or collapsed in self._owner_allow:
+            if allow is not None and (allow.fullmatch(spelling) or allow.fullmatch(collapsed)):
                 return False
             if self._extra_regex is not None and self._extra_regex.fullmatch(collapsed):
                 return Hit(self._extra_name(collapsed), "extra", spelling)

@@ -63,7 +63,8 @@ def run_check_text(stdin: TextIO, stdout: TextIO, flt: ObscenityFilter) -> int:
             message_id, text = _parse(line, number)
             out: dict[str, Any] = _verdict_line(message_id, text, flt)
         except LineError as exc:
-            out = {"id": exc.line_id, "error": str(exc)}
+            # the contract's keys too, so a reader that indexes "obscene" never trips over it
+            out = {"id": exc.line_id, "obscene": False, "matches": [], "error": str(exc)}
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
