@@ -19,7 +19,7 @@ import io
 import logging
 import textwrap
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -870,12 +870,16 @@ async def test_telegram_faq_answer_whose_response_is_lost_still_arrives(
     assert set(answers) == {"Pay by card on the website or by bank transfer."}, answers
 
 
-async def test_telegram_scheduled_post_hit_by_429_and_5xx_is_published_once(
-        tg_app, tg_emu: TelegramEmulator, tg_clock: FakeClock) -> None:
+async def _publish_webinar_through_faults(
+        tg_app: Callable[..., Awaitable[App]], emu: TelegramEmulator, clock: FakeClock,
+        faults: Callable[[TelegramEmulator, FaultProxy], object]) -> FaultProxy:
+    """A config post due in 10 minutes, the faults set once the bot runs, then twenty minutes
+    of scheduler rounds and outbox drains on the injected clocks; returns the (closed) proxy
+    for its hit counts."""
     from bot.features.schedule import service_for
-    emu = tg_emu
+
     proxy = await FaultProxy(emu.api_base).start()
-    when = (tg_clock.now() + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M")
+    when = (clock.now() + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M")
     try:
         app = await tg_app(api_base=proxy.base, community_extra=textwrap.dedent(f"""
             [[community.schedule]]
@@ -885,46 +889,36 @@ async def test_telegram_scheduled_post_hit_by_429_and_5xx_is_published_once(
         fake = FakeTime()
         async with TgBot(app, fast_options(fake)):
             await settle(emu, TG_GROUP)
-            emu.fail_next("sendMessage", status=429, retry_after=2)
-            emu.fail_next("sendMessage", 2, status=500)
+            faults(emu, proxy)
             service = service_for(app)
             for _ in range(10):
-                tg_clock.advance(timedelta(minutes=2))
+                clock.advance(timedelta(minutes=2))
                 fake.now += 120
-                await service.run_due(tg_clock.now())
+                await service.run_due(clock.now())
                 await app.pipeline.drain()
             await settle(emu, TG_GROUP)
     finally:
         await proxy.close()
+    return proxy
+
+
+async def test_telegram_scheduled_post_hit_by_429_and_5xx_is_published_once(
+        tg_app, tg_emu: TelegramEmulator, tg_clock: FakeClock) -> None:
+    def faults(emu: TelegramEmulator, _proxy: FaultProxy) -> None:
+        emu.fail_next("sendMessage", status=429, retry_after=2)
+        emu.fail_next("sendMessage", 2, status=500)
+
+    emu = tg_emu
+    await _publish_webinar_through_faults(tg_app, emu, tg_clock, faults)
     assert len(emu.calls_of("sendMessage", ok=False)) == 3
     assert emu.sent_texts(TG_GROUP).count("Webinar starts now!") == 1
 
 
 async def test_telegram_scheduled_post_whose_response_is_lost_is_never_published_twice(
         tg_app, tg_emu: TelegramEmulator, tg_clock: FakeClock) -> None:
-    from bot.features.schedule import service_for
     emu = tg_emu
-    proxy = await FaultProxy(emu.api_base).start()
-    when = (tg_clock.now() + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M")
-    try:
-        app = await tg_app(api_base=proxy.base, community_extra=textwrap.dedent(f"""
-            [[community.schedule]]
-            at = "{when}"
-            text = "Webinar starts now!"
-            """))
-        fake = FakeTime()
-        async with TgBot(app, fast_options(fake)):
-            await settle(emu, TG_GROUP)
-            proxy.rule("sendMessage", "lost")
-            service = service_for(app)
-            for _ in range(10):
-                tg_clock.advance(timedelta(minutes=2))
-                fake.now += 120
-                await service.run_due(tg_clock.now())
-                await app.pipeline.drain()
-            await settle(emu, TG_GROUP)
-    finally:
-        await proxy.close()
+    await _publish_webinar_through_faults(
+        tg_app, emu, tg_clock, lambda _emu, proxy: proxy.rule("sendMessage", "lost"))
     count = emu.sent_texts(TG_GROUP).count("Webinar starts now!")
     told = [t for t in emu.sent_texts(TG_QUEUE) if "Webinar" in t or "unknown" in t.lower()
             or "not sure" in t.lower()]
@@ -999,29 +993,9 @@ async def test_telegram_gateway_error_page_on_a_reply_is_retried_and_the_reply_a
 @pytest.mark.parametrize("status", [502, 503, 504])
 async def test_telegram_scheduled_post_after_a_gateway_error_page_is_published_once(
         tg_app, tg_emu: TelegramEmulator, tg_clock: FakeClock, status: int) -> None:
-    from bot.features.schedule import service_for
     emu = tg_emu
-    proxy = await FaultProxy(emu.api_base).start()
-    when = (tg_clock.now() + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M")
-    try:
-        app = await tg_app(api_base=proxy.base, community_extra=textwrap.dedent(f"""
-            [[community.schedule]]
-            at = "{when}"
-            text = "Webinar starts now!"
-            """))
-        fake = FakeTime()
-        async with TgBot(app, fast_options(fake)):
-            await settle(emu, TG_GROUP)
-            proxy.rule("sendMessage", status)
-            service = service_for(app)
-            for _ in range(10):
-                tg_clock.advance(timedelta(minutes=2))
-                fake.now += 120
-                await service.run_due(tg_clock.now())
-                await app.pipeline.drain()
-            await settle(emu, TG_GROUP)
-    finally:
-        await proxy.close()
+    proxy = await _publish_webinar_through_faults(
+        tg_app, emu, tg_clock, lambda _emu, proxy: proxy.rule("sendMessage", status))
     assert proxy.hits["sendMessage"] == 1
     told = emu.sent_texts(TG_QUEUE)
     assert not any("<html" in t for t in told), f"raw HTML posted to the queue: {told}"
