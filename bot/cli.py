@@ -235,14 +235,13 @@ async def _faq_match(args: argparse.Namespace) -> int:
         print("give --faq FILE, or --config FILE [--community NAME] for a community with an "
               "FAQ file", file=sys.stderr)
         return 2
-    args.faq = str(faq_path)
     try:
         entries = load_faq_file(faq_path)
     except FaqFileError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except FileNotFoundError:
-        print(f"{args.faq}: file not found", file=sys.stderr)
+        print(f"{faq_path}: file not found", file=sys.stderr)
         return 1
     return run_faq_match(sys.stdin, sys.stdout,
                          FaqMatcher.build(entries, thresholds=thresholds))

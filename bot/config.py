@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from bot.core.chats import ChatRef
+from bot.core.scheduler.plan import MAX_POST_TEXT
 from bot.core.settings import CommunitySettings, ScheduleEntry
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -351,10 +352,6 @@ def _check_shared_chats(app: AppConfig, path: Path, problems: list[str]) -> None
                 f"{path}: community[{index}].queue: {queue} is a chat of "
                 f"community[{chats[queue]}], not a queue")
         queues.setdefault(queue, index)
-
-
-# Telegram's and VK's limit for one message's text: a longer post would be cut when published.
-MAX_POST_TEXT = 4096
 
 
 def _check_community(community: CommunitySettings, index: int,

@@ -52,9 +52,10 @@ class ChatRef:
                 raise ChatRefError(f"{text!r}: a Telegram chat id is an integer like -1001234567890")
             chat_id = str(int(chat_id))  # "-01001" is -1001, as the platform writes it
         elif platform == "vk":
-            if chat_id != "wall" and not _VK_PEER.match(chat_id):
-                raise ChatRefError(f"{text!r}: a VK chat is a peer id like 2000000001, or \"wall\"")
             if chat_id != "wall":
+                if not _VK_PEER.match(chat_id):
+                    raise ChatRefError(
+                        f"{text!r}: a VK chat is a peer id like 2000000001, or \"wall\"")
                 chat_id = str(int(chat_id))
         elif platform == "console":
             pass

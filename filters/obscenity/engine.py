@@ -47,10 +47,10 @@ _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _DOTS = re.compile(r"\.{2,}|…")
-#: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
-#: words alone are the English "her", the names Hera and Hui, so only the phrase is read
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
 _CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
+#: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
+#: words alone are the English "her", the names Hera and Hui, so only the phrase is read
 _TRANSLIT_PHRASE = re.compile(r"(?<![\w'])(?:na|ni|po)\s+(?:(her[au]?)|(hu[iy]))(?![\w'])")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
@@ -119,7 +119,6 @@ class ObscenityFilter:
         self._lexicon, self._latin, self._cyrillic, self._known, self._seen = _compiled(
             tuple(sorted(chosen)), tuple(extra_words), tuple(allowed_words)
         )
-        self._ru = "ru" in chosen
 
     def check(self, text: str) -> Verdict:
         """Return the verdict for one message.
@@ -150,7 +149,7 @@ class ObscenityFilter:
                                    for m in verdict.matches))
 
     def _check_plain(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
-        if self._ru and ("her" in lowered or "hu" in lowered):
+        if self._lexicon.ru and ("her" in lowered or "hu" in lowered):
             found = _TRANSLIT_PHRASE.search(lowered)
             if found is not None and len(lowered) == len(text):
                 verdict = self._check(text, lowered, chunks)

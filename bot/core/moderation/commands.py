@@ -38,6 +38,7 @@ from bot.core.moderation.sanctions import (
 )
 from bot.core.moderation.targets import Target, TargetProblem, chats_for, resolve
 from bot.core.records import WarningRecord
+from bot.core.settings import LONGEST_RESTRICTION
 from bot.core.texts import Text, clip
 
 PUNITIVE = ("warn", "dwarn", "mute", "ban", "kick")
@@ -46,8 +47,6 @@ SHOWN_REASON = 300
 #: /warns lists the newest warnings, each reason shortened, so the list fits one message
 WARNS_SHOWN = 10
 WARNS_REASON = 200
-# Telegram reads a restriction longer than 366 days as permanent; so do we, out loud.
-LONGEST = timedelta(days=366)
 PERMANENT = frozenset({"forever", "permanent", "permanently", "perm", "навсегда", "бессрочно"})
 # a word meant as a duration: a sign or a digit first ("-5m", "10x", "30"), or "forever"
 _DURATION_LIKE = re.compile(r"^[-+]?\d")
@@ -88,7 +87,7 @@ def _parse(ctx: MessageContext, word: str, command: str) -> timedelta | list[Any
     except DurationError as exc:
         problem = exc.problem
     else:
-        if duration <= LONGEST:
+        if duration <= LONGEST_RESTRICTION:
             return duration
         problem = "too_long"
     key = {"format": "bad_duration", "not_positive": "duration_not_positive"}.get(

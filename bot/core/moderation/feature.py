@@ -99,7 +99,7 @@ class ModerationFeature(BaseFeature):
         # One message is one offence: its edits (a fix-up seconds later, or edits racing the
         # deletion) delete again but never climb the ladder a second time.
         punished = f"{PUNISHED_PREFIX}{ctx.chat}:{ctx.event.message_id}"
-        if await ctx.uow.state.get(punished) is not None:
+        if ctx.event.edited and await ctx.uow.state.get(punished) is not None:
             return [ctx.delete_current()]
         await ctx.uow.state.put(punished, "1", ctx.now)
         count = await issue_warning(ctx, str(author.ref), explanation, FILTER_ACTOR)

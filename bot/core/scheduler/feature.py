@@ -19,14 +19,12 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.feature import BaseFeature
 from bot.core.scheduler.occurrences import next_time
-from bot.core.scheduler.plan import preview, rule_of
+from bot.core.scheduler.plan import MAX_POST_TEXT, preview, rule_of
 from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRepo
 from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
 from bot.core.texts import Text
 
 LIST_LIMIT = 20
-#: a post is one message: Telegram and VK take at most this many characters
-MAX_POST_TEXT = 4096
 _LIST_WORDS = ("list", "список")
 
 

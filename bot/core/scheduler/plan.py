@@ -14,6 +14,10 @@ from datetime import datetime
 from bot.core.scheduler.ports import NewPost, PostRecord, PostSource
 from bot.core.scheduler.when import OneOff, Recurring, Rule, validate_entry
 from bot.core.settings import CommunitySettings, ScheduleEntry
+from bot.core.texts import clip
+
+#: Telegram's and VK's limit for one message's text: a longer post would be cut when published
+MAX_POST_TEXT = 4096
 
 CONFIG_ACTOR = "config"
 
@@ -51,4 +55,4 @@ def rule_of(post: PostRecord) -> Rule:
 def preview(text: str, limit: int = 60) -> str:
     """The first line of a post, shortened, for lists and notices."""
     line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return clip(line, limit)
