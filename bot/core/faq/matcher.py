@@ -469,6 +469,7 @@ class FaqMatcher:
             "cos": float(questions[best]),
             "cmarg": _lead(questions, best, RUNNER_UP_COSINE),
             "agree": 1.0 if agree else 0.0,
+            "lagree": float(lexical[best]) if agree else 0.0,
             "acos": float(answers[best]),
             "wmin": _weakest_word(topic, semantic.entry_words(best)),
             "wask": _weakest_word(asked if len(asked) else topic, semantic.entry_words(best)),
