@@ -56,3 +56,6 @@ class CommandSpec:
     moderator_only: bool = True
     where: Where = Where.CHAT | Where.QUEUE
     aliases: tuple[str, ...] = ()
+    # Runs even when the filter removed the command's message: a report about someone else
+    # stands however the reporter worded it (their words are still removed and judged).
+    runs_when_removed: bool = False

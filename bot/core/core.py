@@ -10,7 +10,16 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.core.actions import ActionResult, AnswerCallback, AnyAction, LeaveChat, SendMessage
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    DeleteMessage,
+    Kick,
+    LeaveChat,
+    NotifyQueue,
+    SendMessage,
+)
 from bot.core.chats import ChatRef
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
@@ -26,6 +35,7 @@ from bot.core.events import (
 )
 from bot.core.failures import failure_notice
 from bot.core.feature import Feature
+from bot.core.moderation.bans import is_banned, note_bans
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
 from bot.core.settings import CommunitySettings
@@ -67,10 +77,13 @@ class Core:
     async def handle(self, event: Event, uow: UnitOfWork) -> list[AnyAction]:
         """Decide what to do about one event, inside the caller's transaction."""
         if isinstance(event, IncomingMessage):
-            return await self._on_message(event, uow)
-        if isinstance(event, CallbackPressed):
-            return await self._on_callback(event, uow)
-        return await self._on_member(event, uow)
+            actions = await self._on_message(event, uow)
+        elif isinstance(event, CallbackPressed):
+            actions = await self._on_callback(event, uow)
+        else:
+            actions = await self._on_member(event, uow)
+        await note_bans(actions, uow, self.clock.now())
+        return actions
 
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork) -> list[AnyAction]:
         """Let the feature that asked for an action record what the platform answered."""
@@ -109,7 +122,27 @@ class Core:
         if event.is_bot_itself and event.joined and not self.directory.is_known(event.chat) \
                 and not event.chat.is_private:
             return await self._leave_unknown(event.chat, uow)
+        if event.is_bot_itself and not event.joined:
+            return self._removed(event)
+        if event.joined and event.chat.platform == "vk" \
+                and self.directory.place(event.chat).role is Role.CHAT \
+                and await is_banned(uow, event.user.ref, self.clock.now()):
+            log.warning("event=moderation.banned_returned chat=%s user=%s", event.chat,
+                        event.user.ref)
+            return [Kick(event.chat, event.user.ref)]
         return []
+
+    def _removed(self, event: MemberChanged) -> list[AnyAction]:
+        """The bot was removed from one of its community's chats: moderation there stops,
+        and the moderators must hear it now, not find out from the spam days later."""
+        placement = self.directory.place(event.chat)
+        community = placement.community
+        log.warning("event=boundary.removed chat=%s", event.chat)
+        if placement.role is not Role.CHAT or community is None or community.queue is None:
+            return []
+        chat = f"{event.chat_title} ({event.chat})" if event.chat_title else str(event.chat)
+        return [NotifyQueue(community.queue, Text("common.bot_removed", {"chat": chat}),
+                            community.language)]
 
     async def _on_callback(self, event: CallbackPressed, uow: UnitOfWork) -> list[AnyAction]:
         now = self.clock.now()
@@ -144,12 +177,24 @@ class Core:
                 and not event.edited):
             command = parse_command(event.text, event.chat.platform)
         if command is not None and command.name in self._commands:
-            return await self._run_command(ctx, command)
+            screened = await self._screen_command(ctx)
+            removed = any(isinstance(a, DeleteMessage) and a.message_id == event.message_id
+                          and a.chat == event.chat for a in screened)
+            if removed and not self._commands[command.name].runs_when_removed:
+                return screened
+            return screened + await self._run_command(ctx, command)
         for feature in self.features:
             actions = await feature.on_message(ctx)
             if actions is not None:
                 return actions
         return []
+
+    async def _screen_command(self, ctx: MessageContext) -> list[AnyAction]:
+        """What the guards make of a command message (see Feature.screen_command)."""
+        out: list[AnyAction] = []
+        for feature in self.features:
+            out.extend(await feature.screen_command(ctx) or [])
+        return out
 
     async def _moderated_by(self, author: Author) -> CommunitySettings | None:
         """For someone never seen in a community chat (an admin who only reads): the first

@@ -53,6 +53,9 @@ class ReplyTarget:
     photo: str | None = None
     link: str | None = None  # where the platform has message links (a ticket card shows it)
     media: str | None = None  # what a message without text was: "sticker 🖕", "video", …
+    # Set only for a message forwarded into a private chat with the bot (VK): the chat it
+    # came from, to which message_id belongs; a private /report then points at it.
+    chat: ChatRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,15 @@ class IncomingMessage:
     link: str | None = None  # a URL to the message where the platform has one
     mentions: tuple[tuple[str, UserRef], ...] = field(default=())  # (@username, resolved ref)
     for_other_bot: bool = False  # "/ban@otherbot": a command meant for another bot in the group
+    album: str | None = None  # Telegram media_group_id: an album's photos are one post
+    # What else the message shows that is not its own text: forwarded messages and the
+    # labels of VK mention links ("[id7|any words]" reads as those words). The filter judges
+    # it; commands and the FAQ read `text` only.
+    shown: str = ""
+    # VK mention labels with the member they link to; the adapter drops the ones that are
+    # just that member's real name (VK fills them in), the rest are the writer's words.
+    labels: tuple[tuple[str, UserRef], ...] = field(default=())
+    poll: bool = False  # the text is a poll's question and options (judged, never answered)
 
     @property
     def is_private(self) -> bool:

@@ -22,7 +22,7 @@ WATCHED = (Mute, Ban, Kick, DeleteMessage)
 _KINDS = {Mute: "mute", Ban: "ban", Kick: "kick", DeleteMessage: "delete"}
 # Platform answers that mean "the bot lacks an admin right" (Telegram and VK wordings).
 _RIGHTS_MARKERS = ("not enough rights", "rights", "administrator", "access denied",
-                   "permission", "can't be deleted", "have no access")
+                   "permission", "can't be deleted", "no access", "not an admin")
 
 
 async def failure_notice(directory: Directory, action: AnyAction, result: ActionResult,

@@ -24,6 +24,12 @@ class Feature(Protocol):
         """A non-command message. Return a list (even empty) to stop later features."""
         ...
 
+    async def screen_command(self, ctx: MessageContext) -> list[AnyAction] | None:
+        """A command message, before the command runs. A guard (the filter, anti-flood) that
+        removes the message returns the actions, the message's deletion among them, and the
+        command does not run: "/help" in front of abuse is no way around the filter."""
+        ...
+
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
                           now: datetime) -> list[AnyAction] | None: ...
 
@@ -44,6 +50,9 @@ class BaseFeature:
         return ()
 
     async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
+        return None
+
+    async def screen_command(self, ctx: MessageContext) -> list[AnyAction] | None:
         return None
 
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,

@@ -111,7 +111,13 @@ class Permissions:
             return True
         if author.kind is not SenderKind.MEMBER:
             author = Author(author.ref, author.name, author.username, SenderKind.MEMBER)
-        # When this chat's admin list cannot be read the filter still acts: the platform
-        # itself refuses to restrict an admin, and a chat left unmoderated whenever
+        # When this chat's admin list cannot be read the filter still acts on Telegram: the
+        # platform itself refuses to restrict an admin, and a chat left unmoderated whenever
         # getChatAdministrators fails (or a Bot API server lacks it) is the worse failure.
-        return await self._judge(community, chat, author) is True
+        # VK lets a community remove a chat's own admins, so there an unknown sender is
+        # spared until the list can be read again (asked again after a minute).
+        verdict = await self._judge(community, chat, author)
+        if verdict is None and chat.platform == "vk":
+            log.warning("event=permissions.spared_unknown chat=%s user=%s", chat, author.ref)
+            return True
+        return verdict is True

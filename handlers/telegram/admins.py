@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 class TelegramChatAdmins:
     """Asked by the core's AdminCache, which keeps the answer for `admins_ttl` seconds.
 
+    A discussion group's linked channel counts among its admins (see _linked_channel).
+
     Outages (network, 5xx, 429) propagate on purpose: the cache then keeps the previous list
     instead of treating every admin as a plain member while Telegram is unreachable.
     """
@@ -32,7 +34,23 @@ class TelegramChatAdmins:
             # we can see, and failing here would fail every message that asks.
             log.warning("event=telegram.admins_unavailable chat=%s error=%s", chat, exc.message)
             return frozenset()
-        return frozenset(str(member.user.id) for member in members)
+        admins = {str(member.user.id) for member in members}
+        linked = await self._linked_channel(int(chat.chat_id))
+        if linked is not None:
+            admins.add(linked)
+        return frozenset(admins)
+
+    async def _linked_channel(self, chat_id: int) -> str | None:
+        """The channel whose discussion group this is: its posts and comments are the
+        owners' words (Rose treats it as an admin), never a member's to punish or ban."""
+        try:
+            info = await self._bot.get_chat(chat_id)
+        except Exception as exc:  # the admin list stands without it
+            log.warning("event=telegram.linked_chat_unavailable chat=%s error=%s",
+                        chat_id, type(exc).__name__)
+            return None
+        linked = getattr(info, "linked_chat_id", None)
+        return str(linked) if linked else None
 
 
 class ByPlatformAdmins:

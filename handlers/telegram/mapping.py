@@ -176,7 +176,7 @@ def map_message(message: Message, *, edited: bool = False) -> IncomingMessage | 
         chat=chat_ref(message.chat.id),
         message_id=str(message.message_id),
         author=author,
-        text=message.text or message.caption or "",
+        text=message.text or message.caption or _poll_text(message),
         date=date,
         reply_to=_reply_target(message),
         thread_id=str(thread) if thread is not None else None,
@@ -184,7 +184,17 @@ def map_message(message: Message, *, edited: bool = False) -> IncomingMessage | 
         edited=edited,
         link=message_link(message),
         mentions=_mentions(message),
+        album=message.media_group_id,
+        poll=message.poll is not None,
     )
+
+
+def _poll_text(message: Message) -> str:
+    """A poll's question and options: the member's words as much as a message's."""
+    poll = message.poll
+    if poll is None:
+        return ""
+    return "\n".join([poll.question, *(option.text for option in poll.options)])
 
 
 def map_callback(query: CallbackQuery, now: datetime) -> CallbackPressed | None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from bot.core.chats import ChatRef
-from handlers.vk.api import VkClient
+from handlers.vk.api import NO_CHAT_ACCESS, NOT_CHAT_ADMIN, VkCallError, VkClient
+
+log = logging.getLogger(__name__)
 
 
 class VkChatAdmins:
@@ -22,8 +27,19 @@ class VkChatAdmins:
     async def admin_ids(self, chat: ChatRef) -> frozenset[str]:
         if chat.platform != "vk" or chat.is_vk_wall or chat.is_private:
             return self._own
-        response = await self._client.call("messages.getConversationMembers",
-                                           {"peer_id": int(chat.chat_id)})
+        try:
+            response = await self._client.call("messages.getConversationMembers",
+                                               {"peer_id": int(chat.chat_id)})
+        except VkCallError as exc:
+            if exc.code not in (NO_CHAT_ACCESS, NOT_CHAT_ADMIN):
+                raise
+            # A fact, not an outage: without chat-admin rights the community can remove
+            # nobody either, so no admin is at risk and the filter goes on deleting.
+            log.warning("event=vk.admins_unavailable chat=%s code=%s", chat, exc.code)
+            return self._own
+        return self._admins(response)
+
+    def _admins(self, response: Any) -> frozenset[str]:
         return self._own | frozenset(
             str(item["member_id"]) for item in response.get("items", ())
             if int(item.get("member_id", 0)) > 0

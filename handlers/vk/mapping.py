@@ -58,6 +58,25 @@ def photo_of(attachments: Any) -> str | None:
     return None
 
 
+def mention_labels(text: str) -> tuple[tuple[str, UserRef], ...]:
+    """The labels of person mentions that are not a handle ("[id7|Мария]", "[id7|any words]"):
+    what readers see as the link's text (see IncomingMessage.labels)."""
+    return tuple((shown, UserRef("vk", number)) for kind, number, shown in _MENTION.findall(text)
+                 if kind == "id" and shown.strip() and not shown.startswith("@"))
+
+
+def forwarded_text(forwards: Any, depth: int = 0) -> str:
+    """The text of every forwarded message, nested forwards included (bounded)."""
+    if not isinstance(forwards, list) or depth > 5:
+        return ""
+    parts: list[str] = []
+    for item in forwards:
+        if isinstance(item, dict):
+            parts.append(str(item.get("text", "")))
+            parts.append(forwarded_text(item.get("fwd_messages"), depth + 1))
+    return "\n".join(part for part in parts if part)
+
+
 def normalize_text(text: str, group_id: int) -> tuple[str, tuple[tuple[str, UserRef], ...]]:
     """Strip a leading mention of this community; turn "[id1|@durov]" into "@durov".
 
@@ -86,19 +105,26 @@ def _event_id(update: dict[str, Any], fallback: str) -> str:
     return f"vk:{raw}" if raw else f"vk:{fallback}"
 
 
-def _reply_target(reply: Any, group_id: int, same_chat: int | None = None) -> ReplyTarget | None:
+def _reply_target(reply: Any, group_id: int, same_chat: int | None = None, *,
+                  private: bool = False) -> ReplyTarget | None:
     """The message replied to, or (``same_chat`` set) a forwarded one: its id is usable only
-    if it was forwarded from this very chat, so nothing else gets deleted by mistake."""
+    if it was forwarded from this very chat, so nothing else gets deleted by mistake. In a
+    private dialog a forward from a chat keeps its id with that chat (ReplyTarget.chat)."""
     if not isinstance(reply, dict):
         return None
     text, _ = normalize_text(str(reply.get("text", "")), group_id)
     message_id = reply.get("conversation_message_id", reply.get("id"))
+    origin = None
     if same_chat is not None and reply.get("peer_id") != same_chat:
-        message_id = ""
+        origin_peer = int(reply.get("peer_id") or 0)
+        if private and origin_peer >= VK_CHAT_PEER_BASE and message_id:
+            origin = ChatRef("vk", str(origin_peer))
+        else:
+            message_id = ""
     return ReplyTarget(message_id=str(message_id or ""),
                        author=author_of(int(reply.get("from_id", 0)), group_id),
                        text=text, photo=photo_of(reply.get("attachments")),
-                       media=media_of(reply.get("attachments")))
+                       media=media_of(reply.get("attachments")), chat=origin)
 
 
 _VK_MEDIA = {"video": "video", "audio_message": "voice message", "audio": "audio",
@@ -140,23 +166,28 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
             date=date, chat_title=str(action.get("text", "")))
     if from_id == -group_id:
         return None
-    text, mentions = normalize_text(str(message.get("text", "")), group_id)
+    raw_text = str(message.get("text", ""))
+    text, mentions = normalize_text(raw_text, group_id)
+    labels = mention_labels(raw_text)
     author = author_of(from_id, group_id)
     forwards = message.get("fwd_messages") or []
+    shown = forwarded_text(forwards)
     reply_to = _reply_target(message.get("reply_message"), group_id)
     if not text and forwards and author.kind is SenderKind.MEMBER:
         forwarded = forwards[0]
         text, mentions = normalize_text(str(forwarded.get("text", "")), group_id)
+        labels = mention_labels(str(forwarded.get("text", "")))
         author = Author(author.ref, author.name, kind=SenderKind.FORWARDED)
     elif reply_to is None and forwards and isinstance(forwards[0], dict):
         # "!ban" sent with a forwarded message: on VK that is how one points at a message
-        reply_to = _reply_target(forwards[0], group_id, same_chat=peer_id)
+        reply_to = _reply_target(forwards[0], group_id, same_chat=peer_id,
+                                 private=peer_id < VK_CHAT_PEER_BASE)
     if peer_id < VK_CHAT_PEER_BASE:
         chat = ChatRef("vk", str(from_id))
     return IncomingMessage(
         event_id=event_id, chat=chat, message_id=str(cmid), author=author, text=text,
         date=date, reply_to=reply_to, photo=photo_of(message.get("attachments")),
-        mentions=mentions, edited=edited)
+        mentions=mentions, edited=edited, shown=shown, labels=labels)
 
 
 def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:

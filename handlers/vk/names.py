@@ -9,6 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core.chats import UserRef
 from bot.core.events import (
     Author,
     CallbackPressed,
@@ -57,7 +58,20 @@ class VkNames:
         reply = event.reply_to
         if reply is not None and reply.author is not None:
             reply = dataclasses.replace(reply, author=self._author(reply.author))
-        return dataclasses.replace(event, author=self._author(event.author), reply_to=reply)
+        return dataclasses.replace(event, author=self._author(event.author), reply_to=reply,
+                                   labels=self._typed_labels(event.labels))
+
+    def _typed_labels(self, labels: tuple[tuple[str, UserRef], ...]
+                      ) -> tuple[tuple[str, UserRef], ...]:
+        """Labels the writer typed: VK fills a mention's label with the member's first name
+        (or full name), and a rude real name is not the writer's words."""
+        kept = []
+        for label, ref in labels:
+            known = self._known.get(ref.user_id)
+            if known is not None and _same_name(label, known[0]):
+                continue
+            kept.append((label, ref))
+        return tuple(kept)
 
     def _author(self, author: Author) -> Author:
         known = self._known.get(author.ref.user_id)
@@ -66,13 +80,22 @@ class VkNames:
         return Author(author.ref, known[0], known[1], author.kind)
 
 
+def _same_name(label: str, full_name: str) -> bool:
+    """"Мария" or "Мария Петрова" for Мария Петрова (any case)."""
+    shown = " ".join(label.casefold().split())
+    name = full_name.casefold().split()
+    return bool(name) and shown in (name[0], " ".join(name))
+
+
 def _unnamed(event: Event) -> list[str]:
     authors: list[Author] = []
+    labelled: list[str] = []
     if isinstance(event, IncomingMessage):
         authors.append(event.author)
         if event.reply_to is not None and event.reply_to.author is not None:
             authors.append(event.reply_to.author)
+        labelled = [ref.user_id for _, ref in event.labels if ref.user_id.isdigit()]
     elif isinstance(event, CallbackPressed):
         authors.append(event.author)
     return [a.ref.user_id for a in authors
-            if a.kind is not SenderKind.BOT and a.ref.user_id.isdigit()]
+            if a.kind is not SenderKind.BOT and a.ref.user_id.isdigit()] + labelled

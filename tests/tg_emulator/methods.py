@@ -229,7 +229,11 @@ def get_chat_member(world: World, p: dict[str, Any]) -> Any:
 
 def get_chat(world: World, p: dict[str, Any]) -> Any:
     chat = _chat(world, p, must_be_in=False)
-    return {**chat.as_json(), "accent_color_id": 0, "max_reaction_count": 11}
+    linked = {"linked_chat_id": chat.linked_chat_id} if chat.linked_chat_id else {}
+    gifts = {"unlimited_gifts": True, "limited_gifts": True, "unique_gifts": True,
+             "premium_subscription": True, "gifts_from_channels": True}
+    return {**chat.as_json(), "accent_color_id": 0, "max_reaction_count": 11,
+            "accepted_gift_types": gifts, **linked}
 
 
 def get_me(world: World, p: dict[str, Any]) -> Any:

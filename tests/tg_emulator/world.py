@@ -32,6 +32,7 @@ class Chat:
     members: dict[int, dict[str, Any]] = field(default_factory=dict)  # user id → status info
     banned_sender_chats: set[int] = field(default_factory=set)
     next_message_id: int = 100
+    linked_chat_id: int | None = None  # a discussion group's channel (getChat only)
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}

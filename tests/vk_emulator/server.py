@@ -88,6 +88,7 @@ class VkEmulator:
         self.bans: dict[int, int | None] = {}
         self.updates: list[dict[str, Any]] = []
         self.screen_names: dict[int, str] = {}
+        self.real_names: dict[int, tuple[str, str]] = {}  # user → (first, last) for users.get
         self.ts_offset = 1
         self.key = "key-1"
         self.longpoll_failures: list[int] = []
@@ -379,7 +380,8 @@ class VkEmulator:
 
     def _m_users_get(self, p: dict[str, str]) -> Any:
         ids = [int(i) for i in p.get("user_ids", "").split(",") if i.strip()]
-        return [{"id": i, "first_name": "Member", "last_name": str(i),
+        return [{"id": i, "first_name": self.real_names.get(i, ("Member", str(i)))[0],
+                 "last_name": self.real_names.get(i, ("Member", str(i)))[1],
                  "screen_name": self.screen_names.get(i, f"id{i}")} for i in ids]
 
     def _m_groups_getLongPollServer(self, p: dict[str, str]) -> Any:

@@ -40,7 +40,7 @@ from bot.core.complaints.ports import NewTicket, TicketRecord
 from bot.core.complaints.reports import Filed, file_report
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role
-from bot.core.events import CallbackPressed, ReplyTarget, SenderKind
+from bot.core.events import Author, CallbackPressed, ReplyTarget, SenderKind
 from bot.core.feature import BaseFeature
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
@@ -72,7 +72,7 @@ class ComplaintsFeature(BaseFeature):
         member = Where.CHAT | Where.PRIVATE
         return (
             CommandSpec("report", self._report, moderator_only=False, where=member,
-                        aliases=("complaint",)),
+                        aliases=("complaint",), runs_when_removed=True),
             CommandSpec("take", self._lifecycle(TicketAction.CLAIM), aliases=("claim",)),
             CommandSpec("resolve", self._lifecycle(TicketAction.RESOLVE)),
             CommandSpec("reject", self._lifecycle(TicketAction.REJECT)),
@@ -86,7 +86,7 @@ class ComplaintsFeature(BaseFeature):
 
     async def _report(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         if ctx.role is Role.PRIVATE:
-            if not cmd.args:
+            if not cmd.args and ctx.event.reply_to is None:
                 await ctx.uow.state.put(_await_key(ctx), ctx.now.isoformat(), ctx.now)
                 return [ctx.reply("complaints.private_prompt")]
             return await self._private_complaint(ctx, cmd.args)
@@ -98,8 +98,7 @@ class ComplaintsFeature(BaseFeature):
         reported = target.author
         if reported is not None and reported.ref == event.author.ref:
             return [ctx.reply("complaints.report_own", delete_after=ttl)]
-        against = reported is not None and await self._permissions.is_moderator(
-            ctx.community, event.chat, reported)
+        against = reported is not None and await self._against_moderator(ctx, reported)
         # A bot's message (ours above all: a prank report on the /help answer) may be reported
         # and deleted, but a bot is nobody to ban: without an author the card offers no Ban.
         banable = reported is not None and reported.kind is not SenderKind.BOT
@@ -116,8 +115,41 @@ class ComplaintsFeature(BaseFeature):
         filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
         return self._acknowledged(ctx, filed, ttl)
 
+    async def _against_moderator(self, ctx: MessageContext, reported: Author,
+                                 chat: ChatRef | None = None) -> bool:
+        """A moderator, or a sender speaking for the owners: an anonymous admin, the group's
+        linked channel (its posts and comments). Their cards offer no Ban."""
+        where = chat or ctx.event.chat
+        if reported.kind is SenderKind.BOT:
+            return False
+        if await self._permissions.is_moderator(ctx.community, where, reported):
+            return True
+        return reported.kind is not SenderKind.MEMBER and await self._permissions.is_protected(
+            ctx.community, where, reported)
+
     async def _private_complaint(self, ctx: MessageContext, text: str) -> list[AnyAction]:
+        """A complaint written to the bot; with a forwarded message (VK's way to point at one
+        from a private dialog) the ticket is about that message and its author."""
         event = ctx.event
+        target = event.reply_to
+        if target is not None:
+            reported = target.author
+            origin = target.chat if target.chat in ctx.community.chats else None
+            report = NewTicket(
+                community=ctx.community.name, source_event=event.event_id,
+                reporter=str(event.author.ref), reporter_name=event.author.display,
+                reason=text, message_text=target.text or _media_text(target),
+                chat=str(origin) if origin else None,
+                message_id=target.message_id if origin else None,
+                message_link=target.link,
+                reported_user=(str(reported.ref) if reported is not None
+                               and reported.kind is not SenderKind.BOT else None),
+                reported_name=reported.display if reported else "",
+                against_moderator=reported is not None and origin is not None
+                and await self._against_moderator(ctx, reported, origin),
+            )
+            filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
+            return self._acknowledged(ctx, filed, None)
         report = NewTicket(
             community=ctx.community.name, source_event=event.event_id,
             reporter=str(event.author.ref), reporter_name=event.author.display,

@@ -8,6 +8,7 @@ because building it is the expensive part.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,8 +70,11 @@ class FaqBook:
 
 
 RECHECK = timedelta(seconds=2)
-_FileSignature = tuple[int, int, int]  # (mtime_ns, size, inode)
-_MISSING: _FileSignature = (-1, -1, -1)
+# The content's digest, not the file's stat: an edit saved within the same timestamp tick
+# (coarse clocks on FAT, network mounts) keeps size and mtime when one word replaces another
+# of the same length. Hashing a 5,000-entry file costs about a millisecond per check.
+_FileSignature = bytes
+_MISSING: _FileSignature = b"missing"
 
 
 @dataclass
@@ -143,14 +147,13 @@ class FaqLibrary:
         if path is None:
             return
         try:
-            stat = path.stat()
+            signature = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
         except OSError as exc:
             if state.file_signature != _MISSING:
                 log.warning("event=faq.file_missing community=%s path=%s error=%s",
                             community, path, exc.strerror)
             state.file_signature = _MISSING
             return
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         if signature == state.file_signature:
             return
         state.file_signature = signature

@@ -112,7 +112,10 @@ class FaqFeature(BaseFeature):
         event = ctx.event
         if ctx.role not in (Role.CHAT, Role.PRIVATE) or not ctx.community.answers.enabled:
             return None
-        if event.author.kind is SenderKind.BOT or event.edited or not event.text.strip():
+        # A forward (the linked channel's post above all) is someone else's words, and a poll
+        # asks the members: neither is a member asking the FAQ.
+        if event.author.kind in (SenderKind.BOT, SenderKind.FORWARDED) or event.edited \
+                or event.poll or not event.text.strip():
             return None
         if not is_question_like(event.text):  # most chatter: no file or database look-up
             return None

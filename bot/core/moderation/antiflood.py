@@ -21,7 +21,13 @@ class _Seen:
     message_id: str
     thread_id: str | None
     text: str
+    album: str | None = None
     deleted: bool = False
+
+    @property
+    def post(self) -> str:
+        """What counts as one post: an album's photos arrive as several messages."""
+        return f"album:{self.album}" if self.album else self.message_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +54,17 @@ class FloodGuard:
     _recent: dict[tuple[str, str, str], deque[_Seen]] = field(default_factory=dict)
 
     def observe(self, key: tuple[str, str, str], message_id: str, thread_id: str | None,
-                text: str, at: datetime, settings: AntifloodSettings) -> FloodVerdict:
+                text: str, at: datetime, settings: AntifloodSettings, *,
+                album: str | None = None) -> FloodVerdict:
         if not settings.enabled:
             return FloodVerdict()
         history = self._recent.setdefault(key, deque())
         horizon = max(settings.window, settings.repeat_window)
         while history and at - history[0].at >= horizon:
             history.popleft()
-        history.append(_Seen(at, message_id, thread_id, _normalize(text)))
-        if sum(1 for seen in history if at - seen.at < settings.window) >= settings.messages:
+        history.append(_Seen(at, message_id, thread_id, _normalize(text), album))
+        if len({seen.post for seen in history if at - seen.at < settings.window}) \
+                >= settings.messages:
             del self._recent[key]
             return FloodVerdict(mute=True)
         verdict = self._repeats(history, at, settings)

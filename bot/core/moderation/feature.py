@@ -59,15 +59,13 @@ class ModerationFeature(BaseFeature):
 
     async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
         event = ctx.event
-        if ctx.role is not Role.CHAT or not _judged(event.author):
-            return None
-        if await ctx.permissions.is_protected(ctx.community, ctx.chat, event.author):
+        if not await self._judges(ctx):
             return None
         flood = FloodVerdict()
         if not event.edited:
             key = (ctx.community.name, str(ctx.chat), str(event.author.ref))
             flood = self._flood.observe(key, event.message_id, event.thread_id, event.text,
-                                        ctx.now, ctx.community.antiflood)
+                                        ctx.now, ctx.community.antiflood, album=event.album)
         verdict = self._check(ctx)
         if verdict is not None and ctx.community.filter.mode == "enforce":
             return await self._enforce(ctx, verdict)
@@ -78,13 +76,46 @@ class ModerationFeature(BaseFeature):
             out.extend(await self._on_flood(ctx, flood))
         return out if verdict is not None or flood.acted else None
 
+    async def screen_command(self, ctx: MessageContext) -> list[AnyAction] | None:
+        """A member's command is judged by the filter like any message: abuse behind "/help"
+        is abuse. Anti-flood leaves commands alone: three "/report"s about three spammers
+        are not a repeated message."""
+        if not await self._judges(ctx):
+            return None
+        verdict = self._check(ctx)
+        if verdict is None:
+            return None
+        if ctx.community.filter.mode == "enforce":
+            return await self._enforce(ctx, verdict)
+        return await self._dry_run(ctx, verdict)
+
+    @staticmethod
+    async def _judges(ctx: MessageContext) -> bool:
+        """Members' messages in community chats; never admins, bots or the linked channel."""
+        event = ctx.event
+        if ctx.role is not Role.CHAT or not _judged(event.author):
+            return False
+        return not await ctx.permissions.is_protected(ctx.community, ctx.chat, event.author)
+
     def _check(self, ctx: MessageContext) -> ContentVerdict | None:
         """The verdict when the community's filter flags the text, else None."""
         content_filter = self._filters.get(ctx.community.name)
-        if content_filter is None or not ctx.community.filter.enabled or not ctx.event.text:
+        event = ctx.event
+        seen = "\n".join(part for part in (event.text, event.shown,
+                                            *(label for label, _ in event.labels)) if part)
+        if content_filter is None or not ctx.community.filter.enabled or not seen:
             return None
-        verdict = content_filter.check(ctx.event.text)
+        verdict = content_filter.check(seen)
         return verdict if verdict.obscene else None
+
+    def _shown(self, ctx: MessageContext, author: Author) -> str | Text:
+        """How a notice names the member: never by a name the filter would remove. Trolls
+        pick such names ("Fucker") so that the bot says the word to everyone for them."""
+        content_filter = self._filters.get(ctx.community.name)
+        if content_filter is not None and ctx.community.filter.enabled \
+                and content_filter.check(author.display).obscene:
+            return Text("moderation.unnamed", {"id": author.ref.user_id})
+        return author.display
 
     def _chat_notice(self, ctx: MessageContext, text: Text) -> SendMessage:
         """Not a reply: the member's message is being deleted."""
@@ -109,7 +140,7 @@ class ModerationFeature(BaseFeature):
         out: list[AnyAction] = [ctx.delete_current()]
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now))
-        head = Text("moderation.auto.head", {"user": author.display,
+        head = Text("moderation.auto.head", {"user": self._shown(ctx, author),
                                              "reason": Text("moderation.reason.obscene")})
         out.append(self._chat_notice(ctx, notice(head, result=outcome(rung.sanction),
                                                  step=progress(rung), why=note(rung.sanction))))
@@ -141,7 +172,7 @@ class ModerationFeature(BaseFeature):
         if flood.delete:
             if flood.first_repeat:
                 out.append(self._chat_notice(ctx, Text("moderation.flood.repeats",
-                                                       {"user": author.display})))
+                                                       {"user": self._shown(ctx, author)})))
             out.extend(await ctx.audit("flood.delete", actor=FLOOD_ACTOR,
                                        target=str(author.ref), reason="repeated message",
                                        message_ids=[m for m, _ in flood.delete]))
@@ -153,7 +184,7 @@ class ModerationFeature(BaseFeature):
                 await issue_warning(ctx, str(author.ref), "flood", FLOOD_ACTOR)
             out.extend(platform_actions(sanction, ctx.chat, author.ref, channel=channel,
                                         now=ctx.now))
-            head = Text("moderation.flood.head", {"user": author.display})
+            head = Text("moderation.flood.head", {"user": self._shown(ctx, author)})
             out.append(ctx.notice("moderation.notice", **_pieces(head, sanction)))
             until = sanction.until(ctx.now)
             out.extend(await ctx.audit(

@@ -18,6 +18,10 @@ from bot.core.events import Author, SenderKind
 
 _BARE_ID = re.compile(r"^-?\d{1,20}$")
 _FULL_ID = re.compile(r"^(telegram|vk|console):(-?\d{1,20})$")
+_PROFILE_LINK = re.compile(
+    r"^(?:https?://)?(?:www\.|m\.)?(?:vk\.com|vk\.ru|t\.me)/@?([A-Za-z0-9_.]{2,64})/?$",
+    re.IGNORECASE)
+_VK_ID_HANDLE = re.compile(r"^id(\d{1,20})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,9 @@ class TargetProblem:
 async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | TargetProblem, list[str]]:
     """The target and the remaining words (duration, reason)."""
     first = words[0] if words else ""
+    link = _PROFILE_LINK.match(first)
+    if link:  # a profile link, as copied from the browser: vk.com/id777, t.me/bob
+        first = f"@{link.group(1)}"
     if first.startswith("@") and len(first) > 1:
         return await _by_username(ctx, first), words[1:]
     full = _FULL_ID.match(first)
@@ -89,6 +96,9 @@ async def _by_username(ctx: MessageContext, word: str) -> Target | TargetProblem
         known = await ctx.uow.users.by_username(platform, name)
         if known is not None:
             return Target(Author(UserRef.parse(known.user_ref), known.name, known.username))
+    vk_id = _VK_ID_HANDLE.match(name)
+    if vk_id and "vk" in _platforms(ctx):  # VK's own handle for a profile without a name
+        return await _by_id(ctx, UserRef("vk", vk_id.group(1)))
     return TargetProblem("not_found", word)
 
 

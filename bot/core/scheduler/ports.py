@@ -108,6 +108,9 @@ class ScheduleRepo(Protocol):
     async def due(self, now: datetime, horizon: datetime, limit: int) -> list[OccurrenceRecord]:
         """Pending occurrences due by `horizon` whose retry time (if any) has come."""
         ...
+    async def waiting(self, now: datetime) -> list[OccurrenceRecord]:
+        """Pending occurrences whose retry time has not come yet."""
+        ...
     async def claim(self, occurrence_id: int, holder: str, now: datetime) -> bool:
         """pending → sending, only if still pending; True when this holder won it."""
         ...

@@ -234,13 +234,24 @@ class SchedulerService:
         horizon = now + (POSTPONE_LEAD if self._postponed_wall else timedelta(0))
         async with self._uow_factory() as uow:
             due = await _repo(uow).due(now, horizon, self._batch)
+            # A chat reads its posts in their planned order: while one waits for a retry,
+            # the later ones for that chat wait behind it (a thread's part 1 never comes last).
+            held: dict[str, tuple[datetime, int]] = {}
+            for waiting in await _repo(uow).waiting(now):
+                held.setdefault(waiting.chat, (waiting.due_at, waiting.id))
         ready = [o for o in due if o.due_at <= now + self._lead((o.chat,))]
         ready.sort(key=lambda o: (o.post_id, o.chat, o.due_at, o.id))
+        latest_ones: list[OccurrenceRecord] = []
         for _, group in groupby(ready, key=lambda o: (o.post_id, o.chat)):
             items = list(group)
             for older in items[:-1]:
                 await self._skip(older, now, "superseded", report)
-            latest = items[-1]
+            latest_ones.append(items[-1])
+        latest_ones.sort(key=lambda o: (o.due_at, o.id))
+        for latest in latest_ones:
+            blocker = held.get(latest.chat)
+            if blocker is not None and (latest.due_at, latest.id) > blocker:
+                continue
             community = self._communities.get(latest.community)
             if community is None:
                 continue
@@ -255,6 +266,8 @@ class SchedulerService:
                 await self._publish(latest, community, now, report)
             except Exception:  # logged; a claimed one left in `sending` becomes `unknown`
                 log.exception("event=schedule.publish_error occurrence=%s", latest.id)
+            if latest.id in report.retried:
+                held.setdefault(latest.chat, (latest.due_at, latest.id))
 
     # -- one occurrence ----------------------------------------------------------------------
 

@@ -130,6 +130,12 @@ class SqlScheduleRepo:
             ).order_by(Occurrence.due_at, Occurrence.id).limit(limit))).all()
         return [_occurrence(o, p) for o, p in rows]
 
+    async def waiting(self, now: datetime) -> list[OccurrenceRecord]:
+        rows = (await self._s.execute(
+            _joined().where(Occurrence.state == _PENDING, Occurrence.next_attempt_at > now)
+            .order_by(Occurrence.due_at, Occurrence.id))).all()
+        return [_occurrence(o, p) for o, p in rows]
+
     async def claim(self, occurrence_id: int, holder: str, now: datetime) -> bool:
         return await self._rowcount(
             update(Occurrence)
