@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tg_emulator import TelegramEmulator
-from tg_emulator.harness import ADMIN, GROUP, QUEUE, TOKEN, FakeTime
+from tg_emulator.harness import ADMIN, GROUP, QUEUE, TOKEN, FakeTime, telegram_config
 from vk_emulator.server import VkEmulator
 
 from bot.app import App, create_app
@@ -116,3 +116,32 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
 def fake() -> FakeTime:
     """Sleeps the Telegram runner asks for, recorded instead of waited."""
     return FakeTime()
+
+
+@pytest.fixture
+async def open_app() -> AsyncIterator[Callable[[LoadedConfig, FakeClock, str], Awaitable[App]]]:
+    """create_app, with every app opened this way closed at teardown."""
+    apps: list[App] = []
+
+    async def open_one(config: LoadedConfig, clock: FakeClock, instance_id: str) -> App:
+        built = await create_app(config, clock=clock, instance_id=instance_id)
+        apps.append(built)
+        return built
+
+    yield open_one
+    for built in apps:
+        await built.close()
+
+
+@pytest.fixture
+def make_tg_app(tmp_path: Path, emu: TelegramEmulator, clock: FakeClock,
+                open_app: Callable[[LoadedConfig, FakeClock, str], Awaitable[App]]
+                ) -> Callable[..., Awaitable[App]]:
+    """An app on the Telegram emulator: ``make(instance="tg", **telegram_config parts)``.
+    The ``clock`` is the test module's own when it overrides the fixture."""
+
+    async def make(instance: str = "tg", **config_parts: str) -> App:
+        return await open_app(telegram_config(tmp_path, emu.api_base, **config_parts), clock,
+                              instance)
+
+    return make

@@ -41,7 +41,7 @@ from vk_emulator.harness import RunningBot as VkBot
 from vk_emulator.harness import vk_config_text, write_vk_config
 from vk_emulator.server import ChatMessage, VkError
 
-from bot.app import App, create_app
+from bot.app import App
 from bot.core.clock import FakeClock
 
 BOT_ID = int(TOKEN.split(":", 1)[0])
@@ -59,19 +59,13 @@ def tg_clock() -> FakeClock:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   tg_clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
+def make_app(tmp_path: Path, emu: TelegramEmulator, tg_clock: FakeClock,
+             open_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(instance: str = "qa12", **parts: str) -> App:
-        built = await create_app(telegram_config(tmp_path, emu.api_base, **parts),
-                                 clock=tg_clock, instance_id=instance)
-        apps.append(built)
-        return built
+        return await open_app(telegram_config(tmp_path, emu.api_base, **parts), tg_clock,
+                              instance)
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 def tg_button(message: dict[str, Any], prefix: str) -> str:

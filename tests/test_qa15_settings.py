@@ -24,7 +24,6 @@ from tg_emulator.harness import (
     FakeTime,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import command, non_help, replies_to, settle, wall_clock
 from vk_emulator import VkEmulator
@@ -34,9 +33,8 @@ from vk_emulator.harness import QUEUE as VK_QUEUE
 from vk_emulator.harness import RunningBot as VkBot
 from vk_emulator.harness import vk_config_text, write_vk_config
 
-from bot.app import App, create_app
+from bot.app import App
 from bot.cli import main as modbot_main
-from bot.config import LoadedConfig
 from bot.core.clock import FakeClock
 
 RU_MAT = "Блядь, ну кто так строит?"
@@ -70,20 +68,11 @@ def fake() -> FakeTime:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
+def make_app(make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(extra_community: str = "", tail: str = "") -> App:
-        config: LoadedConfig = telegram_config(tmp_path, emu.api_base,
-                                               extra_community=extra_community, tail=tail)
-        built = await create_app(config, clock=clock, instance_id="qa15")
-        apps.append(built)
-        return built
+        return await make_tg_app("qa15", extra_community=extra_community, tail=tail)
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 def notices(emu: TelegramEmulator) -> list[str]:

@@ -8,8 +8,9 @@ a finding (see /tmp/s5/qa16_findings.md)."""
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,10 @@ from tg_emulator.harness import (
     QUEUE,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import command, non_help, render, replies_to, settle, wall_clock
 
-from bot.app import App, create_app
-from bot.config import LoadedConfig
+from bot.app import App
 from bot.core.clock import FakeClock
 
 CHANNEL = -1005  # a member's own channel
@@ -45,22 +44,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
+def make_app(emu: TelegramEmulator, make_tg_app: Callable[..., Awaitable[App]]
+             ) -> Callable[..., Awaitable[App]]:
     emu.group(CHANNEL, title="Bob's channel", type="channel")
     emu.group(LINKED, title="Official news", type="channel", username="official_news")
     emu.world.chat(GROUP).linked_chat_id = LINKED
-    apps: list[App] = []
-
-    async def make(**config_parts: str) -> App:
-        config: LoadedConfig = telegram_config(tmp_path, emu.api_base, **config_parts)
-        built = await create_app(config, clock=clock, instance_id="qa16")
-        apps.append(built)
-        return built
-
-    yield make
-    for built in apps:
-        await built.close()
+    return functools.partial(make_tg_app, "qa16")
 
 
 FAQ_TEXT = '''

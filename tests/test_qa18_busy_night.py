@@ -44,7 +44,7 @@ from vk_emulator.harness import QUEUE as VK_QUEUE
 from vk_emulator.harness import RunningBot as VkBot
 from vk_emulator.harness import vk_config_text, write_vk_config
 
-from bot.app import App, create_app
+from bot.app import App
 from bot.config import load_config
 from bot.core.clock import FakeClock
 
@@ -102,26 +102,23 @@ def tg_clock() -> FakeClock:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   tg_clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
+def make_app(tmp_path: Path, emu: TelegramEmulator, tg_clock: FakeClock,
+             open_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
+    opened = 0
 
     async def make(*, chats: list[int] | None = None, faq: str | None = None,
                    extra_community: str = "", instance: str = "qa18") -> App:
+        nonlocal opened
         if faq is not None:
             (tmp_path / "faq.toml").write_text(textwrap.dedent(faq), encoding="utf-8")
         path = tmp_path / "config.toml"
         path.write_text(tg_config_text(emu.api_base, chats=chats or [GROUP],
                                        faq=faq is not None or (tmp_path / "faq.toml").exists(),
                                        extra_community=extra_community), encoding="utf-8")
-        built = await create_app(load_config(path), clock=tg_clock,
-                                 instance_id=f"{instance}-{len(apps)}")
-        apps.append(built)
-        return built
+        opened += 1
+        return await open_app(load_config(path), tg_clock, f"{instance}-{opened - 1}")
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 def rows(folder: Path, sql: str) -> list[tuple[Any, ...]]:

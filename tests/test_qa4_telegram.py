@@ -20,7 +20,6 @@ from tg_emulator.harness import (
     TOKEN,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import (
     WITNESS,
@@ -32,8 +31,7 @@ from tg_emulator.wire import (
     wall_clock,
 )
 
-from bot.app import App, create_app
-from bot.config import LoadedConfig
+from bot.app import App
 from bot.core.clock import FakeClock
 
 CHANNEL = -1005  # a channel a member posts as
@@ -51,19 +49,11 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
+def make_app(make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(instance: str = "qa4", **config_parts: str) -> App:
-        config: LoadedConfig = telegram_config(tmp_path, emu.api_base, **config_parts)
-        built = await create_app(config, clock=clock, instance_id=instance)
-        apps.append(built)
-        return built
+        return await make_tg_app(instance, **config_parts)
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ failing test is a finding (see /tmp/qa7.md)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from tg_emulator import TelegramEmulator
 from tg_emulator.harness import (
     ADMIN,
     GROUP,
@@ -20,7 +19,6 @@ from tg_emulator.harness import (
     TOKEN,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import (
     command,
@@ -31,8 +29,7 @@ from tg_emulator.wire import (
     wall_clock,
 )
 
-from bot.app import App, create_app
-from bot.config import LoadedConfig
+from bot.app import App
 from bot.core.clock import FakeClock
 
 BOT_ID = int(TOKEN.split(":", 1)[0])
@@ -44,19 +41,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
-    async def make(**config_parts: str) -> App:
-        config: LoadedConfig = telegram_config(tmp_path, emu.api_base, **config_parts)
-        built = await create_app(config, clock=clock, instance_id="qa7")
-        apps.append(built)
-        return built
-
-    yield make
-    for built in apps:
-        await built.close()
+def make_app(make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
+    return functools.partial(make_tg_app, "qa7")
 
 
 def near(value: int, moment: datetime, slack: int = 2) -> bool:

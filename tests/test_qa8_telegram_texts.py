@@ -6,7 +6,7 @@ Each test states what a user would expect; a failing test is a finding (see /tmp
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from tg_emulator.wire import (
     wall_clock,
 )
 
-from bot.app import App, create_app
+from bot.app import App
 from bot.config import load_config
 from bot.core.clock import FakeClock
 
@@ -47,10 +47,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
+def make_app(tmp_path: Path, emu: TelegramEmulator, clock: FakeClock,
+             open_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(lang: str = "en", **config_parts: str) -> App:
         config = telegram_config(tmp_path, emu.api_base, **config_parts)
         if lang != "en":
@@ -58,13 +56,9 @@ async def make_app(tmp_path: Path, emu: TelegramEmulator,
             path.write_text(path.read_text(encoding="utf-8").replace(
                 'language = "en"', f'language = "{lang}"'), encoding="utf-8")
             config = load_config(path)
-        built = await create_app(config, clock=clock, instance_id="qa8")
-        apps.append(built)
-        return built
+        return await open_app(config, clock, "qa8")
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 def sends(emu: TelegramEmulator, chat_id: int | None = None) -> list[Any]:

@@ -5,7 +5,8 @@ Each is skipped while its feature module is absent, so the adapter can land firs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,11 +21,9 @@ from tg_emulator.harness import (
     FakeTime,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 
-from bot.app import App, create_app
-from bot.config import LoadedConfig
+from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.texts import Text
 from bot.texts import catalog
@@ -35,19 +34,8 @@ def render(key: str, **params: object) -> str:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
-    async def make(**config_parts: str) -> App:
-        config: LoadedConfig = telegram_config(tmp_path, emu.api_base, **config_parts)
-        built = await create_app(config, clock=clock, instance_id="features")
-        apps.append(built)
-        return built
-
-    yield make
-    for built in apps:
-        await built.close()
+def make_app(make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
+    return functools.partial(make_tg_app, "features")
 
 
 async def test_a_members_ban_is_refused_once(make_app, emu: TelegramEmulator) -> None:
