@@ -26,6 +26,9 @@ from vk_emulator.harness import (
     write_vk_config,
 )
 from vk_emulator.server import ChatMessage
+from vk_emulator.wire import said as _said
+from vk_emulator.wire import settle as _settle
+from vk_emulator.wire import wall_said as _wall_said
 
 from bot.core.clock import FakeClock
 
@@ -74,20 +77,6 @@ async def bot(emulator: VkEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIt
     running = await _run(emulator, tmp_path, clock)
     yield running
     await running.stop()
-
-
-async def _settle(emulator: VkEmulator) -> None:
-    """The poller has gone back to the long poll twice: what came before was handled."""
-    polls = len(emulator.calls_to("longpoll.check"))
-    await emulator.wait_for(lambda: len(emulator.calls_to("longpoll.check")) > polls + 1)
-
-
-def _said(emulator: VkEmulator, peer: int, words: str) -> list[ChatMessage]:
-    return [m for m in emulator.sent(peer) if words in m.text]
-
-
-def _wall_said(emulator: VkEmulator, words: str) -> list[Any]:
-    return [c for c in emulator.calls_to("wall.createComment") if words in c["message"]]
 
 
 def _buttons(message: ChatMessage) -> list[dict[str, Any]]:

@@ -34,9 +34,8 @@ from tg_emulator.wire import (
     wall_clock,
 )
 from vk_emulator import VkEmulator
-from vk_emulator.harness import CHAT, MODERATOR
+from vk_emulator.harness import CHAT, MODERATOR, vk_config_text, write_vk_config
 from vk_emulator.harness import RunningBot as VkRunningBot
-from vk_emulator.harness import vk_config_text, write_vk_config
 
 from bot.app import App, create_app
 from bot.config import load_config

@@ -24,8 +24,6 @@ from tg_emulator.harness import (
     GROUP,
     MEMBER,
     OTHER_MEMBER,
-    QUEUE,
-    TOKEN,
     RunningBot,
     fast_options,
     telegram_config,
@@ -285,8 +283,8 @@ async def test_answer_with_markup_characters_line_breaks_and_emoji_arrives_verba
         asked = await command(emu, MEMBER, "What are the prices?", what="answer")
     (sent,) = reply_messages(emu, GROUP, asked["message_id"])
     assert sent["text"] == TRICKY
-    call = [c for c in emu.calls_of("sendMessage") if c.result["message_id"] ==
-            sent["message_id"]][0]
+    call = next(c for c in emu.calls_of("sendMessage")
+                if c.result["message_id"] == sent["message_id"])
     assert not call.params.get("parse_mode"), "an answer must not be parsed as HTML/Markdown"
 
 
@@ -334,7 +332,7 @@ async def test_repeat_pointer_in_a_topic_stays_in_that_topic(make_app, emu, fake
         emu.user_message(GROUP, OTHER_MEMBER, "When are the lessons?", thread_id=5,
                          first_name="Carol")
         await emu.wait_for(lambda: answers_in(emu, GROUP, "↑"), what="the pointer")
-    pointer = [c for c in emu.calls_of("sendMessage") if "↑" in c.result["text"]][0]
+    pointer = next(c for c in emu.calls_of("sendMessage") if "↑" in c.result["text"])
     assert str(pointer.params.get("message_thread_id")) == "5"
 
 
@@ -784,7 +782,7 @@ def run_cli(*argv: str) -> int:
 def test_cli_import_of_a_missing_file_names_it_and_changes_nothing(tmp_path, capsys) -> None:
     config = cli_config(tmp_path)
     code = run_cli("faq", "import", str(tmp_path / "nope.toml"), "--config", str(config))
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 1
     assert "nope.toml" in err and "Traceback" not in err
     assert run_cli("faq", "export", "-", "--config", str(config)) == 0
@@ -843,7 +841,7 @@ def test_cli_export_of_an_empty_faq_can_be_imported_back(tmp_path, capsys) -> No
     assert run_cli("faq", "export", str(out_file), "--config", str(config)) == 0
     capsys.readouterr()
     code = run_cli("faq", "import", str(out_file), "--config", str(config))
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 0, f"the exported backup is refused by import: {err.strip()!r}"
 
 
