@@ -222,6 +222,7 @@ async def test_ban_timed_permanent_and_channel(app, clock: FakeClock) -> None:
 
 async def test_unban_lifts_the_ban_and_clears_warnings(app) -> None:
     await run(app, cmd("/warn", reply_to=OTHER))
+    await run(app, cmd("/ban", reply_to=OTHER))
     out = await run(app, cmd("/unban 502"))
     [unban] = of(out, Unban)
     assert (unban.chat, unban.user, unban.sender_chat) == (TG_CHAT, OTHER.ref, False)

@@ -71,7 +71,7 @@ async def test_cli_lists_and_exports_the_content_plan(write_config, capsys):
     assert await asyncio.to_thread(main, ["schedule", "export", "--community", "demo",
                                           "--config", path]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert list(rows[0]) == ["id", "source", "when", "next_run", "chats", "text"]
+    assert list(rows[0]) == ["id", "source", "when", "next_run", "chats", "text", "last"]
     by_text = {r["text"]: r for r in rows}
     assert by_text["Lesson"]["source"] == "config"
     assert by_text["Lesson"]["when"] == "2030-12-01 10:00"

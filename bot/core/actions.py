@@ -50,7 +50,8 @@ class EditMessage:
 class DeleteMessage:
     chat: ChatRef
     message_id: str
-    thread_id: str | None = None  # VK wall comments live under a post
+    # VK wall: the post a comment is under; without it the message is the wall post itself
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class Mute:
     chat: ChatRef
     user: UserRef
     until: datetime | None
+    thread_id: str | None = None  # the forum topic a failure notice goes to
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class Ban:
     user: UserRef
     until: datetime | None
     sender_chat: bool = False
+    thread_id: str | None = None  # the forum topic a failure notice goes to
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,7 @@ class Unban:
 class Kick:
     chat: ChatRef
     user: UserRef
+    thread_id: str | None = None  # the forum topic a failure notice goes to
 
 
 @dataclass(frozen=True, slots=True)

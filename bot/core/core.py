@@ -83,7 +83,18 @@ class Core:
         else:
             actions = await self._on_member(event, uow)
         await note_bans(actions, uow, self.clock.now())
+        await self._note_deletions(event, actions, uow)
         return actions
+
+    async def _note_deletions(self, event: Event, actions: Sequence[AnyAction],
+                              uow: UnitOfWork) -> None:
+        """Tell the features about deletions of other messages than the event's own (the
+        filter deleting the message it judged is no news to anyone)."""
+        own = event.message_id if isinstance(event, IncomingMessage) else None
+        for action in actions:
+            if isinstance(action, DeleteMessage) and action.message_id != own:
+                for feature in self.features:
+                    await feature.on_deleted(action.chat, action.message_id, uow)
 
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork) -> list[AnyAction]:
         """Let the feature that asked for an action record what the platform answered."""

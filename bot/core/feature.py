@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.actions import ActionResult, AnyAction
+from bot.core.chats import ChatRef
 from bot.core.commands import CommandSpec
 from bot.core.context import MessageContext
 from bot.core.events import CallbackPressed
@@ -33,6 +34,11 @@ class Feature(Protocol):
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
                           now: datetime) -> list[AnyAction] | None: ...
 
+    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork) -> None:
+        """Someone else's message is being deleted on a moderator's word (/del, a card's
+        Delete button): what pointed at it must not any more."""
+        ...
+
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
                         now: datetime) -> list[AnyAction]: ...
 
@@ -57,6 +63,9 @@ class BaseFeature:
 
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
                           now: datetime) -> list[AnyAction] | None:
+        return None
+
+    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork) -> None:
         return None
 
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,

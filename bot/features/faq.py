@@ -8,6 +8,7 @@ similarity so the owner sees "12 people asked about X" rather than 12 lines.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections import Counter
@@ -113,10 +114,12 @@ async def _import(args: argparse.Namespace) -> int:
         feature: FaqFeature = app.services["faq"]
         now = app.clock.now()
         async with app.uow_factory() as uow:
-            current = {e.id: e for e in (await feature.book(community, uow)).entries}
+            current = {e.id.casefold(): e for e in (await feature.book(community, uow)).entries}
             added = replaced = unchanged = 0
             for entry in entries:
-                old = current.get(entry.id)
+                old = current.get(entry.id.casefold())
+                if old is not None:  # "PAY" replaces "pay": ids are case-insensitive
+                    entry = dataclasses.replace(entry, id=old.id)
                 if old == entry:
                     unchanged += 1
                     continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,7 +19,7 @@ from bot.core.clock import Clock
 from bot.core.feature import Feature
 from bot.core.scheduler.feature import SchedulerFeature, local_time, upcoming
 from bot.core.scheduler.plan import entry_to_post
-from bot.core.scheduler.ports import NewPost, PostRecord
+from bot.core.scheduler.ports import NewPost, OccurrenceRecord, PostRecord
 from bot.core.scheduler.service import RunReport, SchedulerService
 from bot.runtime.executor import TransientError
 
@@ -86,12 +86,16 @@ def service_for(app: App) -> SchedulerService:
 
 # -- CLI -------------------------------------------------------------------------------------
 
-PLAN_COLUMNS = ("id", "source", "when", "next_run", "chats", "text")
+# "last" (appended, so existing columns keep their places): how the latest due time ended,
+# e.g. "sent", "failed", "skipped"; a one-off that failed and one that went out both have no
+# next run, and the owner must tell them apart.
+PLAN_COLUMNS = ("id", "source", "when", "next_run", "chats", "text", "last")
 
 
 def plan_rows(posts: Sequence[PostRecord], config: LoadedConfig, community: str,
-              app_now: datetime) -> list[dict[str, str]]:
-    """The content plan, one row per active post, soonest next run first (then the rest)."""
+              app_now: datetime, last: Mapping[int, str] | None = None) -> list[dict[str, str]]:
+    """The content plan, one row per active post, soonest next run first (then the rest);
+    ``last``: how each post's latest due time ended, by post id."""
     tz = config.community(community).tz
     coming = upcoming(posts, app_now, tz)
     with_next = {post.id for _, post in coming}
@@ -105,6 +109,7 @@ def plan_rows(posts: Sequence[PostRecord], config: LoadedConfig, community: str,
         "next_run": next_run,
         "chats": " ".join(post.chats),
         "text": post.text,
+        "last": (last or {}).get(post.id, ""),
     } for next_run, post in ordered]
 
 
@@ -126,9 +131,25 @@ async def _load_plan(args: argparse.Namespace) -> tuple[list[dict[str, str]], st
         await service.sync_config(now)
         async with app.uow_factory() as uow:
             posts = await uow.schedule.posts(community.name)
-        return plan_rows(posts, config, community.name, now), community.name, community.timezone
+            last = {post.id: _last_outcome(await uow.schedule.occurrences(post_id=post.id), now)
+                    for post in posts}
+        rows = plan_rows(posts, config, community.name, now, last)
+        return rows, community.name, community.timezone
     finally:
         await app.close()
+
+
+def _last_outcome(occurrences: Sequence[OccurrenceRecord], now: datetime) -> str:
+    """"failed: why", "sent", "skipped"… for the latest time that has come (several chats:
+    the worst of them, so a failure in one chat is not hidden by the others)."""
+    past = [o for o in occurrences if o.due_at <= now or o.state != "pending"]
+    if not past:
+        return ""
+    latest = max(o.due_at for o in past)
+    states = [o for o in past if o.due_at == latest]
+    worst = next((o for o in states if o.state == "failed"), None) \
+        or next((o for o in states if o.state != "sent"), states[0])
+    return f"failed: {worst.error}" if worst.state == "failed" and worst.error else worst.state
 
 
 async def _list(args: argparse.Namespace) -> int:
@@ -138,9 +159,10 @@ async def _list(args: argparse.Namespace) -> int:
     rows, community_name, timezone = loaded
     print(f"# content plan of {community_name} (times in {timezone})")
     for row in rows:
-        text = row["text"].replace("\n", " ")
+        text = " ".join(row["text"].split())  # one line, one column: tabs, \r, U+2028 too
+        last = f"\tlast: {' '.join(row['last'].split())}" if row["last"] else ""
         print(f"#{row['id']}\t{row['source']}\t{row['when']}\tnext: {row['next_run'] or '-'}"
-              f"\t{row['chats']}\t{text}")
+              f"\t{row['chats']}\t{text}{last}")
     return 0
 
 

@@ -28,6 +28,7 @@ from handlers.telegram.mapping import admins_changed, chat_ref, map_update
 
 log = logging.getLogger(__name__)
 _ADDRESSED = re.compile(r"^/[A-Za-z_]{1,32}@(\w+)")
+_OWN_MENTION = re.compile(r"^\s*@(\w{3,32})[\s,:]+")
 
 Sleeper = Callable[[float], Awaitable[None]]
 
@@ -91,6 +92,10 @@ class UpdateHandler:
     def _addressed(self, event: Event) -> Event:
         if not isinstance(event, IncomingMessage) or not self._username:
             return event
+        mention = _OWN_MENTION.match(event.text)
+        if mention and mention.group(1).lower() == self._username:
+            # "@modbot when are the lessons?" asks the bot: the question is what follows
+            event = dataclasses.replace(event, text=event.text[mention.end():])
         match = _ADDRESSED.match(event.text)
         if match and match.group(1).lower() != self._username:
             return dataclasses.replace(event, for_other_bot=True)

@@ -122,9 +122,18 @@ def _reply_target(message: Message) -> ReplyTarget | None:
     replied = message.reply_to_message
     if replied is None or replied.forum_topic_created is not None:
         return None  # in forums every topic message "replies" to the topic's opening
-    return ReplyTarget(message_id=str(replied.message_id), author=message_author(replied),
+    return ReplyTarget(message_id=str(replied.message_id), author=_replied_author(replied),
                        text=replied.text or replied.caption or "", photo=largest_photo(replied),
                        link=message_link(replied), media=media_kind(replied))
+
+
+def _replied_author(replied: Message) -> Author | None:
+    """Who a reply points at. "Carol added Spammy" is about the newcomer, not about Carol who
+    added them; with several newcomers it names nobody (the moderator must say whom)."""
+    newcomers = replied.new_chat_members or []
+    if newcomers:
+        return user_author(newcomers[0]) if len(newcomers) == 1 else None
+    return message_author(replied)
 
 
 def media_kind(message: Message) -> str | None:

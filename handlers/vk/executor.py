@@ -47,6 +47,7 @@ from handlers.vk.api import (
     GROUP_AUTH_REFUSED,
     NO_CHAT_ACCESS,
     NOT_CHAT_ADMIN,
+    USER_NOT_IN_CHAT,
     VkCallError,
     VkClient,
 )
@@ -239,8 +240,12 @@ class VkExecutor:
     async def _delete(self, action: DeleteMessage) -> ActionResult:
         target = VkTarget.of(action.chat)
         if target.wall:
-            await self._wall("wall.deleteComment", {"owner_id": -self.group_id,
-                                                    "comment_id": action.message_id})
+            if action.thread_id is None:  # the wall post itself (a postponed one taken back)
+                await self._wall("wall.delete", {"owner_id": -self.group_id,
+                                                 "post_id": action.message_id})
+            else:
+                await self._wall("wall.deleteComment", {"owner_id": -self.group_id,
+                                                        "comment_id": action.message_id})
         else:
             await self.client.call("messages.delete", {
                 "peer_id": target.peer_id, "cmids": action.message_id, "delete_for_all": 1})
@@ -251,8 +256,15 @@ class VkExecutor:
         if not target.is_chat:
             return ActionResult(ok=False, permanent=True,
                                 error=f"cannot {what} here: {chat} is not a VK chat")
-        await self.client.call("messages.removeChatUser",
-                               {"chat_id": target.chat_id, "member_id": member_id})
+        try:
+            await self.client.call("messages.removeChatUser",
+                                   {"chat_id": target.chat_id, "member_id": member_id})
+        except VkCallError as exc:
+            if exc.code != USER_NOT_IN_CHAT:
+                raise
+            # Already gone (left, or removed by someone else): the removal holds, nothing
+            # failed, and a moderator must not read a raw API error about it.
+            log.info("event=vk.remove_not_in_chat chat=%s user=%s", chat, member_id)
         return ActionResult(ok=True)
 
     async def _ban(self, action: Ban) -> ActionResult:

@@ -22,8 +22,8 @@ from typing import Any
 from aiohttp import web
 
 CHAT_BASE = 2_000_000_000
-USER_ONLY = frozenset({"groups.ban", "groups.unban", "wall.post", "photos.getWallUploadServer",
-                       "photos.saveWallPhoto"})
+USER_ONLY = frozenset({"groups.ban", "groups.unban", "wall.post", "wall.delete",
+                       "photos.getWallUploadServer", "photos.saveWallPhoto"})
 """Methods answered with error 27 for a community token (as VK does)."""
 
 
@@ -487,6 +487,13 @@ class VkEmulator:
         if guid:
             self._guids[guid] = post_id
         return {"post_id": post_id}
+
+    def _m_wall_delete(self, p: dict[str, str]) -> Any:
+        post = self.posts.get(int(p["post_id"]))
+        if post is None or post.get("deleted"):
+            raise VkError(100, "post not found")
+        post["deleted"] = True
+        return 1
 
     def _m_groups_ban(self, p: dict[str, str]) -> Any:
         self.bans[int(p["owner_id"])] = int(p["end_date"]) if p.get("end_date") else None

@@ -53,10 +53,10 @@ def _check_entry(raw: Any, where: str, seen: set[str], errors: list[str]) -> Faq
     if "id" in raw:
         if not isinstance(entry_id, str) or not entry_id.strip():
             errors.append(f"{where}.id: must be a non-empty string")
-        elif entry_id in seen:
+        elif entry_id.casefold() in seen:  # ids are case-insensitive, as /faq ID is
             errors.append(f"{where}.id: duplicate id {entry_id!r}")
         else:
-            seen.add(entry_id)
+            seen.add(entry_id.casefold())
     lang = raw.get("lang")
     if "lang" in raw and lang not in LANGS:
         errors.append(f"{where}.lang: must be one of {', '.join(LANGS)}, got {lang!r}")
@@ -126,7 +126,10 @@ def _toml_string(value: str) -> str:
 
 
 def dump_faq_file(entries: Sequence[FaqEntry]) -> str:
-    """Render ``entries`` as FAQ TOML that :func:`load_faq_file` reads back unchanged."""
+    """Render ``entries`` as FAQ TOML that :func:`load_faq_file` reads back unchanged (an
+    empty FAQ as ``faq = []``, so a backup of a new community restores too)."""
+    if not entries:
+        return "faq = []\n"
     blocks: list[str] = []
     for entry in entries:
         questions = "".join(f"  {_toml_string(q)},\n" for q in entry.questions)

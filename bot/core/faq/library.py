@@ -87,6 +87,18 @@ class _State:
     book: FaqBook = field(default_factory=lambda: FaqBook((), None))
     built_for: tuple[tuple[FaqEntry, ...], Thresholds] | None = None
     checked_at: datetime | None = None
+    file_changed: frozenset[str] = frozenset()  # ids whose file text changed, to check
+
+
+def _warn_shadowed(community: str, changed: frozenset[str],
+                   edits: Sequence[FaqEditRecord]) -> None:
+    """The owner changed an entry in the file that moderators edited (or deleted) in chat: the
+    chat's version stays, as documented, and the owner reading the log learns why."""
+    edited = {edit.faq_id for edit in edits}
+    for faq_id in sorted(changed & edited):
+        log.warning("event=faq.file_change_shadowed community=%s id=%s hint=\"edited in chat, "
+                    "which wins; modbot faq import FILE takes the file's text\"", community,
+                    faq_id)
 
 
 class FaqLibrary:
@@ -124,6 +136,9 @@ class FaqLibrary:
             state.revision = revision
             state.edits = tuple(await repo.edits(community))
             state.merged = None
+        if state.file_changed:
+            _warn_shadowed(community, state.file_changed, state.edits)
+            state.file_changed = frozenset()
         if state.merged is None:
             state.merged = merge_entries(state.file_entries, state.edits)
         key = (state.merged, thresholds_for(settings))
@@ -163,6 +178,9 @@ class FaqLibrary:
             log.error("event=faq.file_invalid community=%s problems=%r", community, str(exc))
             return
         if entries != state.file_entries:
+            before = {e.id: e for e in state.file_entries}
+            state.file_changed = frozenset(
+                e.id for e in entries if e.id in before and before[e.id] != e)
             state.file_entries = entries
             state.merged = None
             log.info("event=faq.file_loaded community=%s path=%s entries=%d",

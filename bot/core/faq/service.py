@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.actions import ActionResult, AnswerCallback, AnyAction, Button, SendMessage
+from bot.core.chats import ChatRef
 from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role, private_community
 from bot.core.events import CallbackPressed, IncomingMessage, SenderKind
 from bot.core.faq.entries import MAX_ANSWER, FaqEntry
+from bot.core.faq.index import exact_key
 from bot.core.faq.library import FaqBook, FaqLibrary
 from bot.core.faq.matcher import FaqMatch
 from bot.core.faq.question import is_question_like
@@ -81,6 +83,23 @@ def split_questions(text: str) -> tuple[str, ...]:
     return tuple(q.strip() for q in _QUESTION_SPLIT.split(text) if q.strip())
 
 
+def _put_to_someone(event: IncomingMessage) -> bool:
+    """A question in reply to another member, or opening with someone's @name, is theirs to
+    answer: the bot butting into a conversation is the noise members mute bots for. A reply
+    to the bot's own message (a follow-up) or to one's own is still the bot's."""
+    if event.text.lstrip().startswith("@"):
+        return True
+    replied = event.reply_to.author if event.reply_to is not None else None
+    return replied is not None and replied.kind is not SenderKind.BOT \
+        and replied.ref != event.author.ref
+
+
+def _holding(entries: Sequence[FaqEntry], question: str) -> FaqEntry | None:
+    """The entry that already asks ``question`` (same words, any case or spacing)."""
+    key = exact_key(question)
+    return next((e for e in entries if any(exact_key(q) == key for q in e.questions)), None)
+
+
 def answer_key(event: IncomingMessage) -> str:
     """Where "the same chat" is for anti-repeat: a VK wall post's comments are their own chat."""
     return f"{event.chat}#{event.thread_id}" if event.thread_id else str(event.chat)
@@ -115,7 +134,7 @@ class FaqFeature(BaseFeature):
         # A forward (the linked channel's post above all) is someone else's words, and a poll
         # asks the members: neither is a member asking the FAQ.
         if event.author.kind in (SenderKind.BOT, SenderKind.FORWARDED) or event.edited \
-                or event.poll or not event.text.strip():
+                or event.poll or not event.text.strip() or _put_to_someone(event):
             return None
         if not is_question_like(event.text):  # most chatter: no file or database look-up
             return None
@@ -189,15 +208,22 @@ class FaqFeature(BaseFeature):
             await _repo(uow).drop_answer(answer_id)
         return []
 
+    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork) -> None:
+        """A moderator deleted a message: if it was an answer, the next asker gets the answer
+        again instead of "answered above ↑" pointing at nothing."""
+        await _repo(uow).forget_answer_message(str(chat), message_id)
+
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
                           now: datetime) -> list[AnyAction] | None:
         if not event.data.startswith(CALLBACK_PREFIX):
             return None
         placement = self.directory.place(event.chat)
         community = placement.community
-        if placement.role is Role.PRIVATE:
-            community = await private_community(self.directory, uow, event.author.ref) \
-                or community
+        if placement.role is not Role.PRIVATE:  # offered in private only: a group press
+            lang = community.language if community else self.directory.default_language
+            return [AnswerCallback(event.callback_id, event.chat, Text("common.button_unknown"),
+                                   lang)]
+        community = await private_community(self.directory, uow, event.author.ref) or community
         if community is None:
             return [AnswerCallback(event.callback_id, event.chat, Text("common.error"),
                                    self.directory.default_language)]
@@ -298,6 +324,10 @@ class FaqFeature(BaseFeature):
             return [self._say(ctx, problem)]
         repo = _repo(ctx.uow)
         book = await self.book(ctx.community, ctx.uow)
+        for question in questions:
+            holder = _holding(book.entries, question)
+            if holder is not None:  # two entries with one question would contradict
+                return [self._say(ctx, "faq.already_there", id=holder.id, question=question)]
         taken = {e.id for e in book.entries} | {e.faq_id for e in await repo.edits(
             ctx.community.name)}
         entry = FaqEntry(id=new_entry_id(questions[0], taken), lang=ctx.lang,

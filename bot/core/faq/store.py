@@ -91,6 +91,10 @@ class FaqRepo(Protocol):
     async def last_answer(self, community: str, chat: str, faq_id: str,
                           since: datetime) -> FaqAnswerRecord | None: ...
 
+    async def forget_answer_message(self, chat: str, message_id: str) -> None:
+        """Forget the answer sent as ``message_id`` in ``chat`` (or a VK post's comments)."""
+        ...
+
     async def forget_answers(self, community: str, faq_id: str) -> None:
         """The entry's answer changed: earlier answers no longer hold the repeat window, so
         the next asker gets the new text instead of a pointer to the old one."""

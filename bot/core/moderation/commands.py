@@ -26,6 +26,7 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.durations import DurationError, parse_duration
 from bot.core.events import SenderKind
+from bot.core.moderation.bans import is_banned, is_muted
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
 from bot.core.moderation.sanctions import (
     TextPart,
@@ -36,7 +37,7 @@ from bot.core.moderation.sanctions import (
     platform_actions,
     progress,
 )
-from bot.core.moderation.targets import Target, TargetProblem, chats_for, resolve
+from bot.core.moderation.targets import Target, TargetProblem, chats_for, names_target, resolve
 from bot.core.records import WarningRecord
 from bot.core.settings import LONGEST_RESTRICTION
 from bot.core.texts import Text, clip
@@ -121,6 +122,8 @@ class ModerationCommands:
             CommandSpec("warn", self.warn, where=both),
             CommandSpec("dwarn", self.warn, where=both),
             CommandSpec("unwarn", self.unwarn, where=both),
+            CommandSpec("resetwarns", self.resetwarns, where=both,
+                        aliases=("resetwarn", "clearwarns")),
             CommandSpec("warns", self.warns, moderator_only=False, where=both),
             CommandSpec("mute", self.mute, where=both),
             CommandSpec("unmute", self.unmute, where=both),
@@ -133,11 +136,18 @@ class ModerationCommands:
     async def _request(self, ctx: MessageContext, cmd: ParsedCommand, *,
                        timed: bool) -> Request | list[AnyAction]:
         """Parse target, duration and reason; on any problem the answer to send instead."""
-        found, rest = await resolve(ctx, cmd.words)
         words = cmd.words
-        if (timed and isinstance(found, TargetProblem) and found.kind == "missing"
-                and len(words) > 1 and _WITH_UNIT.match(words[0])):
-            # "/mute 10m @bob": the duration first
+        leading = timed and len(words) > 1 and (
+            _WITH_UNIT.match(words[0]) is not None or words[0].lower() in PERMANENT)
+        if leading and names_target(words[1]):
+            # "/mute 10m @bob", "/ban forever 222": the duration first, and a named target
+            # wins over the message replied to, as it does when it comes first
+            found, rest = await resolve(ctx, words[1:])
+            rest = [words[0], *rest]
+        else:
+            found, rest = await resolve(ctx, words)
+        if (leading and isinstance(found, TargetProblem) and found.kind == "missing"
+                and _WITH_UNIT.match(words[0])):
             found, rest = await resolve(ctx, words[1:])
             rest = [words[0], *rest]
         if isinstance(found, TargetProblem):
@@ -189,8 +199,9 @@ class ModerationCommands:
         applied = [degrade(wanted, chat, channel=request.target.channel, fallback=fallback)
                    for chat in request.chats]
         for chat, sanction in zip(request.chats, applied, strict=True):
-            out.extend(platform_actions(sanction, chat, request.target.ref,
-                                        channel=request.target.channel, now=ctx.now))
+            out.extend(platform_actions(
+                sanction, chat, request.target.ref, channel=request.target.channel, now=ctx.now,
+                thread_id=ctx.event.thread_id if chat == ctx.chat else None))
         if any(s.action == "warn" for s in applied):
             await issue_warning(ctx, str(request.target.ref), request.reason,
                                 str(ctx.event.author.ref))
@@ -219,8 +230,9 @@ class ModerationCommands:
         if cmd.name == "dwarn" and request.target.message_id and ctx.role is Role.CHAT:
             out.append(DeleteMessage(ctx.chat, request.target.message_id, ctx.event.thread_id))
         for chat, each in zip(request.chats, rungs, strict=True):
-            out.extend(platform_actions(each.sanction, chat, request.target.ref,
-                                        channel=request.target.channel, now=ctx.now))
+            out.extend(platform_actions(
+                each.sanction, chat, request.target.ref, channel=request.target.channel,
+                now=ctx.now, thread_id=ctx.event.thread_id if chat == ctx.chat else None))
         head = done(Sanction("warn"), request.target.display, request.reason_text())
         out.append(say(ctx, notice(head, result=outcome(rung.sanction), step=progress(rung),
                                    why=note(rung.sanction))))
@@ -245,6 +257,21 @@ class ModerationCommands:
             "user": request.target.display, "count": left}))]
         out.extend(await self._audit(ctx, "unwarn", request, request.reason,
                                      warning_id=revoked.id))
+        return out
+
+    async def resetwarns(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """Rose's /resetwarns: every active warning of the member taken back at once."""
+        request = await self._request(ctx, cmd, timed=False)
+        if not isinstance(request, Request):
+            return request
+        cleared = await ctx.uow.warnings.revoke_all(ctx.community.name,
+                                                    str(request.target.ref), ctx.now)
+        if not cleared:
+            return [say(ctx, Text("moderation.no_warnings", {"user": request.target.display}))]
+        out: list[AnyAction] = [say(ctx, Text("moderation.resetwarns", {
+            "user": request.target.display, "count": cleared}))]
+        out.extend(await self._audit(ctx, "resetwarns", request, request.reason,
+                                     warnings_cleared=cleared))
         return out
 
     async def warns(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
@@ -326,6 +353,14 @@ class ModerationCommands:
         request = await self._request(ctx, cmd, timed=False)
         if not isinstance(request, Request):
             return request
+        # on VK with fallback "ban" a mute was given as a (timed) ban: lifting it is the point
+        vk_ban_is_mute = request.target.ref.platform == "vk" \
+            and ctx.community.moderation.vk_mute_fallback == "ban"
+        banned = await is_banned(ctx.uow, request.target.ref, ctx.now)
+        if banned and not vk_ban_is_mute:
+            # a restriction with every right would let a banned member back in on Telegram
+            return [say(ctx, Text("moderation.unmute_banned", {"user": request.target.display}))]
+        on_record = banned or await is_muted(ctx.uow, request.target.ref, ctx.now)
         fallback = ctx.community.moderation.vk_mute_fallback
         out: list[AnyAction] = []
         lifted = False
@@ -339,23 +374,30 @@ class ModerationCommands:
                 out.append(Unban(chat, request.target.ref))
                 lifted = True
         why: TextPart = "" if lifted else Text("moderation.degraded.nothing_to_lift")
-        out.append(say(ctx, notice(Text("moderation.done.unmute", {
-            "user": request.target.display}), why=why)))
+        done_key = "moderation.done.unmute" if on_record or not lifted \
+            else "moderation.done.unmute_unknown"
+        out.append(say(ctx, notice(Text(done_key, {"user": request.target.display}), why=why)))
         out.extend(await self._audit(ctx, "unmute", request, request.reason))
         return out
 
     async def unban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
-        """Unban everywhere asked, and clear active warnings: a fresh start, so the next
-        slip does not jump straight back to the ban step."""
+        """Unban everywhere asked. Lifting the bot's own ban also clears active warnings (a
+        fresh start, so the next slip does not jump straight back to the ban step); with no
+        ban on record (given by hand, or none at all) the warnings stay and the reply says so."""
         request = await self._request(ctx, cmd, timed=False)
         if not isinstance(request, Request):
             return request
         out: list[AnyAction] = [Unban(chat, request.target.ref, request.target.channel)
                                 for chat in request.chats]
-        cleared = await ctx.uow.warnings.revoke_all(ctx.community.name,
-                                                    str(request.target.ref), ctx.now)
-        out.append(say(ctx, Text("moderation.done.unban", {
-            "user": request.target.display, "count": cleared})))
+        cleared = 0
+        if await is_banned(ctx.uow, request.target.ref, ctx.now):
+            cleared = await ctx.uow.warnings.revoke_all(ctx.community.name,
+                                                        str(request.target.ref), ctx.now)
+            out.append(say(ctx, Text("moderation.done.unban", {
+                "user": request.target.display, "count": cleared})))
+        else:
+            out.append(say(ctx, Text("moderation.done.unban_unknown",
+                                     {"user": request.target.display})))
         out.extend(await self._audit(ctx, "unban", request, request.reason,
                                      warnings_cleared=cleared))
         return out

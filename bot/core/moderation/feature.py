@@ -139,7 +139,8 @@ class ModerationFeature(BaseFeature):
                       fallback=settings.vk_mute_fallback)
         out: list[AnyAction] = [ctx.delete_current()]
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
-                                    channel=author.kind is SenderKind.CHANNEL, now=ctx.now))
+                                    channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
+                                    thread_id=ctx.event.thread_id))
         head = Text("moderation.auto.head", {"user": self._shown(ctx, author),
                                              "reason": Text("moderation.reason.obscene")})
         out.append(self._chat_notice(ctx, notice(head, result=outcome(rung.sanction),
@@ -183,7 +184,7 @@ class ModerationFeature(BaseFeature):
             if sanction.action == "warn":
                 await issue_warning(ctx, str(author.ref), "flood", FLOOD_ACTOR)
             out.extend(platform_actions(sanction, ctx.chat, author.ref, channel=channel,
-                                        now=ctx.now))
+                                        now=ctx.now, thread_id=ctx.event.thread_id))
             head = Text("moderation.flood.head", {"user": self._shown(ctx, author)})
             out.append(ctx.notice("moderation.notice", **_pieces(head, sanction)))
             until = sanction.until(ctx.now)

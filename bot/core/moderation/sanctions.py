@@ -19,15 +19,16 @@ TextPart = Text | str
 
 
 def platform_actions(sanction: Sanction, chat: ChatRef, user: UserRef, *, channel: bool,
-                     now: datetime) -> list[Action]:
-    """The platform calls for one chat; a warning needs none (it lives in the database)."""
+                     now: datetime, thread_id: str | None = None) -> list[Action]:
+    """The platform calls for one chat; a warning needs none (it lives in the database).
+    ``thread_id``: the forum topic where a failure would be said (the moderator's own)."""
     until = sanction.until(now)
     if sanction.action == "mute":
-        return [Mute(chat, user, until)]
+        return [Mute(chat, user, until, thread_id)]
     if sanction.action == "kick":
-        return [Kick(chat, user)]
+        return [Kick(chat, user, thread_id)]
     if sanction.action == "ban":
-        return [Ban(chat, user, until, sender_chat=channel)]
+        return [Ban(chat, user, until, sender_chat=channel, thread_id=thread_id)]
     return []
 
 

@@ -52,6 +52,12 @@ class TargetProblem:
     who: str = ""
 
 
+def names_target(word: str) -> bool:
+    """True when ``word`` names a member by itself (@name, an id, a profile link)."""
+    return (word.startswith("@") and len(word) > 1) or bool(
+        _FULL_ID.match(word) or _BARE_ID.match(word) or _PROFILE_LINK.match(word))
+
+
 async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | TargetProblem, list[str]]:
     """The target and the remaining words (duration, reason)."""
     first = words[0] if words else ""
@@ -64,6 +70,12 @@ async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | Targe
     if full:
         return await _by_id(ctx, UserRef(full.group(1), full.group(2))), words[1:]
     reply = ctx.event.reply_to
+    if reply is not None and _BARE_ID.match(first) and int(first) != 0:
+        # with a reply a bare number may be part of the reason ("/warn 2nd time"), unless
+        # it is the id of someone the bot has seen: then it names them, as @name would
+        ref = UserRef(_id_platform(ctx), first)
+        if await ctx.uow.users.get(str(ref)) is not None:
+            return await _by_id(ctx, ref), words[1:]
     if ctx.role is Role.CHAT and reply is not None:
         if reply.author is None:
             return TargetProblem("missing"), words

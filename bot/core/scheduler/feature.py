@@ -22,6 +22,7 @@ from bot.core.scheduler.occurrences import next_time
 from bot.core.scheduler.plan import MAX_POST_TEXT, preview, rule_of
 from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRepo
 from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
+from bot.core.scheduler.withdraw import withdraw_postponed
 from bot.core.texts import Text
 
 LIST_LIMIT = 20
@@ -128,8 +129,16 @@ class SchedulerFeature(BaseFeature):
         if post is None or post.community != ctx.community.name or not post.active:
             return [self._answer(ctx, "schedule.not_found", id=raw)]
         author = str(ctx.event.author.ref)
+        occurrences = await _repo(ctx).occurrences(post_id=post.id)
+        gone_out = post.cron is None and any(o.state == "sent" for o in occurrences) and not any(
+            o.state in ("pending", "sending") for o in occurrences)
         cancelled = await _repo(ctx).deactivate(post.id, author, ctx.now)
-        out: list[AnyAction] = [self._answer(ctx, "schedule.removed", id=post.id)]
+        withdrawn = await withdraw_postponed(_repo(ctx), post.id, ctx.now)
+        gone_out = gone_out and not withdrawn
+        # a one-off that already went out is only taken off the list: saying "unscheduled"
+        # would make the moderator believe it never reached the members
+        key = "schedule.already_out" if gone_out else "schedule.removed"
+        out: list[AnyAction] = [*withdrawn, self._answer(ctx, key, id=post.id)]
         out.extend(await ctx.audit("schedule.remove", actor=author, target=f"post:{post.id}",
                                    text=preview(post.text), cancelled=cancelled))
         return out

@@ -108,6 +108,10 @@ class ScheduleRepo(Protocol):
     async def due(self, now: datetime, horizon: datetime, limit: int) -> list[OccurrenceRecord]:
         """Pending occurrences due by `horizon` whose retry time (if any) has come."""
         ...
+    async def published_by_retired(self, community: str, chat: str, due: datetime) -> bool:
+        """True when a retired config post of ``community`` went out (or may have) to
+        ``chat`` at ``due``: the slot was already published by the entry's earlier version."""
+        ...
     async def waiting(self, now: datetime) -> list[OccurrenceRecord]:
         """Pending occurrences whose retry time has not come yet."""
         ...

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from bot.core.actions import ActionResult, NotifyQueue, Publish
+from bot.core.actions import ActionResult, DeleteMessage, NotifyQueue, Publish
 from bot.core.chats import PostTarget
 from bot.core.clock import Clock
 from bot.core.codec import encode_action
@@ -40,6 +40,7 @@ from bot.core.scheduler.ports import (
     Publisher,
     ScheduleRepo,
 )
+from bot.core.scheduler.withdraw import withdraw_postponed
 from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
 
@@ -140,14 +141,20 @@ class SchedulerService:
                              added.id, added.community)
                 elif not row.active and row.ended_by == CONFIG_ACTOR:
                     await repo.reactivate(row.id, now)
+            withdrawn: list[DeleteMessage] = []
             for key, row in known.items():
                 # a community this config does not name is another config's (one database
                 # may serve several bots): its posts are not ours to retire
                 if row.active and key not in wanted and row.community in self._communities:
                     await repo.deactivate(row.id, CONFIG_ACTOR, now)
+                    withdrawn += await withdraw_postponed(repo, row.id, now)
                     log.info("event=schedule.config_removed post=%s community=%s",
                              row.id, row.community)
             await uow.commit()
+        for deletion in withdrawn:  # an edited entry's postponed wall post is taken back
+            result = await self._publisher.execute(deletion)
+            log.info("event=schedule.withdrawn chat=%s post_id=%s ok=%s error=%s",
+                     deletion.chat, deletion.message_id, result.ok, result.error)
 
     # -- one round ---------------------------------------------------------------------------
 
@@ -221,9 +228,17 @@ class SchedulerService:
                 late = due < oldest_ok
                 state = S.PENDING if (due == latest_ok or due > now) else S.SKIPPED
                 for chat in chats:
-                    occurrence_id = await repo.add_occurrence(post.id, chat, due, state, now)
-                    if occurrence_id is not None and state == S.SKIPPED:
-                        skipped.append((occurrence_id, due, "stale" if late else "superseded"))
+                    reason = "stale" if late else "superseded"
+                    chat_state = state
+                    if state == S.PENDING and due <= now and post.source == PostSource.CONFIG \
+                            and await repo.published_by_retired(post.community, chat, due):
+                        # the owner edited an entry that already went out (a typo, the chat
+                        # list): its new version is not published a second time
+                        chat_state, reason = S.SKIPPED, "published"
+                    occurrence_id = await repo.add_occurrence(post.id, chat, due, chat_state,
+                                                              now)
+                    if occurrence_id is not None and chat_state == S.SKIPPED:
+                        skipped.append((occurrence_id, due, reason))
             await uow.commit()
         for occurrence_id, due, reason in skipped:
             log.info("event=schedule.skipped occurrence=%s due=%s reason=%s",

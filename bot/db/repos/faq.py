@@ -79,6 +79,11 @@ class SqlFaqRepo:
     async def drop_answer(self, answer_id: int) -> None:
         await self._s.execute(delete(FaqAnswer).where(FaqAnswer.id == answer_id))
 
+    async def forget_answer_message(self, chat: str, message_id: str) -> None:
+        await self._s.execute(delete(FaqAnswer).where(
+            FaqAnswer.message_id == message_id,
+            (FaqAnswer.chat == chat) | FaqAnswer.chat.startswith(f"{chat}#")))
+
     async def forget_answers(self, community: str, faq_id: str) -> None:
         await self._s.execute(delete(FaqAnswer).where(FaqAnswer.community == community,
                                                       FaqAnswer.faq_id == faq_id))

@@ -14,13 +14,21 @@ from typing import Any
 from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.scheduler.ports import NewPost, OccurrenceRecord, OccurrenceState, PostRecord
+from bot.core.scheduler.ports import (
+    NewPost,
+    OccurrenceRecord,
+    OccurrenceState,
+    PostRecord,
+    PostSource,
+)
 from bot.db.models import Occurrence, ScheduledPost
 
 # Plain strings, not enum members, so every driver binds them the same way.
 _PENDING = OccurrenceState.PENDING.value
 _SENDING = OccurrenceState.SENDING.value
 _CANCELLED = OccurrenceState.CANCELLED.value
+_SENT = OccurrenceState.SENT.value
+_UNKNOWN = OccurrenceState.UNKNOWN.value
 
 
 def _post(row: ScheduledPost) -> PostRecord:
@@ -129,6 +137,16 @@ class SqlScheduleRepo:
                 Occurrence.next_attempt_at.is_(None) | (Occurrence.next_attempt_at <= now),
             ).order_by(Occurrence.due_at, Occurrence.id).limit(limit))).all()
         return [_occurrence(o, p) for o, p in rows]
+
+    async def published_by_retired(self, community: str, chat: str, due: datetime) -> bool:
+        found = (await self._s.execute(
+            select(Occurrence.id).join(ScheduledPost, ScheduledPost.id == Occurrence.post_id)
+            .where(ScheduledPost.community == community,
+                   ScheduledPost.source == PostSource.CONFIG.value,
+                   ScheduledPost.active.is_(False), Occurrence.chat == chat,
+                   Occurrence.due_at == due,
+                   Occurrence.state.in_([_SENDING, _SENT, _UNKNOWN])).limit(1))).first()
+        return found is not None
 
     async def waiting(self, now: datetime) -> list[OccurrenceRecord]:
         rows = (await self._s.execute(
