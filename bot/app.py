@@ -77,7 +77,9 @@ async def create_app(config: LoadedConfig, *, clock: Clock | None = None,
     leave = {name: section.leave_unknown_chats
              for name, section in (("telegram", config.app.telegram), ("vk", config.app.vk))
              if section is not None}
-    core = Core(directory, permissions, clock, features, leave_unknown_chats=leave)
+    moderation = services.get("moderation")
+    core = Core(directory, permissions, clock, features, leave_unknown_chats=leave,
+                decent=moderation.decent if moderation is not None else None)
     router = ActionRouter({e.platform: e for e in executors})
     instance = instance_id or f"{socket.gethostname()}:{os.getpid()}"
     pipeline = Pipeline(core, uow_factory, router, clock, instance)

@@ -79,6 +79,19 @@ def _level(level: str | None) -> str:
     return given.upper()
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the moment of each record: a handler holding
+    the stream it started with fails on every record once that stream is replaced and closed
+    (an embedding program or a test runner capturing output)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def setup_logging(level: str | None = None, secrets: Iterable[str] = (),
                   stream: object = None) -> Redactor:
     """Level: argument, else MODBOT_LOG_LEVEL, else INFO. Safe to call more than once.
@@ -89,10 +102,12 @@ def setup_logging(level: str | None = None, secrets: Iterable[str] = (),
     for secret in secrets:
         _redactor.add(secret)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_modbot", False):
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    for old in list(root.handlers):
+        if getattr(old, "_modbot", False):
+            root.removeHandler(old)
+    handler: logging.Handler = (
+        logging.StreamHandler(stream) if stream is not None  # type: ignore[call-overload]
+        else _CurrentStderr())
     handler.setFormatter(KeyValueFormatter(_redactor))
     handler._modbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -114,12 +114,18 @@ answer = "Pay <b>by card</b> & get *10%* off_now_ with `PROMO` [here](http://x.e
 # --- user-controlled text arrives verbatim, never as markup -------------------------------
 
 async def test_member_name_with_markup_in_the_ladder_notice(make_app, emu, fake) -> None:
+    """Markup in a name arrives as typed (no parse mode); a name carrying a link is not
+    repeated at all (the bot would advertise it): the notice names the member by id."""
+    markup = MARKUP.replace(" [link](http://x.example)", "")
     app = await make_app()
     async with RunningBot(app, fast_options(fake)):
-        emu.user_message(GROUP, MEMBER, "fuck this", first_name=MARKUP)
-        await emu.wait_for(lambda: non_help(emu.sent_texts(GROUP)), what="the notice")
-    (notice,) = non_help(emu.sent_texts(GROUP))
-    assert MARKUP in notice, notice
+        emu.user_message(GROUP, MEMBER, "fuck this", first_name=markup)
+        emu.user_message(GROUP, OTHER_MEMBER, "fuck that", first_name=MARKUP)
+        await emu.wait_for(lambda: len(non_help(emu.sent_texts(GROUP))) == 2,
+                           what="the notices")
+    first, second = non_help(emu.sent_texts(GROUP))
+    assert markup in first, first
+    assert "http" not in second and f"id{OTHER_MEMBER}" in second, second
     assert_plain(emu)
 
 

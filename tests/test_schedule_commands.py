@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import App
-from bot.core.actions import SendMessage
+from bot.core.actions import DeleteMessage, SendMessage
 from bot.core.clock import FakeClock
 from bot.core.events import ReplyTarget
 from bot.core.scheduler.ports import OccurrenceState as S
@@ -164,7 +164,8 @@ async def test_unschedule_cancels_pending_and_audits(bot, clock):
 
 async def test_unschedule_cancels_an_occurrence_already_materialised(write_config, clock):
     """With postponed VK wall posts, occurrences exist a few minutes ahead: unscheduling
-    cancels the ones not yet handed to a platform (the VK postponed post is VK's now)."""
+    cancels the ones not yet handed to a platform, and takes back the postponed wall post
+    VK already holds (or VK would publish it anyway)."""
     config = schedule_config(write_config, chats='["telegram:-1001", "vk:wall"]',
                              vk_extra="wall_postponed = true",
                              entries=entry(at="2026-03-02 10:00"))
@@ -177,10 +178,13 @@ async def test_unschedule_cancels_an_occurrence_already_materialised(write_confi
         assert states == {"telegram:-1001": S.PENDING, "vk:wall": S.SENT}
         await say(app, telegram, f"/unschedule {post.id}", clock)
         states = {o.chat: o.state for o in await occurrences(app)}
-        assert states == {"telegram:-1001": S.CANCELLED, "vk:wall": S.SENT}
+        assert states == {"telegram:-1001": S.CANCELLED, "vk:wall": S.CANCELLED}
+        [handed] = vk.published
+        withdrawn = [a for a in vk.actions if isinstance(a, DeleteMessage)]
+        assert [(str(a.chat), a.thread_id) for a in withdrawn] == [("vk:wall", None)]
         clock.set(utc(2026, 3, 2, 9, 0))
         await run(app, clock)
-        assert telegram.published == [] and len(vk.published) == 1
+        assert telegram.published == [] and vk.published == [handed]
     finally:
         await app.close()
 

@@ -59,3 +59,6 @@ class CommandSpec:
     # Runs even when the filter removed the command's message: a report about someone else
     # stands however the reporter worded it (their words are still removed and judged).
     runs_when_removed: bool = False
+    # Counted against a member's command budget (bot/core/budget.py); /report has its own
+    # rate limit (community.complaints) and says "too many" once per cooldown.
+    budgeted: bool = True

@@ -7,7 +7,8 @@ rights once, and asks features in order. It never talks to a platform: it return
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.actions import (
@@ -20,6 +21,7 @@ from bot.core.actions import (
     NotifyQueue,
     SendMessage,
 )
+from bot.core.budget import CommandBudget
 from bot.core.chats import ChatRef
 from bot.core.clock import Clock
 from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
@@ -54,7 +56,10 @@ _WRONG_PLACE = {
 class Core:
     def __init__(self, directory: Directory, permissions: Permissions, clock: Clock,
                  features: Sequence[Feature],
-                 leave_unknown_chats: Mapping[str, bool] | None = None) -> None:
+                 leave_unknown_chats: Mapping[str, bool] | None = None,
+                 decent: Callable[[str, Author], Author] | None = None) -> None:
+        """``decent(community, author)``: the author as replies may name them (a name the
+        filter would remove is not repeated by the bot)."""
         self.directory = directory
         self.leave_unknown_chats = dict(leave_unknown_chats or {})
         self.permissions = permissions
@@ -63,6 +68,8 @@ class Core:
         self._commands: dict[str, CommandSpec] = {}
         self._remembered: dict[str, tuple[str | None, str]] = {}
         self._homes: dict[str, str] = {}  # member → community last seen in (cache of the state)
+        self._budget = CommandBudget()
+        self._decent = decent
         for feature in self.features:
             for spec in feature.commands():
                 for name in (spec.name, *spec.aliases):
@@ -179,6 +186,8 @@ class Core:
             await self._remember_home(event, community, uow, now)
         if event.author.kind in (SenderKind.MEMBER, SenderKind.FORWARDED):
             await self._remember(event, uow, now)
+        if self._decent is not None:
+            event = self._decently_named(event, community.name)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
                              now=now, permissions=self.permissions)
         # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours; an edit is not a new
@@ -193,12 +202,30 @@ class Core:
                           and a.chat == event.chat for a in screened)
             if removed and not self._commands[command.name].runs_when_removed:
                 return screened
+            spec = self._commands[command.name]
+            if spec.budgeted and placement.role is Role.CHAT and not await ctx.is_moderator() \
+                    and not self._budget.allow(str(event.chat), str(event.author.ref), now):
+                log.info("event=boundary.command_budget chat=%s user=%s command=%s",
+                         event.chat, event.author.ref, command.name)
+                return screened
             return screened + await self._run_command(ctx, command)
         for feature in self.features:
             actions = await feature.on_message(ctx)
             if actions is not None:
                 return actions
         return []
+
+    def _decently_named(self, event: IncomingMessage, community: str) -> IncomingMessage:
+        assert self._decent is not None
+        author = self._decent(community, event.author)
+        reply = event.reply_to
+        if reply is not None and reply.author is not None:
+            named = self._decent(community, reply.author)
+            if named is not reply.author:
+                reply = replace(reply, author=named)
+        if author is event.author and reply is event.reply_to:
+            return event
+        return replace(event, author=author, reply_to=reply)
 
     async def _screen_command(self, ctx: MessageContext) -> list[AnyAction]:
         """What the guards make of a command message (see Feature.screen_command)."""

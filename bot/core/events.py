@@ -23,6 +23,10 @@ class SenderKind(StrEnum):
 #: direction overrides, embeddings and isolates: left in a name, an unclosed one reverses the
 #: rest of every bot notice that quotes it (a troll's way to make warnings unreadable)
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# A chosen name the bot must not repeat: a mention or something a client turns into a link.
+_PING_OR_LINK = re.compile(
+    r"@|://|www\.|\b[\w-]+\.(?:me|com|ru|org|net|io|ly|gg|xyz|link|site|top|info|biz|cc|su|"
+    r"рф|dev|app|tv|co|to|pro|club|online|shop)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,18 @@ class Author:
 
     @property
     def display(self) -> str:
-        return f"@{self.username}" if self.username else self.name
+        """@username (the platform vouches for it), else the name, unless the name would
+        ping someone or advertise ("@boss_admin", "t.me/scam" as a first name): then the id."""
+        if self.username:
+            return f"@{self.username}"
+        if not self.name.strip() or _PING_OR_LINK.search(self.name):
+            return f"id{self.ref.user_id}"
+        return self.name
+
+    def renamed(self, name: str) -> Author:
+        """The same sender shown by ``name`` (the @username, which could carry the same
+        word, is dropped)."""
+        return Author(self.ref, name, None, self.kind)
 
 
 @dataclass(frozen=True, slots=True)

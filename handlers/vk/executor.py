@@ -213,8 +213,11 @@ class VkExecutor:
                 "owner_id": -self.group_id, "post_id": thread_id, "from_group": self.group_id,
                 "message": message, "reply_to_comment": reply_to, "guid": str(random_id)})
             return ActionResult(ok=True, message_id=str(response["comment_id"]))
+        # disable_mentions: "@all" or "@online" quoted from a member (a report reason, an FAQ
+        # id) must not make the bot notify the whole chat
         params: dict[str, Any] = {"peer_ids": target.peer_id, "random_id": random_id,
-                                  "message": message, "dont_parse_links": 1}
+                                  "message": message, "dont_parse_links": 1,
+                                  "disable_mentions": 1}
         if buttons:
             params["keyboard"] = keyboard(buttons, lambda t: self._render(t, lang))
         if reply_to and reply_to.isdigit():

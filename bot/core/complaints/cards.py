@@ -42,6 +42,12 @@ def _short(text: str, limit: int) -> str:
     return clip("\n".join(kept), limit)
 
 
+def _one_line(text: str, limit: int) -> str:
+    """A reporter's own words on one line: with line breaks a reason could add a fake
+    "Author:" or "reports: 9" line to the card."""
+    return clip(" ".join(text.split()), limit)
+
+
 def _person(name: str, ref: str | None) -> str:
     if ref is None:
         return name
@@ -79,7 +85,7 @@ def card_text(ticket: TicketRecord) -> Text:
         "text": _short(ticket.message_text, CARD_TEXT_LIMIT) or "—",
         "link": (Text("complaints.card_link", {"link": ticket.message_link})
                  if ticket.message_link else _empty()),
-        "reason": (Text("complaints.card_reason", {"reason": _short(ticket.reason,
+        "reason": (Text("complaints.card_reason", {"reason": _one_line(ticket.reason,
                                                                      CARD_REASON_LIMIT)})
                    if ticket.reason else _empty()),
         "resolution": (Text("complaints.card_resolution", {

@@ -61,6 +61,10 @@ def _await_key(ctx: MessageContext) -> str:
     return f"complaints:await:{ctx.community.name}:{ctx.event.author.ref}"
 
 
+# Replies that repeat themselves when a member insists (said once per refusal_cooldown).
+_SAID_ONCE = frozenset({"complaints.ack_duplicate", "complaints.rate_limited"})
+
+
 class ComplaintsFeature(BaseFeature):
     name = "complaints"
 
@@ -72,7 +76,7 @@ class ComplaintsFeature(BaseFeature):
         member = Where.CHAT | Where.PRIVATE
         return (
             CommandSpec("report", self._report, moderator_only=False, where=member,
-                        aliases=("complaint",), runs_when_removed=True),
+                        aliases=("complaint",), runs_when_removed=True, budgeted=False),
             CommandSpec("take", self._lifecycle(TicketAction.CLAIM), aliases=("claim",)),
             CommandSpec("resolve", self._lifecycle(TicketAction.RESOLVE)),
             CommandSpec("reject", self._lifecycle(TicketAction.REJECT)),
@@ -113,7 +117,7 @@ class ComplaintsFeature(BaseFeature):
             against_moderator=against,
         )
         filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
-        return self._acknowledged(ctx, filed, ttl)
+        return await self._acknowledged(ctx, filed, ttl)
 
     async def _against_moderator(self, ctx: MessageContext, reported: Author,
                                  chat: ChatRef | None = None) -> bool:
@@ -149,21 +153,30 @@ class ComplaintsFeature(BaseFeature):
                 and await self._against_moderator(ctx, reported, origin),
             )
             filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
-            return self._acknowledged(ctx, filed, None)
+            return await self._acknowledged(ctx, filed, None)
         report = NewTicket(
             community=ctx.community.name, source_event=event.event_id,
             reporter=str(event.author.ref), reporter_name=event.author.display,
             reason="", message_text=text, message_link=event.link,
         )
         filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
-        return self._acknowledged(ctx, filed, None)
+        return await self._acknowledged(ctx, filed, None)
 
     @staticmethod
-    def _acknowledged(ctx: MessageContext, filed: Filed,
-                      ttl: timedelta | None) -> list[AnyAction]:
-        """Exactly one acknowledgement per report (none for a redelivered one)."""
+    async def _acknowledged(ctx: MessageContext, filed: Filed,
+                            ttl: timedelta | None) -> list[AnyAction]:
+        """Exactly one acknowledgement per report (none for a redelivered one). "Already
+        reported" and "too many reports" are said once per cooldown: thirty repeats of a
+        report must not become thirty messages in the group."""
         if filed.ack is None:
             return list(filed.actions)
+        if filed.ack in _SAID_ONCE:
+            key = f"report-said:{ctx.community.name}:{ctx.event.author.ref}:{filed.ack}"
+            last = await ctx.uow.state.get(key)
+            cooldown = ctx.community.moderation.refusal_cooldown
+            if last and ctx.now - datetime.fromisoformat(last) < cooldown:
+                return list(filed.actions)
+            await ctx.uow.state.put(key, ctx.now.isoformat(), ctx.now)
         return [*filed.actions, ctx.reply(filed.ack, delete_after=ttl, **filed.params)]
 
     async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:

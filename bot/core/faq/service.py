@@ -83,6 +83,11 @@ def split_questions(text: str) -> tuple[str, ...]:
     return tuple(q.strip() for q in _QUESTION_SPLIT.split(text) if q.strip())
 
 
+# What an entry id looks like (letters, digits, "-" and "_"): anything else after /faq is
+# not repeated back into the chat.
+_ID_SHAPE = re.compile(r"[\w-]{1,64}")
+
+
 def _put_to_someone(event: IncomingMessage) -> bool:
     """A question in reply to another member, or opening with someone's @name, is theirs to
     answer: the bot butting into a conversation is the noise members mute bots for. A reply
@@ -306,6 +311,8 @@ class FaqFeature(BaseFeature):
             return [self._say(ctx, "faq.usage")]
         entry = (await self.book(ctx.community, ctx.uow)).get(faq_id)
         if entry is None:
+            if not _ID_SHAPE.fullmatch(faq_id):  # "@all", a link: not the bot's to repeat
+                return [self._say(ctx, "faq.usage")]
             return [self._say(ctx, "faq.not_found", id=faq_id)]
         return [ctx.reply_raw(entry.answer)]
 

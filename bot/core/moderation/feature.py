@@ -108,14 +108,13 @@ class ModerationFeature(BaseFeature):
         verdict = content_filter.check(seen)
         return verdict if verdict.obscene else None
 
-    def _shown(self, ctx: MessageContext, author: Author) -> str | Text:
-        """How a notice names the member: never by a name the filter would remove. Trolls
-        pick such names ("Fucker") so that the bot says the word to everyone for them."""
-        content_filter = self._filters.get(ctx.community.name)
-        if content_filter is not None and ctx.community.filter.enabled \
-                and content_filter.check(author.display).obscene:
-            return Text("moderation.unnamed", {"id": author.ref.user_id})
-        return author.display
+    def decent(self, community: str, author: Author) -> Author:
+        """``author`` as every reply may name them: a name the community's filter would
+        remove is replaced by the id, so no FAQ pointer or /warns reply says it."""
+        content_filter = self._filters.get(community)
+        if content_filter is None or not content_filter.check(author.display).obscene:
+            return author
+        return author.renamed(f"id{author.ref.user_id}")
 
     def _chat_notice(self, ctx: MessageContext, text: Text) -> SendMessage:
         """Not a reply: the member's message is being deleted."""
@@ -141,7 +140,7 @@ class ModerationFeature(BaseFeature):
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
                                     thread_id=ctx.event.thread_id))
-        head = Text("moderation.auto.head", {"user": self._shown(ctx, author),
+        head = Text("moderation.auto.head", {"user": author.display,
                                              "reason": Text("moderation.reason.obscene")})
         out.append(self._chat_notice(ctx, notice(head, result=outcome(rung.sanction),
                                                  step=progress(rung), why=note(rung.sanction))))
@@ -173,7 +172,7 @@ class ModerationFeature(BaseFeature):
         if flood.delete:
             if flood.first_repeat:
                 out.append(self._chat_notice(ctx, Text("moderation.flood.repeats",
-                                                       {"user": self._shown(ctx, author)})))
+                                                       {"user": author.display})))
             out.extend(await ctx.audit("flood.delete", actor=FLOOD_ACTOR,
                                        target=str(author.ref), reason="repeated message",
                                        message_ids=[m for m, _ in flood.delete]))
@@ -185,7 +184,7 @@ class ModerationFeature(BaseFeature):
                 await issue_warning(ctx, str(author.ref), "flood", FLOOD_ACTOR)
             out.extend(platform_actions(sanction, ctx.chat, author.ref, channel=channel,
                                         now=ctx.now, thread_id=ctx.event.thread_id))
-            head = Text("moderation.flood.head", {"user": self._shown(ctx, author)})
+            head = Text("moderation.flood.head", {"user": author.display})
             out.append(ctx.notice("moderation.notice", **_pieces(head, sanction)))
             until = sanction.until(ctx.now)
             out.extend(await ctx.audit(
