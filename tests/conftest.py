@@ -137,11 +137,16 @@ async def open_app() -> AsyncIterator[Callable[[LoadedConfig, FakeClock, str], A
 def make_tg_app(tmp_path: Path, emu: TelegramEmulator, clock: FakeClock,
                 open_app: Callable[[LoadedConfig, FakeClock, str], Awaitable[App]]
                 ) -> Callable[..., Awaitable[App]]:
-    """An app on the Telegram emulator: ``make(instance="tg", **telegram_config parts)``.
-    The ``clock`` is the test module's own when it overrides the fixture."""
+    """An app on the Telegram emulator: ``make(instance="tg", lang="en", **telegram_config
+    parts)``. The ``clock`` is the test module's own when it overrides the fixture."""
 
-    async def make(instance: str = "tg", **config_parts: str) -> App:
-        return await open_app(telegram_config(tmp_path, emu.api_base, **config_parts), clock,
-                              instance)
+    async def make(instance: str = "tg", lang: str = "en", **config_parts: str) -> App:
+        config = telegram_config(tmp_path, emu.api_base, **config_parts)
+        if lang != "en":
+            path = tmp_path / "config.toml"
+            path.write_text(path.read_text(encoding="utf-8").replace(
+                'language = "en"', f'language = "{lang}"'), encoding="utf-8")
+            config = load_config(path)
+        return await open_app(config, clock, instance)
 
     return make

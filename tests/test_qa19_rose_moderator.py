@@ -8,7 +8,7 @@ Each test asserts what a moderator used to Rose/Combot expects; a failing test i
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +22,6 @@ from tg_emulator.harness import (
     OTHER_MEMBER,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import (
     command,
@@ -37,8 +36,7 @@ from vk_emulator import VkEmulator
 from vk_emulator.harness import CHAT, MODERATOR, vk_config_text, write_vk_config
 from vk_emulator.harness import RunningBot as VkRunningBot
 
-from bot.app import App, create_app
-from bot.config import load_config
+from bot.app import App
 from bot.core.clock import FakeClock
 
 CHANNEL = -100777  # a channel a member posts as
@@ -53,24 +51,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
+def make_app(make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(lang: str = "en", **config_parts: str) -> App:
-        config = telegram_config(tmp_path, emu.api_base, **config_parts)
-        if lang != "en":
-            path = tmp_path / "config.toml"
-            path.write_text(path.read_text(encoding="utf-8").replace(
-                'language = "en"', f'language = "{lang}"'), encoding="utf-8")
-            config = load_config(path)
-        built = await create_app(config, clock=clock, instance_id="qa19")
-        apps.append(built)
-        return built
+        return await make_tg_app("qa19", lang, **config_parts)
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 def near(value: int, moment, slack: int = 3) -> bool:

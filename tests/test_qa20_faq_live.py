@@ -26,7 +26,6 @@ from tg_emulator.harness import (
     OTHER_MEMBER,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import command, non_help, render, replies_to, reply_messages, settle
 from vk_emulator import VkEmulator
@@ -38,7 +37,7 @@ from vk_emulator.harness import vk_config_text, write_vk_config
 
 from bot.app import App, create_app
 from bot.cli import main
-from bot.config import LoadedConfig, load_config
+from bot.config import load_config
 from bot.core.clock import FakeClock
 from bot.core.faq.entries import load_faq_file
 
@@ -90,23 +89,15 @@ def bump(path: Path, text: str) -> None:
 
 
 @pytest.fixture
-async def make_app(tmp_path: Path, emu: TelegramEmulator,
-                   clock: FakeClock) -> AsyncIterator[Callable[..., Awaitable[App]]]:
-    apps: list[App] = []
-
+def make_app(tmp_path: Path,
+             make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(extra_community: str = "", tail: str = "", faq: str | None = None) -> App:
         (tmp_path / "faq.toml").write_text(faq if faq is not None else _faq_toml(),
                                            encoding="utf-8")
-        config: LoadedConfig = telegram_config(
-            tmp_path, emu.api_base, extra_community='faq = "faq.toml"\n' + extra_community,
-            tail=tail)
-        built = await create_app(config, clock=clock, instance_id="qa20")
-        apps.append(built)
-        return built
+        return await make_tg_app("qa20", extra_community='faq = "faq.toml"\n' + extra_community,
+                                 tail=tail)
 
-    yield make
-    for built in apps:
-        await built.close()
+    return make
 
 
 def answers_in(emu: TelegramEmulator, chat: int, words: str) -> list[str]:

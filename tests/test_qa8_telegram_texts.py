@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from tg_emulator.harness import (
     QUEUE,
     RunningBot,
     fast_options,
-    telegram_config,
 )
 from tg_emulator.wire import (
     command,
@@ -34,7 +32,6 @@ from tg_emulator.wire import (
 )
 
 from bot.app import App
-from bot.config import load_config
 from bot.core.clock import FakeClock
 
 MARKUP = "<b>Bob</b> & <i>co</i> *bold* _it_ `code` [link](http://x.example) </a>"
@@ -47,16 +44,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, emu: TelegramEmulator, clock: FakeClock,
-             open_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
+def make_app(make_tg_app: Callable[..., Awaitable[App]]) -> Callable[..., Awaitable[App]]:
     async def make(lang: str = "en", **config_parts: str) -> App:
-        config = telegram_config(tmp_path, emu.api_base, **config_parts)
-        if lang != "en":
-            path = tmp_path / "config.toml"
-            path.write_text(path.read_text(encoding="utf-8").replace(
-                'language = "en"', f'language = "{lang}"'), encoding="utf-8")
-            config = load_config(path)
-        return await open_app(config, clock, "qa8")
+        return await make_tg_app("qa8", lang, **config_parts)
 
     return make
 
