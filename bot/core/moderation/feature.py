@@ -58,11 +58,22 @@ class ModerationFeature(BaseFeature):
         return self._commands.specs()
 
     async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
+        return await self._judge(ctx, flood_counts=True)
+
+    async def screen_command(self, ctx: MessageContext) -> list[AnyAction] | None:
+        """A member's command is judged by the filter like any message: abuse behind "/help"
+        is abuse. Anti-flood leaves commands alone: three "/report"s about three spammers
+        are not a repeated message (the command budget, bot/core/budget.py, limits them)."""
+        return await self._judge(ctx, flood_counts=False)
+
+    async def _judge(self, ctx: MessageContext, *, flood_counts: bool) -> list[AnyAction] | None:
+        """The filter's verdict (enforced or dry-run) and, for plain messages, anti-flood's;
+        None when neither has anything to do."""
         event = ctx.event
         if not await self._judges(ctx):
             return None
         flood = FloodVerdict()
-        if not event.edited:
+        if flood_counts and not event.edited:
             key = (ctx.community.name, str(ctx.chat), str(event.author.ref))
             flood = self._flood.observe(key, event.message_id, event.thread_id, event.text,
                                         ctx.now, ctx.community.antiflood, album=event.album)
@@ -75,19 +86,6 @@ class ModerationFeature(BaseFeature):
         if flood.acted:
             out.extend(await self._on_flood(ctx, flood))
         return out if verdict is not None or flood.acted else None
-
-    async def screen_command(self, ctx: MessageContext) -> list[AnyAction] | None:
-        """A member's command is judged by the filter like any message: abuse behind "/help"
-        is abuse. Anti-flood leaves commands alone: three "/report"s about three spammers
-        are not a repeated message."""
-        if not await self._judges(ctx):
-            return None
-        verdict = self._check(ctx)
-        if verdict is None:
-            return None
-        if ctx.community.filter.mode == "enforce":
-            return await self._enforce(ctx, verdict)
-        return await self._dry_run(ctx, verdict)
 
     @staticmethod
     async def _judges(ctx: MessageContext) -> bool:
