@@ -35,6 +35,13 @@ capitals, Cherokee and Armenian look-alikes, ƒ, ς) are now made plain before a
 (fancy.py); ~ | / • ▪ separate spaced-out letters like dots do; ☆ hides a letter like *; a word
 of non-Russian look-alikes (ѕнιт) is read in both alphabets; and Hui / suki, allowed for their
 other senses, are read as Russian inside a Russian message.
+
+A sixth round, ``fresh_round6.jsonl`` (320 messages: rare derivatives, English compounds,
+combined disguises, harder look-alike innocents), scored F1 0.968 on first contact (precision
+1.000, recall 0.938): a word split in two by one space, a line break or a hyphen (ху йня,
+fu⏎ck, пиз-дец, ГАН-ДОН; joined only when one half cannot be a word on its own, so «ху из ху»
+and «число пи здесь» stay clean), an emoji standing for a letter (sh🤬t), 6 for б in
+transliteration (6lya), twatted, and the slurs черномазые and москали.
 """
 
 from __future__ import annotations
@@ -57,7 +64,8 @@ def _rows(name: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
-             "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl"])
+             "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl",
+             "fresh_round6.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

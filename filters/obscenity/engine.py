@@ -9,6 +9,8 @@
    per word are remembered too.
 3. Messages with spaced-out letters, or whose lower-casing changes their length, get the
    windowed or full tokenization instead.
+4. A clean message with a piece that may be half a word (ху йня, пиз-дец) has its split
+   words joined and matched (``splits.py``).
 
 Every layer is linear in the message length, and a per-message budget bounds the expensive
 work, so hostile input stays fast.
@@ -17,6 +19,7 @@ work, so hostile input stays fast.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,6 +43,7 @@ from .prefilter import (
     spaced_out,
 )
 from .rules import Hit
+from .splits import candidates, may_split
 from .tokens import Token, tokenize
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
@@ -60,6 +64,11 @@ _MAX_SEEN = 50_000
 # per message: words given the full treatment, and wildcard (mask) comparisons
 _TOKEN_BUDGET = 64
 _MASK_BUDGET = 8
+# per message: words split in two (ху йня) joined and matched
+_SPLIT_BUDGET = 16
+# ... looked for among the message's first pieces only (a split word in a 500-word message is
+# not worth the cost of every message)
+_SPLIT_PIECES = 200
 
 
 def _find(text: str, char: str, start: int) -> int:
@@ -87,7 +96,7 @@ _NEVER = re.compile(r"(?!)")
 def _compiled(
     languages: tuple[str, ...], extra: tuple[str, ...], allowed: tuple[str, ...]
 ) -> tuple[
-    Lexicon, re.Pattern[str], re.Pattern[str], set[str], dict[tuple[str, Script], Hit | None]
+    Lexicon, re.Pattern[str], re.Pattern[str], set[str], dict[tuple[str, str | None, Script], Hit | None]
 ]:
     """Build (and share between filters with the same settings) a lexicon, its triggers, the
     set of text pieces already found clean and the answers for words already matched."""
@@ -130,14 +139,28 @@ class ObscenityFilter:
         are tokenized and matched. Off the fast path, decorative letters (ⓕⓤⓒⓚ, ꜰᴜᴄᴋ) are
         made plain first (fancy.py); the spans still index the member's own text. Pieces whose
         verdict depends on their neighbours (the prepositions of «na hui», and Hui / suki,
-        read as Russian in a Russian message) are never remembered as clean.
+        read as Russian in a Russian message, and pieces that may be half of a word split
+        by a space, a line break or a hyphen: ху йня, fu⏎ck, пиз-дец) are never remembered as
+        clean; a clean message with such a piece has its split words joined and matched.
         """
         lowered = text.lower()
         chunks = lowered.split()
-        if self._known.issuperset(chunks):
+        known = self._known
+        if known.issuperset(chunks):
             if not spaced_out(lowered):
                 return CLEAN
             return self._check_text(text, lowered)
+        verdict = self._check_new(text, lowered, chunks)
+        if verdict.obscene or len(lowered) != len(text):
+            return verdict
+        # pieces that may be half a word are never remembered as clean (see _check)
+        if not any(chunk not in known and may_split(chunk)
+                   for chunk in itertools.islice(chunks, _SPLIT_PIECES)):
+            return verdict
+        return self._check_splits(text, lowered)
+
+    def _check_new(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
+        """The check of a message with pieces not yet known to be clean."""
         plain = unfancy(text)
         if plain is text:
             return self._check_plain(text, lowered, chunks)
@@ -147,6 +170,18 @@ class ObscenityFilter:
             return verdict
         return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
                                    for m in verdict.matches))
+
+    def _check_splits(self, text: str, lowered: str) -> Verdict:
+        """Words split in two (ху йня, fu⏎ck, пиз-дец): see ``splits.py``."""
+        default = self._default_script(text)
+        for joined in itertools.islice(candidates(text, lowered, _SPLIT_PIECES), _SPLIT_BUDGET):
+            word = normalize_word(joined.text, default)
+            hit = self._lexicon.match(word, masks=False) if word is not None else None
+            if hit is not None:
+                fragment = text[joined.start:joined.end]
+                return Verdict(True, (Match(hit.name, joined.start, joined.end, fragment,
+                                            hit.normalized, hit.lexicon),))
+        return CLEAN
 
     def _check_plain(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
         if self._lexicon.ru and ("her" in lowered or "hu" in lowered):
@@ -168,7 +203,7 @@ class ObscenityFilter:
                 continue
             if not self._chunk_is_clean(chunk):
                 flagged.add(chunk)
-            elif len(known) < _MAX_KNOWN and chunk not in _CONTEXT_WORDS:
+            elif len(known) < _MAX_KNOWN and chunk not in _CONTEXT_WORDS and not may_split(chunk):
                 known.add(chunk)
         if "-\n" in lowered:  # a word hyphenated across lines (пиз-⏎дец): read it whole
             return self._check_tokens(text, tokenize(text))
@@ -294,7 +329,7 @@ class ObscenityFilter:
     def _may_match(self, token: Token) -> bool:
         """Cheap test whether a token is worth normalising: plain words without a stem are
         not (they were only inside a window or a message that needed the full tokenizer)."""
-        if token.spaced:
+        if token.spaced or token.masked is not None:
             return True
         lowered = token.text.lower()
         if _PLAIN_LATIN.fullmatch(lowered):
@@ -313,7 +348,7 @@ class ObscenityFilter:
     def _match_token(
         self, text: str, token: Token, default: Script, budget: _Budget
     ) -> Match | None:
-        key = (token.text, default)
+        key = (token.text, token.masked, default)
         cached = self._seen.get(key, _MISSING)
         if cached is _MISSING:
             cached = self._match_word(token, default, budget)
@@ -347,6 +382,10 @@ class ObscenityFilter:
                 token.text.lower()):
             latin = normalize_word(token.text, default, script=Script.LAT)
             hit = self._lexicon.match(latin, masks=False) if latin is not None else None
+        if hit is None and token.masked is not None:
+            masked = normalize_word(token.masked, default)
+            if masked is not None:
+                hit = self._lexicon.match(masked, masks=budget.masks >= 0)
         return hit
 
     def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:

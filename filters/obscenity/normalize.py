@@ -183,6 +183,9 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
         if "4" in text:
             # Russian in Latin letters writes ч as 4 (muda4ok, su4ka)
             candidates.append(text.replace("4", "ch").translate(_TO_LAT))
+        if "6" in text:
+            # ... б as 6, by shape (6lya, 6lyad'), where English leet reads 6 as g
+            candidates.append(text.replace("6", "b").translate(_TO_LAT))
         if "3" in text:
             # ... and з as 3, by shape (pi3dec, 3aebal), where English leet reads 3 as e
             candidates.append(text.replace("3", "z").translate(_TO_LAT))

@@ -35,6 +35,7 @@ _JOIN = r"(?:[*#@$!%_☆★]+|\.{2,}|…|'(?=[aeiouy]))"
 EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
 _SILENT_RE = re.compile(_SILENT)
+_EMOJI_RE = re.compile(f"[{EMOJI_CLASS}]+")
 _WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[{SEPARATORS}]{{1,3}}{_SINGLE}){{2,}}"
@@ -54,6 +55,9 @@ class Token:
     start: int
     end: int
     spaced: bool
+    #: the word read with its emoji as a mask (sh🤬t): an emoji may stand for a letter as
+    #: well as sit between letters (пиз🤬дец); None when the word holds no emoji
+    masked: str | None = None
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
@@ -66,5 +70,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
             yield Token(found.group().replace("-", ""), start, end, False)
         else:
             # stars first: ☆ is also in the emoji range, but inside a word it hides a letter
-            text = _SILENT_RE.sub("", _MASK_STANDINS.sub("*", found.group()))
-            yield Token(text, start, end, False)
+            starred = _MASK_STANDINS.sub("*", found.group())
+            text = _SILENT_RE.sub("", starred)
+            masked = None
+            if _EMOJI_RE.search(starred) is not None:
+                masked = _SILENT_RE.sub("", _EMOJI_RE.sub("*", starred))
+            yield Token(text, start, end, False, masked)

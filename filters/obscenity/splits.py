@@ -1,0 +1,110 @@
+"""Words split in two by a space, a line break or a hyphen (ху йня, fu⏎ck, пиз-дец, ГАН-ДОН).
+
+Spaced-out letters (х у й) are found elsewhere; this is the other half of the trick: one break
+inside a word, so that each half looks harmless on its own.  Joining every pair of neighbours
+would glue innocent words together («не будь» → небудь, «ху из ху» → хуиз), so a pair is only
+joined when one half cannot be a word by itself:
+
+* one or two letters that are not a real short word (ху, fu, ц — but not из, на, is, ok);
+* a start no Russian word has (йня, ьян, ыть);
+
+and neither half is a real short word.  A hyphen inside one piece (пиз-дец) joins halves of
+two to four letters.  The joined word must then match the lexicon as a whole word, the way
+any word does, allow-list included.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .data import load_words
+
+#: real one- and two-letter words (and chat shorthands): never a fragment, never joined
+SHORT_WORDS = frozenset(w for line in load_words("short_words.txt")
+                        if not line.startswith("particle:") for w in line.split())
+#: ... and halves of ordinary hyphenated words (кто-то, из-за, кое-как, какой-нибудь)
+_PARTICLES = SHORT_WORDS | frozenset(
+    w for line in load_words("short_words.txt") if line.startswith("particle:")
+    for w in line.removeprefix("particle:").split())
+_LETTERS = "a-zа-яё"
+_BAD_START = re.compile("[ьъы]|й[бвгджзклмнпрстфхцчшщ]")
+_PIECE = re.compile(r"\S+")
+_CORE = re.compile(rf"[«\"'(]*([{_LETTERS}]+(?:-[{_LETTERS}]+)?)[.,!?…:;)»\"']*")
+_HYPHENATED = re.compile(rf"[{_LETTERS}]{{2,4}}-[{_LETTERS}]{{2,4}}")
+
+
+#: a piece of the message: its letters (empty when it is not a plain word) and their span
+Piece = tuple[str, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A candidate word: the halves joined (original case), and its span in the message."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _is_fragment(core: str) -> bool:
+    """Whether a lower-case piece of letters cannot be a word on its own."""
+    if core in SHORT_WORDS:
+        return False
+    if len(core) <= 2:
+        return True  # ху, fu, ц; and ck, дц (no vowel)
+    return _BAD_START.match(core) is not None
+
+
+def may_split(chunk: str) -> bool:
+    """Whether a lower-case whitespace-free piece of a message may be half of a split word
+    (or a hyphenated one): such pieces are never remembered as clean on their own."""
+    core = _CORE.fullmatch(chunk)
+    return core is not None and _joinable(core.group(1))
+
+
+def _joinable(core: str) -> bool:
+    if "-" in core:
+        if _HYPHENATED.fullmatch(core) is None:
+            return False
+        first, second = core.split("-")
+        return first not in _PARTICLES and second not in _PARTICLES
+    return _is_fragment(core)
+
+
+def candidates(text: str, lowered: str, pieces: int) -> Iterator[Joined]:
+    """The joins worth matching among the first ``pieces`` pieces of a message (``lowered`` is
+    ``text.lower()``, same length), lazily: the caller stops after a budget too."""
+    previous: Piece | None = None
+    current: Piece | None = None
+    for found in itertools.islice(_PIECE.finditer(lowered), pieces):
+        core = _CORE.fullmatch(found.group())
+        if core is None:
+            piece = ("", found.start(), found.end())
+        else:
+            piece = (core.group(1), found.start() + core.start(1), found.start() + core.end(1))
+        if current is not None:
+            yield from _joins(text, previous, current, piece)
+        previous, current = current, piece
+    if current is not None:
+        yield from _joins(text, previous, current, None)
+
+
+def _joins(text: str, before: Piece | None, piece: Piece, after: Piece | None) -> Iterator[Joined]:
+    """The joins around one piece: itself if hyphenated, else with a neighbour."""
+    core, start, end = piece
+    if not core or not _joinable(core):
+        return
+    if "-" in core:
+        yield Joined(text[start:end].replace("-", ""), start, end)
+        return
+    for left, right in ((before, piece), (piece, after)):
+        if left is None or right is None:
+            continue
+        (a, a_start, a_end), (b, b_start, b_end) = left, right
+        if not a or not b or "-" in a or "-" in b or a in SHORT_WORDS or b in SHORT_WORDS:
+            continue
+        if len(a) + len(b) >= 4:
+            yield Joined(text[a_start:a_end] + text[b_start:b_end], a_start, b_end)
