@@ -77,7 +77,7 @@ async def test_delete_and_ban_buttons_act_where_the_message_lives_and_are_audite
     await app.pipeline.process(press(f"t:del:{tid}"))
     await app.pipeline.process(press(f"t:ban:{tid}"))
     assert telegram.of(DeleteMessage)[0] == DeleteMessage(TG_GROUP, "77", None)
-    assert telegram.of(Ban) == [Ban(TG_GROUP, UserRef("telegram", "66"), None)]
+    assert telegram.of(Ban) == [Ban(TG_GROUP, UserRef("telegram", "66"), None, ref="ticket-ban:1")]
     async with app.uow_factory() as uow:
         audit = await uow.audit.since("demo", app.clock.now() - timedelta(days=1))
     assert [(r.action, r.actor, r.target, r.chat) for r in audit] == [
@@ -112,7 +112,7 @@ async def test_vk_report_goes_to_the_telegram_queue_and_ban_acts_on_vk(app: App)
     assert stored.card_chat == "telegram:-2002" and stored.card_message_id is not None
     await app.pipeline.process(press(f"t:ban:{stored.id}"))
     # "Ban author" also deletes the message and closes the ticket, telling the reporter
-    assert vk.of(Ban) == [Ban(VK_CHAT, UserRef("vk", "4002"), None)]
+    assert vk.of(Ban) == [Ban(VK_CHAT, UserRef("vk", "4002"), None, ref="ticket-ban:1")]
     assert vk.of(DeleteMessage) == [DeleteMessage(VK_CHAT, "45", None)]
     assert not telegram.of(Ban)
     assert (await ticket(app, 1)).state == "resolved"
@@ -130,4 +130,4 @@ async def test_ban_button_bans_a_channel_sender_as_a_sender_chat(app: App) -> No
     await app.pipeline.process(report(user="5", reported="-1005550"))
     await app.pipeline.process(press(f"t:ban:{(await ticket(app, 1)).id}"))
     assert telegram.of(Ban) == [Ban(TG_GROUP, UserRef("telegram", "-1005550"), None,
-                                    sender_chat=True)]
+                                    sender_chat=True, ref="ticket-ban:1")]

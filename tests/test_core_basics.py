@@ -9,7 +9,7 @@ import pytest
 from bot.core.chats import ChatRef, ChatRefError, UserRef
 from bot.core.clock import FakeClock
 from bot.core.commands import parse_command
-from bot.core.durations import DurationError, format_duration, parse_duration
+from bot.core.durations import DurationError, format_duration, join_spaced, parse_duration
 from bot.core.events import Author, SenderKind
 from bot.core.permissions import AdminCache, Permissions
 from bot.core.settings import CommunitySettings
@@ -122,3 +122,22 @@ async def test_an_unreadable_admin_list_is_not_asked_for_every_message() -> None
     with pytest.raises(RuntimeError):
         await cache.admins(chat)
     assert Failing.calls == 2
+
+
+@pytest.mark.parametrize(("words", "joined"), [
+    ("1 час", ["1час"]),
+    ("2 часа флуд", ["2часа", "флуд"]),
+    ("15 мин. спам", ["15мин", "спам"]),
+    ("2 часа 30 минут причина", ["2часа30минут", "причина"]),
+    ("@bob 1 hour", ["@bob", "1hour"]),
+    ("1 неделю", ["1неделю"]),
+    # a one-letter word that is also a preposition is not a unit written apart
+    ("5 с ним", ["5", "с", "ним"]),
+    ("2nd time", ["2nd", "time"]),
+])
+def test_a_number_and_its_unit_written_apart_are_one_duration(words: str,
+                                                               joined: list[str]) -> None:
+    assert join_spaced(words.split()) == joined
+    for word in joined:
+        if word[0].isdigit() and word not in ("5", "2nd"):
+            parse_duration(word)

@@ -63,3 +63,33 @@ async def test_upgrade_and_agree_on_postgresql(pg_url: str) -> None:
         assert diff == []
     finally:
         await engine.dispose()
+
+
+async def test_a_database_from_the_first_release_keeps_its_tickets(tmp_path: Path) -> None:
+    """0002 adds the chat title to tickets: a ticket filed before it reads back with none."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from bot.db.repos.complaints import SqlTicketRepo
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade(engine, "0001")
+        now = datetime(2026, 1, 1, tzinfo=UTC).isoformat(" ")
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "INSERT INTO tickets (community, number, state, source_event, chat, message_text,"
+                " reported_name, reporter, reporter_name, reason, against_moderator,"
+                " reporters_count, claimed_name, resolution, card_state, sla_announced,"
+                " created_at, updated_at, opened_at) VALUES ('demo', 1, 'new', 'e1',"
+                " 'telegram:-1001', 'spam', '', 'telegram:5', 'Ann', '', 0, 1, '', '',"
+                f" 'pending', 0, '{now}', '{now}', '{now}')")
+        await upgrade(engine)
+        assert await current_revision(engine) == "0002"
+        async with async_sessionmaker(engine)() as session:
+            ticket = await SqlTicketRepo(session).by_number("demo", 1)
+        assert ticket is not None
+        assert (ticket.number, ticket.chat, ticket.chat_title) == (1, "telegram:-1001", "")
+    finally:
+        await engine.dispose()

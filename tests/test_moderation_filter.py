@@ -111,9 +111,9 @@ async def test_audit_true_posts_every_acted_verdict_to_the_queue(write_config, c
         out = await run(app, message("badword"), moderation_core(app))
         lines = [app.catalog.render(q.text, "en") for q in of(out, NotifyQueue)]
         assert len(lines) == 2 and "obscene message deleted" in lines[0] and "badword" in lines[0]
-        assert lines[1].startswith("Audit: warning by auto:filter")
+        assert lines[1].startswith("Audit: warning by the filter")
         [ru] = [app.catalog.render(q.text, "ru") for q in of(out, NotifyQueue)][:1]
-        assert ru.startswith("Аудит: удалено сообщение с матом, кто: auto:filter")
+        assert ru.startswith("Аудит: удалено сообщение с матом, кто: фильтр")
     finally:
         await app.close()
 

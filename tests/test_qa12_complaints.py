@@ -874,8 +874,10 @@ async def test_tg_ban_pressed_twice_at_once_bans_once(make_app, emu) -> None:
                            and emu.world.callbacks[q2].get("answered"), what="answers")
         await settle(emu)
     assert len(emu.calls_of("banChatMember", ok=None)) == 1
-    assert emu.world.callbacks[q2]["answered"]["text"] == render(
-        "complaints.refused_closed", number=1)
+    # the second press comes while the ban is on its way, or after it closed the ticket
+    assert emu.world.callbacks[q2]["answered"]["text"] in (
+        render("complaints.refused_ban_pending", number=1),
+        render("complaints.refused_closed", number=1))
     assert len([t for t in emu.sent_texts(MEMBER) if "#1" in t]) <= 1
 
 

@@ -25,7 +25,7 @@ async def test_the_configs_scheduled_post_is_listed_before_any_time_passes() -> 
     assert await run_demo(io.StringIO("/as mod\n/schedule\n"), out) == 0
     listing = out.getvalue().split("/schedule\n", 1)[1]
     assert "Nothing is scheduled" not in listing
-    assert "#1 · " in listing and "0 10 * * MON" in listing and "Weekly reminder" in listing
+    assert "#1 · " in listing and "every Monday at 10:00" in listing and "Weekly reminder" in listing
 
 
 async def test_a_post_due_during_a_long_wait_goes_out_on_time() -> None:

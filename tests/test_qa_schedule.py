@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot.core.actions import SendMessage
 from bot.core.clock import FakeClock
+from bot.texts import catalog
 from tests.helpers_schedule import make_app, message, schedule_config
 
 
@@ -18,9 +19,10 @@ async def test_a_one_off_post_shows_a_dash_in_the_repeat_column(write_config) ->
             await app.pipeline.process(message(text, at=clock.now(), event_id=f"qa{number}"))
         listing = [a for a in telegram.actions if isinstance(a, SendMessage)][-1]
         assert listing.text.key == "schedule.list"
-        rows = [line.split(" · ") for line in listing.text.params["items"].splitlines()]
+        items = catalog()._param(listing.text.params["items"], "en")
+        rows = [line.split(" · ") for line in items.splitlines()]
         assert [row[2:] for row in rows] == [
-            ["0 10 * * MON", "telegram:-1001", "Weekly"],  # today, 10:00 Berlin
+            ["every Monday at 10:00", "telegram:-1001", "Weekly"],  # today, 10:00 Berlin
             ["—", "telegram:-1001", "Good morning"],
         ]
     finally:

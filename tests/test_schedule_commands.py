@@ -11,6 +11,7 @@ from bot.core.actions import DeleteMessage, SendMessage
 from bot.core.clock import FakeClock
 from bot.core.events import ReplyTarget
 from bot.core.scheduler.ports import OccurrenceState as S
+from bot.texts import catalog
 from tests.helpers_schedule import (
     MEMBER,
     MODERATOR,
@@ -126,9 +127,10 @@ async def test_listing_shows_what_is_coming_with_ids_in_local_time(bot, clock):
     await say(app, telegram, "/schedule tomorrow 9:00 Good morning", clock)
     [listing] = await say(app, telegram, "/schedule", clock)
     assert listing.text.key == "schedule.list"
-    lines = listing.text.params["items"].splitlines()
+    lines = catalog()._param(listing.text.params["items"], "en").splitlines()
     ids = [p.id for p in await posts(app)]
-    assert lines[0].startswith(f"#{ids[0]} · 2026-03-02 10:00 · 0 10 * * MON")
+    # the repeat in words, not cron
+    assert lines[0].startswith(f"#{ids[0]} · 2026-03-02 10:00 · every Monday at 10:00 · ")
     assert lines[1].startswith(f"#{ids[1]} · 2026-03-03 09:00 · ")
     assert lines[1].endswith("Good morning")
 

@@ -125,3 +125,20 @@ def test_config_entries_validate_and_keep_a_stable_key() -> None:
         config_key("demo", None, "0 10 * * *", "x", None, ["b"])
     with pytest.raises(ScheduleRuleError):
         validate_entry(ScheduleEntry(cron="0 10 * *", text="x"), BERLIN)
+
+
+@pytest.mark.parametrize(("cron", "ru", "en"), [
+    ("0 10 * * MON", "по понедельникам в 10:00", "every Monday at 10:00"),
+    ("0 9 * * *", "каждый день в 09:00", "every day at 09:00"),
+    ("30 18 * * 1-5", "по будням в 18:30", "every weekday at 18:30"),
+    ("0 10 * * 6,0", "по субботам, воскресеньям в 10:00", "every Saturday, Sunday at 10:00"),
+    ("0 12 1 * *", "1-го числа каждого месяца в 12:00", "on day 1 of every month at 12:00"),
+    ("*/5 * * * *", "*/5 * * * *", "*/5 * * * *"),
+    ("0 10 * 1 *", "0 10 * 1 *", "0 10 * 1 *"),
+])
+def test_a_repeat_reads_in_words_where_it_has_a_common_shape(cron: str, ru: str, en: str) -> None:
+    from bot.core.scheduler.repeat import describe
+    from bot.texts import catalog
+
+    described = describe(cron)
+    assert [catalog()._param(described, lang) for lang in ("ru", "en")] == [ru, en]

@@ -79,6 +79,7 @@ class Ban:
     until: datetime | None
     sender_chat: bool = False
     thread_id: str | None = None  # the forum topic a failure notice goes to
+    ref: str | None = None  # e.g. "ticket-ban:5": the ticket resolved once the ban holds
 
 
 @dataclass(frozen=True, slots=True)

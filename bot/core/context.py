@@ -6,30 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core import auditing
 from bot.core.actions import AnyAction, Button, DeleteMessage, NotifyQueue, SendMessage
 from bot.core.chats import ChatRef
 from bot.core.directory import Role
 from bot.core.events import IncomingMessage
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
-from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
-
-#: audit actions the catalogs word (audit.action.*); any other is shown as recorded
-AUDIT_ACTIONS = frozenset({
-    "warn", "mute", "ban", "kick", "unwarn", "resetwarns", "unmute", "unban", "delete", "filter.delete",
-    "filter.dry_run", "flood.delete", "flood.warn", "flood.mute", "flood.ban", "flood.kick",
-    "schedule.add", "schedule.remove", "reporter_abusive", "reporter_trusted", "faq.add",
-    "faq.edit", "faq.delete",
-})
-
-
-def audit_action_text(action: str) -> Text | str:
-    """The audit line names the action in the queue's language ("мут", not "mute")."""
-    if action in AUDIT_ACTIONS:
-        return Text(f"audit.action.{action.replace('.', '_')}")
-    return action
 
 
 @dataclass
@@ -95,16 +80,11 @@ class MessageContext:
         return NotifyQueue(self.community.queue, Text(key, params), self.lang, buttons, ref)
 
     async def audit(self, action: str, *, actor: str, target: str | None = None,
-                    reason: str = "", **details: Any) -> list[AnyAction]:
+                    reason: str = "", shown_reason: Text | None = None,
+                    **details: Any) -> list[AnyAction]:
         """Store an audit record; mirror it to the queue chat when the community asks."""
-        record = AuditRecord(community=self.community.name, at=self.now, actor=actor,
-                             action=action, target=target, chat=str(self.event.chat),
-                             reason=reason, details=details)
-        await self.uow.audit.add(record)
-        if self.community.audit and self.community.queue is not None:
-            line = NotifyQueue(self.community.queue, Text("audit.line", {
-                "action": audit_action_text(action), "actor": actor, "target": target or "-",
-                "chat": str(self.event.chat), "reason": reason or "-",
-            }), self.lang)
-            return [line]
-        return []
+        return await auditing.record(self.uow, self.community, self.now, action, actor=actor,
+                                     chat=str(self.event.chat),
+                                     chat_title=self.event.chat_title, target=target,
+                                     reason=reason,
+                                     shown_reason=shown_reason, **details)

@@ -9,11 +9,11 @@ from datetime import timedelta
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # Unit words as moderators type them, in English and Russian ("10min", "2часа", "1day").
 _UNIT_WORDS = {
-    "s": "s sec secs second seconds с сек секунда секунды секунд",
-    "m": "m min mins minute minutes м мин минута минуты минут",
+    "s": "s sec secs second seconds с сек секунда секунды секунд секунду",
+    "m": "m min mins minute minutes м мин минута минуты минут минуту",
     "h": "h hr hrs hour hours ч час часа часов",
     "d": "d day days д дн день дня дней сут сутки суток",
-    "w": "w wk wks week weeks н нед неделя недели недель",
+    "w": "w wk wks week weeks н нед неделя недели недель неделю",
 }
 _UNITS = {word: unit for unit, names in _UNIT_WORDS.items() for word in names.split()}
 _PART = re.compile(r"(\d{1,6})\s*([^\W\d_]+)")
@@ -28,6 +28,43 @@ class DurationError(ValueError):
     def __init__(self, message: str, problem: str = "format") -> None:
         super().__init__(message)
         self.problem = problem
+
+
+#: one-letter units that are also words (с, в, м…): never joined to a number written apart
+_LONE_LETTERS_KEPT = frozenset({"ч", "h", "m", "d", "w"})
+_NUMBER = re.compile(r"^\d{1,6}$")
+
+
+def _unit_word(word: str) -> bool:
+    bare = word.lower().replace("ё", "е").rstrip(".")
+    return bare in _UNITS and (len(bare) > 1 or bare in _LONE_LETTERS_KEPT)
+
+
+def join_spaced(words: list[str]) -> list[str]:
+    """Join a number and its unit written apart ("1 час", "15 min.", "2 часа 30 минут") into
+    one duration word ("1час", "2часа30минут"): on a Russian keyboard the space is habit, and
+    a command reads its duration from one word."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if (_NUMBER.match(word) and index + 1 < len(words) and _unit_word(words[index + 1])):
+            joined = word + words[index + 1].rstrip(".")
+            if out and _WHOLE.match(out[-1].lower()) and out[-1] != joined and \
+                    _joined_before(out[-1]):
+                out[-1] += joined
+            else:
+                out.append(joined)
+            index += 2
+            continue
+        out.append(word)
+        index += 1
+    return out
+
+
+def _joined_before(word: str) -> bool:
+    """Whether a word is a duration that ``join_spaced`` itself made (its unit spelt out)."""
+    return any(len(unit) > 1 for _, unit in _PART.findall(word.lower()))
 
 
 def parse_duration(text: str) -> timedelta:

@@ -52,6 +52,14 @@ class Author:
             return f"id{self.ref.user_id}"
         return self.name
 
+    @property
+    def card_name(self) -> str:
+        """The name and the @username together ("Спамер @spammer"): on a ticket card the
+        moderator looks for the name the chat shows, and may need the handle to act."""
+        if self.username and self.name.strip() and not _PING_OR_LINK.search(self.name):
+            return f"{self.name} @{self.username}"
+        return self.display
+
     def renamed(self, name: str) -> Author:
         """The same sender shown by ``name`` (the @username, which could carry the same
         word, is dropped)."""
@@ -99,6 +107,7 @@ class IncomingMessage:
     # just that member's real name (VK fills them in), the rest are the writer's words.
     labels: tuple[tuple[str, UserRef], ...] = field(default=())
     poll: bool = False  # the text is a poll's question and options (judged, never answered)
+    chat_title: str = ""  # the group's title where the platform sends it (Telegram)
 
     @property
     def is_private(self) -> bool:

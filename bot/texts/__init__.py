@@ -72,6 +72,8 @@ class TextCatalog:
             return self.render(value, lang)
         if isinstance(value, timedelta):  # durations read in the reader's language
             return format_duration(value, lang)
+        if isinstance(value, tuple | list):  # pieces of one text, some worded by the catalog
+            return "".join(str(self._param(piece, lang)) for piece in value)
         return value
 
 

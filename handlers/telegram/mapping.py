@@ -195,6 +195,7 @@ def map_message(message: Message, *, edited: bool = False) -> IncomingMessage | 
         mentions=_mentions(message),
         album=message.media_group_id,
         poll=message.poll is not None,
+        chat_title=message.chat.title or "",
     )
 
 

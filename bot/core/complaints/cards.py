@@ -48,9 +48,15 @@ def _one_line(text: str, limit: int) -> str:
     return clip(" ".join(text.split()), limit)
 
 
-def _person(name: str, ref: str | None) -> str:
+def _person(name: str, ref: str | None, shown_on: str = "") -> str:
+    """"Name @username (network:id)". On a card in the other network's queue the @username
+    is left out (or loses its @ when it is all there is): in VK, @spammer is the mention of
+    whichever VK account has that short name."""
     if ref is None:
         return name
+    if shown_on and "@" in name and not ref.startswith(f"{shown_on}:"):
+        plain = " ".join(word for word in name.split() if not word.startswith("@"))
+        name = plain or name.replace("@", "")
     return f"{name} ({ref})" if name and name != ref else ref
 
 
@@ -67,10 +73,13 @@ def state_text(ticket: TicketRecord) -> Text:
 
 def card_text(ticket: TicketRecord) -> Text:
     """Everything a moderator needs to act without opening the chat."""
-    author: str | Text = (_person(ticket.reported_name, ticket.reported_user)
+    shown_on = ticket.card_chat.partition(":")[0] if ticket.card_chat else ""
+    author: str | Text = (_person(ticket.reported_name, ticket.reported_user, shown_on)
                           if ticket.reported_user or ticket.reported_name
                           else Text("complaints.card_no_author"))
-    chat: str | Text = ticket.chat if ticket.chat else Text("complaints.card_private")
+    chat: str | Text = Text("complaints.card_private")
+    if ticket.chat:
+        chat = f"{ticket.chat_title} ({ticket.chat})" if ticket.chat_title else ticket.chat
     return Text("complaints.card", {
         "number": ticket.number,
         "community": ticket.community,
@@ -79,7 +88,7 @@ def card_text(ticket: TicketRecord) -> Text:
         "against": (Text("complaints.card_against_moderator")
                     if ticket.against_moderator else _empty()),
         "chat": chat,
-        "reporter": _person(ticket.reporter_name, ticket.reporter),
+        "reporter": _person(ticket.reporter_name, ticket.reporter, shown_on),
         "reports": ticket.reporters_count,
         "author": author,
         "text": _short(ticket.message_text, CARD_TEXT_LIMIT) or "—",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.core.actions import AnyAction, Ban, DeleteMessage, EditMessage, SendMessage
+from bot.core import auditing
+from bot.core.actions import ActionResult, AnyAction, Ban, DeleteMessage, EditMessage, SendMessage
 from bot.core.chats import ChatRef, UserRef
 from bot.core.complaints.cards import card_buttons, card_text
 from bot.core.complaints.lifecycle import (
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 NOTICE_REF = "ticket-notice:"
 CARD_REF = "ticket-card:"
+BAN_REF = "ticket-ban:"
+#: how long a pressed "Ban author" holds the button while the platform answers: the outbox
+#: retries for minutes at most, and a crash must not leave the button refused for good
+BAN_PATIENCE = timedelta(minutes=15)
 
 
 def tickets_of(uow: UnitOfWork) -> TicketRepo:
@@ -73,11 +78,11 @@ def _reporter_chat(reporter: str) -> ChatRef:
     return ChatRef(user.platform, user.user_id)
 
 
-def _ban(chat: ChatRef, reported: str) -> Ban:
+def _ban(chat: ChatRef, reported: str, ref: str) -> Ban:
     """A Telegram author with a negative id posted as a channel: ban that sender chat."""
     user = UserRef.parse(reported)
     sender_chat = user.platform == "telegram" and user.user_id.startswith("-")
-    return Ban(chat, user, None, sender_chat=sender_chat)
+    return Ban(chat, user, None, sender_chat=sender_chat, ref=ref)
 
 
 async def _outcome_notices(repo: TicketRepo, ticket: TicketRecord,
@@ -145,10 +150,11 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
 
 
 async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
-                         kind: str, actor: str, now: datetime) -> Worked:
+                         kind: str, actor: str, now: datetime, actor_name: str = "") -> Worked:
     """"Delete message" / "Ban author" (which also deletes the message) from the card, on the
     network the message lives on (a VK complaint worked in a Telegram queue acts on VK). Both
-    are audited; after a ban the caller resolves the ticket."""
+    are audited. A ban resolves the ticket once the platform confirms it (``ban_settled``);
+    until then the same button is refused, so two presses ban once."""
     if ticket.state not in OPEN_STATES:  # a stale card's button: the verdict was given
         return Worked(ticket, refused="closed")
     if not ticket.chat:
@@ -165,9 +171,14 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
             return Worked(ticket, refused="no_author")
         if ticket.against_moderator:
             return Worked(ticket, refused="protected")
-        action = _ban(chat, ticket.reported_user)
+        action = _ban(chat, ticket.reported_user, f"{BAN_REF}{ticket.id}")
         audit_action = "ban"
     repo = tickets_of(uow)
+    if kind == "ban":
+        pending = await uow.state.get(_ban_key(ticket))
+        if pending and now - datetime.fromisoformat(pending.split("|", 2)[0]) < BAN_PATIENCE:
+            return Worked(ticket, refused="ban_pending")
+        await uow.state.put(_ban_key(ticket), f"{now.isoformat()}|{actor}|{actor_name}", now)
     actions: list[AnyAction] = [action]
     if kind == "ban" and ticket.message_id:
         # as with Rose's /dban the reported message goes with its author, unless already gone
@@ -175,10 +186,34 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
         if not deleted:
             actions.append(DeleteMessage(chat, ticket.message_id, ticket.thread_id))
     await repo.add_event(ticket.id, audit_action, actor, "", now)
-    await uow.audit.add(AuditRecord(
-        community=community.name, at=now, actor=actor, action=audit_action,
-        target=ticket.reported_user, chat=ticket.chat, reason=f"ticket #{ticket.number}",
-        details={"ticket": ticket.number, "message_id": ticket.message_id or ""}))
+    actions += await auditing.record(
+        uow, community, now, audit_action, actor=actor, chat=ticket.chat,
+        chat_title=ticket.chat_title,
+        target=ticket.reported_user, reason=f"ticket #{ticket.number}",
+        ticket=ticket.number, message_id=ticket.message_id or "")
     log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,
              community.name, ticket.number, actor, ticket.chat)
     return Worked(ticket, actions)
+
+
+def _ban_key(ticket: TicketRecord) -> str:
+    return f"{BAN_REF}{ticket.id}"
+
+
+async def ban_settled(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
+                      result: ActionResult, now: datetime) -> list[AnyAction]:
+    """The platform answered the card's ban: only now is the ticket resolved and the reporter
+    told. A refused ban (the bot lost its rights) leaves the ticket open with its buttons, so
+    the next moderator does not read "resolved" while the spammer is still in the group; the
+    failure itself is said in the chat and the queue (failures.py)."""
+    pending = await uow.state.get(_ban_key(ticket))
+    await uow.state.put(_ban_key(ticket), "", now)
+    _at, actor, actor_name = (pending or "||").split("|", 2)
+    if not result.ok:
+        await tickets_of(uow).add_event(ticket.id, "ban_failed", actor, result.error or "", now)
+        log.warning("event=complaints.ban_failed community=%s ticket=%s error=%s",
+                    community.name, ticket.number, result.error)
+        return []
+    closed = await work(uow, community, ticket, TicketAction.RESOLVE, actor or "bot", "", now,
+                        actor_name)
+    return closed.actions

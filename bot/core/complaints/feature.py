@@ -28,10 +28,12 @@ from bot.core.chats import ChatRef, ChatRefError, UserRef
 from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.complaints.cards import card_buttons, card_text, parse_number, queue_text, sla_text
 from bot.core.complaints.desk import (
+    BAN_REF,
     CARD_REF,
     NOTICE_REF,
     Worked,
     act_on_message,
+    ban_settled,
     tickets_of,
     work,
 )
@@ -113,8 +115,8 @@ class ComplaintsFeature(BaseFeature):
             chat=str(event.chat), message_id=target.message_id, thread_id=event.thread_id,
             message_link=target.link or event.link,
             reported_user=str(reported.ref) if reported and banable else None,
-            reported_name=reported.display if reported else "",
-            against_moderator=against,
+            reported_name=reported.card_name if reported else "",
+            against_moderator=against, chat_title=event.chat_title,
         )
         filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
         return await self._acknowledged(ctx, filed, ttl)
@@ -148,7 +150,7 @@ class ComplaintsFeature(BaseFeature):
                 message_link=target.link,
                 reported_user=(str(reported.ref) if reported is not None
                                and reported.kind is not SenderKind.BOT else None),
-                reported_name=reported.display if reported else "",
+                reported_name=reported.card_name if reported else "",
                 against_moderator=reported is not None and origin is not None
                 and await self._against_moderator(ctx, reported, origin),
             )
@@ -316,15 +318,11 @@ class ComplaintsFeature(BaseFeature):
                                 event.author.display)
             done = f"complaints.done_{action.value}"
         elif kind in ("del", "ban"):
-            worked = await act_on_message(uow, community, ticket, kind, actor, now)
+            # a ban closes the ticket when the platform confirms it (on_result); "Delete
+            # message" alone is often a first step, so it leaves the ticket open
+            worked = await act_on_message(uow, community, ticket, kind, actor, now,
+                                          event.author.display)
             done = f"complaints.done_{kind}"
-            if kind == "ban" and worked.refused is None:
-                # the verdict is given: close the ticket (card refreshed, reporter told) so the
-                # buttons cannot be pressed again; a claim by someone else keeps it open.
-                # "Delete message" alone is often a first step, so it leaves the ticket open.
-                closed = await work(uow, community, ticket, TicketAction.RESOLVE, actor, "", now,
-                                    event.author.display)
-                worked = replace(worked, actions=[*worked.actions, *closed.actions])
         else:
             return [_answer(event, "complaints.button_unknown", lang, alert=True)]
         if worked.refused is not None:
@@ -341,6 +339,8 @@ class ComplaintsFeature(BaseFeature):
                         now: datetime) -> list[AnyAction]:
         if ref.startswith(NOTICE_REF):
             return [] if result.ok else await self._reporter_not_told(ref, result, uow)
+        if ref.startswith(BAN_REF):
+            return await self._ban_settled(ref.removeprefix(BAN_REF), result, uow, now)
         if not ref.startswith(CARD_REF) or not ref.removeprefix(CARD_REF).isdigit():
             return []
         repo = tickets_of(uow)
@@ -360,6 +360,14 @@ class ComplaintsFeature(BaseFeature):
             return []
         return [EditMessage(ChatRef.parse(ticket.card_chat), result.message_id,
                             card_text(ticket), community.language, card_buttons(ticket))]
+
+    async def _ban_settled(self, raw_id: str, result: ActionResult, uow: UnitOfWork,
+                           now: datetime) -> list[AnyAction]:
+        ticket = await tickets_of(uow).get(int(raw_id)) if raw_id.isdigit() else None
+        community = self._directory.by_name(ticket.community) if ticket else None
+        if ticket is None or community is None:
+            return []
+        return await ban_settled(uow, community, ticket, result, now)
 
     async def _reporter_not_told(self, ref: str, result: ActionResult,
                                  uow: UnitOfWork) -> list[AnyAction]:

@@ -32,6 +32,7 @@ class NewTicket:
     against_moderator: bool = False
     card_chat: str | None = None
     card_state: str = "pending"
+    chat_title: str = ""  # the group's title where the platform gives one (Telegram)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class TicketRecord:
     created_at: datetime
     updated_at: datetime
     opened_at: datetime
+    chat_title: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from bot.core.chats import ChatRef
 from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
 from bot.core.directory import Role
-from bot.core.durations import DurationError, parse_duration
+from bot.core.durations import DurationError, join_spaced, parse_duration
 from bot.core.events import SenderKind
 from bot.core.moderation.bans import is_banned, is_muted
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
@@ -136,7 +136,7 @@ class ModerationCommands:
     async def _request(self, ctx: MessageContext, cmd: ParsedCommand, *,
                        timed: bool) -> Request | list[AnyAction]:
         """Parse target, duration and reason; on any problem the answer to send instead."""
-        words = cmd.words
+        words = join_spaced(cmd.words) if timed else cmd.words
         leading = timed and len(words) > 1 and (
             _WITH_UNIT.match(words[0]) is not None or words[0].lower() in PERMANENT)
         if leading and names_target(words[1]):

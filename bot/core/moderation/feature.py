@@ -173,6 +173,7 @@ class ModerationFeature(BaseFeature):
                                                        {"user": author.display})))
             out.extend(await ctx.audit("flood.delete", actor=FLOOD_ACTOR,
                                        target=str(author.ref), reason="repeated message",
+                                       shown_reason=Text("audit.reason.repeats"),
                                        message_ids=[m for m, _ in flood.delete]))
         if flood.mute:
             wanted = Sanction("mute", ctx.community.antiflood.mute, delete=False)
@@ -189,6 +190,9 @@ class ModerationFeature(BaseFeature):
                 f"flood.{sanction.action}", actor=FLOOD_ACTOR, target=str(author.ref),
                 reason=f"{ctx.community.antiflood.messages} messages within "
                        f"{format_duration(ctx.community.antiflood.window)}",
+                shown_reason=Text("audit.reason.burst", {
+                    "messages": ctx.community.antiflood.messages,
+                    "window": ctx.community.antiflood.window}),
                 until=until.isoformat() if until else None,
                 degraded_from=sanction.degraded_from))
         return out

@@ -80,6 +80,12 @@ async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | Targe
         if reply.author is None:
             return TargetProblem("missing"), words
         return Target(reply.author, reply.message_id), words
+    if ctx.role is Role.QUEUE and reply is not None and reply.message_id:
+        # a reply to a ticket's card in the queue chat means the ticket's author: the card is
+        # all the moderator has of them ("/ban 1d" in reply to it, as Rose users would)
+        ticket = await ctx.uow.tickets.by_card(str(ctx.chat), reply.message_id)
+        if ticket is not None and ticket.reported_user:
+            return await _by_id(ctx, UserRef.parse(ticket.reported_user)), words
     if _BARE_ID.match(first):
         if int(first) == 0:  # no account has ID 0: a typo, not a target
             return TargetProblem("missing"), words

@@ -21,6 +21,7 @@ from bot.core.feature import BaseFeature
 from bot.core.scheduler.occurrences import next_time
 from bot.core.scheduler.plan import MAX_POST_TEXT, preview, rule_of
 from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRepo
+from bot.core.scheduler.repeat import describe
 from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
 from bot.core.scheduler.withdraw import withdraw_postponed
 from bot.core.texts import Text
@@ -46,12 +47,12 @@ def upcoming(posts: Sequence[PostRecord], now: datetime,
     return coming
 
 
-def plan_line(moment: datetime, post: PostRecord, tz: ZoneInfo) -> str:
-    """One line of the plan, data only (no wording): "#3 · 2026-12-01 10:00 · cron · chats · text"."""
-    parts = [f"#{post.id}", local_time(moment, tz)]
-    parts.append(post.cron if post.cron is not None else "—")  # keep the repeat column aligned
-    parts.extend([", ".join(post.chats), preview(post.text)])
-    return " · ".join(parts)
+def plan_line(moment: datetime, post: PostRecord, tz: ZoneInfo) -> tuple[str | Text, ...]:
+    """One line of the plan: "#3 · 2026-12-01 10:00 · every Monday at 10:00 · chats · text"
+    (the repeat in the reader's words, see repeat.py; "—" keeps a one-off's column)."""
+    repeat = describe(post.cron) if post.cron is not None else "—"
+    rest = " · ".join([", ".join(post.chats), preview(post.text)])
+    return (f"#{post.id} · {local_time(moment, tz)} · ", repeat, f" · {rest}")
 
 
 class SchedulerFeature(BaseFeature):
@@ -113,7 +114,8 @@ class SchedulerFeature(BaseFeature):
         coming = planned[:LIST_LIMIT]
         if not coming:
             return [self._answer(ctx, "schedule.list_empty")]
-        items = "\n".join(plan_line(moment, post, tz) for moment, post in coming)
+        items = tuple(piece for index, (moment, post) in enumerate(coming)
+                      for piece in (("\n",) if index else ()) + plan_line(moment, post, tz))
         hidden = len(planned) - len(coming)
         more = Text("schedule.list_more", {"count": hidden}) if hidden else ""
         return [self._answer(ctx, "schedule.list", tz=ctx.community.timezone, items=items,

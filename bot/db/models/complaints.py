@@ -48,6 +48,7 @@ class Ticket(Base):
     card_chat: Mapped[str | None] = mapped_column(String(100), nullable=True)
     card_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     card_state: Mapped[str] = mapped_column(String(16), default="pending")
+    chat_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     sla_announced: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

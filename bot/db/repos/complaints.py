@@ -26,7 +26,7 @@ def _record(row: Ticket) -> TicketRecord:
         claimed_by=row.claimed_by, claimed_name=row.claimed_name, resolution=row.resolution,
         card_chat=row.card_chat, card_message_id=row.card_message_id, card_state=row.card_state,
         sla_announced=row.sla_announced, created_at=row.created_at, updated_at=row.updated_at,
-        opened_at=row.opened_at,
+        opened_at=row.opened_at, chat_title=row.chat_title,
     )
 
 
@@ -49,7 +49,7 @@ class SqlTicketRepo:
             against_moderator=new.against_moderator, reporters_count=1, claimed_by=None,
             claimed_name="", resolution="", card_chat=new.card_chat, card_message_id=None,
             card_state=new.card_state, sla_announced=False, created_at=now, updated_at=now,
-            opened_at=now,
+            opened_at=now, chat_title=new.chat_title[:255],
         )
         self._s.add(row)
         await self._s.flush()
