@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.set_defaults(func=_faq_match)
 
     db = sub.add_parser("db", help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="{upgrade}")
     upgrade = db_sub.add_parser("upgrade", help="apply migrations up to the latest")
     upgrade.add_argument("--config", default="config.toml")
     upgrade.set_defaults(func=_db_upgrade)
@@ -322,6 +322,13 @@ def _feature_cli(sub: Any) -> None:
         add_cli = getattr(module, "add_cli", None)
         if add_cli is not None:
             add_cli(sub)
+
+
+def _unknown_revision(exc: BaseException) -> bool:
+    """Alembic's CommandError ("Can't locate revision …"): a database migrated by a newer
+    modbot. Matched by type name, so the line tools need not import Alembic (0.14 s)."""
+    kind = type(exc)
+    return kind.__name__ == "CommandError" and kind.__module__.startswith("alembic")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -348,6 +355,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = (str(exc).splitlines() or [type(exc).__name__])[0]
         config = getattr(args, "config", None) or "the config"
         print(f"cannot use the database (database.url in {config}): {detail}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if not _unknown_revision(exc):
+            raise
+        config = getattr(args, "config", None) or "the config"
+        print(f"cannot use the database (database.url in {config}): {exc}; it was migrated "
+              f"by a modbot this one does not know (a newer version?): run that version, or "
+              f"restore a backup", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -7,13 +7,14 @@ from that message alone, often at night.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -72,11 +73,16 @@ class LoggingSettings(Strict):
 
 
 def _token(value: SecretStr) -> SecretStr:
-    """An empty token would only fail at the first API call, as a confusing auth error."""
-    if not value.get_secret_value().strip():
+    """An empty token would only fail at the first API call, as a confusing auth error; one
+    pasted with a line ending (an env file saved on Windows, `echo` into a file) would fail
+    there too, far from the cause. Tokens never hold blanks, so the ends are trimmed."""
+    token = value.get_secret_value().strip()
+    if not token:
         raise ValueError("must not be empty; write the token as ${VARIABLE} and set that "
                          "environment variable")
-    return value
+    if any(ch.isspace() for ch in token):
+        raise ValueError("holds a space or a line break inside; a token is one word")
+    return SecretStr(token)
 
 
 def _http_url(value: str) -> str:
@@ -261,6 +267,8 @@ _TYPE_WORDS = {
     "bool_type": "expected true or false",
     "int_type": "expected a whole number",
     "float_type": "expected a number",
+    "string_type": 'expected text in quotes, like "…"',
+    "dict_type": "expected a table ([section] or { key = value })",
 }
 
 _SECRET_KEYS = frozenset({"token", "user_token", "webhook_secret"})
@@ -280,6 +288,8 @@ def _toml_message(error: Any, loc: list[Any]) -> str | None:
         return "must not be empty"
     if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
         return _PATTERN_HINTS[loc[-1]]
+    if kind == "literal_error" and ctx.get("expected"):
+        return f"must be {ctx['expected']}"
     return None
 
 
@@ -288,9 +298,47 @@ def _clean_loc(loc: Iterable[object]) -> tuple[object, ...]:
     return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
 
 
+def _model_at(loc: Sequence[object]) -> type[BaseModel] | None:
+    """The settings model that holds the keys at ``loc`` ("community", 0 → CommunitySettings)."""
+    model: type[BaseModel] = AppConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        inner = _inner_model(field.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``X | None``, ``tuple[X, ...]``, ``list[X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(loc: list[Any]) -> str:
+    """For an unknown key, the known key it is a typo of (moderatros → moderators)."""
+    model = _model_at(loc[:-1]) if loc else None
+    if model is None or not isinstance(loc[-1], str):
+        return ""
+    close = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _pydantic_problem(file: Path, error: Any) -> str:
     loc = list(_clean_loc(error["loc"]))
     message = _MESSAGES.get(error["type"]) or _toml_message(error, loc) or error["msg"]
+    if error["type"] == "extra_forbidden":
+        message += _did_you_mean(loc)
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if error["type"] not in _MESSAGES and error["type"] not in ("value_error",):
         given = error.get("input")
@@ -325,21 +373,36 @@ def _cross_check(app: AppConfig, path: Path, problems: list[str]) -> None:
             )
         names.setdefault(community.name, index)
         _check_community(community, index, enumerate(community.schedule), enabled, path, problems)
-    _check_shared_chats(app, path, problems)
+    _check_shared_chats(list(enumerate(app.community)), path, problems)
 
 
-def _check_shared_chats(app: AppConfig, path: Path, problems: list[str]) -> None:
-    """A chat or queue claimed twice would silently go to the last community that lists it."""
+def _check_database_folder(app: AppConfig, path: Path, problems: list[str]) -> None:
+    """A SQLite file in a folder that does not exist would fail only at `modbot run`."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(resolve_database_url(app.database.url, path.resolve().parent))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    folder = Path(url.database).parent
+    if not folder.is_dir():
+        problems.append(f"{path}: database.url: folder not found: {folder} (create it, or "
+                        f"point the URL at an existing folder)")
+
+
+def _check_shared_chats(communities: Sequence[tuple[int, CommunitySettings]], path: Path,
+                        problems: list[str]) -> None:
+    """A chat or queue claimed twice would silently go to the last community that lists it.
+    ``communities`` are the ones that validated, with their index in the file."""
     chats: dict[ChatRef, int] = {}
     queues: dict[ChatRef, int] = {}
-    for index, community in enumerate(app.community):
+    for index, community in communities:
         for chat_index, chat in enumerate(community.chats):
             if chat in chats:
                 problems.append(
                     f"{path}: community[{index}].chats[{chat_index}]: {chat} is already a chat "
                     f"of community[{chats[chat]}]; a chat belongs to one community")
             chats.setdefault(chat, index)
-    for index, community in enumerate(app.community):
+    for index, community in communities:
         queue = community.queue
         if queue is None:
             continue
@@ -424,6 +487,7 @@ def _check_what_validates(raw: Any, errors: list[Any], path: Path, problems: lis
         return
     enabled = {"telegram": isinstance(raw.get("telegram"), dict),
                "vk": isinstance(raw.get("vk"), dict), "console": True}
+    validated: list[tuple[int, CommunitySettings]] = []
     for index, item in enumerate(raw["community"]):
         if not isinstance(item, dict):
             continue
@@ -442,6 +506,8 @@ def _check_what_validates(raw: Any, errors: list[Any], path: Path, problems: lis
             except ValidationError:
                 continue
         _check_community(community, index, entries, enabled, path, problems)
+        validated.append((index, community))
+    _check_shared_chats(validated, path, problems)
 
 
 def _resolve(config_path: Path, relative: str) -> Path:
@@ -472,19 +538,46 @@ def _scrub(problems: list[str], secrets: list[str]) -> list[str]:
     return cleaned
 
 
+def _unclosed_hint(text: str, error: tomllib.TOMLDecodeError) -> str:
+    """tomllib reports an unclosed list "at end of document": name the line it opens on."""
+    if "end of document" not in str(error):
+        return ""
+    opened: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        quote = ""
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char == "[" and "=" in line:
+                opened.append(number)
+            elif char == "]" and opened:
+                opened.pop()
+    return f"; the [ opened on line {opened[0]} is never closed" if opened else ""
+
+
 def load_config(path: str | Path) -> LoadedConfig:
     """Load and validate; raise ConfigError listing every problem (never only the first)."""
     file = Path(path)
     try:
-        raw_text = file.read_text(encoding="utf-8")
+        # utf-8-sig: Windows editors may start the file with a byte-order mark
+        raw_text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([f"{file}: file not found"]) from None
+    except UnicodeDecodeError as exc:
+        line = file.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{file}: not UTF-8 text (line {line}): save the file as UTF-8 "
+                           f"(in Notepad: Save as → Encoding → UTF-8)"]) from None
     except OSError as exc:
         raise ConfigError([f"{file}: cannot read: {exc.strerror}"]) from None
     try:
         raw = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
+        raise ConfigError([f"{file}: not valid TOML: {exc}{_unclosed_hint(raw_text, exc)}"]) \
+            from None
     found = _Expansion(file, [], [], set())
     expanded = _expand_env(raw, (), found)
     problems, secrets = found.problems, found.secrets + _literal_secrets(expanded)
@@ -497,6 +590,7 @@ def load_config(path: str | Path) -> LoadedConfig:
         _check_what_validates(expanded, exc.errors(), file, problems)
         raise ConfigError(_scrub(problems, secrets)) from None
     _cross_check(app, file, problems)
+    _check_database_folder(app, file, problems)
     if problems:
         raise ConfigError(_scrub(problems, secrets))
     return LoadedConfig(app=app, path=file.resolve(), secrets=tuple(s for s in secrets if len(s) >= 4))

@@ -891,6 +891,8 @@ async def test_vk_custom_notice_ttl_keeps_the_notice_until_then(
         emulator.post_message(VK_CHAT, VK_MEMBER, RU_MAT)
         (notice,) = await emulator.wait_for(
             lambda: [m for m in emulator.sent(VK_CHAT) if "Warning 1 of 4" in m.text])
+        # the clean-up is timed from when the send is recorded: let that happen first
+        await _vk_settle(emulator)
         clock.advance(timedelta(minutes=3))
         await _vk_settle(emulator)
         await _vk_settle(emulator)

@@ -158,6 +158,8 @@ async def _list(args: argparse.Namespace) -> int:
         return loaded
     rows, community_name, timezone = loaded
     print(f"# content plan of {community_name} (times in {timezone})")
+    if not rows:
+        print("# nothing scheduled: no [[community.schedule]] entries and no /schedule posts")
     for row in rows:
         text = " ".join(row["text"].split())  # one line, one column: tabs, \r, U+2028 too
         last = f"\tlast: {' '.join(row['last'].split())}" if row["last"] else ""
@@ -182,7 +184,8 @@ async def _export(args: argparse.Namespace) -> int:
 
 def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("schedule", help="show the content plan of a community")
-    actions = parser.add_subparsers(dest="schedule_command", required=True)
+    actions = parser.add_subparsers(dest="schedule_command", required=True,
+                                    metavar="{list,export}")
     for name, handler, help_text in (
         ("list", _list, "print the content plan with next runs"),
         ("export", _export, "write the content plan as CSV to stdout"),

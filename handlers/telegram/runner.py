@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
 from bot.app import App
 from bot.config import TelegramSettings
@@ -92,6 +92,10 @@ def _plug_admins(app: App, admins: TelegramChatAdmins) -> None:
 async def _start_rights_check(bot: Bot, app: App) -> None:
     try:
         problems = await check_rights(bot, app.config)
+    except (TimeoutError, TelegramNetworkError, OSError) as exc:
+        # an outage at start is no bug: one line, as the other start-up calls do
+        log.warning("event=telegram.rights_check_failed error=%s", type(exc).__name__)
+        return
     except Exception:
         log.exception("event=telegram.rights_check_failed")
         return
