@@ -67,8 +67,10 @@ async def create_app(config: LoadedConfig, *, clock: Clock | None = None,
     if migrate:
         await upgrade(engine)
     uow_factory = SqlUnitOfWorkFactory(make_sessionmaker(engine))
-    ttl = timedelta(seconds=config.app.telegram.admins_ttl if config.app.telegram else 300)
-    admin_cache = AdminCache(None, clock, ttl)
+    ttls = {name: timedelta(seconds=section.admins_ttl)
+            for name, section in (("telegram", config.app.telegram), ("vk", config.app.vk))
+            if section is not None}
+    admin_cache = AdminCache(None, clock, timedelta(seconds=300), ttls)
     permissions = Permissions(admin_cache)
     directory = Directory(config.app.community)
     services: dict[str, Any] = {"permissions": permissions, "directory": directory,

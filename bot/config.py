@@ -135,6 +135,7 @@ class VkSettings(Strict):
     wall_postponed: StrictBool = False
     leave_unknown_chats: StrictBool = True
     poll_wait: StrictInt = Field(default=25, ge=1, le=90)
+    admins_ttl: StrictInt = Field(default=300, ge=0)
 
 
 class AppConfig(Strict):

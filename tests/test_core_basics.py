@@ -100,6 +100,21 @@ async def test_permissions_by_sender_kind() -> None:
     assert source.calls == calls + 1
 
 
+async def test_each_network_keeps_its_admin_lists_for_its_own_admins_ttl() -> None:
+    clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+    source = Admins()
+    cache = AdminCache(source, clock, timedelta(minutes=5),
+                       {"telegram": timedelta(minutes=5), "vk": timedelta(minutes=1)})
+    telegram, vk = ChatRef.parse("telegram:-1001"), ChatRef.parse("vk:2000000001")
+    await cache.admins(telegram)
+    await cache.admins(vk)
+    clock.advance(timedelta(minutes=2))
+    await cache.admins(telegram)
+    assert source.calls == 2  # Telegram's list is still fresh
+    await cache.admins(vk)
+    assert source.calls == 3  # VK's was kept one minute
+
+
 async def test_an_unreadable_admin_list_is_not_asked_for_every_message() -> None:
     from bot.core.permissions import AdminsUnavailable
 

@@ -7,6 +7,7 @@ forwarded "/ban" is someone else's words and a channel can be run by anyone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.core.chats import ChatRef
@@ -26,12 +27,15 @@ class AdminsUnavailable(Exception):
 
 
 class AdminCache:
-    """Admins per chat, refreshed after `ttl`; a failed fetch keeps the old list."""
+    """Admins per chat, refreshed after `ttl` (per network where `ttls` names one: the owners
+    set `admins_ttl` in each network's section); a failed fetch keeps the old list."""
 
-    def __init__(self, source: ChatAdmins | None, clock: Clock, ttl: timedelta) -> None:
+    def __init__(self, source: ChatAdmins | None, clock: Clock, ttl: timedelta,
+                 ttls: Mapping[str, timedelta] | None = None) -> None:
         self._source = source
         self._clock = clock
         self._ttl = ttl
+        self._ttls = dict(ttls or {})
         self._cache: dict[ChatRef, tuple[datetime, frozenset[str]]] = {}
         self._failed: dict[ChatRef, datetime] = {}
 
@@ -41,7 +45,7 @@ class AdminCache:
     async def admins(self, chat: ChatRef) -> frozenset[str]:
         now = self._clock.now()
         cached = self._cache.get(chat)
-        if cached and now - cached[0] < self._ttl:
+        if cached and now - cached[0] < self._ttls.get(chat.platform, self._ttl):
             return cached[1]
         if self._source is None or chat.is_private or chat.is_vk_wall:
             return cached[1] if cached else frozenset()
