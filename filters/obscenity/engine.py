@@ -23,7 +23,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from .fancy import unfancy
 from .lexicon import READ_AS_RUSSIAN, Lexicon
@@ -92,17 +92,28 @@ def _flagged_tokens(
 _NEVER = re.compile(r"(?!)")
 
 
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What filters with the same settings share: the lexicon, its triggers, the pieces of
+    text already found clean (``known``), the clean pieces that may be half of a split word
+    (``halves``: ху, fu — clean alone, judged with their neighbours) and the answers for words
+    already matched (``seen``)."""
+
+    lexicon: Lexicon
+    latin: re.Pattern[str]
+    cyrillic: re.Pattern[str]
+    known: set[str] = field(default_factory=set)
+    halves: set[str] = field(default_factory=set)
+    seen: dict[tuple[str, str | None, Script], Hit | None] = field(default_factory=dict)
+
+
 @functools.lru_cache(maxsize=16)
-def _compiled(
-    languages: tuple[str, ...], extra: tuple[str, ...], allowed: tuple[str, ...]
-) -> tuple[
-    Lexicon, re.Pattern[str], re.Pattern[str], set[str], dict[tuple[str, str | None, Script], Hit | None]
-]:
-    """Build (and share between filters with the same settings) a lexicon, its triggers, the
-    set of text pieces already found clean and the answers for words already matched."""
+def _compiled(languages: tuple[str, ...], extra: tuple[str, ...],
+              allowed: tuple[str, ...]) -> _Shared:
+    """Build (and share between filters with the same settings) a lexicon and its caches."""
     lexicon = Lexicon(languages, extra, allowed)
     latin, cyrillic = build_triggers(lexicon.stems)
-    return lexicon, latin or _NEVER, cyrillic or _NEVER, set(), {}
+    return _Shared(lexicon, latin or _NEVER, cyrillic or _NEVER)
 
 
 class ObscenityFilter:
@@ -125,9 +136,9 @@ class ObscenityFilter:
         unknown = chosen - {"ru", "en"}
         if unknown:
             raise ValueError(f"unsupported languages: {sorted(unknown)}")
-        self._lexicon, self._latin, self._cyrillic, self._known, self._seen = _compiled(
-            tuple(sorted(chosen)), tuple(extra_words), tuple(allowed_words)
-        )
+        shared = _compiled(tuple(sorted(chosen)), tuple(extra_words), tuple(allowed_words))
+        self._lexicon, self._latin, self._cyrillic = shared.lexicon, shared.latin, shared.cyrillic
+        self._known, self._halves, self._seen = shared.known, shared.halves, shared.seen
 
     def check(self, text: str) -> Verdict:
         """Return the verdict for one message.
@@ -153,9 +164,9 @@ class ObscenityFilter:
         verdict = self._check_new(text, lowered, chunks)
         if verdict.obscene or len(lowered) != len(text):
             return verdict
-        # pieces that may be half a word are never remembered as clean (see _check)
-        if not any(chunk not in known and may_split(chunk)
-                   for chunk in itertools.islice(chunks, _SPLIT_PIECES)):
+        # pieces that may be half a word are remembered apart from the clean ones (see _check)
+        halves = self._halves
+        if not any(chunk in halves for chunk in itertools.islice(chunks, _SPLIT_PIECES)):
             return verdict
         return self._check_splits(text, lowered)
 
@@ -196,14 +207,19 @@ class ObscenityFilter:
         return self._check(text, lowered, chunks)
 
     def _check(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
-        known = self._known
+        known, halves = self._known, self._halves
         flagged: set[str] = set()
         for chunk in chunks:
-            if chunk in known:
+            if chunk in known or chunk in halves:
                 continue
             if not self._chunk_is_clean(chunk):
                 flagged.add(chunk)
-            elif len(known) < _MAX_KNOWN and chunk not in _CONTEXT_WORDS and not may_split(chunk):
+            elif len(known) >= _MAX_KNOWN or chunk in _CONTEXT_WORDS:
+                continue
+            elif may_split(chunk):
+                if len(halves) < _MAX_KNOWN:
+                    halves.add(chunk)
+            else:
                 known.add(chunk)
         if "-\n" in lowered:  # a word hyphenated across lines (пиз-⏎дец): read it whole
             return self._check_tokens(text, tokenize(text))
