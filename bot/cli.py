@@ -334,7 +334,9 @@ def _unknown_revision(exc: BaseException) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet_default = "WARNING" if args.command in ("demo", "check-text", "faq-match") else None
+    # the demo's transcript is the chat: only errors may interrupt it
+    quiet = {"demo": "ERROR", "check-text": "WARNING", "faq-match": "WARNING"}
+    quiet_default = quiet.get(args.command)
     try:
         setup_logging(args.log_level or quiet_default)
     except LogLevelError as exc:

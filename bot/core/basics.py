@@ -22,5 +22,8 @@ class BasicsFeature(BaseFeature):
     async def _help(self, ctx: MessageContext, _cmd: ParsedCommand) -> list[AnyAction]:
         key = "common.help_moderator" if await ctx.is_moderator() else "common.help_member"
         if ctx.role.value == "private":
-            return [ctx.reply("common.greeting"), ctx.reply(key)]
+            # in private there is nothing to reply to: a complaint is written to the bot
+            private = "common.help_moderator" if key == "common.help_moderator" \
+                else "common.help_private"
+            return [ctx.reply("common.greeting"), ctx.reply(private)]
         return [ctx.notice(key)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,9 +20,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+#: the advisory lock two instances starting at once on one PostgreSQL database share, so
+#: the second waits for the first's migrations instead of creating the same tables twice
+MIGRATION_LOCK = 0x6D6F64626F74  # "modbot"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade inside the caller's event loop by handing Alembic a ready connection."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 

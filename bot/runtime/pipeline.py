@@ -42,6 +42,9 @@ class Pipeline:
         self.instance_id = instance_id
         self._drain_lock = asyncio.Lock()
         self.delivered: list[tuple[AnyAction, ActionResult]] = []  # recent, for the demo/tests
+        # Items the platform took whose result could not be stored (the database went away
+        # just then): kept here and stored at the next drain, and never executed again.
+        self._unrecorded: dict[int, tuple[ActionResult, AnyAction]] = {}
 
     async def process(self, event: Event) -> bool:
         """Handle one event exactly once; returns False when it was a redelivery."""
@@ -114,15 +117,24 @@ class Pipeline:
         """Execute due outbox items in order; returns how many were attempted."""
         done = 0
         async with self._drain_lock:
+            await self._record_unrecorded()
             while True:
                 async with self.uow_factory() as uow:
                     items = await uow.outbox.claim_pending(self.instance_id, self.clock.now(), limit)
                     await uow.commit()
-                if not items:
+                fresh = [item for item in items if item.id not in self._unrecorded]
+                if not fresh:
                     return done
-                for item in items:
+                for item in fresh:
                     done += 1
                     await self._deliver(item.id, item.payload, item.attempts)
+
+    async def _record_unrecorded(self) -> None:
+        """Store the results the database missed; still down: keep them for the next drain."""
+        for item_id, (result, action) in list(self._unrecorded.items()):
+            await self._finish(item_id, result, action)
+            del self._unrecorded[item_id]
+            log.info("event=outbox.result_recorded_late item=%s", item_id)
 
     async def _deliver(self, item_id: int, payload: dict[str, object], attempts: int) -> None:
         try:
@@ -156,7 +168,14 @@ class Pipeline:
             log.warning("event=action.failed action=%s error=%s", type(action).__name__, result.error)
         self.delivered.append((action, result))
         del self.delivered[:-200]
-        await self._finish(item_id, result, action)
+        try:
+            await self._finish(item_id, result, action)
+        except Exception:
+            # Sent, but the database went away before it could say so: remember the result,
+            # or the item would be claimed again as stale and the member would get it twice.
+            self._unrecorded[item_id] = (result, action)
+            log.warning("event=outbox.result_unrecorded item=%s ok=%s", item_id, result.ok)
+            raise
 
     async def _finish(self, item_id: int, result: ActionResult,
                       action: AnyAction | None = None) -> None:

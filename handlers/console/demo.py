@@ -8,9 +8,12 @@ the demo clock on (SLA reminders, scheduled posts). Works piped too: `modbot dem
 
 from __future__ import annotations
 
+import asyncio
+import difflib
 import itertools
 import re
 import tempfile
+import threading
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,13 +34,17 @@ QUEUE = ChatRef("console", "queue")
 _REPLY = re.compile(r"^>(\d+)\s+(.*)$", re.DOTALL)
 # How far the demo clock moves at a time on /wait (each step runs the periodic work).
 WAIT_STEP = timedelta(minutes=5)
-MAX_WAIT_STEPS = 300  # a long wait takes longer steps (up to an hour for /wait 12d)
+# Each typed message or button press takes this long in demo time: a script piped in is a
+# person typing, not eight messages in a millisecond (which anti-flood would mute).
+TYPING = timedelta(seconds=2)
+MAX_WAIT_STEPS = 300  # a long wait takes longer steps, but never past half the grace (see _wait)
 _DEMO_USAGE = {
     "/as": "(usage: /as mod, /as member or /as NAME)",
     "/in": "(usage: /in chat, /in queue or /in private)",
     "/press": "(usage: /press N K: press button K under message #N)",
     "/wait": "(usage: /wait 30m)",
 }
+_DEMO_COMMANDS = (*_DEMO_USAGE, "/quit", "/exit")
 
 
 class DemoClock:
@@ -86,6 +93,7 @@ class ConsoleChat:
         self.where = GROUP
         self.history: dict[str, tuple[Author, str]] = {}
         self.seq = itertools.count(1)
+        executor.names.update({str(p.ref): p.name for p in PEOPLE.values()})
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -102,9 +110,9 @@ class ConsoleChat:
         if head == "/as" and len(words) == 2:
             self._switch(words[1].lower())
             return True
-        if head == "/in" and len(words) == 2 and words[1] in ("chat", "queue", "private"):
+        if head == "/in" and len(words) == 2 and words[1].lower() in ("chat", "queue", "private"):
             self.where = {"chat": GROUP, "queue": QUEUE}.get(
-                words[1], ChatRef("console", f"private-{self.persona.ref.user_id}"))
+                words[1].lower(), ChatRef("console", f"private-{self.persona.ref.user_id}"))
             self.say(f"(you are now in {self.where.chat_id})")
             return True
         if head == "/press" and len(words) == 3:
@@ -116,8 +124,23 @@ class ConsoleChat:
         if head in _DEMO_USAGE:  # a mistyped demo command must not be posted to the group
             self.say(_DEMO_USAGE[head])
             return True
+        meant = self._misspelt_demo_command(head)
+        if meant is not None:
+            self.say(f"(did you mean {meant}? {_DEMO_USAGE.get(meant, '')})".replace(" )", ")"))
+            return True
         await self._message(text)
         return True
+
+    def _misspelt_demo_command(self, head: str) -> str | None:
+        """/wiat, /presss: a demo command mistyped (the bot's own commands are left alone)."""
+        if not head.startswith("/") or head.lstrip("/") in self._bot_commands():
+            return None
+        close = difflib.get_close_matches(head, _DEMO_COMMANDS, n=1, cutoff=0.8)
+        return close[0] if close else None
+
+    def _bot_commands(self) -> set[str]:
+        return {name for feature in self.app.core.features for spec in feature.commands()
+                for name in (spec.name, *spec.aliases)}
 
     def _switch(self, role: str) -> None:
         if role in PEOPLE:
@@ -126,8 +149,12 @@ class ConsoleChat:
             number = 2000 + sum(ord(c) for c in role) % 1000
             self.persona = Persona(UserRef("console", str(number)), role.capitalize(), role)
             PEOPLE[role] = self.persona
+        self.executor.names[str(self.persona.ref)] = self.persona.name
         if self.where.is_private:
             self.where = ChatRef("console", f"private-{self.persona.ref.user_id}")
+        elif self.where == QUEUE and self.persona is not PEOPLE["mod"]:
+            self.where = GROUP  # members do not write in the moderators' chat
+            self.say("(members are not in the queue chat: you are back in chat)")
         self.say(f"(you are now {self.persona.name})")
 
     async def _message(self, text: str) -> None:
@@ -139,11 +166,21 @@ class ConsoleChat:
             if replied is None and target_id not in self.executor.texts:
                 self.say(f"(there is no message #{target_id} yet: reply to one shown above)")
                 return
+            problem = self._cannot_reply(target_id)
+            if problem:
+                self.say(problem)
+                return
             body = self.executor.texts.get(target_id, replied[1] if replied else "")
             reply_to = ReplyTarget(target_id, replied[0] if replied else None, body)
+        blocked = self._restriction()
+        if blocked:
+            self.say(blocked)
+            return
+        self.clock.offset += TYPING
         message_id = str(next(self.ids))
         author = self.persona.author()
         self.history[message_id] = (author, text)
+        self.executor.chats[message_id] = self.where
         arrow = f" ↪ #{reply_to.message_id}" if reply_to else ""
         self.say(f"[{self.where.chat_id} #{message_id}] {author.name}{arrow}: {text}")
         event = IncomingMessage(
@@ -153,12 +190,37 @@ class ConsoleChat:
         )
         await self.app.pipeline.process(event)
 
+    def _cannot_reply(self, target_id: str) -> str:
+        """Why a reply to message #N is impossible on a real network, or ""."""
+        if target_id in self.executor.deleted:
+            return f"(message #{target_id} was deleted: there is nothing to reply to)"
+        if self.executor.chats.get(target_id, self.where) != self.where:
+            return (f"(message #{target_id} is in {self.executor.chats[target_id].chat_id}, "
+                    f"not here: /in to go there)")
+        return ""
+
+    def _restriction(self) -> str:
+        """A muted or banned member cannot write in the group, as on a real network."""
+        if self.where != GROUP:
+            return ""
+        state = self.executor.restricted.get(str(self.persona.ref))
+        if state is None:
+            return ""
+        kind, until = state
+        if until is not None and self.clock.now() >= until:
+            self.executor.restricted.pop(str(self.persona.ref), None)
+            return ""
+        when = f" until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+        return (f"({self.persona.name} is {kind}{when}: a real chat would not let them write; "
+                f"/as another person, or /wait)")
+
     async def _press(self, message_id: str, index: str) -> None:
         buttons = self.executor.buttons.get(message_id, ())
         if not index.isdigit() or not 1 <= int(index) <= len(buttons):
             self.say(f"(message #{message_id} has no button {index})")
             return
         button = buttons[int(index) - 1]
+        self.clock.offset += TYPING
         self.say(f"({self.persona.name} pressed "
                  f"{self.app.catalog.render(button.label, 'en')} under #{message_id})")
         chat = self.executor.chats.get(message_id, self.where)
@@ -179,7 +241,9 @@ class ConsoleChat:
         # The bot runs all along: time moves in steps, so a post due on the way goes out when
         # due, not as a post missed by more than schedule_grace.
         scheduler = self.app.services.get("scheduler")
-        size = max(WAIT_STEP, delta / MAX_WAIT_STEPS)
+        # a step longer than schedule_grace would find a post due inside it "missed" (stale)
+        grace = min(c.schedule_grace for c in self.app.config.app.community)
+        size = min(max(WAIT_STEP, delta / MAX_WAIT_STEPS), max(WAIT_STEP, grace / 2))
         while delta > timedelta(0):
             step = min(delta, size)
             delta -= step
@@ -206,15 +270,33 @@ async def run_demo(stdin: TextIO, stdout: TextIO, db_path: str | None = None) ->
             chat.say(app.catalog.render(Text("common.greeting"), "en"))
             chat.say(app.catalog.render(Text("demo.instructions"), "en"))
             interactive = stdin.isatty()
+            lines = _read_lines(stdin)
             while True:
                 if interactive:
                     print(f"{chat.persona.username}@{chat.where.chat_id}> ", end="",
                           file=stdout, flush=True)
-                raw = stdin.readline()
+                raw = await lines.get()
                 if not raw:
                     break
                 if not await chat.line(raw):
                     break
         finally:
-            await app.close()
+            await asyncio.shield(app.close())
     return 0
+
+
+def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
+    """Lines of ``stdin`` ("" at the end), read by a daemon thread: a blocking readline on
+    the event loop would keep Ctrl-C waiting for the next line, and the process from exiting."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            raw = stdin.readline()
+            loop.call_soon_threadsafe(queue.put_nowait, raw)
+            if not raw:
+                return
+
+    threading.Thread(target=read, name="demo-stdin", daemon=True).start()
+    return queue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from typing import TextIO
 
 from bot.core.actions import (
@@ -38,6 +39,11 @@ class ConsoleExecutor:
         self.buttons: dict[str, tuple[Button, ...]] = {}
         self.texts: dict[str, str] = {}
         self.chats: dict[str, ChatRef] = {}
+        self.deleted: set[str] = set()
+        #: who may not write in the group, and until when (None: until lifted)
+        self.restricted: dict[str, tuple[str, datetime | None]] = {}
+        #: people's names by ref ("console:1001" → "Alice"), for the action lines
+        self.names: dict[str, str] = {}
 
     def _print(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -82,29 +88,45 @@ class ConsoleExecutor:
         return ActionResult(ok=True, message_id=None, details={"said": self._describe(action)})
 
     def _describe(self, action: AnyAction) -> str:
-        line = _describe(action)
+        self._remember(action)
+        line = self._line(action)
         self._print(line)
         return line
+
+    def _remember(self, action: AnyAction) -> None:
+        """What a real network would now refuse: replies to deleted messages, posts by the
+        muted and the banned."""
+        if isinstance(action, DeleteMessage):
+            self.deleted.add(action.message_id)
+        elif isinstance(action, Mute | Ban):
+            self.restricted[str(action.user)] = (
+                "muted" if isinstance(action, Mute) else "banned", action.until)
+        elif isinstance(action, Unmute | Unban):
+            self.restricted.pop(str(action.user), None)
+
+    def _who(self, user: object) -> str:
+        ref = str(user)
+        name = self.names.get(ref)
+        return f"{name} ({ref})" if name else ref
+
+    def _line(self, action: AnyAction) -> str:
+        if isinstance(action, DeleteMessage):
+            return f"  * deleted message #{action.message_id} in {action.chat.chat_id}"
+        if isinstance(action, Mute):
+            return f"  * muted {self._who(action.user)}{_until(action)}"
+        if isinstance(action, Unmute):
+            return f"  * unmuted {self._who(action.user)}"
+        if isinstance(action, Ban):
+            who = "channel " if action.sender_chat else ""
+            return f"  * banned {who}{self._who(action.user)}{_until(action)}"
+        if isinstance(action, Unban):
+            return f"  * unbanned {self._who(action.user)}"
+        if isinstance(action, Kick):
+            return f"  * kicked {self._who(action.user)}"
+        if isinstance(action, LeaveChat):
+            return f"  * left {action.chat}"
+        return f"  * {type(action).__name__}"
 
 
 def _until(action: Mute | Ban) -> str:
     return f" until {action.until:%Y-%m-%d %H:%M} UTC" if action.until else ""
-
-
-def _describe(action: AnyAction) -> str:
-    if isinstance(action, DeleteMessage):
-        return f"  * deleted message #{action.message_id} in {action.chat.chat_id}"
-    if isinstance(action, Mute):
-        return f"  * muted {action.user}{_until(action)}"
-    if isinstance(action, Unmute):
-        return f"  * unmuted {action.user}"
-    if isinstance(action, Ban):
-        who = "channel " if action.sender_chat else ""
-        return f"  * banned {who}{action.user}{_until(action)}"
-    if isinstance(action, Unban):
-        return f"  * unbanned {action.user}"
-    if isinstance(action, Kick):
-        return f"  * kicked {action.user}"
-    if isinstance(action, LeaveChat):
-        return f"  * left {action.chat}"
-    return f"  * {type(action).__name__}"

@@ -18,7 +18,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import Update
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot.core.clock import Clock
 from bot.core.events import Event, IncomingMessage
@@ -42,6 +42,22 @@ class Outcome(Enum):
 
 class StorageUnavailable(Exception):
     """The database refused the update: it must not be confirmed (Telegram keeps it)."""
+
+
+def storage_down(exc: BaseException) -> bool:
+    """Whether an error means "the database is unreachable", not "this update is bad".
+
+    SQLite says so with OperationalError (locked, disk); PostgreSQL through asyncpg with a
+    connection SQLAlchemy invalidated, or with the driver's or the socket's own errors when a
+    new connection cannot be made. An update that met any of these must not be confirmed.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    return type(exc).__module__.startswith("asyncpg")
 
 
 class UpdateHandler:
@@ -126,11 +142,17 @@ class UpdateHandler:
         for attempt in range(1, self._attempts + 1):
             try:
                 fresh = await self._pipeline.process(event)
-            except IntegrityError:  # another instance committed it first (webhook fan-out)
-                return Outcome.DUPLICATE
-            except (OperationalError, InterfaceError) as exc:  # down or locked: keep it
-                raise StorageUnavailable(str(exc)) from exc
-            except Exception:
+            except IntegrityError:
+                # another instance committed this update first (webhook fan-out: the retry
+                # finds it processed), or a race on a counter (two /report at once taking the
+                # same ticket number: the retry takes the next one). Either way, try again.
+                log.info("event=telegram.update_conflict update_id=%s attempt=%s", update_id,
+                         attempt)
+                continue
+            except Exception as exc:
+                if storage_down(exc):  # the database is down or locked: keep the update
+                    raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else
+                                             type(exc).__name__) from exc
                 log.exception("event=telegram.update_failed update_id=%s event_id=%s attempt=%s",
                               update_id, event.event_id, attempt)
                 if attempt < self._attempts:

@@ -25,11 +25,12 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import TelegramMethod
+from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
 from bot.core.ports import UnitOfWorkFactory
 from handlers.telegram.client import UNWRAPPED_NETWORK_ERRORS
-from handlers.telegram.intake import StorageUnavailable, UpdateHandler
+from handlers.telegram.intake import StorageUnavailable, UpdateHandler, storage_down
 from handlers.telegram.mapping import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,14 @@ class TelegramPoller:
                                                self._settings.lease_ttl)
                 await uow.commit()
             return got
-        except Exception:
-            log.exception("event=telegram.lease_error")
+        except IntegrityError:  # another instance created the lease at the same moment
+            log.info("event=telegram.lease_race instance=%s", self._instance)
+            return False
+        except Exception as exc:
+            if storage_down(exc):  # an outage, said in one line: no traceback every cycle
+                log.warning("event=telegram.lease_error error=%s", type(exc).__name__)
+            else:
+                log.exception("event=telegram.lease_error")
             return False
 
     async def _release(self) -> None:

@@ -236,7 +236,7 @@ class VkExecutor:
             return ActionResult(ok=True, message_id=action.message_id)
         await self.client.call("messages.edit", {
             "peer_id": target.peer_id, "conversation_message_id": action.message_id,
-            "message": message, "dont_parse_links": 1,
+            "message": message, "dont_parse_links": 1, "disable_mentions": 1,
             "keyboard": keyboard(action.buttons, lambda t: self._render(t, action.lang))})
         return ActionResult(ok=True, message_id=action.message_id)
 

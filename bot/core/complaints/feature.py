@@ -353,13 +353,21 @@ class ComplaintsFeature(BaseFeature):
             await repo.save(_with_card(ticket, ticket.card_message_id, "failed"))
             return []
         stale = ticket.card_state == "stale"
+        previous = ticket.card_message_id
         ticket = _with_card(ticket, result.message_id, "delivered")
         await repo.save(ticket)
         community = self._directory.by_name(ticket.community)
-        if not stale or community is None or not ticket.card_chat:
+        if community is None or not ticket.card_chat:
             return []
-        return [EditMessage(ChatRef.parse(ticket.card_chat), result.message_id,
-                            card_text(ticket), community.language, card_buttons(ticket))]
+        card_chat = ChatRef.parse(ticket.card_chat)
+        out: list[AnyAction] = []
+        if previous and previous != result.message_id:
+            # a reminder took over as the card: the old one keeps its text, not its buttons
+            out.append(EditMessage(card_chat, previous, card_text(ticket), community.language))
+        if stale:
+            out.append(EditMessage(card_chat, result.message_id, card_text(ticket),
+                                   community.language, card_buttons(ticket)))
+        return out
 
     async def _ban_settled(self, raw_id: str, result: ActionResult, uow: UnitOfWork,
                            now: datetime) -> list[AnyAction]:
@@ -400,7 +408,11 @@ class ComplaintsFeature(BaseFeature):
             await repo.add_event(ticket.id, "sla_announced", "bot", "", now)
             log.warning("event=complaints.sla_overdue community=%s ticket=%s",
                         community.name, ticket.number)
-            out.append(_notify(community, sla_text(announced, now), announced))
+            # the reminder becomes the ticket's card (the newest message in the queue is
+            # where moderators act); the old card loses its buttons once it is delivered
+            assert community.queue is not None
+            out.append(NotifyQueue(community.queue, sla_text(announced, now), community.language,
+                                   card_buttons(announced), ref=f"{CARD_REF}{ticket.id}"))
         return out
 
 
@@ -425,11 +437,6 @@ def _answer(event: CallbackPressed, key: str, lang: str, *, alert: bool = False,
 
 def _with_card(ticket: TicketRecord, message_id: str | None, state: str) -> TicketRecord:
     return replace(ticket, card_message_id=message_id, card_state=state)
-
-
-def _notify(community: CommunitySettings, text: Text, ticket: TicketRecord) -> AnyAction:
-    assert community.queue is not None
-    return NotifyQueue(community.queue, text, community.language, card_buttons(ticket))
 
 
 def _media_text(target: ReplyTarget) -> str:

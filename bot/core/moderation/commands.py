@@ -52,7 +52,7 @@ PERMANENT = frozenset({"forever", "permanent", "permanently", "perm", "навс�
 # a word meant as a duration: a sign or a digit first ("-5m", "10x", "30"), or "forever"
 _DURATION_LIKE = re.compile(r"^[-+]?\d")
 # a duration with its unit, which can never be a user ID (so it may precede the target)
-_WITH_UNIT = re.compile(r"^\d+\s*[^\W\d_]+$")
+_WITH_UNIT = re.compile(r"^[-+]?\d+\s*[^\W\d_]+$")
 
 
 @dataclass(frozen=True, slots=True)

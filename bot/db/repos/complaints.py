@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.complaints.ports import NewTicket, TicketEventRecord, TicketRecord
+from bot.db import locks
 from bot.db.models import AbusiveReporter, Ticket, TicketEvent, TicketReporter
 
 _MUTABLE = ("state", "claimed_by", "claimed_name", "resolution", "reporters_count", "card_chat",
@@ -36,7 +37,9 @@ class SqlTicketRepo:
 
     async def create(self, new: NewTicket, now: datetime) -> TicketRecord:
         """Numbers are max+1 per community; SQLite's BEGIN IMMEDIATE (and the unique
-        (community, number) constraint elsewhere) keeps two instances from sharing a number."""
+        (community, number) constraint elsewhere) keeps two instances from sharing a number;
+        on PostgreSQL a per-community lock makes the second instance wait for the first."""
+        await locks.hold(self._s, f"tickets:{new.community}")
         last = await self._s.scalar(
             select(func.max(Ticket.number)).where(Ticket.community == new.community))
         row = Ticket(
@@ -132,8 +135,11 @@ class SqlTicketRepo:
         return [_record(r) for r in rows]
 
     async def unannounced_new(self) -> list[TicketRecord]:
+        """Locked until the caller commits (PostgreSQL; SQLite serialises writers anyway), and
+        skipped by another instance meanwhile: one SLA reminder, not one per instance."""
         rows = await self._s.scalars(select(Ticket).where(
-            Ticket.state == "new", Ticket.sla_announced.is_(False)).order_by(Ticket.opened_at))
+            Ticket.state == "new", Ticket.sla_announced.is_(False)).order_by(Ticket.opened_at)
+            .with_for_update(skip_locked=True))
         return [_record(r) for r in rows]
 
     async def mark_abusive(self, community: str, reporter: str, by: str, at: datetime) -> bool:

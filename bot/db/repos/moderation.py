@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import AuditRecord, KnownUserRecord, WarningRecord
+from bot.db import locks
 from bot.db.models import AuditEntry, KnownUser, Warning
 
 
@@ -44,6 +45,9 @@ class SqlWarnings:
 
     async def add(self, community: str, user_ref: str, reason: str, issued_by: str,
                   at: datetime, expires_at: datetime) -> WarningRecord:
+        # two offences decided at once on two instances must count as two: the second waits
+        # here until the first commits, and then counts it (PostgreSQL; see bot/db/locks.py)
+        await locks.hold(self._s, f"warnings:{community}:{user_ref}")
         row = Warning(community=community, user_ref=user_ref, reason=reason, issued_by=issued_by,
                       created_at=at, expires_at=expires_at, revoked=False)
         self._s.add(row)
