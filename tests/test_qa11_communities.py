@@ -663,7 +663,7 @@ async def test_private_help_for_a_beta_member_is_in_betas_language(bot, tg) -> N
     tg.user_message(CAROL, CAROL, "/help")
     await tg.wait_for(lambda: len(tg.sent_texts(CAROL)) >= 2, what="greeting and help")
     texts = tg.sent_texts(CAROL)
-    assert render("common.help_member", "en") in texts, texts
+    assert render("common.help_private", "en") in texts, texts
 
 
 async def test_private_faq_for_a_beta_member_lists_betas_entries(bot, tg) -> None:

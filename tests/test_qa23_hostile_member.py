@@ -645,7 +645,7 @@ async def test_member_moderation_commands_in_private_do_nothing_and_say_little(m
                      "/faq del lessons", f"/warn {OTHER_MEMBER}", "/resetwarns"):
             emu.user_message(MEMBER, MEMBER, text)
         emu.user_message(MEMBER, MEMBER, "/help")
-        await emu.wait_for(lambda: any(render("common.help_member") in t
+        await emu.wait_for(lambda: any(render("common.help_private") in t
                                        for t in emu.sent_texts(MEMBER)), what="private help")
         asked = emu.user_message(GROUP, OTHER_MEMBER, "When are the lessons?")
         await emu.wait_for(lambda: replies_to(emu, GROUP, asked["message_id"]), what="answer")

@@ -69,7 +69,8 @@ async def test_private_help_greets_first(app: App, emu: TelegramEmulator,
     async with RunningBot(app, fast_options(fake)):
         emu.user_message(MEMBER, MEMBER, "/start")
         await emu.wait_for(lambda: len(emu.sent_texts(MEMBER)) == 2, what="two replies")
-    assert emu.sent_texts(MEMBER) == [render("common.greeting"), render("common.help_member")]
+    # in private there is nothing to reply to: the help names /complaint instead of /report
+    assert emu.sent_texts(MEMBER) == [render("common.greeting"), render("common.help_private")]
 
 
 async def test_admin_gets_moderator_help_via_get_chat_administrators(
