@@ -42,6 +42,6 @@ def test_thousands_of_texts_are_fast() -> None:
     import time
 
     texts = [f"Вопрос про тему номер {i % 50} и слово{i % 7}?" for i in range(2000)]
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: parallel test workers must not make it "slow"
     group_similar(texts)
-    assert time.perf_counter() - start < 10.0
+    assert time.thread_time() - start < 10.0

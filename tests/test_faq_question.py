@@ -67,8 +67,8 @@ def test_not_question_like(text: str) -> None:
 
 def test_cheap() -> None:
     texts = ["Тренер Марина просто огонь, всем советую её пилатес", "rip my 2 hour run 💀"] * 500
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: parallel test workers must not make it "slow"
     for text in texts:
         is_question_like(text)
-    per_call_ms = (time.perf_counter() - start) * 1000 / len(texts)
+    per_call_ms = (time.thread_time() - start) * 1000 / len(texts)
     assert per_call_ms < 0.2

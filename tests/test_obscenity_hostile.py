@@ -1,4 +1,9 @@
-"""Hostile input must stay fast: no catastrophic backtracking, bounded work per message."""
+"""Hostile input must stay fast: no catastrophic backtracking, bounded work per message.
+
+The bound is on the CPU time of the checking thread, not on wall time: the suite runs in
+parallel workers on two cores, and waiting for a core is no work of the filter's. A regex that
+backtracks catastrophically costs seconds of CPU, far past the 5 ms allowed; the speed itself
+is measured by bench/filter_bench.py."""
 
 from __future__ import annotations
 
@@ -54,9 +59,9 @@ def test_hostile_input_is_fast(name: str) -> None:
 
 
 def _timed(text: str) -> float:
-    start = time.perf_counter()
+    start = time.thread_time()
     FILTER.check(text)
-    return time.perf_counter() - start
+    return time.thread_time() - start
 
 
 def test_hostile_input_still_finds_obscenity() -> None:
