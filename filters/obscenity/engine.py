@@ -105,6 +105,7 @@ class _Shared:
     known: set[str] = field(default_factory=set)
     halves: set[str] = field(default_factory=set)
     seen: dict[tuple[str, str | None, Script], Hit | None] = field(default_factory=dict)
+    joins: dict[tuple[str, Script], Hit | None] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=16)
@@ -139,6 +140,7 @@ class ObscenityFilter:
         shared = _compiled(tuple(sorted(chosen)), tuple(extra_words), tuple(allowed_words))
         self._lexicon, self._latin, self._cyrillic = shared.lexicon, shared.latin, shared.cyrillic
         self._known, self._halves, self._seen = shared.known, shared.halves, shared.seen
+        self._joins = shared.joins
 
     def check(self, text: str) -> Verdict:
         """Return the verdict for one message.
@@ -165,8 +167,7 @@ class ObscenityFilter:
         if verdict.obscene or len(lowered) != len(text):
             return verdict
         # pieces that may be half a word are remembered apart from the clean ones (see _check)
-        halves = self._halves
-        if not any(chunk in halves for chunk in itertools.islice(chunks, _SPLIT_PIECES)):
+        if self._halves.isdisjoint(chunks[:_SPLIT_PIECES]):
             return verdict
         return self._check_splits(text, lowered)
 
@@ -185,9 +186,15 @@ class ObscenityFilter:
     def _check_splits(self, text: str, lowered: str) -> Verdict:
         """Words split in two (ху йня, fu⏎ck, пиз-дец): see ``splits.py``."""
         default = self._default_script(text)
+        joins = self._joins
         for joined in itertools.islice(candidates(text, lowered, _SPLIT_PIECES), _SPLIT_BUDGET):
-            word = normalize_word(joined.text, default)
-            hit = self._lexicon.match(word, masks=False) if word is not None else None
+            key = (joined.text, default)
+            hit = joins.get(key, _MISSING)
+            if isinstance(hit, _Missing):
+                word = normalize_word(joined.text, default)
+                hit = self._lexicon.match(word, masks=False) if word is not None else None
+                if len(joins) < _MAX_SEEN:
+                    joins[key] = hit
             if hit is not None:
                 fragment = text[joined.start:joined.end]
                 return Verdict(True, (Match(hit.name, joined.start, joined.end, fragment,

@@ -31,6 +31,8 @@ _PARTICLES = SHORT_WORDS | frozenset(
     for w in line.removeprefix("particle:").split())
 _LETTERS = "a-zа-яё"
 _BAD_START = re.compile("[ьъы]|й[бвгджзклмнпрстфхцчшщ]")
+#: what a piece longer than a fragment (up to two letters and punctuation) may start with
+_MAY_START = frozenset("ьъый«\"'(")
 _PIECE = re.compile(r"\S+")
 _CORE = re.compile(rf"[«\"'(]*([{_LETTERS}]+(?:-[{_LETTERS}]+)?)[.,!?…:;)»\"']*")
 _HYPHENATED = re.compile(rf"[{_LETTERS}]{{2,4}}-[{_LETTERS}]{{2,4}}")
@@ -61,6 +63,8 @@ def _is_fragment(core: str) -> bool:
 def may_split(chunk: str) -> bool:
     """Whether a lower-case whitespace-free piece of a message may be half of a split word
     (or a hyphenated one): such pieces are never remembered as clean on their own."""
+    if len(chunk) > 5 and "-" not in chunk and chunk[0] not in _MAY_START:
+        return False  # the common case, without a regex: a whole word of its own
     core = _CORE.fullmatch(chunk)
     return core is not None and _joinable(core.group(1))
 
