@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actions import ActionResult, AnyAction, DeleteMessage, SendMessage
 from bot.core.clock import Clock
@@ -143,6 +143,7 @@ class Pipeline:
             log.error("event=outbox.bad_payload item=%s error=%s", item_id, exc)
             await self._finish(item_id, ActionResult(ok=False, error=str(exc), permanent=True))
             return
+        sent_at = self.clock.now()
         try:
             key = DELIVERY_KEY.set(f"outbox:{item_id}")
             try:
@@ -169,7 +170,7 @@ class Pipeline:
         self.delivered.append((action, result))
         del self.delivered[:-200]
         try:
-            await self._finish(item_id, result, action)
+            await self._finish(item_id, result, action, sent_at)
         except Exception:
             # Sent, but the database went away before it could say so: remember the result,
             # or the item would be claimed again as stale and the member would get it twice.
@@ -178,7 +179,9 @@ class Pipeline:
             raise
 
     async def _finish(self, item_id: int, result: ActionResult,
-                      action: AnyAction | None = None) -> None:
+                      action: AnyAction | None = None, sent_at: datetime | None = None) -> None:
+        """Record the platform's answer and what follows from it. A notice's clean-up is timed
+        from when it was sent (``sent_at``), not from when its result is stored."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
             await uow.outbox.finish(item_id, result.ok, result.error or "", now)
@@ -194,7 +197,7 @@ class Pipeline:
             if cleanup is not None:
                 delete, after = cleanup
                 await uow.outbox.add(f"cleanup:{item_id}", [encode_action(delete)], now,
-                                     not_before=now + after)
+                                     not_before=(sent_at or now) + after)
             await uow.commit()
 
 
