@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 from .data import load_words
 
+_LINES = load_words("short_words.txt")
 #: real one- and two-letter words (and chat shorthands): never a fragment, never joined
-SHORT_WORDS = frozenset(w for line in load_words("short_words.txt")
-                        if not line.startswith("particle:") for w in line.split())
+SHORT_WORDS = frozenset(w for line in _LINES if not line.startswith("particle:")
+                        for w in line.split())
 #: ... and halves of ordinary hyphenated words (кто-то, из-за, кое-как, какой-нибудь)
-_PARTICLES = SHORT_WORDS | frozenset(
-    w for line in load_words("short_words.txt") if line.startswith("particle:")
-    for w in line.removeprefix("particle:").split())
+_PARTICLES = SHORT_WORDS | frozenset(w for line in _LINES if line.startswith("particle:")
+                                     for w in line.removeprefix("particle:").split())
 _LETTERS = "a-zа-яё"
 _BAD_START = re.compile("[ьъы]|й[бвгджзклмнпрстфхцчшщ]")
 #: what a piece longer than a fragment (up to two letters and punctuation) may start with

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 import itertools
 import re
 import tempfile
@@ -133,14 +134,16 @@ class ConsoleChat:
 
     def _misspelt_demo_command(self, head: str) -> str | None:
         """/wiat, /presss: a demo command mistyped (the bot's own commands are left alone)."""
-        if not head.startswith("/") or head.lstrip("/") in self._bot_commands():
+        if not head.startswith("/") or head.lstrip("/") in self._bot_commands:
             return None
         close = difflib.get_close_matches(head, _DEMO_COMMANDS, n=1, cutoff=0.8)
         return close[0] if close else None
 
-    def _bot_commands(self) -> set[str]:
-        return {name for feature in self.app.core.features for spec in feature.commands()
-                for name in (spec.name, *spec.aliases)}
+    @functools.cached_property
+    def _bot_commands(self) -> frozenset[str]:
+        """The bot's own command names: a mistyped demo command is never one of them."""
+        return frozenset(name for feature in self.app.core.features
+                         for spec in feature.commands() for name in (spec.name, *spec.aliases))
 
     def _switch(self, role: str) -> None:
         if role in PEOPLE:
