@@ -305,6 +305,23 @@ async def test_vk_card_names_the_telegram_group_by_its_title_not_a_raw_id(bot, t
     assert "Котики" in chat_line, chat_line
 
 
+async def test_telegram_card_names_the_vk_chat_by_its_title(bot, tg, vk) -> None:
+    """VK long-poll events carry no chat title; the card asks VK once
+    (messages.getConversationsById) so the moderator reads "Птички", not "vk:2000000001"."""
+    vk.peer(VK_CHAT).title = "Птички в VK"
+    _bad, card = await vk_report_to_tg(tg, vk)
+    assert f"Птички в VK (vk:{VK_CHAT})" in card["text"], card["text"]
+    asked = [c for c in vk.calls if c.method == "messages.getConversationsById"]
+    assert len(asked) == 1 and asked[0]["peer_ids"] == str(VK_CHAT), asked
+
+
+async def test_vk_chat_title_lookup_failing_still_delivers_the_card_with_the_chat_id(
+        bot, tg, vk) -> None:
+    vk.fail("messages.getConversationsById", 6, times=10)
+    _bad, card = await vk_report_to_tg(tg, vk)
+    assert f"vk:{VK_CHAT}" in card["text"], card["text"]
+
+
 async def test_vk_card_does_not_turn_a_telegram_username_into_a_vk_mention(bot, tg, vk) -> None:
     """On VK "@spammer" in a message is a link to the VK account with that short name — some
     stranger, not the Telegram author. A Telegram @username on a VK card must not read as a VK

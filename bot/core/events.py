@@ -107,7 +107,7 @@ class IncomingMessage:
     # just that member's real name (VK fills them in), the rest are the writer's words.
     labels: tuple[tuple[str, UserRef], ...] = field(default=())
     poll: bool = False  # the text is a poll's question and options (judged, never answered)
-    chat_title: str = ""  # the group's title where the platform sends it (Telegram)
+    chat_title: str = ""  # the group's title (Telegram sends it; VK: messages.getConversationsById)
 
     @property
     def is_private(self) -> bool:

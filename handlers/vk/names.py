@@ -1,15 +1,18 @@
-"""Real names for VK members: long-poll events carry only ids, and "id123" on a queue card or
-a notice helps no moderator at 2 a.m. Names are fetched with users.get once per batch for the
-ids not seen before, and cached; a failed look-up keeps "id123" (never blocks an event)."""
+"""Real names for VK members and chats: long-poll events carry only ids, and "id123" or
+"vk:2000000001" on a queue card helps no moderator at 2 a.m. Member names are fetched with
+users.get once per batch for the ids not seen before, chat titles with
+messages.getConversationsById, and both are cached (titles for an hour: a chat may be
+renamed); a failed look-up keeps the id (never blocks an event)."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.core.chats import UserRef
+from bot.core.chats import VK_CHAT_PEER_BASE, UserRef
 from bot.core.events import (
     Author,
     CallbackPressed,
@@ -21,16 +24,49 @@ from handlers.vk.api import VkClient
 
 log = logging.getLogger(__name__)
 _CACHE_LIMIT = 50_000
+TITLE_TTL = 3600.0  # seconds a chat title is trusted: renames are rare, and only cards show it
 
 
 class VkNames:
-    def __init__(self, client: VkClient) -> None:
+    def __init__(self, client: VkClient, *, monotonic: Callable[[], float] = time.monotonic
+                 ) -> None:
         self._client = client
         self._known: dict[str, tuple[str, str | None]] = {}
+        self._titles: dict[str, tuple[str, float]] = {}
+        self._monotonic = monotonic
 
     async def enrich(self, events: Sequence[Event]) -> list[Event]:
         await self._fetch({ref for event in events for ref in _unnamed(event)})
-        return [self._named(event) for event in events]
+        await self._fetch_titles({event.chat.chat_id for event in events
+                                  if _untitled_chat(event)})
+        return [self._titled(self._named(event)) for event in events]
+
+    async def _fetch_titles(self, peer_ids: set[str]) -> None:
+        now = self._monotonic()
+        stale = sorted(p for p in peer_ids
+                       if p not in self._titles or now - self._titles[p][1] > TITLE_TTL)
+        if not stale:
+            return
+        try:
+            found: Any = await self._client.call(
+                "messages.getConversationsById", {"peer_ids": ",".join(stale)})
+        except Exception as exc:  # a title is a nicety: the card shows the chat's id instead
+            log.info("event=vk.chat_titles_unavailable count=%s error=%s", len(stale), exc)
+            return
+        if len(self._titles) > _CACHE_LIMIT:
+            self._titles.clear()
+        items = found.get("items", []) if isinstance(found, dict) else []
+        for item in items if isinstance(items, list) else ():
+            peer = str((item.get("peer") or {}).get("id", ""))
+            title = str((item.get("chat_settings") or {}).get("title") or "")
+            if peer:
+                self._titles[peer] = (title, now)
+
+    def _titled(self, event: Event) -> Event:
+        if not _untitled_chat(event):
+            return event
+        title = self._titles.get(event.chat.chat_id, ("", 0.0))[0]
+        return dataclasses.replace(event, chat_title=title) if title else event
 
     async def _fetch(self, user_ids: set[str]) -> None:
         missing = sorted(u for u in user_ids if u not in self._known)
@@ -85,6 +121,12 @@ def _same_name(label: str, full_name: str) -> bool:
     shown = " ".join(label.casefold().split())
     name = full_name.casefold().split()
     return bool(name) and shown in (name[0], " ".join(name))
+
+
+def _untitled_chat(event: Event) -> bool:
+    """A message in a VK chat (not a private dialogue) whose title the event does not carry."""
+    return (isinstance(event, IncomingMessage) and not event.chat_title
+            and event.chat.chat_id.isdigit() and int(event.chat.chat_id) >= VK_CHAT_PEER_BASE)
 
 
 def _unnamed(event: Event) -> list[str]:

@@ -63,6 +63,7 @@ class ChatMessage:
 class Peer:
     peer_id: int
     members: dict[int, str] = field(default_factory=dict)  # id -> "member"|"admin"|"owner"
+    title: str = ""  # a chat's title for messages.getConversationsById ("" = none given)
     messages: list[ChatMessage] = field(default_factory=list)
     next_cmid: int = 1
 
@@ -450,6 +451,20 @@ class VkEmulator:
                   "is_owner": role == "owner", "invited_by": 0}
                  for uid, role in peer.members.items()]
         return {"count": len(items), "items": items, "profiles": [], "groups": []}
+
+    def _m_messages_getConversationsById(self, p: dict[str, str]) -> Any:
+        items = []
+        for raw in p.get("peer_ids", "").split(","):
+            peer_id = int(raw)
+            if peer_id >= CHAT_BASE and -self.group_id not in self.peer(peer_id).members:
+                continue  # VK leaves out chats the community is not in
+            item: dict[str, Any] = {"peer": {"id": peer_id, "type": "chat" if peer_id >= CHAT_BASE
+                                             else "user", "local_id": peer_id % CHAT_BASE}}
+            if peer_id >= CHAT_BASE:
+                item["chat_settings"] = {"title": self.peer(peer_id).title,
+                                         "members_count": len(self.peer(peer_id).members)}
+            items.append(item)
+        return {"count": len(items), "items": items}
 
     def _m_messages_sendMessageEventAnswer(self, p: dict[str, str]) -> Any:
         return 1

@@ -32,7 +32,7 @@ class NewTicket:
     against_moderator: bool = False
     card_chat: str | None = None
     card_state: str = "pending"
-    chat_title: str = ""  # the group's title where the platform gives one (Telegram)
+    chat_title: str = ""  # the group's title where the platform gives one
 
 
 @dataclass(frozen=True, slots=True)
