@@ -262,3 +262,32 @@ async def test_an_edited_obscene_message_is_one_offence_and_the_marks_are_forgot
             await uow.commit()
     finally:
         await app.close()
+
+
+async def test_audit_line_names_people_with_their_ids_and_no_at_handles(write_config,
+                                                                        clock) -> None:
+    """The moderator reading the queue at night knows "Bob", not "telegram:501"; the id stays
+    beside it (two Bobs), and no @handle is repeated (on a VK queue it is a stranger's)."""
+    app = await _app(write_config, clock, "audit = true\n")
+    try:
+        out = await run(app, message("badword"), moderation_core(app))
+        line = app.catalog.render(of(out, NotifyQueue)[1].text, "en")
+        assert "Bob (telegram:501)" in line and "@bob" not in line, line
+        [record] = await _records(app, "warn")
+        assert record.target == "telegram:501" and record.details["target_name"] == "Bob"
+    finally:
+        await app.close()
+
+
+async def test_audit_line_of_a_moderator_command_names_the_moderator_and_the_target(
+        write_config, clock) -> None:
+    app = await _app(write_config, clock, "audit = true\n")
+    app.admin_cache.set_source(FakeAdmins({TG_CHAT: {"777"}}))
+    try:
+        out = await run(app, message("/ban spam", author=ADMIN, reply_to=MEMBER),
+                        moderation_core(app))
+        [line] = [app.catalog.render(q.text, "en") for q in of(out, NotifyQueue)]
+        assert "Ann (telegram:777)" in line and "Bob (telegram:501)" in line, line
+        assert "@" not in line, line
+    finally:
+        await app.close()

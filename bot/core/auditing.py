@@ -34,16 +34,23 @@ def audit_action_text(action: str) -> Text | str:
     return action
 
 
-def _actor_text(actor: str) -> Text | str:
-    """The bot's own actors ("auto:filter") in the reader's words ("фильтр")."""
+def _actor_text(actor: str, name: str) -> Text | str:
+    """The bot's own actors ("auto:filter") in the reader's words ("фильтр"); people by name."""
     if actor.startswith(AUTO):
         return Text(f"audit.actor.{actor.removeprefix(AUTO)}")
-    return actor
+    return _named(actor, name)
+
+
+def _named(ref: str, name: str) -> str:
+    """"Olga (telegram:700)": the moderator reading the queue knows people by name, and the
+    ref tells two Olgas apart (and is what /ban accepts on the other network)."""
+    shown = " ".join(w for w in name.split() if not w.startswith("@"))  # may be read on VK
+    return f"{shown} ({ref})" if shown and shown != ref else ref
 
 
 async def record(uow: UnitOfWork, community: CommunitySettings, now: datetime, action: str, *,
                  actor: str, chat: str, chat_title: str = "", target: str | None = None,
-                 reason: str = "",
+                 actor_name: str = "", target_name: str = "", reason: str = "",
                  shown_reason: Text | None = None, applied_in: Sequence[str] = (),
                  **details: Any) -> list[AnyAction]:
     """Store an audit record; with `audit = true`, the line for the queue chat.
@@ -53,20 +60,25 @@ async def record(uow: UnitOfWork, community: CommunitySettings, now: datetime, a
     and the line name the place it took effect, or the moderator reading "banned in the queue"
     cannot tell which group the member left. ``shown_reason`` words a reason the bot itself
     gives in the queue's language (the record keeps ``reason``); ``chat_title`` names
-    ``chat`` on the line, for the moderator reading it on the other network.
+    ``chat`` on the line, for the moderator reading it on the other network, and
+    ``actor_name``/``target_name`` name the people (the record keeps the refs, and the names
+    as they were then).
     """
     where = list(applied_in) or [chat]
     stored_chat = where[0] if len(where) == 1 else chat
     if applied_in:
         details = {**details, "applied_in": list(applied_in)}
+    names = {k: v for k, v in (("actor_name", actor_name), ("target_name", target_name)) if v}
+    if names:
+        details = {**details, **names}
     await uow.audit.add(AuditRecord(community=community.name, at=now, actor=actor, action=action,
                                     target=target, chat=stored_chat, reason=reason,
                                     details=details))
     if not (community.audit and community.queue is not None):
         return []
     return [NotifyQueue(community.queue, Text("audit.line", {
-        "action": audit_action_text(action), "actor": _actor_text(actor),
-        "target": target or "-",
+        "action": audit_action_text(action), "actor": _actor_text(actor, actor_name),
+        "target": _named(target, target_name) if target else "-",
         "chat": ", ".join(f"{chat_title} ({c})" if chat_title and c == chat else c
                           for c in where),
         "reason": shown_reason or reason or "-",

@@ -28,6 +28,8 @@ class CommandBudget:
     def allow(self, chat: str, member: str, now: datetime) -> bool:
         """True if this command may run; it is counted either way (spamming on extends it)."""
         times = self._recent.setdefault((chat, member), deque())
+        if times and now < times[-1]:  # sending times may arrive out of order
+            now = times[-1]
         while times and now - times[0] >= self._window:
             times.popleft()
         times.append(now)

@@ -37,6 +37,16 @@ class MessageContext:
     def chat(self) -> ChatRef:
         return self.event.chat
 
+    @property
+    def sent_at(self) -> datetime:
+        """When the member sent the message (the platform's date), never later than now:
+        rate limits judge members by their own pace, and after a restart the backlog arrives
+        in one burst."""
+        date = self.event.date
+        if date.tzinfo is None:
+            return self.now
+        return min(date, self.now)
+
     async def is_moderator(self) -> bool:
         if self._moderator is None:
             self._moderator = await self.permissions.is_moderator(
@@ -80,11 +90,23 @@ class MessageContext:
         return NotifyQueue(self.community.queue, Text(key, params), self.lang, buttons, ref)
 
     async def audit(self, action: str, *, actor: str, target: str | None = None,
-                    reason: str = "", shown_reason: Text | None = None,
+                    target_name: str = "", reason: str = "", shown_reason: Text | None = None,
                     **details: Any) -> list[AnyAction]:
-        """Store an audit record; mirror it to the queue chat when the community asks."""
+        """Store an audit record; mirror it to the queue chat when the community asks.
+
+        The people this message shows (its author, the author it replies to) are named on
+        the line without the caller passing their names."""
         return await auditing.record(self.uow, self.community, self.now, action, actor=actor,
                                      chat=str(self.event.chat),
                                      chat_title=self.event.chat_title, target=target,
+                                     actor_name=self._shown_name(actor),
+                                     target_name=target_name or self._shown_name(target),
                                      reason=reason,
                                      shown_reason=shown_reason, **details)
+
+    def _shown_name(self, ref: str | None) -> str:
+        reply = self.event.reply_to
+        for author in (self.event.author, reply.author if reply is not None else None):
+            if author is not None and ref == str(author.ref):
+                return author.plain_name
+        return ""

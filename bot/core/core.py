@@ -204,7 +204,8 @@ class Core:
                 return screened
             spec = self._commands[command.name]
             if spec.budgeted and placement.role is Role.CHAT and not await ctx.is_moderator() \
-                    and not self._budget.allow(str(event.chat), str(event.author.ref), now):
+                    and not self._budget.allow(str(event.chat), str(event.author.ref),
+                                               ctx.sent_at):
                 log.info("event=boundary.command_budget chat=%s user=%s command=%s",
                          event.chat, event.author.ref, command.name)
                 return screened

@@ -53,6 +53,14 @@ class Author:
         return self.name
 
     @property
+    def plain_name(self) -> str:
+        """The chosen name alone, or "" when it would ping or advertise: for lines read on
+        either network (the audit line), where a @username may be a stranger's handle."""
+        if not self.name.strip() or _PING_OR_LINK.search(self.name):
+            return ""
+        return self.name
+
+    @property
     def card_name(self) -> str:
         """The name and the @username together ("Спамер @spammer"): on a ticket card the
         moderator looks for the name the chat shows, and may need the handle to act."""

@@ -80,10 +80,25 @@ def parse_since(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
+def _local(value: object, tz: ZoneInfo) -> object:
+    """A stored UTC moment on the line's own clock: "until 00:30+00:00" beside "23:30 CET"
+    reads as a one-hour mute when it was two."""
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def format_record(record: AuditRecord, tz: ZoneInfo) -> str:
     """One line per record: when (community time), what, who, whom, where, why, details."""
     when = record.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-    details = {k: v for k, v in record.details.items() if v is not None}
+    details = {k: _local(v, tz) if k == "until" else v
+               for k, v in record.details.items() if v is not None}
     line = (f"{when}  {record.action}  by={record.actor}  target={record.target or '-'}  "
             f"chat={record.chat or '-'}  reason={json.dumps(record.reason, ensure_ascii=False)}")
     if details:

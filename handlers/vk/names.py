@@ -63,7 +63,7 @@ class VkNames:
                 self._titles[peer] = (title, now)
 
     def _titled(self, event: Event) -> Event:
-        if not _untitled_chat(event):
+        if not isinstance(event, IncomingMessage) or not _untitled_chat(event):
             return event
         title = self._titles.get(event.chat.chat_id, ("", 0.0))[0]
         return dataclasses.replace(event, chat_title=title) if title else event

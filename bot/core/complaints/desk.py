@@ -188,8 +188,8 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     await repo.add_event(ticket.id, audit_action, actor, "", now)
     actions += await auditing.record(
         uow, community, now, audit_action, actor=actor, chat=ticket.chat,
-        chat_title=ticket.chat_title,
-        target=ticket.reported_user, reason=f"ticket #{ticket.number}",
+        chat_title=ticket.chat_title, actor_name=actor_name,
+        target=ticket.reported_user, target_name=ticket.reported_name, reason=f"ticket #{ticket.number}",
         ticket=ticket.number, message_id=ticket.message_id or "")
     log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,
              community.name, ticket.number, actor, ticket.chat)

@@ -1,7 +1,9 @@
 """Anti-flood: too many messages in a short window, or the same text over and over.
 
 State is in memory per process (a restart forgets a few seconds of history, which is
-harmless); time comes from the message context's injected clock.
+harmless). Time is when the member sent each message (the platform's date, never later than
+the injected clock): after a restart the backlog arrives in one burst, and eight calm
+messages written a minute apart are not a flood.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class FloodGuard:
         if not settings.enabled:
             return FloodVerdict()
         history = self._recent.setdefault(key, deque())
+        if history and at < history[-1].at:  # the platform's dates may arrive out of order
+            at = history[-1].at
         horizon = max(settings.window, settings.repeat_window)
         while history and at - history[0].at >= horizon:
             history.popleft()

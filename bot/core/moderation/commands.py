@@ -187,7 +187,8 @@ class ModerationCommands:
     async def _audit(self, ctx: MessageContext, action: str, request: Request,
                      reason: str, **details: Any) -> list[AnyAction]:
         return await ctx.audit(action, actor=str(ctx.event.author.ref),
-                               target=str(request.target.ref), reason=reason,
+                               target=str(request.target.ref),
+                               target_name=request.target.author.plain_name, reason=reason,
                                applied_in=[str(c) for c in request.chats], **details)
 
     async def _apply(self, ctx: MessageContext, request: Request, wanted: Sanction,

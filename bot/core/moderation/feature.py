@@ -76,7 +76,8 @@ class ModerationFeature(BaseFeature):
         if flood_counts and not event.edited:
             key = (ctx.community.name, str(ctx.chat), str(event.author.ref))
             flood = self._flood.observe(key, event.message_id, event.thread_id, event.text,
-                                        ctx.now, ctx.community.antiflood, album=event.album)
+                                        ctx.sent_at, ctx.community.antiflood,
+                                        album=event.album)
         verdict = self._check(ctx)
         if verdict is not None and ctx.community.filter.mode == "enforce":
             return await self._enforce(ctx, verdict)

@@ -69,9 +69,10 @@ def count_active(issued: Iterable[datetime], now: datetime, expiry: timedelta) -
     """Warnings issued within `expiry` before `now` count; older ones are forgotten.
 
     Applied on top of each warning's stored expiry, so shortening `warn_expiry` in the config
-    takes effect at once.
+    takes effect at once. A warning dated after `now` counts: the clock was stepped back (an
+    NTP correction, a restored VM), and the offence happened all the same.
     """
-    return sum(1 for at in issued if at <= now and now - at < expiry)
+    return sum(1 for at in issued if now - at < expiry)
 
 
 def degrade(step: LadderStep | Sanction, chat: ChatRef, *, channel: bool,
