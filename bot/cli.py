@@ -62,6 +62,11 @@ def summary(config: LoadedConfig, now: datetime | None = None) -> str:
     if config.app.vk is not None and config.app.vk.user_token is None:
         lines.append("note: vk.user_token is not set: VK community bans (groups.ban) will fail "
                      "and the ladder's VK bans fall back to what the community token can do")
+    for key in config.inline_secrets:
+        variable = "MODBOT_" + key.upper().replace(".", "_")
+        lines.append(f"note: {key} is written in the file: anyone who can read (or is sent) "
+                     f"config.toml can act as your bot; write {key.split('.')[-1]} = "
+                     f"\"${{{variable}}}\" and set {variable} in the environment")
     total = sum(len(c.chats) for c in config.app.community)
     lines.append(f"{len(config.app.community)} communities, {total} chats")
     return "\n".join(lines)

@@ -153,6 +153,9 @@ class LoadedConfig:
     app: AppConfig
     path: Path
     secrets: tuple[str, ...]
+    #: secret keys written into the file itself rather than taken from the environment
+    #: ("telegram.token"): check-config notes them
+    inline_secrets: tuple[str, ...] = ()
 
     @property
     def base_dir(self) -> Path:
@@ -345,7 +348,7 @@ def _pydantic_problem(file: Path, error: Any) -> str:
         given = error.get("input")
         secret = bool(loc) and loc[-1] in _SECRET_KEYS
         if isinstance(given, str | int | float | bool) and not secret:
-            shown = str(given).lower() if isinstance(given, bool) else repr(given)
+            shown = str(given).lower() if isinstance(given, bool) else repr(_masked(given))
             message = f"{message} (got {shown})"
     return f"{file}: {key_path(loc)}: {message}"
 
@@ -516,8 +519,20 @@ def _resolve(config_path: Path, relative: str) -> Path:
     return candidate if candidate.is_absolute() else config_path.parent / candidate
 
 
+#: "scheme://user:password@host": the password part of a proxy or database URL
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^\s:/@]*:)(?P<password>[^\s@/]+)@")
+
+
+def _masked(value: object) -> object:
+    """A URL's password hidden before the value is repeated in an error."""
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(lambda m: f"{m['head']}***@", value)
+    return value
+
+
 def _literal_secrets(raw: Any) -> list[str]:
-    """Tokens written into the file itself, so an error elsewhere cannot echo them either."""
+    """Tokens and URL passwords in the settings (written in the file or taken from the
+    environment), so neither an error nor a log line can echo them."""
     found: list[str] = []
     for section in ("telegram", "vk"):
         table = raw.get(section) if isinstance(raw, dict) else None
@@ -525,7 +540,25 @@ def _literal_secrets(raw: Any) -> list[str]:
             value = table.get(key) if isinstance(table, dict) else None
             if isinstance(value, str):
                 found.append(value)
+    for section, key in (("telegram", "proxy"), ("telegram", "api_base"), ("vk", "api_base"),
+                         ("database", "url")):
+        table = raw.get(section) if isinstance(raw, dict) else None
+        value = table.get(key) if isinstance(table, dict) else None
+        if isinstance(value, str):
+            found.extend(m["password"] for m in _URL_PASSWORD.finditer(value))
     return found
+
+
+def _inline_secrets(raw: Any) -> list[str]:
+    """Secret keys whose value is written in the file, not "${VAR}" from the environment."""
+    keys = []
+    for section in ("telegram", "vk"):
+        table = raw.get(section) if isinstance(raw, dict) else None
+        for key in sorted(_SECRET_KEYS):
+            value = table.get(key) if isinstance(table, dict) else None
+            if isinstance(value, str) and value.strip() and "${" not in value:
+                keys.append(f"{section}.{key}")
+    return keys
 
 
 def _scrub(problems: list[str], secrets: list[str]) -> list[str]:
@@ -594,4 +627,6 @@ def load_config(path: str | Path) -> LoadedConfig:
     _check_database_folder(app, file, problems)
     if problems:
         raise ConfigError(_scrub(problems, secrets))
-    return LoadedConfig(app=app, path=file.resolve(), secrets=tuple(s for s in secrets if len(s) >= 4))
+    return LoadedConfig(app=app, path=file.resolve(),
+                        secrets=tuple(s for s in secrets if len(s) >= 4),
+                        inline_secrets=tuple(_inline_secrets(raw)))

@@ -96,17 +96,20 @@ async def pg_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[VkEmulator]:
-    """The VK API emulator on 127.0.0.1, for the VK wire tests."""
+async def emulator(clock: FakeClock) -> AsyncIterator[VkEmulator]:
+    """The VK API emulator on 127.0.0.1, for the VK wire tests; VK's clock is the test's."""
     emu = await VkEmulator().start()
+    emu.clock = lambda: clock.now().timestamp()
     yield emu
     await emu.close()
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    """The Bot API emulator with the community group and the queue chat, ADMIN admin in both."""
+async def emu(clock: FakeClock) -> AsyncIterator[TelegramEmulator]:
+    """The Bot API emulator with the community group and the queue chat, ADMIN admin in both;
+    Telegram's clock is the test's."""
     async with TelegramEmulator(TOKEN) as emulator:
+        emulator.world.clock = lambda: clock.now().timestamp()
         emulator.group(GROUP, title="Demo", admins=(ADMIN,))
         emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
         yield emulator

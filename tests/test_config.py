@@ -170,3 +170,22 @@ def test_a_schedule_target_may_be_a_forum_topic(write_config: Callable[[str], Pa
                                              'text = "hi"\nchats = ["telegram:-1001/45"]\n'))
     [entry] = config.app.community[0].schedule
     assert [str(t) for t in entry.chats or ()] == ["telegram:-1001/45"]
+
+
+def test_url_passwords_are_secrets_and_never_echoed(write_config: Callable[[str], Path]) -> None:
+    """A proxy's password is kept from logs like a token, and a typo in the URL's scheme is
+    reported without repeating it (check-config output gets pasted into support chats)."""
+    good = GOOD.replace('token = "${TG_TOKEN}"',
+                        'token = "${TG_TOKEN}"\nproxy = "socks5://bob:Pr0xyPa55@127.0.0.1:1080"')
+    config = load_config(write_config(good))
+    assert "Pr0xyPa55" in config.secrets and config.inline_secrets == ()
+    [problem] = problems_of(write_config, good.replace("socks5://", "sock5://"))
+    assert "telegram.proxy" in problem and "Pr0xyPa55" not in problem, problem
+    assert "bob:***@127.0.0.1" in problem, problem
+
+
+def test_a_token_written_in_the_file_is_named_for_the_note(
+        write_config: Callable[[str], Path]) -> None:
+    config = load_config(write_config(GOOD.replace("${TG_TOKEN}", "123:inline-token-value")))
+    assert config.inline_secrets == ("telegram.token",)
+    assert "123:inline-token-value" in config.secrets

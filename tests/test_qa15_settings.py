@@ -50,8 +50,9 @@ def near(until: object, when) -> bool:
 # --- Telegram plumbing -------------------------------------------------------------------
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
+async def emu(clock: FakeClock) -> AsyncIterator[TelegramEmulator]:
     async with TelegramEmulator(TOKEN) as emulator:
+        emulator.world.clock = lambda: clock.now().timestamp()  # Telegram's dates, the bot's clock
         emulator.group(GROUP, title="Demo", admins=(ADMIN,))
         emulator.group(QUEUE, title="Queue", admins=(ADMIN,))
         yield emulator

@@ -123,9 +123,11 @@ class Core:
             out.extend(await feature.tick(uow, now))
         return out
 
-    async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork) -> list[AnyAction]:
+    async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork, *,
+                             broadcast: bool = False) -> list[AnyAction]:
         """At most one message in a chat the owner never configured, then leave (or, where
-        the owner turned leaving off, stay silent there)."""
+        the owner turned leaving off, stay silent there). In a channel the bot leaves
+        without a word: a message there is a post to a stranger's subscribers."""
         if not self.leave_unknown_chats.get(chat.platform, True):
             return []
         key = f"left:{chat}"
@@ -133,13 +135,15 @@ class Core:
             return [LeaveChat(chat)]
         await uow.state.put(key, "1", self.clock.now())
         log.warning("event=boundary.unknown_chat chat=%s", chat)
+        if broadcast:
+            return [LeaveChat(chat)]
         return [SendMessage(chat, Text("common.unknown_chat"), self.directory.default_language),
                 LeaveChat(chat)]
 
     async def _on_member(self, event: MemberChanged, uow: UnitOfWork) -> list[AnyAction]:
         if event.is_bot_itself and event.joined and not self.directory.is_known(event.chat) \
                 and not event.chat.is_private:
-            return await self._leave_unknown(event.chat, uow)
+            return await self._leave_unknown(event.chat, uow, broadcast=event.broadcast)
         if event.is_bot_itself and not event.joined:
             return self._removed(event)
         if event.joined and event.chat.platform == "vk" \

@@ -21,8 +21,18 @@ class SenderKind(StrEnum):
 
 
 #: direction overrides, embeddings and isolates: left in a name, an unclosed one reverses the
-#: rest of every bot notice that quotes it (a troll's way to make warnings unreadable)
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: rest of every bot notice that quotes it (a troll's way to make warnings unreadable); and
+#: invisible characters ("Ad\u200bmin"), with which an impersonator's name reads like an
+#: admin's on a ticket card yet is not found by searching the chat. Joiners are kept where
+#: they join emoji (👨‍👩‍👧), dropped between letters.
+_BIDI_CONTROLS = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\u2060-\u2064\ufeff\u00ad]"
+    "|(?<=\\w)[\u200c\u200d]|[\u200c\u200d](?=\\w)")
+
+
+def visible(text: str) -> str:
+    """``text`` without direction controls and invisible characters (see _BIDI_CONTROLS)."""
+    return _BIDI_CONTROLS.sub("", text) if _BIDI_CONTROLS.search(text) else text
 # A chosen name the bot must not repeat: a mention or something a client turns into a link.
 _PING_OR_LINK = re.compile(
     r"@|://|www\.|\b[\w-]+\.(?:me|com|ru|org|net|io|ly|gg|xyz|link|site|top|info|biz|cc|su|"
@@ -39,8 +49,7 @@ class Author:
     kind: SenderKind = SenderKind.MEMBER
 
     def __post_init__(self) -> None:
-        if _BIDI_CONTROLS.search(self.name) is not None:
-            object.__setattr__(self, "name", _BIDI_CONTROLS.sub("", self.name))
+        object.__setattr__(self, "name", visible(self.name))
 
     @property
     def display(self) -> str:
@@ -117,6 +126,9 @@ class IncomingMessage:
     poll: bool = False  # the text is a poll's question and options (judged, never answered)
     chat_title: str = ""  # the group's title (Telegram sends it; VK: messages.getConversationsById)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "chat_title", visible(self.chat_title))
+
     @property
     def is_private(self) -> bool:
         return self.chat.is_private
@@ -146,6 +158,11 @@ class MemberChanged:
     is_bot_itself: bool
     date: datetime
     chat_title: str = ""
+    # a channel: anything the bot says there is a post to every subscriber
+    broadcast: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "chat_title", visible(self.chat_title))
 
 
 Event = IncomingMessage | CallbackPressed | MemberChanged

@@ -73,10 +73,20 @@ class Permissions:
 
     async def is_moderator(self, community: CommunitySettings, chat: ChatRef,
                            author: Author) -> bool:
-        return await self._judge(community, chat, author) is True
+        """Whether ``author`` may use moderator commands and buttons in ``chat``.
 
-    async def _judge(self, community: CommunitySettings, chat: ChatRef,
-                     author: Author) -> bool | None:
+        As in Rose, an admin's powers in a group are that group's own: the admin of an
+        off-topic side group may not ban in the main group. The queue chat's admins are the
+        community's moderators (they work every chat's tickets), and so are the listed
+        ``moderators``. The queue chat itself, private chats and the VK wall (which has no
+        admin list) serve the whole community, so there any of its chats' admins counts: a
+        group's admin who is a plain member of the queue chat still works its cards."""
+        community_wide = chat.is_private or chat.is_vk_wall or chat == community.queue
+        return await self._judge(community, chat, author,
+                                 community_wide=community_wide) is True
+
+    async def _judge(self, community: CommunitySettings, chat: ChatRef, author: Author, *,
+                     community_wide: bool) -> bool | None:
         """True or False; None when this chat's admin list could not be fetched and nothing
         else decided. Another chat whose admins cannot be read (the bot was removed from it)
         counts as having none, so it neither breaks nor disarms moderation everywhere else."""
@@ -86,8 +96,8 @@ class Permissions:
             return chat in community.chats or chat == community.queue
         if community.is_moderator_listed(author.ref):
             return True
-        chats = [c for c in (*community.chats, community.queue)
-                 if c is not None and c.platform == author.ref.platform]
+        scope = (*community.chats, community.queue) if community_wide else (community.queue,)
+        chats = [c for c in scope if c is not None and c.platform == author.ref.platform]
         if chat.platform == author.ref.platform and chat not in chats:
             chats.insert(0, chat)
         unknown = False
@@ -120,7 +130,7 @@ class Permissions:
         # getChatAdministrators fails (or a Bot API server lacks it) is the worse failure.
         # VK lets a community remove a chat's own admins, so there an unknown sender is
         # spared until the list can be read again (asked again after a minute).
-        verdict = await self._judge(community, chat, author)
+        verdict = await self._judge(community, chat, author, community_wide=True)
         if verdict is None and chat.platform == "vk":
             log.warning("event=permissions.spared_unknown chat=%s user=%s", chat, author.ref)
             return True

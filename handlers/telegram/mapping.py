@@ -248,6 +248,7 @@ def map_member(update: ChatMemberUpdated, bot_id: int, update_id: int) -> Member
         is_bot_itself=user.id == bot_id,
         date=date,
         chat_title=_chat_title(update.chat),
+        broadcast=update.chat.type == "channel",
     )
 
 

@@ -3,7 +3,6 @@ ApiError, with the status codes and descriptions the real Bot API uses."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tg_emulator.world import ADMIN_RIGHTS, Chat, World
@@ -116,7 +115,7 @@ def edit_message_text(world: World, p: dict[str, Any]) -> Any:
                             "content and reply markup are exactly the same as a current "
                             "content and reply markup of the message")
     stored.message["text"] = text
-    stored.message["edit_date"] = int(time.time())
+    stored.message["edit_date"] = int(world.clock())
     if markup:
         stored.message["reply_markup"] = markup
     else:

@@ -304,7 +304,7 @@ class TelegramEmulator:
             fields["from"] = {"id": 136817688, "is_bot": True, "first_name": "Channel",
                               "username": "Channel_Bot"}
         if forwarded_from is not None:
-            fields["forward_origin"] = {"type": "user", "date": int(time.time()) - 60,
+            fields["forward_origin"] = {"type": "user", "date": int(self.world.clock()) - 60,
                                         "sender_user": self.world.user(forwarded_from)}
         if thread_id is not None:
             fields["message_thread_id"] = thread_id
@@ -324,7 +324,7 @@ class TelegramEmulator:
     def edit_user_message(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
         stored = self.world.messages[(chat_id, message_id)]
         stored.message["text"] = text
-        stored.message["edit_date"] = int(time.time()) + 1
+        stored.message["edit_date"] = int(self.world.clock()) + 1
         self.world.push("edited_message", dict(stored.message))
         self._bump()
         return stored.message
@@ -346,7 +346,7 @@ class TelegramEmulator:
         chat.title = title
         chat.bot_status = "member"
         member_update = {
-            "chat": chat.as_json(), "from": self.world.user(by_user), "date": int(time.time()),
+            "chat": chat.as_json(), "from": self.world.user(by_user), "date": int(self.world.clock()),
             "old_chat_member": {"status": "left", "user": self.world.bot_user},
             "new_chat_member": {"status": "member", "user": self.world.bot_user},
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,9 @@ class World:
     """State shared by the HTTP handlers and the test-facing API."""
 
     def __init__(self, bot_id: int, bot_username: str = "modbot_test_bot") -> None:
+        #: Telegram's clock for message dates; tests with a fake clock share theirs (the
+        #: bot judges members' pace by these dates)
+        self.clock: Callable[[], float] = time.time
         self.bot_user = {"id": bot_id, "is_bot": True, "first_name": "ModBot",
                          "username": bot_username}
         self.users: dict[int, dict[str, Any]] = {}
@@ -110,7 +114,7 @@ class World:
     def new_message(self, chat: Chat, **fields: Any) -> dict[str, Any]:
         message_id = chat.next_message_id
         chat.next_message_id += 1
-        return {"message_id": message_id, "date": int(time.time()), "chat": chat.as_json(),
+        return {"message_id": message_id, "date": int(self.clock()), "chat": chat.as_json(),
                 **fields}
 
     def find(self, chat_id: int, message_id: int) -> StoredMessage | None:

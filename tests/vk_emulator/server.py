@@ -90,6 +90,9 @@ class VkEmulator:
         self.updates: list[dict[str, Any]] = []
         self.screen_names: dict[int, str] = {}
         self.real_names: dict[int, tuple[str, str]] = {}  # user → (first, last) for users.get
+        #: VK's clock for message dates; tests with a fake clock share theirs (the bot judges
+        #: members' pace by these dates)
+        self.clock: Callable[[], float] = time.time
         self.ts_offset = 1
         self.key = "key-1"
         self.longpoll_failures: list[int] = []
@@ -205,7 +208,7 @@ class VkEmulator:
         peer.next_cmid += 1
         peer.messages.append(ChatMessage(peer_id, cmid, from_id, text, reply_to=reply_to))
         message: dict[str, Any] = {
-            "date": int(time.time()), "from_id": from_id, "id": 0 if peer_id >= CHAT_BASE
+            "date": int(self.clock()), "from_id": from_id, "id": 0 if peer_id >= CHAT_BASE
             else next(self._ids), "out": 0, "peer_id": peer_id, "text": text,
             "conversation_message_id": cmid, "fwd_messages": [], "attachments": attachments or [],
             "important": False, "is_hidden": False}
@@ -231,7 +234,7 @@ class VkEmulator:
         comment_id = next(self._ids)
         self.comments[comment_id] = {"id": comment_id, "post_id": post_id, "from_id": from_id,
                                      "text": text, "deleted": False}
-        obj: dict[str, Any] = {"id": comment_id, "from_id": from_id, "date": int(time.time()),
+        obj: dict[str, Any] = {"id": comment_id, "from_id": from_id, "date": int(self.clock()),
                                "text": text, "post_id": post_id, "owner_id": -self.group_id,
                                "parents_stack": [], "post_owner_id": -self.group_id}
         if reply_to_comment is not None:
