@@ -100,20 +100,22 @@ class SqlKnownUsers:
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            stmt = pg_insert(KnownUser).values(rows)
+            stmt = pg_insert(KnownUser)
         elif dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            stmt = sqlite_insert(KnownUser).values(rows)  # type: ignore[assignment]
+            stmt = sqlite_insert(KnownUser)  # type: ignore[assignment]
         else:
             for row in rows:
                 await self._upsert_one(row)
             return
+        # the rows as executemany parameters: one statement shape, compiled once and cached
+        # (a VALUES list of the batch's length compiled anew for nearly every batch)
         await self._s.execute(stmt.on_conflict_do_update(
             index_elements=[KnownUser.user_ref],
             set_={"username": stmt.excluded.username, "name": stmt.excluded.name,
                   "last_seen": stmt.excluded.last_seen},
-        ))
+        ), rows)
 
     async def _upsert_one(self, row: dict[str, Any]) -> None:
         existing = (await self._s.execute(

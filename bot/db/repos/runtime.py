@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import OutboxItem
@@ -33,8 +33,11 @@ class SqlProcessedEvents:
         return set(rows.scalars())
 
     async def mark_many(self, event_ids: Sequence[str], at: datetime) -> None:
-        self._s.add_all([ProcessedEvent(event_id=e, processed_at=at) for e in event_ids])
-        await self._s.flush()
+        """One executemany of a statement compiled once, not an ORM flush per batch: every
+        update passes here."""
+        if event_ids:
+            await self._s.execute(insert(ProcessedEvent),
+                                  [{"event_id": e, "processed_at": at} for e in event_ids])
 
 
 class SqlStateStore:
