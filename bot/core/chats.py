@@ -64,12 +64,17 @@ class ChatRef:
         return cls(platform, chat_id)
 
 
+GENERAL_TOPIC = 1  # a forum's General topic: its messages carry no message_thread_id
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class PostTarget:
     """Where a scheduled post goes: a chat, and in a Telegram forum one of its topics.
 
     Written "telegram:-1001234567890/45" (topic 45); without the topic a forum post lands in
-    General. A post scheduled from inside a topic goes back to that topic.
+    General. A post scheduled from inside a topic goes back to that topic. Topic 1 is General
+    itself, which the Bot API refuses as a message_thread_id ("message thread not found"), so
+    "…/1" means the chat.
     """
 
     chat: ChatRef
@@ -90,7 +95,7 @@ class PostTarget:
                 f"{text!r}: only a Telegram forum topic may follow the chat, as "
                 f"\"telegram:-1001234567890/TOPIC_ID\""
             )
-        return cls(chat, str(int(topic)))
+        return cls(chat, None if int(topic) == GENERAL_TOPIC else str(int(topic)))
 
 
 @dataclass(frozen=True, slots=True, order=True)

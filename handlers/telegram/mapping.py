@@ -104,14 +104,18 @@ def largest_photo(message: Message) -> str | None:
 
 
 def message_link(message: Message) -> str | None:
-    """t.me links exist for supergroups and channels only."""
+    """t.me links exist for supergroups and channels only; a forum topic's message links
+    through its topic (t.me/c/<chat>/<topic>/<message>, as "Copy link" gives), or some apps
+    open the chat without finding the message."""
     chat = message.chat
     if chat.type not in ("supergroup", "channel"):
         return None
+    topic = f"{message.message_thread_id}/" \
+        if message.is_topic_message and message.message_thread_id else ""
     if chat.username:
-        return f"https://t.me/{chat.username}/{message.message_id}"
+        return f"https://t.me/{chat.username}/{topic}{message.message_id}"
     internal = str(chat.id).removeprefix("-100")
-    return f"https://t.me/c/{internal}/{message.message_id}"
+    return f"https://t.me/c/{internal}/{topic}{message.message_id}"
 
 
 def _is_service(message: Message) -> bool:

@@ -19,6 +19,13 @@ CARD_TEXT_LIMIT = 700
 #: a report's reason and a moderator's note: the card must keep its other lines in the limit
 CARD_REASON_LIMIT = 1000
 LINE_TEXT_LIMIT = 60
+#: a /queue line's author: two long names with @usernames must not push the list past the
+#: message limit, where the platform would cut it mid-line
+LINE_NAME_LIMIT = 40
+#: characters of /queue lines (estimated generously: state, age, claimer) kept under the
+#: 4,096 a Telegram message holds, so the list ends with whole lines and "…and N more"
+QUEUE_BUDGET = 3300
+LINE_OVERHEAD = 70
 _NUMBER = re.compile(r"^[#№]?(\d{1,9})$")
 
 Buttons = tuple[tuple[Button, ...], ...]
@@ -137,16 +144,19 @@ def queue_text(tickets: Sequence[TicketRecord], total: int, now: datetime) -> Te
     """`/queue`: open tickets oldest first, with their age."""
     if not tickets:
         return Text("complaints.queue_empty")
-    lines = [Text("complaints.queue_line", {
-        "number": t.number,
-        "age": now - t.created_at,
-        "state": state_text(t),
-        "claimed": _claimed(t),
-        "author": t.reported_name or t.reported_user or "—",
-        "text": _short(t.message_text, LINE_TEXT_LIMIT) or "—",
-    }) for t in tickets]
-    more = (Text("complaints.queue_more", {"count": total - len(tickets)})
-            if total > len(tickets) else _empty())
+    lines: list[Text] = []
+    used = 0
+    for t in tickets:
+        author = clip(t.reported_name or t.reported_user or "—", LINE_NAME_LIMIT)
+        text = _short(t.message_text, LINE_TEXT_LIMIT) or "—"
+        used += len(author) + len(text) + len(t.claimed_name or "") + LINE_OVERHEAD
+        if lines and used > QUEUE_BUDGET:
+            break
+        lines.append(Text("complaints.queue_line", {
+            "number": t.number, "age": now - t.created_at, "state": state_text(t),
+            "claimed": _claimed(t), "author": author, "text": text}))
+    more = (Text("complaints.queue_more", {"count": total - len(lines)})
+            if total > len(lines) else _empty())
     return Text("complaints.queue_list", {"count": total, "lines": join_lines(lines),
                                           "more": more})
 

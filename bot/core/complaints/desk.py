@@ -160,6 +160,9 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     if not ticket.chat:
         return Worked(ticket, refused="no_message")
     chat = ChatRef.parse(ticket.chat)
+    if chat not in community.chats:
+        # the owner took the chat out of the config: the bot no longer acts there
+        return Worked(ticket, refused="chat_gone")
     action: AnyAction
     if kind == "del":
         if not ticket.message_id:

@@ -362,7 +362,9 @@ class ComplaintsFeature(BaseFeature):
         card_chat = ChatRef.parse(ticket.card_chat)
         out: list[AnyAction] = []
         if previous and previous != result.message_id:
-            # a reminder took over as the card: the old one keeps its text, not its buttons
+            # a reminder took over as the card: the old one keeps its text, not its buttons,
+            # and a reply to it still means this ticket
+            await repo.retire_card(ticket.id, ticket.card_chat, previous, now)
             out.append(EditMessage(card_chat, previous, card_text(ticket), community.language))
         if stale:
             out.append(EditMessage(card_chat, result.message_id, card_text(ticket),

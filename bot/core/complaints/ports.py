@@ -91,7 +91,15 @@ class TicketRepo(Protocol):
 
     async def by_source_event(self, event_id: str) -> TicketRecord | None: ...
 
-    async def by_card(self, card_chat: str, card_message_id: str) -> TicketRecord | None: ...
+    async def by_card(self, card_chat: str, card_message_id: str) -> TicketRecord | None:
+        """The ticket whose card this message is, or was (a reminder took over as the card:
+        moderators still reply to the first one)."""
+        ...
+
+    async def retire_card(self, ticket_id: int, card_chat: str, card_message_id: str,
+                          at: datetime) -> None:
+        """Remember a replaced card message as the ticket's, for :meth:`by_card`."""
+        ...
 
     async def open_for_message(self, community: str, chat: str,
                                message_id: str) -> TicketRecord | None:

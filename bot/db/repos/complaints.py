@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.complaints.ports import NewTicket, TicketEventRecord, TicketRecord
 from bot.db import locks
-from bot.db.models import AbusiveReporter, Ticket, TicketEvent, TicketReporter
+from bot.db.models import AbusiveReporter, StateValue, Ticket, TicketEvent, TicketReporter
 
 _MUTABLE = ("state", "claimed_by", "claimed_name", "resolution", "reporters_count", "card_chat",
             "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at")
@@ -76,8 +76,22 @@ class SqlTicketRepo:
         return await self._one(Ticket.source_event == event_id)
 
     async def by_card(self, card_chat: str, card_message_id: str) -> TicketRecord | None:
-        return await self._one(Ticket.card_chat == card_chat,
-                               Ticket.card_message_id == card_message_id)
+        current = await self._one(Ticket.card_chat == card_chat,
+                                  Ticket.card_message_id == card_message_id)
+        if current is not None:
+            return current
+        retired = await self._s.get(StateValue, _retired_key(card_chat, card_message_id))
+        return await self.get(int(retired.value)) if retired is not None else None
+
+    async def retire_card(self, ticket_id: int, card_chat: str, card_message_id: str,
+                          at: datetime) -> None:
+        key = _retired_key(card_chat, card_message_id)
+        row = await self._s.get(StateValue, key)
+        if row is None:
+            self._s.add(StateValue(key=key, value=str(ticket_id), updated_at=at))
+        else:
+            row.value, row.updated_at = str(ticket_id), at
+        await self._s.flush()
 
     async def open_for_message(self, community: str, chat: str,
                                message_id: str) -> TicketRecord | None:
@@ -158,3 +172,7 @@ class SqlTicketRepo:
         found = await self._s.scalar(select(AbusiveReporter.id).where(
             AbusiveReporter.community == community, AbusiveReporter.reporter == reporter))
         return found is not None
+
+
+def _retired_key(card_chat: str, card_message_id: str) -> str:
+    return f"card:{card_chat}:{card_message_id}"
