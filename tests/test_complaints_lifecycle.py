@@ -44,6 +44,9 @@ N, C, RS, RJ = TicketState.NEW, TicketState.CLAIMED, TicketState.RESOLVED, Ticke
     (RJ, TicketAction.REOPEN, "b", Moved(N, None)),
     (N, TicketAction.REOPEN, None, Refused("already_open")),
     (C, TicketAction.REOPEN, "b", Refused("already_open")),
+    (C, TicketAction.RELEASE, "b", Moved(N, None)),  # a claim taken by mistake, given back
+    (N, TicketAction.RELEASE, None, Refused("not_claimed")),
+    (RS, TicketAction.RELEASE, "b", Refused("closed")),
 ])
 def test_transition_table(state: TicketState, action: TicketAction, claimed_by: str | None,
                           expected: Moved | Refused) -> None:
@@ -175,3 +178,23 @@ async def test_buttons_drive_the_lifecycle_and_answer_the_press(app: App) -> Non
     assert (await ticket(app, 1)).state == "rejected"
     await app.pipeline.process(press("t:claim:9999"))
     assert telegram.of(AnswerCallback)[-1].text.key == "complaints.button_unknown"
+
+
+async def test_untake_gives_a_mistaken_claim_back_to_the_queue_and_the_reminder(
+        app: App) -> None:
+    """/take on the wrong ticket at 2 a.m.: /untake (or /release) returns it to "new", so the
+    SLA reminder can still fire and another moderator picks it up."""
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report("insults"))
+    await app.pipeline.process(mod("/take 1"))
+    before = len(telegram.of(SendMessage))
+    await app.pipeline.process(mod("/untake 1"))
+    released = await ticket(app, 1)
+    assert (released.state, released.claimed_by, released.sla_announced) == ("new", None, False)
+    replies = [render(app, s.text) for s in telegram.of(SendMessage)[before:]]
+    assert replies == ["Ticket #1 is back in the queue, unclaimed."], replies
+    await app.pipeline.process(mod("/release 1"))
+    replies = [render(app, s.text) for s in telegram.of(SendMessage)[before:]]
+    assert replies[-1] == "Ticket #1 is not claimed by anyone.", replies
+    assert ("release", "telegram:900", "") in [(e.action, e.actor, e.note)
+                                              for e in await history(app, 1)]

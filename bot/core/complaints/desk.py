@@ -125,6 +125,8 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
         changed = replace(changed, resolution=note)
     elif action is TicketAction.REOPEN:
         changed = replace(changed, resolution="", opened_at=now, sla_announced=False)
+    elif action is TicketAction.RELEASE:
+        changed = replace(changed, sla_announced=False)  # waiting again: remind again
     changed, actions = card_refresh(changed, community.language)
     await repo.save(changed)
     await repo.add_event(ticket.id, action.value, actor, note, now)

@@ -83,6 +83,8 @@ class ComplaintsFeature(BaseFeature):
             CommandSpec("resolve", self._lifecycle(TicketAction.RESOLVE)),
             CommandSpec("reject", self._lifecycle(TicketAction.REJECT)),
             CommandSpec("reopen", self._lifecycle(TicketAction.REOPEN)),
+            CommandSpec("untake", self._lifecycle(TicketAction.RELEASE),
+                        aliases=("release", "unclaim")),
             CommandSpec("queue", self._queue, aliases=("tickets",)),
             CommandSpec("abuse", self._abuse),
             CommandSpec("unabuse", self._unabuse),

@@ -1,7 +1,8 @@
 """The ticket state machine, as a pure function.
 
     new ──claim──▶ claimed ──resolve/reject──▶ resolved | rejected ──reopen──▶ new
-     └───────────────resolve/reject──────────────▲
+     ▲└───────────────resolve/reject─────────────▲
+     └──────release──────┘
 
 Decisions (documented because moderators will ask):
 - Resolve and reject are allowed straight from `new`: a moderator who handles a ticket in one
@@ -10,6 +11,8 @@ Decisions (documented because moderators will ask):
   moderator goes offline); claiming your own ticket again is refused as a no-op.
 - A closed ticket (resolved or rejected) cannot be claimed, resolved or rejected again; it
   must be reopened first, which clears the claim and restarts the SLA clock.
+- A claim taken by mistake is released back to `new` (by any moderator, like a takeover), so
+  the SLA reminder can fire again and someone else picks it up.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class TicketAction(StrEnum):
     RESOLVE = "resolve"
     REJECT = "reject"
     REOPEN = "reopen"
+    RELEASE = "release"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,10 @@ def transition(state: TicketState, action: TicketAction, actor: str,
         return Moved(TicketState.NEW, None)
     if not state.is_open:
         return Refused("closed")
+    if action is TicketAction.RELEASE:
+        if state is not TicketState.CLAIMED:
+            return Refused("not_claimed")
+        return Moved(TicketState.NEW, None)
     if action is TicketAction.CLAIM:
         if state is TicketState.CLAIMED and claimed_by == actor:
             return Refused("already_yours")
