@@ -32,7 +32,15 @@ from tg_emulator.harness import FakeTime, fast_options
 from tg_emulator.harness import RunningBot as TgBot
 from tg_emulator.wire import replies_to, settle, wall_clock
 from vk_emulator import VkEmulator
-from vk_emulator.harness import CHAT, MEMBER, MODERATOR, QUEUE, RunningBot, write_vk_config
+from vk_emulator.harness import (
+    CHAT,
+    MEMBER,
+    MODERATOR,
+    QUEUE,
+    RunningBot,
+    after_crash,
+    write_vk_config,
+)
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig, load_config
@@ -626,7 +634,7 @@ async def test_vk_kill_mid_ladder_keeps_the_warning_and_the_next_step_follows(
     emulator.post_message(CHAT, SPAMMER, OBSCENE)
     await emulator.wait_for(lambda: [m for m in emulator.sent(CHAT) if "Warning 1 of 4" in m.text])
     await bot.kill()
-    again = RunningBot(bot.config, clock, emulator, instance_id="vk-test-2")
+    again = RunningBot(after_crash(bot.config), clock, emulator, instance_id="vk-test-2")
     clock.advance(timedelta(minutes=10))  # the dead instance's lease has run out
     await again.start()
     try:
@@ -1053,7 +1061,7 @@ async def test_vk_kill_with_a_warning_still_in_the_outbox_delivers_it_once_after
     await bot.kill()
     assert not [m for m in emulator.sent(CHAT) if "Warning" in m.text]
     emulator.failures.clear()
-    again = RunningBot(bot.config, clock, emulator, instance_id="vk-test-2")
+    again = RunningBot(after_crash(bot.config), clock, emulator, instance_id="vk-test-2")
     clock.advance(timedelta(minutes=10))
     await again.start()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -107,3 +108,24 @@ class RunningBot:
                 await self._task
         if self.app is not None:
             await self.app.close()
+
+
+def after_crash(config: LoadedConfig) -> LoadedConfig:
+    """The config a restarted process would see after ``RunningBot.kill``, on a copy of the
+    database as the crash left it (the file and its WAL: committed transactions only).
+
+    In one process a task cancelled in the middle of a statement can leave its SQLite
+    connection open with a write transaction that only a real process exit would end; a
+    restart on the same file then waits for that lock. A copy is what the disk holds."""
+    database = config.base_dir / "modbot.db"
+    copy = config.base_dir / "modbot-after-crash.db"
+    for suffix in ("", "-wal"):
+        source = Path(f"{database}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, f"{copy}{suffix}")
+    text = config.path.read_text(encoding="utf-8")
+    assert "sqlite+aiosqlite:///modbot.db" in text, "after_crash knows the harness's database"
+    text = text.replace("sqlite+aiosqlite:///modbot.db", "sqlite+aiosqlite:///modbot-after-crash.db")
+    path = config.base_dir / "config-after-crash.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
