@@ -533,32 +533,26 @@ def _masked(value: object) -> object:
 def _literal_secrets(raw: Any) -> list[str]:
     """Tokens and URL passwords in the settings (written in the file or taken from the
     environment), so neither an error nor a log line can echo them."""
-    found: list[str] = []
-    for section in ("telegram", "vk"):
-        table = raw.get(section) if isinstance(raw, dict) else None
-        for key in _SECRET_KEYS:
-            value = table.get(key) if isinstance(table, dict) else None
-            if isinstance(value, str):
-                found.append(value)
+    found = [value for section in ("telegram", "vk") for key in _SECRET_KEYS
+             if isinstance(value := _setting(raw, section, key), str)]
     for section, key in (("telegram", "proxy"), ("telegram", "api_base"), ("vk", "api_base"),
                          ("database", "url")):
-        table = raw.get(section) if isinstance(raw, dict) else None
-        value = table.get(key) if isinstance(table, dict) else None
-        if isinstance(value, str):
+        if isinstance(value := _setting(raw, section, key), str):
             found.extend(m["password"] for m in _URL_PASSWORD.finditer(value))
     return found
 
 
 def _inline_secrets(raw: Any) -> list[str]:
     """Secret keys whose value is written in the file, not "${VAR}" from the environment."""
-    keys = []
-    for section in ("telegram", "vk"):
-        table = raw.get(section) if isinstance(raw, dict) else None
-        for key in sorted(_SECRET_KEYS):
-            value = table.get(key) if isinstance(table, dict) else None
-            if isinstance(value, str) and value.strip() and "${" not in value:
-                keys.append(f"{section}.{key}")
-    return keys
+    return [f"{section}.{key}" for section in ("telegram", "vk") for key in sorted(_SECRET_KEYS)
+            if isinstance(value := _setting(raw, section, key), str) and value.strip()
+            and "${" not in value]
+
+
+def _setting(raw: Any, section: str, key: str) -> Any:
+    """``raw[section][key]`` of a config not yet validated (either may be missing or wrong)."""
+    table = raw.get(section) if isinstance(raw, dict) else None
+    return table.get(key) if isinstance(table, dict) else None
 
 
 def _scrub(problems: list[str], secrets: list[str]) -> list[str]:

@@ -25,14 +25,14 @@ class SenderKind(StrEnum):
 #: invisible characters ("Ad\u200bmin"), with which an impersonator's name reads like an
 #: admin's on a ticket card yet is not found by searching the chat. Joiners are kept where
 #: they join emoji (👨‍👩‍👧), dropped between letters.
-_BIDI_CONTROLS = re.compile(
+_INVISIBLE = re.compile(
     "[\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\u2060-\u2064\ufeff\u00ad]"
     "|(?<=\\w)[\u200c\u200d]|[\u200c\u200d](?=\\w)")
 
 
 def visible(text: str) -> str:
-    """``text`` without direction controls and invisible characters (see _BIDI_CONTROLS)."""
-    return _BIDI_CONTROLS.sub("", text) if _BIDI_CONTROLS.search(text) else text
+    """``text`` without direction controls and invisible characters (see _INVISIBLE)."""
+    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
 # A chosen name the bot must not repeat: a mention or something a client turns into a link.
 _PING_OR_LINK = re.compile(
     r"@|://|www\.|\b[\w-]+\.(?:me|com|ru|org|net|io|ly|gg|xyz|link|site|top|info|biz|cc|su|"

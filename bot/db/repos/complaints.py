@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.complaints.ports import NewTicket, TicketEventRecord, TicketRecord
 from bot.db import locks
-from bot.db.models import AbusiveReporter, StateValue, Ticket, TicketEvent, TicketReporter
+from bot.db.models import AbusiveReporter, Ticket, TicketEvent, TicketReporter
+from bot.db.repos.runtime import SqlStateStore
 
 _MUTABLE = ("state", "claimed_by", "claimed_name", "resolution", "reporters_count", "card_chat",
             "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at")
@@ -80,18 +81,13 @@ class SqlTicketRepo:
                                   Ticket.card_message_id == card_message_id)
         if current is not None:
             return current
-        retired = await self._s.get(StateValue, _retired_key(card_chat, card_message_id))
-        return await self.get(int(retired.value)) if retired is not None else None
+        retired = await SqlStateStore(self._s).get(_retired_key(card_chat, card_message_id))
+        return await self.get(int(retired)) if retired is not None else None
 
     async def retire_card(self, ticket_id: int, card_chat: str, card_message_id: str,
                           at: datetime) -> None:
-        key = _retired_key(card_chat, card_message_id)
-        row = await self._s.get(StateValue, key)
-        if row is None:
-            self._s.add(StateValue(key=key, value=str(ticket_id), updated_at=at))
-        else:
-            row.value, row.updated_at = str(ticket_id), at
-        await self._s.flush()
+        await SqlStateStore(self._s).put(_retired_key(card_chat, card_message_id),
+                                         str(ticket_id), at)
 
     async def open_for_message(self, community: str, chat: str,
                                message_id: str) -> TicketRecord | None:
