@@ -356,6 +356,14 @@ class ComplaintsFeature(BaseFeature):
             return []
         stale = ticket.card_state == "stale"
         previous = ticket.card_message_id
+        if previous and _earlier(result.message_id, previous) and ticket.card_chat:
+            # the late result of an earlier send (a card sent twice around a crash or a
+            # handover): the newer card stays the card; this copy keeps its text, no buttons
+            await repo.retire_card(ticket.id, ticket.card_chat, result.message_id, now)
+            community = self._directory.by_name(ticket.community)
+            return [] if community is None else [EditMessage(
+                ChatRef.parse(ticket.card_chat), result.message_id, card_text(ticket),
+                community.language)]
         ticket = _with_card(ticket, result.message_id, "delivered")
         await repo.save(ticket)
         community = self._directory.by_name(ticket.community)
@@ -448,3 +456,8 @@ def _media_text(target: ReplyTarget) -> str:
     if target.media:
         return f"[{target.media}]"
     return "[photo]" if target.photo else ""
+
+
+def _earlier(message_id: str, than: str) -> bool:
+    """Message ids grow within a chat (Telegram message ids, VK conversation ids)."""
+    return message_id.isdigit() and than.isdigit() and int(message_id) < int(than)
