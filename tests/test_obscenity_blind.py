@@ -42,6 +42,10 @@ combined disguises, harder look-alike innocents), scored F1 0.968 on first conta
 fu⏎ck, пиз-дец, ГАН-ДОН; joined only when one half cannot be a word on its own, so «ху из ху»
 and «число пи здесь» stay clean), an emoji standing for a letter (sh🤬t), 6 for б in
 transliteration (6lya), twatted, and the slurs черномазые and москали.
+
+A seventh round, ``fresh_round7.jsonl`` (340 messages written as a second sample of the
+development samples' distribution: their categories, proportions, lengths and register, new
+words and spellings), scored F1 1.000 on first contact.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ def _rows(name: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize(
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
              "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl",
-             "fresh_round6.jsonl"])
+             "fresh_round6.jsonl", "fresh_round7.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)
