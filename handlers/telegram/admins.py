@@ -8,6 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 
 from bot.core.chats import ChatRef
+from handlers.telegram.raw import GetRawChat, GetRawChatAdministrators, member_user_id
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,13 @@ class TelegramChatAdmins:
         if chat.platform != "telegram" or chat.is_private:
             return frozenset()
         try:
-            members = await self._bot.get_chat_administrators(int(chat.chat_id))
+            members = await self._bot(GetRawChatAdministrators(chat_id=int(chat.chat_id)))
         except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound) as exc:
             # Not an outage but a fact (chat gone, bot removed): nobody there is an admin
             # we can see, and failing here would fail every message that asks.
             log.warning("event=telegram.admins_unavailable chat=%s error=%s", chat, exc.message)
             return frozenset()
-        admins = {str(member.user.id) for member in members}
+        admins = {uid for member in members if (uid := member_user_id(member)) is not None}
         linked = await self._linked_channel(int(chat.chat_id))
         if linked is not None:
             admins.add(linked)
@@ -44,13 +45,13 @@ class TelegramChatAdmins:
         """The channel whose discussion group this is: its posts and comments are the
         owners' words (Rose treats it as an admin), never a member's to punish or ban."""
         try:
-            info = await self._bot.get_chat(chat_id)
+            info = await self._bot(GetRawChat(chat_id=chat_id))
         except Exception as exc:  # the admin list stands without it
             log.warning("event=telegram.linked_chat_unavailable chat=%s error=%s",
                         chat_id, type(exc).__name__)
             return None
-        linked = getattr(info, "linked_chat_id", None)
-        return str(linked) if linked else None
+        linked = info.get("linked_chat_id")
+        return str(linked) if isinstance(linked, int) and linked else None
 
 
 class ByPlatformAdmins:

@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods import TelegramMethod
+from aiogram.types import InputFile
+from aiohttp import FormData
 
 from bot.config import TelegramSettings
+
+
+class PlainUploadSession(AiohttpSession):
+    """Uploads a file as the part named after its parameter (`photo=<file>`).
+
+    aiogram sends every file as `photo=attach://<random>` plus a part of that random name: the
+    form the Bot API defines for files inside InputMedia. Telegram accepts both, but a
+    server written from the documented "upload in the usual way" (a self-hosted proxy, a test
+    double) reads `attach://…` as a file id and refuses the post.
+    """
+
+    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> FormData:
+        form = FormData(quote_fields=False)
+        files: dict[str, InputFile] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            if isinstance(value, InputFile):
+                form.add_field(key, value.read(bot), filename=value.filename or key)
+                continue
+            prepared = self.prepare_value(value, bot=bot, files=files)
+            if prepared:
+                form.add_field(key, prepared)
+        for name, file in files.items():  # files inside InputMedia keep their attach:// names
+            form.add_field(name, file.read(bot), filename=file.filename or name)
+        return form
 
 
 def build_bot(settings: TelegramSettings) -> Bot:
@@ -14,7 +43,7 @@ def build_bot(settings: TelegramSettings) -> Bot:
 
     `proxy` (http:// or socks5://) goes through aiohttp-socks, which aiogram needs for both.
     """
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base.rstrip("/")),
+    session = PlainUploadSession(api=TelegramAPIServer.from_base(settings.api_base.rstrip("/")),
                              proxy=settings.proxy)
     return Bot(settings.token.get_secret_value(), session=session)
 

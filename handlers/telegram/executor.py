@@ -62,6 +62,7 @@ from bot.core.texts import Catalog
 from bot.runtime.executor import TransientError
 from handlers.telegram.client import PROXY_ERRORS, UNWRAPPED_NETWORK_ERRORS
 from handlers.telegram.pacing import Pacer
+from handlers.telegram.raw import GetRawChatMember
 
 log = logging.getLogger(__name__)
 
@@ -230,8 +231,9 @@ class TelegramExecutor:
             await self._call(chat_id, lambda: self.bot.unban_chat_member(
                 chat_id, user_id, only_if_banned=True))
         else:  # Kick: Telegram has no kick; a ban lifted at once removes without barring
-            member = await self._call(chat_id, lambda: self.bot.get_chat_member(chat_id, user_id))
-            if member.status == "kicked":
+            member = await self._call(chat_id, lambda: self.bot(
+                GetRawChatMember(chat_id=chat_id, user_id=user_id)))
+            if member.get("status") == "kicked":
                 # already banned: the lifting half would end that ban, and they are out anyway
                 return ActionResult(ok=True)
             await self._call(chat_id, lambda: self.bot.ban_chat_member(chat_id, user_id))

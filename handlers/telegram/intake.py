@@ -24,6 +24,7 @@ from bot.core.clock import Clock
 from bot.core.events import Event, IncomingMessage
 from bot.core.permissions import AdminCache
 from bot.runtime.pipeline import Pipeline
+from handlers.telegram.lenient import parse_update
 from handlers.telegram.mapping import admins_changed, chat_ref, map_update
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class UpdateHandler:
     def _map(self, raw: Any) -> Event | Outcome:
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         try:
-            update = Update.model_validate(raw, context={"bot": self._bot})
+            update = parse_update(raw, self._bot)
             self._note_admin_change(update)
             event = map_update(update, self._bot.id, self._clock.now())
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:

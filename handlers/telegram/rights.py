@@ -17,10 +17,10 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
 
 from bot.config import LoadedConfig
 from bot.core.chats import ChatRef
+from handlers.telegram.raw import GetRawChatMember
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +62,25 @@ async def check_rights(bot: Bot, config: LoadedConfig) -> list[str]:
         if chat.is_private:
             continue
         try:
-            member = await bot.get_chat_member(int(chat.chat_id), bot.id)
+            member = await bot(GetRawChatMember(chat_id=int(chat.chat_id), user_id=bot.id))
         except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
                 TelegramUnauthorizedError):
             raise  # Telegram unreachable or the token wrong: not a fact about this chat
         except TelegramAPIError as exc:
             problems.append(_problem(chat, "member", f"work there at all: {exc.message}"))
             continue
-        if member.status in ("left", "kicked"):
+        status = member.get("status")
+        if status in ("left", "kicked"):
             problems.append(_problem(chat, "member", "work there at all"))
             continue
-        if is_queue or isinstance(member, ChatMemberOwner):
+        if is_queue or status == "creator":
             continue  # the queue only needs the bot to post; an owner has every right
-        if not isinstance(member, ChatMemberAdministrator):
+        if status != "administrator":
             problems.append(_problem(chat, "administrator", "moderate"))
             continue
-        is_channel = member.can_post_messages is not None
+        is_channel = "can_post_messages" in member
         for right, why in (_CHANNEL_RIGHTS if is_channel else _GROUP_RIGHTS).items():
-            if not getattr(member, right, False):
+            if member.get(right) is not True:
                 problems.append(_problem(chat, right, why))
     return problems
 
