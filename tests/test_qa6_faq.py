@@ -44,7 +44,7 @@ from bot.core.texts import RAW_KEY
 
 PAY, SCHEDULE, REFUND = (e.answer for e in ENTRIES)
 PARAPHRASE_REFUND = "is a refund possible?"  # answered (~0.95) with the default threshold
-MIDDLE_PAY = "what payment options do you accept for the course?"  # middle band (~0.66)
+MIDDLE_PAY = "can I use paypal for the course?"  # middle band (~0.77)
 ROOT = Path(__file__).resolve().parents[1]
 
 

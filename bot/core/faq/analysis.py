@@ -85,7 +85,7 @@ def _positions(
         if content:
             # A phrase is one meaning: it rides on its last content word only.
             attached[content[-1]].add(concept)
-        else:
+        elif (tuple(stems[start:end]), concept) in lexicon.spoken:
             extra.append(Position("", (concept,), min(trust[start:end]) * _ask_weight(concept)))
     found = [
         Position(

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .text import DATA_DIR, normalise, stem, words
+from .text import DATA_DIR, load_word_list, normalise, stem, words
 
 CONCEPT_PREFIX = "~"
+# The groups: the first file grew with the sample FAQs' topics; the second holds general
+# service-chat groups (money, accounts, delivery, bookings, support, devices, health, schools,
+# travel, food, housing, software…) written from general knowledge.
+LEXICON_FILES = ("synonyms.txt", "synonyms_general.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +27,10 @@ class Lexicon:
     longest: int
 
     forms: frozenset[str]
+    # (stems, concept) of members written with stopwords only ("how much", "когда"): only these
+    # may tag a run of stopwords. A content word whose stem happens to equal a stopword's
+    # ("почём" / "почему", "меню" / "меня") must not tag every message with that stopword.
+    spoken: frozenset[tuple[tuple[str, ...], str]] = frozenset()
 
     def concepts(self, stems: Sequence[str]) -> list[tuple[int, int, str]]:
         """``(start, end, concept)`` for every group phrase found in ``stems``."""
@@ -37,10 +45,11 @@ class Lexicon:
         return found
 
 
-def parse_lexicon(text: str) -> Lexicon:
+def parse_lexicon(text: str, stopwords: frozenset[str] = frozenset()) -> Lexicon:
     """Parse ``concept: member, member`` lines; ``#`` starts a comment."""
     phrases: dict[tuple[str, ...], set[str]] = {}
     forms: set[str] = set()
+    spoken: set[tuple[tuple[str, ...], str]] = set()
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line or ":" not in line:
@@ -53,10 +62,14 @@ def parse_lexicon(text: str) -> Lexicon:
             key = tuple(stem(w) for w in member_words)
             if key:
                 phrases.setdefault(key, set()).add(concept)
+                if all(w in stopwords for w in member_words):
+                    spoken.add((key, concept))
     frozen = {key: frozenset(value) for key, value in phrases.items()}
-    return Lexicon(frozen, max((len(k) for k in frozen), default=1), frozenset(forms))
+    longest = max((len(k) for k in frozen), default=1)
+    return Lexicon(frozen, longest, frozenset(forms), frozenset(spoken))
 
 
 def load_lexicon() -> Lexicon:
-    """The packaged general-purpose lexicon."""
-    return parse_lexicon((DATA_DIR / "synonyms.txt").read_text(encoding="utf-8"))
+    """The packaged general-purpose lexicon: every file of ``LEXICON_FILES``."""
+    text = "\n".join((DATA_DIR / name).read_text(encoding="utf-8") for name in LEXICON_FILES)
+    return parse_lexicon(text, load_word_list("stopwords.txt"))
