@@ -196,8 +196,8 @@ async def test_mute_in_a_vk_chat_degrades_and_says_so(app) -> None:
     assert not of(out, Mute)
     [kick] = of(out, Kick)
     assert kick.chat == VK_CHAT
-    assert texts(app, out) == ["Vasya is muted for 1h for breaking the chat rules. "
-                               "VK has no mute: removed from the chat instead."]
+    assert texts(app, out) == ["Vasya has been removed from the chat for breaking the chat "
+                               "rules. VK has no mute: removed from the chat instead."]
     [record] = await _records(app, "kick")
     assert record.details["degraded_from"] == "mute"
 

@@ -30,6 +30,7 @@ from bot.core.directory import Directory, Role, home_key, private_community
 from bot.core.events import (
     Author,
     CallbackPressed,
+    ChatMigrated,
     Event,
     IncomingMessage,
     MemberChanged,
@@ -44,6 +45,9 @@ from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
 
 log = logging.getLogger(__name__)
+
+# state key prefix: a migrated chat's new id -> the id the config names
+MIGRATED_PREFIX = "migrated:"
 
 _ROLE_WHERE = {Role.CHAT: Where.CHAT, Role.QUEUE: Where.QUEUE, Role.PRIVATE: Where.PRIVATE}
 _WRONG_PLACE = {
@@ -83,7 +87,10 @@ class Core:
 
     async def handle(self, event: Event, uow: UnitOfWork) -> list[AnyAction]:
         """Decide what to do about one event, inside the caller's transaction."""
-        if isinstance(event, IncomingMessage):
+        await self._restore_migration(event.chat, uow)
+        if isinstance(event, ChatMigrated):
+            actions = await self._on_migrated(event, uow)
+        elif isinstance(event, IncomingMessage):
             actions = await self._on_message(event, uow)
         elif isinstance(event, CallbackPressed):
             actions = await self._on_callback(event, uow)
@@ -122,6 +129,35 @@ class Core:
         for feature in self.features:
             out.extend(await feature.tick(uow, now))
         return out
+
+    async def _restore_migration(self, chat: ChatRef, uow: UnitOfWork) -> None:
+        """A chat unknown to the config may be a configured group's new id, learnt before a
+        restart: read it back before taking the chat for a stranger's."""
+        if chat.is_private or self.directory.is_known(chat):
+            return
+        configured = await uow.state.get(f"{MIGRATED_PREFIX}{chat}")
+        if configured is not None:
+            self.directory.alias(chat, ChatRef.parse(configured))
+
+    async def _on_migrated(self, event: ChatMigrated, uow: UnitOfWork) -> list[AnyAction]:
+        """Follow a configured group to its new id (both its service messages arrive: one
+        notice), and tell the queue which id to put in the config."""
+        configured = self.directory.configured(event.previous)
+        community = self.directory.place(configured).community
+        if not self.directory.is_known(configured) or community is None:
+            return []
+        self.directory.alias(event.chat, configured)
+        key = f"{MIGRATED_PREFIX}{event.chat}"
+        if await uow.state.get(key) is not None:
+            return []
+        await uow.state.put(key, str(configured), self.clock.now())
+        log.warning("event=boundary.chat_migrated configured=%s new=%s", configured, event.chat)
+        if community.queue is None:
+            return []
+        queue = self.directory.configured(community.queue)
+        notice = Text("common.chat_migrated", {"old": str(configured), "new": str(event.chat)})
+        return [NotifyQueue(event.chat if queue == configured else community.queue, notice,
+                            community.language)]
 
     async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork, *,
                              broadcast: bool = False) -> list[AnyAction]:

@@ -34,12 +34,22 @@ class Directory:
         self.default_language = languages.pop() if len(languages) == 1 else "en"
         self._chats = {chat: c for c in self.communities for chat in c.chats}
         self._queues = {c.queue: c for c in self.communities if c.queue is not None}
+        self._aliases: dict[ChatRef, ChatRef] = {}  # a migrated chat's new id -> configured id
+
+    def alias(self, new: ChatRef, configured: ChatRef) -> None:
+        """From now on `new` is placed as `configured` (a group Telegram made a supergroup)."""
+        self._aliases[new] = configured
 
     def by_name(self, name: str) -> CommunitySettings | None:
         return next((c for c in self.communities if c.name == name), None)
 
+    def configured(self, chat: ChatRef) -> ChatRef:
+        """The id the config knows this chat by (itself unless it migrated)."""
+        return self._aliases.get(chat, chat)
+
     def place(self, chat: ChatRef) -> Placement:
         """A chat that is both a community chat and a queue counts as the chat."""
+        chat = self._aliases.get(chat, chat)
         if chat in self._chats:
             return Placement(Role.CHAT, self._chats[chat])
         if chat in self._queues:
@@ -56,6 +66,7 @@ class Directory:
         return self.communities[0] if self.communities else None
 
     def is_known(self, chat: ChatRef) -> bool:
+        chat = self._aliases.get(chat, chat)
         return chat in self._chats or chat in self._queues
 
 

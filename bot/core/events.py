@@ -165,4 +165,18 @@ class MemberChanged:
         object.__setattr__(self, "chat_title", visible(self.chat_title))
 
 
-Event = IncomingMessage | CallbackPressed | MemberChanged
+@dataclass(frozen=True, slots=True)
+class ChatMigrated:
+    """Telegram turned a group into a supergroup: the same chat under a new id from now on.
+
+    It happens without the owner asking (making the group public, turning on topics, passing
+    200 members), so the configured id goes stale while members keep writing in the new one.
+    """
+
+    event_id: str
+    chat: ChatRef  # the new id
+    previous: ChatRef  # the id the config may name
+    date: datetime
+
+
+Event = IncomingMessage | CallbackPressed | MemberChanged | ChatMigrated

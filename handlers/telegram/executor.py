@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ from bot.core.actions import (
     Unban,
     Unmute,
 )
+from bot.core.chats import ChatRef
 from bot.core.texts import Catalog
 from bot.runtime.executor import TransientError
 from handlers.telegram.client import PROXY_ERRORS, UNWRAPPED_NETWORK_ERRORS
@@ -156,6 +158,13 @@ class TelegramExecutor:
         self._sleep = sleeper
         self.policy = policy or RetryPolicy()
         self.pacer = pacer or Pacer(monotonic)
+        # groups Telegram turned into supergroups: old id -> new id, learnt from the refusal
+        # of a send to the old one (the config and stored tickets keep naming the old id)
+        self._moved: dict[int, int] = {}
+
+    def _target(self, chat: ChatRef) -> int:
+        chat_id = int(chat.chat_id)
+        return self._moved.get(chat_id, chat_id)
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -175,17 +184,17 @@ class TelegramExecutor:
 
     async def _dispatch(self, action: AnyAction) -> ActionResult:
         if isinstance(action, SendMessage):
-            return await self._send(int(action.chat.chat_id),
+            return await self._send(self._target(action.chat),
                                     self.catalog.render(action.text, action.lang),
                                     reply_to=action.reply_to, thread_id=action.thread_id,
                                     markup=keyboard(action.buttons, self.catalog, action.lang))
         if isinstance(action, NotifyQueue):
-            return await self._send(int(action.queue.chat_id),
+            return await self._send(self._target(action.queue),
                                     self.catalog.render(action.text, action.lang),
                                     markup=keyboard(action.buttons, self.catalog, action.lang))
         if isinstance(action, Publish):
             return await self._publish(action)
-        chat_id = int(action.chat.chat_id)
+        chat_id = self._target(action.chat)
         if isinstance(action, EditMessage):
             message_id = int(action.message_id)
             text = _fit(self.catalog.render(action.text, action.lang), TEXT_LIMIT)
@@ -248,13 +257,23 @@ class TelegramExecutor:
                  if reply_to else None)
         thread = int(thread_id) if thread_id and thread_id.isdigit() else None
         body = _fit(text, TEXT_LIMIT)
-        message = await self._call(chat_id, lambda: self.bot.send_message(
-            chat_id, body, message_thread_id=thread, reply_parameters=reply,
-            reply_markup=markup, parse_mode=None), paced=True)
+        try:
+            message = await self._call(chat_id, lambda: self.bot.send_message(
+                chat_id, body, message_thread_id=thread, reply_parameters=reply,
+                reply_markup=markup, parse_mode=None), paced=True)
+        except _Permanent as exc:
+            # allow_sending_without_reply is asked for, but a server that ignores it refuses
+            # a reply to a deleted message: the answer still matters without the thread line.
+            if reply is None or not _REPLY_GONE.search(str(exc)):
+                raise
+            log.info("event=telegram.reply_target_gone chat=%s", chat_id)
+            message = await self._call(chat_id, lambda: self.bot.send_message(
+                chat_id, body, message_thread_id=thread, reply_markup=markup,
+                parse_mode=None), paced=True)
         return ActionResult(ok=True, message_id=message_id_of(message))
 
     async def _publish(self, action: Publish) -> ActionResult:
-        chat_id = int(action.chat.chat_id)
+        chat_id = self._target(action.chat)
         topic = int(action.thread_id) if action.thread_id else None
         if action.photo is None:
             body = _fit(action.text, TEXT_LIMIT)
@@ -323,8 +342,12 @@ class TelegramExecutor:
                 if not paced:
                     await self._sleep(float(exc.retry_after))
             except TelegramMigrateToChat as exc:
-                raise _Permanent(f"chat moved: {exc.message}",
-                                 {"migrate_to": str(exc.migrate_to_chat_id)}) from exc
+                # Never sent: the same action goes to the new id on its next try.
+                self._moved[chat_id] = exc.migrate_to_chat_id
+                log.warning("event=telegram.chat_migrated chat=%s new=telegram:%s "
+                            "hint='put the new id in config.toml'", chat_id,
+                            exc.migrate_to_chat_id)
+                raise TransientError(f"chat moved to {exc.migrate_to_chat_id}") from exc
             except TelegramUnauthorizedError as exc:
                 raise TransientError(f"token rejected: {exc.message}") from exc
             except TelegramEntityTooLarge as exc:
@@ -343,6 +366,10 @@ class TelegramExecutor:
                     log.info("event=telegram.already_done chat=%s note=%s", chat_id, exc.message)
                     return cast(T, True)  # delete/edit answer only True; nobody reads it
                 raise _Permanent(exc.message) from exc
+
+
+# "message to be replied not found", "replied message not found"
+_REPLY_GONE = re.compile(r"repl\w* not found|to be replied", re.IGNORECASE)
 
 
 def message_id_of(result: object) -> str | None:

@@ -24,6 +24,7 @@ from bot.core.chats import ChatRef, UserRef
 from bot.core.events import (
     Author,
     CallbackPressed,
+    ChatMigrated,
     Event,
     IncomingMessage,
     MemberChanged,
@@ -170,6 +171,20 @@ def _mentions(message: Message) -> tuple[tuple[str, UserRef], ...]:
     return tuple(out)
 
 
+def map_migration(message: Message) -> ChatMigrated | None:
+    """The service message of a group turned supergroup: the old chat gets one naming the new
+    id, the new chat one naming the old; either tells the core (it acts once)."""
+    if message.migrate_to_chat_id:
+        new, old = message.migrate_to_chat_id, message.chat.id
+    elif message.migrate_from_chat_id:
+        new, old = message.chat.id, message.migrate_from_chat_id
+    else:
+        return None
+    return ChatMigrated(event_id=f"{PLATFORM}:migrated:{old}:{new}:{message.chat.id}",
+                        chat=chat_ref(new), previous=chat_ref(old),
+                        date=_as_utc(message.date))
+
+
 def map_message(message: Message, *, edited: bool = False) -> IncomingMessage | None:
     if _is_service(message):
         return None
@@ -265,7 +280,7 @@ def admins_changed(update: ChatMemberUpdated) -> bool:
 def map_update(update: Update, bot_id: int, now: datetime) -> Event | None:
     """The one place a Telegram update becomes a core event (or nothing)."""
     if update.message is not None:
-        return map_message(update.message)
+        return map_migration(update.message) or map_message(update.message)
     if update.edited_message is not None:
         return map_message(update.edited_message, edited=True)
     if update.callback_query is not None:

@@ -207,7 +207,11 @@ class ModerationCommands:
             await issue_warning(ctx, str(request.target.ref), request.reason,
                                 str(ctx.event.author.ref))
         notes = [note(s) for s in {s.note: s for s in applied if s.note}.values()]
-        out.append(say(ctx, notice(done(wanted, request.target.display, request.reason_text()),
+        # one outcome everywhere: say what was done (a VK "mute" that removed is no mute);
+        # outcomes that differ per chat: say what was asked, and the notes say the rest
+        outcomes = {(s.action, s.duration) for s in applied}
+        head = applied[0] if len(outcomes) == 1 else wanted
+        out.append(say(ctx, notice(done(head, request.target.display, request.reason_text()),
                                    why=notes[0] if notes else "")))
         out.extend(say(ctx, Text("moderation.note_only", {"note": extra})) for extra in notes[1:])
         for sanction in dict.fromkeys(applied):
