@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/modbot demo
 
-# the wire tests mostly wait on sockets: four workers on two cores take a third of the time
+# the wire tests mostly wait on sockets: four workers on two cores take a third of the time;
+# worksteal keeps the slow subprocess tests (real modbot runs) from queueing on one worker
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 4
+	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

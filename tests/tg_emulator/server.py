@@ -97,7 +97,7 @@ class TelegramEmulator:
         event, self._changed = self._changed, asyncio.Event()
         event.set()
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0,
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0,
                        what: str = "condition") -> Any:
         """Wait until `predicate()` is truthy (re-checked on every change); fail after timeout."""
         loop = asyncio.get_running_loop()
