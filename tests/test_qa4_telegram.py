@@ -544,7 +544,10 @@ async def test_unschedule_cancels_the_post(make_app, emu, fake, clock) -> None:
 async def test_recurring_post_publishes_once_per_occurrence(make_app, emu, fake, clock) -> None:
     from bot.features.schedule import service_for
     app = await make_app()
-    to_ten = (timedelta(hours=10) - timedelta(hours=clock.now().hour)) % timedelta(days=1)
+    # the next 10:00 strictly after now (the clock starts on a whole hour: at 10:00 itself
+    # the first run is tomorrow's)
+    to_ten = (timedelta(hours=10) - timedelta(hours=clock.now().hour)) % timedelta(days=1) \
+        or timedelta(days=1)
     async with RunningBot(app, fast_options(fake)):
         await command(emu, ADMIN, "/schedule every day 10:00 Daily digest", what="added")
         service = service_for(app)
