@@ -49,7 +49,7 @@ class Directory:
 
     def place(self, chat: ChatRef) -> Placement:
         """A chat that is both a community chat and a queue counts as the chat."""
-        chat = self._aliases.get(chat, chat)
+        chat = self.configured(chat)
         if chat in self._chats:
             return Placement(Role.CHAT, self._chats[chat])
         if chat in self._queues:
@@ -66,7 +66,7 @@ class Directory:
         return self.communities[0] if self.communities else None
 
     def is_known(self, chat: ChatRef) -> bool:
-        chat = self._aliases.get(chat, chat)
+        chat = self.configured(chat)
         return chat in self._chats or chat in self._queues
 
 
