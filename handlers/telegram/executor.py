@@ -257,19 +257,21 @@ class TelegramExecutor:
                  if reply_to else None)
         thread = int(thread_id) if thread_id and thread_id.isdigit() else None
         body = _fit(text, TEXT_LIMIT)
+
+        def send(to: ReplyParameters | None) -> Callable[[], Awaitable[Message]]:
+            return lambda: self.bot.send_message(chat_id, body, message_thread_id=thread,
+                                                 reply_parameters=to, reply_markup=markup,
+                                                 parse_mode=None)
+
         try:
-            message = await self._call(chat_id, lambda: self.bot.send_message(
-                chat_id, body, message_thread_id=thread, reply_parameters=reply,
-                reply_markup=markup, parse_mode=None), paced=True)
+            message = await self._call(chat_id, send(reply), paced=True)
         except _Permanent as exc:
             # allow_sending_without_reply is asked for, but a server that ignores it refuses
             # a reply to a deleted message: the answer still matters without the thread line.
             if reply is None or not _REPLY_GONE.search(str(exc)):
                 raise
             log.info("event=telegram.reply_target_gone chat=%s", chat_id)
-            message = await self._call(chat_id, lambda: self.bot.send_message(
-                chat_id, body, message_thread_id=thread, reply_markup=markup,
-                parse_mode=None), paced=True)
+            message = await self._call(chat_id, send(None), paced=True)
         return ActionResult(ok=True, message_id=message_id_of(message))
 
     async def _publish(self, action: Publish) -> ActionResult:
