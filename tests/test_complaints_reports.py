@@ -209,3 +209,33 @@ async def test_no_queue_tells_the_reporter_and_keeps_the_ticket(
         assert (await ticket(app, 1)).card_state == "none"
     finally:
         await app.close()
+
+
+async def test_at_admin_in_reply_files_a_report_with_the_rest_as_reason(app: App) -> None:
+    """Rose's "@admin": members who never learnt /report call the admins by name."""
+    telegram, _vk = recorders(app)
+    event = message("@admin this is a scam", user="5", reply_to="77", reply_author="66",
+                    reply_text="send me your card number")
+    await app.pipeline.process(event)
+    stored = await ticket(app, 1)
+    assert (stored.reported_user, stored.reporter, stored.reason) == (
+        "telegram:66", "telegram:5", "this is a scam")
+    assert [a.text.key for a in acks(telegram.actions)] == ["complaints.ack"]
+
+
+async def test_at_admins_inside_a_sentence_counts_and_lookalikes_do_not(app: App) -> None:
+    recorders(app)
+    await app.pipeline.process(message("look at this, @Admins!", user="5", reply_to="77",
+                                       reply_author="66", reply_text="spam"))
+    assert len(await tickets(app)) == 1
+    for text in ("ask @admin_bot", "mail admin@example.com", "@administration hello"):
+        await app.pipeline.process(message(text, user="6", reply_to="78", reply_author="66",
+                                           reply_text="spam"))
+    assert len(await tickets(app)) == 1
+
+
+async def test_at_admin_without_reply_teaches_report_and_files_nothing(app: App) -> None:
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(message("@admin help", user="5"))
+    assert [a.text.key for a in acks(telegram.actions)] == ["complaints.report_usage"]
+    assert await tickets(app) == []

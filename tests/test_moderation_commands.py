@@ -366,3 +366,39 @@ async def test_a_member_cannot_look_up_someone_elses_warnings(app, how: str) -> 
 
 async def test_a_channel_sender_has_no_warnings_list_to_see(app) -> None:
     assert keys(await run(app, message("/warns", author=CHANNEL))) == ["common.not_moderator"]
+
+
+@pytest.mark.parametrize(("command", "action"), [("/dmute 10m", Mute), ("/dban", Ban),
+                                                  ("/dkick", Kick)])
+async def test_d_variants_act_and_delete_the_message(app, command, action) -> None:
+    out = await run(app, cmd(f"{command} flood", reply_to=OTHER, reply_id="70"))
+    [delete] = of(out, DeleteMessage)
+    assert delete.message_id == "70"
+    assert len(of(out, action)) == 1
+    [record] = await _records(app, action.__name__.lower())
+    assert record.reason == "flood"
+
+
+async def test_d_variant_without_target_gets_its_own_usage(app) -> None:
+    out = await run(app, cmd("/dban"))
+    assert keys(out) == ["moderation.usage.dban"]
+
+
+@pytest.mark.parametrize(("alias", "canonical", "action"), [
+    ("/tmute 10m", "mute", Mute), ("/tban 1d", "ban", Ban)])
+async def test_rose_timed_aliases_are_mute_and_ban(app, clock, alias, canonical, action) -> None:
+    out = await run(app, cmd(alias, reply_to=OTHER))
+    [done] = of(out, action)
+    assert done.until is not None and done.until > clock.now()
+    assert not of(out, DeleteMessage)
+    [record] = await _records(app, canonical)
+    assert record.details.get("command") == f"/{canonical}"
+
+
+async def test_rmwarn_takes_back_the_latest_warning_and_aliases_share_usage(app) -> None:
+    await run(app, cmd("/warn", reply_to=OTHER))
+    await run(app, cmd("/rmwarn", reply_to=OTHER))
+    assert await _warnings(app) == []
+    assert keys(await run(app, cmd("/rmwarn"))) == ["moderation.usage.unwarn"]
+    assert keys(await run(app, cmd("/tmute"))) == ["moderation.usage.mute"]
+    assert keys(await run(app, cmd("/resetwarn"))) == ["moderation.usage.resetwarns"]

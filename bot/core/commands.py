@@ -37,6 +37,19 @@ def parse_command(text: str, platform: str) -> ParsedCommand | None:
     return ParsedCommand(name=name, args=args, prefix=prefix)
 
 
+_ADMIN_CALL = re.compile(r"(?<![\w@])@admins?(?![\w@.])", re.IGNORECASE)
+
+
+def admin_call(text: str) -> ParsedCommand | None:
+    """Rose's "@admin": a member calling the admins in a message is a /report, the rest of
+    the message its reason (members who never learnt /report type this)."""
+    match = _ADMIN_CALL.search(text)
+    if match is None:
+        return None
+    reason = " ".join((text[:match.start()] + " " + text[match.end():]).split())
+    return ParsedCommand(name="report", args=reason, prefix="@")
+
+
 class Where(Flag):
     """Where a command may be used."""
 

@@ -24,7 +24,7 @@ from bot.core.actions import (
 from bot.core.budget import CommandBudget
 from bot.core.chats import ChatRef
 from bot.core.clock import Clock
-from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
+from bot.core.commands import CommandSpec, ParsedCommand, Where, admin_call, parse_command
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role, home_key, private_community
 from bot.core.events import (
@@ -236,6 +236,8 @@ class Core:
         if (event.author.kind is not SenderKind.FORWARDED and not event.for_other_bot
                 and not event.edited):
             command = parse_command(event.text, event.chat.platform)
+            if command is None and placement.role is Role.CHAT and "report" in self._commands:
+                command = admin_call(event.text)
         if command is not None and command.name in self._commands:
             screened = await self._screen_command(ctx)
             removed = any(isinstance(a, DeleteMessage) and a.message_id == event.message_id
@@ -320,4 +322,6 @@ class Core:
             if ctx.role is Role.PRIVATE:
                 return [ctx.reply(key, command=f"/{command.name}")]
             return [ctx.notice(key, command=f"/{command.name}")]
-        return await spec.handler(ctx, command)
+        # handlers see the canonical name (/tmute is /mute): usage texts and audit lines
+        # are keyed by it
+        return await spec.handler(ctx, replace(command, name=spec.name))

@@ -8,6 +8,7 @@ the present (``wall_clock``).
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import FakeClock
@@ -25,8 +26,16 @@ def render(key: str, lang: str = "en", **params: object) -> str:
 
 
 def wall_clock() -> FakeClock:
-    """A fake clock starting at the next whole hour from now."""
+    """A fake clock starting at the next whole hour from now.
+
+    ``MODBOT_TEST_WALL_HOUR=H`` starts it at the next H:00 UTC instead (still ahead of the
+    real time, which Telegram reads ``until_date`` against): running the wire suites once per
+    hour of the day finds scenarios that only pass at some hours (a daily post's next run).
+    """
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    hour = os.environ.get("MODBOT_TEST_WALL_HOUR")
+    if hour:
+        start += timedelta(hours=(int(hour) - start.hour) % 24)
     return FakeClock(start)
 
 

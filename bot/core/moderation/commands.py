@@ -42,7 +42,7 @@ from bot.core.records import WarningRecord
 from bot.core.settings import LONGEST_RESTRICTION
 from bot.core.texts import Text, clip
 
-PUNITIVE = ("warn", "dwarn", "mute", "ban", "kick")
+PUNITIVE = ("warn", "dwarn", "mute", "dmute", "ban", "dban", "kick", "dkick")
 #: a reason quoted in a notice (the audit log keeps it whole)
 SHOWN_REASON = 300
 #: /warns lists the newest warnings, each reason shortened, so the list fits one message
@@ -121,15 +121,18 @@ class ModerationCommands:
         return (
             CommandSpec("warn", self.warn, where=both),
             CommandSpec("dwarn", self.warn, where=both),
-            CommandSpec("unwarn", self.unwarn, where=both),
+            CommandSpec("unwarn", self.unwarn, where=both, aliases=("rmwarn",)),
             CommandSpec("resetwarns", self.resetwarns, where=both,
                         aliases=("resetwarn", "clearwarns")),
             CommandSpec("warns", self.warns, moderator_only=False, where=both),
-            CommandSpec("mute", self.mute, where=both),
+            CommandSpec("mute", self.mute, where=both, aliases=("tmute",)),
+            CommandSpec("dmute", self.mute, where=both),
             CommandSpec("unmute", self.unmute, where=both),
-            CommandSpec("ban", self.ban, where=both),
+            CommandSpec("ban", self.ban, where=both, aliases=("tban",)),
+            CommandSpec("dban", self.ban, where=both),
             CommandSpec("unban", self.unban, where=both),
             CommandSpec("kick", self.kick, where=both),
+            CommandSpec("dkick", self.kick, where=both),
             CommandSpec("del", self.delete, where=Where.CHAT),
         )
 
@@ -232,8 +235,7 @@ class ModerationCommands:
         rungs = [decide(settings.ladder, count, chat, channel=request.target.channel,
                         fallback=settings.vk_mute_fallback) for chat in request.chats]
         rung = rungs[0]
-        if cmd.name == "dwarn" and request.target.message_id and ctx.role is Role.CHAT:
-            out.append(DeleteMessage(ctx.chat, request.target.message_id, ctx.event.thread_id))
+        out.extend(_evidence_deleted(ctx, cmd, request))
         for chat, each in zip(request.chats, rungs, strict=True):
             out.extend(platform_actions(
                 each.sanction, chat, request.target.ref, channel=request.target.channel,
@@ -337,20 +339,22 @@ class ModerationCommands:
             return request
         duration = None if request.permanent else (
             request.duration or ctx.community.moderation.default_mute)
-        return await self._apply(ctx, request, Sanction("mute", duration, delete=False), "mute")
+        return _evidence_deleted(ctx, cmd, request) + await self._apply(
+            ctx, request, Sanction("mute", duration, delete=False), cmd.name)
 
     async def ban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         request = await self._request(ctx, cmd, timed=True)
         if not isinstance(request, Request):
             return request
-        return await self._apply(ctx, request, Sanction("ban", request.duration, delete=False),
-                                 "ban")
+        return _evidence_deleted(ctx, cmd, request) + await self._apply(
+            ctx, request, Sanction("ban", request.duration, delete=False), cmd.name)
 
     async def kick(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         request = await self._request(ctx, cmd, timed=False)
         if not isinstance(request, Request):
             return request
-        return await self._apply(ctx, request, Sanction("kick", None, delete=False), "kick")
+        return _evidence_deleted(ctx, cmd, request) + await self._apply(
+            ctx, request, Sanction("kick", None, delete=False), cmd.name)
 
     async def unmute(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         """Telegram lifts the mute; on VK a mute became a ban only with fallback "ban", so
@@ -418,6 +422,15 @@ class ModerationCommands:
         out.extend(await ctx.audit("delete", actor=str(ctx.event.author.ref), target=target,
                                    reason=cmd.args, message_id=reply.message_id))
         return out
+
+
+def _evidence_deleted(ctx: MessageContext, cmd: ParsedCommand,
+                      request: Request) -> list[AnyAction]:
+    """Rose's d-variants (/dwarn, /dmute, /dban, /dkick) also delete the message replied to;
+    only in a community chat, where that message is (a card in the queue stays)."""
+    if not cmd.name.startswith("d") or not request.target.message_id or ctx.role is not Role.CHAT:
+        return []
+    return [DeleteMessage(ctx.chat, request.target.message_id, ctx.event.thread_id)]
 
 
 def _iso(sanction: Sanction, ctx: MessageContext) -> str | None:
