@@ -402,3 +402,62 @@ async def test_rmwarn_takes_back_the_latest_warning_and_aliases_share_usage(app)
     assert keys(await run(app, cmd("/rmwarn"))) == ["moderation.usage.unwarn"]
     assert keys(await run(app, cmd("/tmute"))) == ["moderation.usage.mute"]
     assert keys(await run(app, cmd("/resetwarn"))) == ["moderation.usage.resetwarns"]
+
+
+async def test_moderators_slip_of_the_finger_is_named_and_nothing_is_done(app) -> None:
+    out = await run(app, cmd("/wran spam", reply_to=OTHER))
+    assert texts(app, out) == ["There is no command /wran: nothing was done. Did you mean /warn?"]
+    assert of(out, SendMessage)[0].delete_after is not None
+    assert await _warnings(app) == []
+
+
+@pytest.mark.parametrize("text", ["/wran spam", "/me waves", "/shrug", "/stats"])
+async def test_members_unknown_commands_get_no_hint(app, text) -> None:
+    out = await run(app, message(text, author=OTHER))
+    assert keys(out) == []
+
+
+async def test_moderators_unrelated_or_ambiguous_commands_stay_silent(app) -> None:
+    for text in ("/stats", "/pin", "/warnn"):  # another bot's; /warn or /warns?
+        assert keys(await run(app, cmd(text))) == []
+
+
+NADIA = UserRef("telegram", "604")
+
+
+@pytest.mark.parametrize("text", ["/mute 10m Nadia Petrova spam", "/mute Nadia Petrova 10m spam"])
+async def test_a_member_without_username_is_named_by_a_text_mention(app, clock, text) -> None:
+    """Telegram lets a moderator pick a member without a @username from the list: the name
+    is a text_mention carrying the member, wherever the duration stands."""
+    out = await run(app, cmd(text, mentions=(("Nadia Petrova", NADIA),), reply_to=OTHER))
+    [mute] = of(out, Mute)
+    assert (mute.user, mute.until) == (NADIA, clock.now() + timedelta(minutes=10))
+    [record] = await _records(app, "mute")
+    assert (record.target, record.reason) == ("telegram:604", "spam")
+
+
+async def test_a_text_mention_later_in_the_reason_is_not_the_target(app) -> None:
+    out = await run(app, cmd("/warn rude to Nadia", mentions=(("Nadia", NADIA),),
+                             reply_to=OTHER))
+    [record] = await _records(app, "warn")
+    assert (record.target, record.reason) == ("telegram:502", "rude to Nadia")
+    assert keys(out)
+
+
+async def test_purge_deletes_from_the_replied_message_up_to_the_command(app) -> None:
+    out = await run(app, cmd("/purge", reply_to=OTHER, reply_id="70", message_id="74"))
+    assert [d.message_id for d in of(out, DeleteMessage)] == ["70", "71", "72", "73", "74"]
+    [done] = of(out, SendMessage)
+    assert done.reply_to is None and done.delete_after is not None  # the command is gone
+    assert texts(app, out) == ["Deleted 5 messages."]
+    [record] = await _records(app, "purge")
+    assert (record.actor, record.target) == ("telegram:777", "telegram:502")
+
+
+async def test_purge_is_bounded_and_needs_a_reply(app) -> None:
+    out = await run(app, cmd("/purge", reply_to=OTHER, reply_id="70", message_id="270"))
+    assert not of(out, DeleteMessage)
+    assert keys(out) == ["moderation.purge_too_many"]
+    assert keys(await run(app, cmd("/purge"))) == ["moderation.usage.purge"]
+    member = await run(app, message("/purge", author=OTHER, reply_to=ADMIN, reply_id="60"))
+    assert not of(member, DeleteMessage)

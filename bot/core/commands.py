@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Flag, auto
 from typing import TYPE_CHECKING
@@ -48,6 +48,33 @@ def admin_call(text: str) -> ParsedCommand | None:
         return None
     reason = " ".join((text[:match.start()] + " " + text[match.end():]).split())
     return ParsedCommand(name="report", args=reason, prefix="@")
+
+
+def typo_distance(a: str, b: str) -> int:
+    """Edits between two command names, a swap of neighbours counting as one (/wran)."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            best = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, rows[-2][j - 2] + 1)
+            row.append(best)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def near_miss(name: str, known: Iterable[str]) -> str | None:
+    """The one known command ``name`` is a slip of the finger for, if any: one edit away
+    (two for names of six letters or more); names under three letters (/me) are nobody's."""
+    if len(name) < 3:
+        return None
+    allowed = 2 if len(name) >= 6 else 1
+    close = sorted((typo_distance(name, k), k) for k in known if len(k) >= 3)
+    close = [c for c in close if c[0] <= allowed]
+    if not close or (len(close) > 1 and close[1][0] == close[0][0]):
+        return None  # nothing close, or a tie: a guess would be a coin toss
+    return close[0][1]
 
 
 class Where(Flag):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.actions import (
     ActionResult,
@@ -24,7 +24,14 @@ from bot.core.actions import (
 from bot.core.budget import CommandBudget
 from bot.core.chats import ChatRef
 from bot.core.clock import Clock
-from bot.core.commands import CommandSpec, ParsedCommand, Where, admin_call, parse_command
+from bot.core.commands import (
+    CommandSpec,
+    ParsedCommand,
+    Where,
+    admin_call,
+    near_miss,
+    parse_command,
+)
 from bot.core.context import MessageContext
 from bot.core.directory import Directory, Role, home_key, private_community
 from bot.core.events import (
@@ -48,6 +55,9 @@ log = logging.getLogger(__name__)
 
 # state key prefix: a migrated chat's new id -> the id the config names
 MIGRATED_PREFIX = "migrated:"
+#: How long after leaving a stranger's chat its messages (sent before the leave) leave no
+#: second time.
+RELEAVE_AFTER = timedelta(minutes=10)
 
 _ROLE_WHERE = {Role.CHAT: Where.CHAT, Role.QUEUE: Where.QUEUE, Role.PRIVATE: Where.PRIVATE}
 _WRONG_PLACE = {
@@ -160,16 +170,25 @@ class Core:
                             community.language)]
 
     async def _leave_unknown(self, chat: ChatRef, uow: UnitOfWork, *,
-                             broadcast: bool = False) -> list[AnyAction]:
+                             broadcast: bool = False, invited: bool = False) -> list[AnyAction]:
         """At most one message in a chat the owner never configured, then leave (or, where
         the owner turned leaving off, stay silent there). In a channel the bot leaves
-        without a word: a message there is a post to a stranger's subscribers."""
+        without a word: a message there is a post to a stranger's subscribers.
+
+        Messages already on their way when the bot left come in after it: they leave again
+        only once ``RELEAVE_AFTER`` has passed (in case that leave failed), not once each; an
+        invitation back always does."""
         if not self.leave_unknown_chats.get(chat.platform, True):
             return []
         key = f"left:{chat}"
-        if await uow.state.get(key) is not None:
+        now = self.clock.now()
+        left = await uow.state.get(key)
+        if left is not None:
+            if not invited and _recent(left, now):
+                return []
+            await uow.state.put(key, now.isoformat(), now)
             return [LeaveChat(chat)]
-        await uow.state.put(key, "1", self.clock.now())
+        await uow.state.put(key, now.isoformat(), now)
         log.warning("event=boundary.unknown_chat chat=%s", chat)
         if broadcast:
             return [LeaveChat(chat)]
@@ -179,7 +198,8 @@ class Core:
     async def _on_member(self, event: MemberChanged, uow: UnitOfWork) -> list[AnyAction]:
         if event.is_bot_itself and event.joined and not self.directory.is_known(event.chat) \
                 and not event.chat.is_private:
-            return await self._leave_unknown(event.chat, uow, broadcast=event.broadcast)
+            return await self._leave_unknown(event.chat, uow, broadcast=event.broadcast,
+                                             invited=True)
         if event.is_bot_itself and not event.joined:
             return self._removed(event)
         if event.joined and event.chat.platform == "vk" \
@@ -252,11 +272,24 @@ class Core:
                          event.chat, event.author.ref, command.name)
                 return screened
             return screened + await self._run_command(ctx, command)
+        if command is not None and command.prefix != "@":
+            hint = await self._near_miss(ctx, command)
+            if hint:
+                return hint
         for feature in self.features:
             actions = await feature.on_message(ctx)
             if actions is not None:
                 return actions
         return []
+
+    async def _near_miss(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
+        """A moderator's "/wran" at 2 a.m. did nothing, and silence reads as done: say so and
+        name the command meant. Members' unknown commands (/me, another bot's) stay silent."""
+        meant = near_miss(command.name, self._commands)
+        if meant is None or not await ctx.is_moderator():
+            return []
+        return [ctx.notice("common.did_you_mean", typed=f"/{command.name}",
+                           command=f"/{meant}")]
 
     def _decently_named(self, event: IncomingMessage, community: str) -> IncomingMessage:
         assert self._decent is not None
@@ -325,3 +358,12 @@ class Core:
         # handlers see the canonical name (/tmute is /mute): usage texts and audit lines
         # are keyed by it
         return await spec.handler(ctx, replace(command, name=spec.name))
+
+
+def _recent(left: str, now: datetime) -> bool:
+    """Whether a stored leave time is within ``RELEAVE_AFTER`` (a value from before leave
+    times were stored, "1", is not)."""
+    try:
+        return now - datetime.fromisoformat(left) < RELEAVE_AFTER
+    except ValueError:
+        return False

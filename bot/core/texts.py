@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.core.chats import UserRef
+
 RAW_KEY = "raw"
 
 
@@ -19,6 +21,16 @@ class Text:
     @classmethod
     def raw(cls, text: str) -> Text:
         return cls(RAW_KEY, {"text": text})
+
+
+MENTION_KEY = "common.mention"
+
+
+def mention(name: str, user: UserRef) -> Text:
+    """A member named in a notice about them: it reads as ``name``; where a plain name
+    notifies nobody and the message it answers is gone (a deleted VK wall comment), the
+    adapter turns it into the platform's link to the member."""
+    return Text(MENTION_KEY, {"name": name, "user": user})
 
 
 def clip(text: str, limit: int) -> str:

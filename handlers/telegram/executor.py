@@ -86,11 +86,15 @@ _NO_PERMISSIONS = ChatPermissions(
     can_send_voice_notes=False, can_send_polls=False, can_send_other_messages=False,
     can_add_web_page_previews=False,
 )
+# "Pass True for all permissions to lift restrictions from a user" (Bot API): the member is
+# back under the chat's own defaults. A partial object left them restricted, every omitted
+# right (pinning, where the chat allows it) read as False.
 _FULL_PERMISSIONS = ChatPermissions(
     can_send_messages=True, can_send_audios=True, can_send_documents=True,
     can_send_photos=True, can_send_videos=True, can_send_video_notes=True,
     can_send_voice_notes=True, can_send_polls=True, can_send_other_messages=True,
-    can_add_web_page_previews=True, can_invite_users=True,
+    can_add_web_page_previews=True, can_change_info=True, can_invite_users=True,
+    can_pin_messages=True, can_manage_topics=True,
 )
 
 

@@ -51,6 +51,7 @@ from handlers.vk.api import (
     VkCallError,
     VkClient,
 )
+from handlers.vk.mentions import linked_mentions
 
 log = logging.getLogger(__name__)
 
@@ -203,8 +204,8 @@ class VkExecutor:
     async def _send(self, chat: ChatRef, text: Text, lang: str, reply_to: str | None,
                     thread_id: str | None, buttons: tuple[tuple[Button, ...], ...],
                     random_id: int) -> ActionResult:
-        message = self._render(text, lang)
         target = VkTarget.of(chat)
+        message = self._render(linked_mentions(text) if target.wall else text, lang)
         if target.wall:
             if not thread_id:
                 return ActionResult(ok=False, permanent=True,
@@ -263,7 +264,10 @@ class VkExecutor:
             await self.client.call("messages.removeChatUser",
                                    {"chat_id": target.chat_id, "member_id": member_id})
         except VkCallError as exc:
-            if exc.code != USER_NOT_IN_CHAT:
+            # a community that has left a chat has no access to it any more (917): leaving
+            # again is done, not a failure with advice to make the bot an admin there
+            gone = exc.code == USER_NOT_IN_CHAT or (what == "leave" and exc.code == NO_CHAT_ACCESS)
+            if not gone:
                 raise
             # Already gone (left, or removed by someone else): the removal holds, nothing
             # failed, and a moderator must not read a raw API error about it.

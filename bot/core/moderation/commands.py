@@ -37,7 +37,14 @@ from bot.core.moderation.sanctions import (
     platform_actions,
     progress,
 )
-from bot.core.moderation.targets import Target, TargetProblem, chats_for, names_target, resolve
+from bot.core.moderation.targets import (
+    Target,
+    TargetProblem,
+    chats_for,
+    mention_words,
+    names_target,
+    resolve,
+)
 from bot.core.records import WarningRecord
 from bot.core.settings import LONGEST_RESTRICTION
 from bot.core.texts import Text, clip
@@ -50,6 +57,9 @@ WARNS_SHOWN = 10
 WARNS_REASON = 200
 PERMANENT = frozenset({"forever", "permanent", "permanently", "perm", "навсегда", "бессрочно"})
 # a word meant as a duration: a sign or a digit first ("-5m", "10x", "30"), or "forever"
+#: The most messages one /purge deletes (Telegram's own bulk limit; older ones are usually
+#: past the 48 hours in which a bot may delete at all).
+PURGE_LIMIT = 100
 _DURATION_LIKE = re.compile(r"^[-+]?\d")
 # a duration with its unit, which can never be a user ID (so it may precede the target)
 _WITH_UNIT = re.compile(r"^[-+]?\d+\s*[^\W\d_]+$")
@@ -134,6 +144,7 @@ class ModerationCommands:
             CommandSpec("kick", self.kick, where=both),
             CommandSpec("dkick", self.kick, where=both),
             CommandSpec("del", self.delete, where=Where.CHAT),
+            CommandSpec("purge", self.purge, where=Where.CHAT),
         )
 
     async def _request(self, ctx: MessageContext, cmd: ParsedCommand, *,
@@ -142,7 +153,7 @@ class ModerationCommands:
         words = join_spaced(cmd.words) if timed else cmd.words
         leading = timed and len(words) > 1 and (
             _WITH_UNIT.match(words[0]) is not None or words[0].lower() in PERMANENT)
-        if leading and names_target(words[1]):
+        if leading and (names_target(words[1]) or mention_words(ctx, words[1:]) is not None):
             # "/mute 10m @bob", "/ban forever 222": the duration first, and a named target
             # wins over the message replied to, as it does when it comes first
             found, rest = await resolve(ctx, words[1:])
@@ -422,6 +433,35 @@ class ModerationCommands:
         out.extend(await ctx.audit("delete", actor=str(ctx.event.author.ref), target=target,
                                    reason=cmd.args, message_id=reply.message_id))
         return out
+
+    async def purge(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """Rose's /purge: every message from the one replied to up to the command. Message
+        numbers run in order within a chat on both networks (not on a VK wall), so the range
+        is known without a history; numbers already gone are no failure."""
+        reply = ctx.event.reply_to
+        first = _numbered(reply.message_id) if reply is not None else None
+        last = _numbered(ctx.event.message_id)
+        if ctx.chat.is_vk_wall:
+            return [ctx.notice("common.wrong_place.chat", command="/purge")]
+        if first is None or last is None or first > last:
+            return usage(ctx, "purge")
+        count = last - first + 1
+        if count > PURGE_LIMIT:
+            return [say(ctx, Text("moderation.purge_too_many",
+                                  {"count": count, "limit": PURGE_LIMIT}))]
+        out: list[AnyAction] = [DeleteMessage(ctx.chat, str(number), ctx.event.thread_id)
+                                for number in range(first, last + 1)]
+        out.append(SendMessage(ctx.chat, Text("moderation.purged", {"count": count}), ctx.lang,
+                               None, ctx.event.thread_id,
+                               delete_after=ctx.community.moderation.notice_ttl))
+        target = str(reply.author.ref) if reply is not None and reply.author else None
+        out.extend(await ctx.audit("purge", actor=str(ctx.event.author.ref), target=target,
+                                   reason=cmd.args, first=str(first), last=str(last)))
+        return out
+
+
+def _numbered(message_id: str | None) -> int | None:
+    return int(message_id) if message_id is not None and message_id.isdigit() else None
 
 
 def _evidence_deleted(ctx: MessageContext, cmd: ParsedCommand,

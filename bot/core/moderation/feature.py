@@ -24,7 +24,7 @@ from bot.core.moderation.commands import ModerationCommands, issue_warning
 from bot.core.moderation.ladder import Sanction, decide, degrade
 from bot.core.moderation.sanctions import note, notice, outcome, platform_actions, progress
 from bot.core.ports import ContentFilter, ContentVerdict, UnitOfWork
-from bot.core.texts import Text
+from bot.core.texts import Text, mention
 
 FILTER_ACTOR = "auto:filter"
 FLOOD_ACTOR = "auto:antiflood"
@@ -139,7 +139,7 @@ class ModerationFeature(BaseFeature):
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
                                     thread_id=ctx.event.thread_id))
-        head = Text("moderation.auto.head", {"user": author.display,
+        head = Text("moderation.auto.head", {"user": mention(author.display, author.ref),
                                              "reason": Text("moderation.reason.obscene")})
         out.append(self._chat_notice(ctx, notice(head, result=outcome(rung.sanction),
                                                  step=progress(rung), why=note(rung.sanction))))
@@ -170,8 +170,8 @@ class ModerationFeature(BaseFeature):
                                 for message_id, thread_id in flood.delete]
         if flood.delete:
             if flood.first_repeat:
-                out.append(self._chat_notice(ctx, Text("moderation.flood.repeats",
-                                                       {"user": author.display})))
+                out.append(self._chat_notice(ctx, Text("moderation.flood.repeats", {
+                    "user": mention(author.display, author.ref)})))
             out.extend(await ctx.audit("flood.delete", actor=FLOOD_ACTOR,
                                        target=str(author.ref), reason="repeated message",
                                        shown_reason=Text("audit.reason.repeats"),
@@ -184,7 +184,7 @@ class ModerationFeature(BaseFeature):
                 await issue_warning(ctx, str(author.ref), "flood", FLOOD_ACTOR)
             out.extend(platform_actions(sanction, ctx.chat, author.ref, channel=channel,
                                         now=ctx.now, thread_id=ctx.event.thread_id))
-            head = Text("moderation.flood.head", {"user": author.display})
+            head = Text("moderation.flood.head", {"user": mention(author.display, author.ref)})
             out.append(ctx.notice("moderation.notice", **_pieces(head, sanction)))
             until = sanction.until(ctx.now)
             out.extend(await ctx.audit(

@@ -58,8 +58,22 @@ def names_target(word: str) -> bool:
         _FULL_ID.match(word) or _BARE_ID.match(word) or _PROFILE_LINK.match(word))
 
 
+def mention_words(ctx: MessageContext, words: list[str]) -> tuple[UserRef, int] | None:
+    """A member named by a mention that carries them (Telegram's text_mention: a name picked
+    from the member list for someone without a @username) at the start of ``words``: their
+    ref and how many words the name takes."""
+    for label, ref in ctx.event.mentions:
+        named = label.split()
+        if named and not label.startswith("@") and words[:len(named)] == named:
+            return ref, len(named)
+    return None
+
+
 async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | TargetProblem, list[str]]:
     """The target and the remaining words (duration, reason)."""
+    mentioned = mention_words(ctx, words)
+    if mentioned is not None:
+        return await _by_id(ctx, mentioned[0]), words[mentioned[1]:]
     first = words[0] if words else ""
     link = _PROFILE_LINK.match(first)
     if link:  # a profile link, as copied from the browser: vk.com/id777, t.me/bob
