@@ -21,13 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from .analysis import LEXICON, STOPWORDS, Position, Vocabulary, content_words, doc_positions
+from .aspects import offered
 from .encoder import Encoder, Vectors
 from .entries import FaqEntry
 from .text import DATA_DIR, words
 
 # Bump when the analysis code or the index layout changes: with the entries and the data files it
 # keys the on-disk cache.
-CODE_VERSION = "faq-index-9"
+CODE_VERSION = "faq-index-11"
 
 # An answer-only term counts this much of a question term: answers mention side topics.
 ANSWER_WEIGHT = 0.6
@@ -58,6 +59,8 @@ class FaqIndex:
     exact: dict[str, int]
     semantic: SemanticIndex | None = None
     langs: list[str] = field(default_factory=list)
+    # Per entry, the kinds of information it offers (aspects.KINDS bit mask).
+    offers: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -80,6 +83,8 @@ class SemanticIndex:
     words: npt.NDArray[np.float16]
     word_ids: npt.NDArray[np.intp]
     word_bounds: npt.NDArray[np.intp]
+    # Per entry, per question: the rows of entry_words(entry) that are that question's words.
+    question_words: list[list[list[int]]] = field(default_factory=list)
 
     def entry_words(self, entry: int) -> Vectors:
         """The vectors of entry ``entry``'s content words (questions and answer)."""
@@ -99,6 +104,10 @@ def embed_entries(entries: Sequence[FaqEntry], encoder: Encoder) -> SemanticInde
     vocabulary = sorted({w for ws in per_entry for w in ws})
     row = {w: i for i, w in enumerate(vocabulary)}
     bounds = np.cumsum([0, *(len(ws) for ws in per_entry)]).astype(np.intp)
+    question_words = []
+    for e, ws in zip(entries, per_entry, strict=True):
+        at = {w: i for i, w in enumerate(ws)}
+        question_words.append([[at[w] for w in content_words(q)] for q in e.questions])
     return SemanticIndex(
         encoder=encoder.name,
         questions=encoder.encode(texts),
@@ -107,6 +116,7 @@ def embed_entries(entries: Sequence[FaqEntry], encoder: Encoder) -> SemanticInde
         words=encoder.encode(vocabulary).astype(np.float16),
         word_ids=np.asarray([row[w] for ws in per_entry for w in ws], dtype=np.intp),
         word_bounds=bounds,
+        question_words=question_words,
     )
 
 
@@ -164,6 +174,7 @@ def build_index(entries: Sequence[FaqEntry], encoder: Encoder | None = None) -> 
         exact=_exact_questions(entries),
         semantic=embed_entries(entries, encoder) if encoder is not None and entries else None,
         langs=[e.lang for e in entries],
+        offers=[offered(e.questions, e.answer) for e in entries],
     )
 
 

@@ -47,6 +47,8 @@ from .analysis import (
     repaired_text,
     sentences,
 )
+from .aspects import asked as asked_kinds
+from .aspects import missing
 from .calibration import ANSWER_THRESHOLD, Calibration, load_calibrations
 from .encoder import Encoder, Vectors, default_encoder, one_blas_thread
 from .entries import FaqEntry
@@ -94,11 +96,22 @@ SCORED_CHARS = 1500
 # communities, so they bind only where an FAQ is too small to offer a real runner-up.
 RUNNER_UP_COSINE = 0.30
 RUNNER_UP_RANKING = 0.38
+# A small FAQ has no real runner-up for most messages, so a loosely related question leads by
+# far ("when is the yoga class?" against a two-entry FAQ). Below FULL_FAQ entries the floors rise
+# towards a typical runner-up (the median on the labelled communities, 21–27 entries each),
+# reached at two entries: the lead is then measured against the entries a fuller FAQ would have.
+FULL_FAQ = 20
+TYPICAL_RUNNER_UP_COSINE = 0.47
+TYPICAL_RUNNER_UP_RANKING = 0.60
 # Topic words of a message (its last ones) compared one by one with the candidate entry's words.
 WORD_LIMIT = 12
 # Meaningful words counted as evidence ("npos"): a message that matches over more words is
 # surer, but a wall of text must not become certain by length alone.
 WORDS_CAP = 10
+
+# How far under the answer threshold a candidate that lacks the kind of information asked for
+# (aspects.py) is capped.
+MISSING_KIND_GAP = 0.01
 
 CALIBRATIONS = load_calibrations()
 
@@ -229,6 +242,21 @@ def _names(text: str, known: frozenset[str]) -> list[str]:
     return found
 
 
+def _asking_sentence(text: str) -> str:
+    """The message's last asking sentence (the whole message if none asks)."""
+    asking = [p for p in sentences(text) if is_question_like(p)]
+    return asking[-1] if asking else text
+
+
+def _floors(entries: int) -> tuple[float, float]:
+    """The runner-up floors (question cosine, combined ranking) for an FAQ of ``entries``."""
+    share = max(0.0, min(1.0, (FULL_FAQ - entries) / (FULL_FAQ - 2)))
+    return (
+        RUNNER_UP_COSINE + share * (TYPICAL_RUNNER_UP_COSINE - RUNNER_UP_COSINE),
+        RUNNER_UP_RANKING + share * (TYPICAL_RUNNER_UP_RANKING - RUNNER_UP_RANKING),
+    )
+
+
 def _lead(values: npt.NDArray[np.float64], i: int, floor: float = 0.0) -> float:
     """How far entry ``i`` is ahead of the best other entry, or of ``floor`` if that is higher.
 
@@ -254,6 +282,22 @@ def _weakest_word(query: npt.NDArray[np.float32], entry: npt.NDArray[np.float32]
     if len(entry) == 0:
         return 0.0
     return float((query @ entry.T).max(axis=1).min())
+
+
+def _entry_cover(query: npt.NDArray[np.float32], entry: npt.NDArray[np.float32],
+                 questions: list[list[int]]) -> float:
+    """How much of the entry's own question the message's words restate: per question, the
+    mean over its topic words of the best cosine to a message word; the best question.
+
+    The reverse of _weakest_word: that asks whether every message word has a counterpart in the
+    entry, this whether the entry's question is said back. A paraphrase restates what the entry
+    is about in its own words; a near miss on the same topic leaves the entry's distinctive
+    word unsaid. 0.0 when either side has no topic words.
+    """
+    if len(query) == 0 or len(entry) == 0:
+        return 0.0
+    best = (entry @ query.T).max(axis=1)
+    return max((float(best[rows].mean()) for rows in questions if rows), default=0.0)
 
 
 class FaqMatcher:
@@ -435,6 +479,8 @@ class FaqMatcher:
             "names": float(len(_names(text, self._index.vocab.stems))),
             "peer": 1.0 if _asks_peers(text) else 0.0,
         }
+        wants = asked_kinds(_asking_sentence(text))
+        offers = self._index.offers
         semantic = self._index.semantic
         if self._encoder is None or semantic is None:
             top = scored[0]
@@ -443,6 +489,7 @@ class FaqMatcher:
                 "lsim": top.sim,
                 "lmarg": top.sim - second,
                 "conf": conf,
+                "amiss": float(missing(wants, offers[top.entry])),
                 **shared,
             }
             return Evidence(tuple((s.entry, s.sim) for s in scored), features, False)
@@ -462,18 +509,27 @@ class FaqMatcher:
         best = int(order[0])
         lexical_top = scored[0].entry
         agree = best == lexical_top and best == int(questions.argmax())
+        cosine_floor, ranking_floor = _floors(
+            len(allowed) if allowed is not None else len(self._index.ids)
+        )
         features = {
             "lsim": float(lexical[best]),
             "lmarg": _lead(lexical, best),
             "conf": conf if best == lexical_top else 0.0,
             "cos": float(questions[best]),
-            "cmarg": _lead(questions, best, RUNNER_UP_COSINE),
+            "cmarg": _lead(questions, best, cosine_floor),
             "agree": 1.0 if agree else 0.0,
             "lagree": float(lexical[best]) if agree else 0.0,
             "acos": float(answers[best]),
             "wmin": _weakest_word(topic, semantic.entry_words(best)),
             "wask": _weakest_word(asked if len(asked) else topic, semantic.entry_words(best)),
-            "rmarg": _lead(ranking, best, RUNNER_UP_RANKING),
+            "rmarg": _lead(ranking, best, ranking_floor),
+            "amiss": float(missing(wants, offers[best])),
+            "ecov": _entry_cover(
+                asked if len(asked) else topic,
+                semantic.entry_words(best),
+                semantic.question_words[best] if semantic.question_words else [],
+            ),
             **shared,
         }
         ranked = tuple((int(i), float(ranking[i])) for i in order)
@@ -545,6 +601,10 @@ class FaqMatcher:
             if evidence is None:
                 return FaqMatch(None, 0.0, "none", True, ())
             conf = self._calibration.probability(evidence.features)
+            if evidence.features["amiss"] > 0.0:
+                # The message asks for a time, a place, an amount or a person and the entry
+                # offers none of it: never the answer, at most a "did you mean".
+                conf = min(conf, self.thresholds.answer - MISSING_KIND_GAP)
             top_entry, top_rank = evidence.ranking[0]
             # Runners-up scaled like the winner: "did you mean" options ordered and comparable.
             scale = conf / top_rank if top_rank > 0.0 else 0.0

@@ -29,7 +29,7 @@ def _load_cues() -> tuple[frozenset[str], frozenset[str]]:
 
 _ANYWHERE, _START = _load_cues()
 # Openers skipped before looking for a clause-initial cue ("anyway, does it run on…").
-_FILLER = frozenset(
+FILLER = frozenset(
     (
         "а",
         "и",
@@ -73,7 +73,7 @@ def is_question_like(text: str) -> bool:
         tokens = _WORD_RE.findall(match.group(1))
         if not tokens:
             continue
-        first = next((t for t in tokens if t not in _FILLER), "")
+        first = next((t for t in tokens if t not in FILLER), "")
         if first in _START or tuple(tokens[-2:]) in _ALTERNATIVE:
             return True
         exclaims = "!" in match.group(2) or _EMOJI_RE.search(match.group(1)) is not None
