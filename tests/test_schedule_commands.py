@@ -109,6 +109,7 @@ async def test_schedule_in_reply_publishes_that_message_text_and_photo(bot, cloc
                            photo="AgACAgIAAxkBAAIB")
     [reply] = await say(app, telegram, "/schedule in 1h", clock, reply_to=original)
     assert reply.text.key == "schedule.added"
+    assert "vk:2000000001 will not get this post" in catalog().render(reply.text, "en")
     [post] = await posts(app)
     assert (post.text, post.photo) == ("Look at this", "AgACAgIAAxkBAAIB")
     assert post.chats == ("telegram:-1001",)  # a Telegram file id cannot be posted on VK

@@ -186,6 +186,22 @@ async def test_timed_ban_uses_the_user_token_and_removes_the_member_from_the_cha
     assert MEMBER not in emulator.bans
 
 
+async def test_one_ban_over_a_chat_and_the_wall_is_one_groups_ban_until_lifted(
+        emulator: VkEmulator, executor: VkExecutor) -> None:
+    """A /ban from the queue acts in each VK chat and on the wall; VK's ban is the
+    community's, so the admin's user token is spent once (and again after an unban)."""
+    emulator.add_members(CHAT, MEMBER)
+    member = UserRef("vk", str(MEMBER))
+    until = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    assert (await executor.execute(Ban(VK_CHAT, member, until=until))).ok
+    assert (await executor.execute(Ban(WALL, member, until=until))).ok
+    assert len(emulator.calls_to("groups.ban")) == 1
+    assert MEMBER not in emulator.peer(CHAT).members
+    assert (await executor.execute(Unban(WALL, member))).ok
+    assert (await executor.execute(Ban(WALL, member, until=until))).ok
+    assert len(emulator.calls_to("groups.ban")) == 2
+
+
 async def test_mute_is_refused_explicitly_never_dropped(executor: VkExecutor,
                                                         emulator: VkEmulator) -> None:
     for action in (Mute(VK_CHAT, UserRef("vk", "5"), None), Unmute(VK_CHAT, UserRef("vk", "5"))):

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,10 @@ class MissingUserToken(Exception):
                          f"user token")
 
 
+#: Seconds within which a second identical groups.ban is known to be a repeat.
+BAN_REPEAT_WINDOW = 60.0
+
+
 @dataclass(frozen=True)
 class VkTarget:
     """Where an action lands: the wall, a chat (peer >= 2e9) or a private dialogue."""
@@ -131,6 +136,8 @@ class VkExecutor:
         self.wall_postponed = wall_postponed
         self.resolve_path = resolve_path
         self._refused: set[str] = set()  # methods VK refused to the community token
+        # groups.ban calls made in the last BAN_REPEAT_WINDOW: (user, end_date) -> when
+        self._banned: dict[tuple[str, int | None], float] = {}
 
     async def execute(self, action: AnyAction) -> ActionResult:
         try:
@@ -170,6 +177,7 @@ class VkExecutor:
         if isinstance(action, Ban):
             return await self._ban(action)
         if isinstance(action, Unban):
+            self._banned = {k: t for k, t in self._banned.items() if k[0] != action.user.user_id}
             await self._user_only("groups.unban", {"group_id": self.group_id,
                                                    "owner_id": action.user.user_id})
             return ActionResult(ok=True)
@@ -291,7 +299,15 @@ class VkExecutor:
         params: dict[str, Any] = {"group_id": self.group_id, "owner_id": action.user.user_id}
         if action.until is not None:
             params["end_date"] = int(action.until.timestamp())
-        await self._user_only("groups.ban", params)
+        # One ban is the whole community's: a /ban from the queue acts in each VK chat and on
+        # the wall, and the same groups.ban for each would spend the admin's user token.
+        key = (action.user.user_id, params.get("end_date"))
+        now = time.monotonic()
+        if now - self._banned.get(key, -BAN_REPEAT_WINDOW) >= BAN_REPEAT_WINDOW:
+            await self._user_only("groups.ban", params)
+            self._banned = {k: t for k, t in self._banned.items()
+                            if now - t < BAN_REPEAT_WINDOW}
+            self._banned[key] = now
         if in_chat:
             try:
                 await self._remove(action.chat, int(action.user.user_id), "kick")

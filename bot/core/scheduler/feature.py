@@ -86,8 +86,10 @@ class SchedulerFeature(BaseFeature):
         here = PostTarget(ctx.chat, ctx.event.thread_id if ctx.role is Role.CHAT else None)
         targets = [here if c == ctx.chat else PostTarget(c) for c in ctx.community.chats]
         chats = [str(t) for t in targets]
+        skipped: list[str] = []
         if photo is not None:  # a platform file id works only on the network it came from
             chats = [str(t) for t in targets if t.chat.platform == ctx.chat.platform]
+            skipped = [str(t) for t in targets if t.chat.platform != ctx.chat.platform]
             if not chats:
                 return [self._answer(ctx, "schedule.photo_platform",
                                      platform=ctx.chat.platform)]
@@ -100,7 +102,11 @@ class SchedulerFeature(BaseFeature):
         first = next_time(rule, tz, ctx.now)
         out: list[AnyAction] = [self._answer(
             ctx, "schedule.added", id=post.id, next=local_time(first, tz) if first else "-",
-            tz=ctx.community.timezone, chats=", ".join(chats))]
+            tz=ctx.community.timezone, chats=", ".join(chats),
+            # said, not silent: the moderator expects the post on both networks
+            skipped=Text("schedule.photo_skipped", {"platform": ctx.chat.platform,
+                                                    "skipped": ", ".join(skipped)})
+            if skipped else "")]
         out.extend(await ctx.audit("schedule.add", actor=author, target=f"post:{post.id}",
                                    when=post.cron or (local_time(rule.at, tz)
                                                       if isinstance(rule, OneOff) else ""),
