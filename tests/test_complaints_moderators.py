@@ -131,3 +131,24 @@ async def test_ban_button_bans_a_channel_sender_as_a_sender_chat(app: App) -> No
     await app.pipeline.process(press(f"t:ban:{(await ticket(app, 1)).id}"))
     assert telegram.of(Ban) == [Ban(TG_GROUP, UserRef("telegram", "-1005550"), None,
                                     sender_chat=True, ref="ticket-ban:1")]
+
+
+async def test_reject_or_resolve_while_the_cards_ban_is_on_its_way_is_refused(app: App) -> None:
+    """Ban author and Reject pressed in the same second: the reporter must not hear "no
+    action" about an author being banned; the ban decides the ticket when it lands."""
+    from bot.core.complaints.desk import act_on_message, work
+    from bot.core.complaints.lifecycle import TicketAction
+
+    recorders(app)
+    await app.pipeline.process(report(user="5", target="77", reported="66"))
+    community = app.config.app.community[0]
+    async with app.uow_factory() as uow:
+        first = await ticket(app, 1)
+        banned = await act_on_message(uow, community, first, "ban", "telegram:900",
+                                      app.clock.now())
+        assert banned.refused is None
+        for action in (TicketAction.REJECT, TicketAction.RESOLVE):
+            late = await work(uow, community, first, action, "telegram:901", "", app.clock.now())
+            assert late.refused == "ban_pending"
+        await uow.commit()
+    assert (await ticket(app, 1)).state == "new"

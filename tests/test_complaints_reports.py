@@ -227,11 +227,14 @@ async def test_at_admins_inside_a_sentence_counts_and_lookalikes_do_not(app: App
     recorders(app)
     await app.pipeline.process(message("look at this, @Admins!", user="5", reply_to="77",
                                        reply_author="66", reply_text="spam"))
-    assert len(await tickets(app)) == 1
-    for text in ("ask @admin_bot", "mail admin@example.com", "@administration hello"):
+    await app.pipeline.process(message("Scam again, please look @admin.", user="7",
+                                       reply_to="79", reply_author="67", reply_text="scam"))
+    assert len(await tickets(app)) == 2
+    for text in ("ask @admin_bot", "mail admin@example.com", "@administration hello",
+                 "write to @admin.ru"):
         await app.pipeline.process(message(text, user="6", reply_to="78", reply_author="66",
                                            reply_text="spam"))
-    assert len(await tickets(app)) == 1
+    assert len(await tickets(app)) == 2
 
 
 async def test_at_admin_without_reply_teaches_report_and_files_nothing(app: App) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig
-from bot.core.actions import ActionResult, AnyAction, Ban, Button, SendMessage
+from bot.core.actions import ActionResult, AnswerCallback, AnyAction, Ban, Button, SendMessage
 from bot.core.chats import ChatRef, UserRef
 from bot.core.clock import FakeClock
 from bot.core.codec import decode_action, encode_action
@@ -190,3 +190,44 @@ async def test_staying_silent_in_unknown_groups_when_leaving_is_off(
         assert recorder.actions == []
     finally:
         await quiet.close()
+
+
+async def _queue(app: App, event_id: str, actions: list[AnyAction]) -> None:
+    async with app.uow_factory() as uow:
+        await uow.outbox.add(event_id, [encode_action(a) for a in actions], app.clock.now())
+        await uow.commit()
+
+
+def _said(text: str) -> SendMessage:
+    return SendMessage(GROUP, Text.raw(text), "en")
+
+
+async def test_button_answers_are_delivered_before_earlier_messages(app: App) -> None:
+    """Telegram refuses a late answer; card edits and notices ahead of it may wait on pacing."""
+    recorder = Recorder()
+    app.router.add(recorder)
+    await _queue(app, "press-1", [_said("card edit 1"), _said("queue notice 1")])
+    answer = AnswerCallback("cb-2", GROUP, Text.raw("Resolved"), "en")
+    await _queue(app, "press-2", [answer, _said("card edit 2")])
+    await app.pipeline.drain()
+    assert recorder.actions[0] == answer
+    assert [a.text.params["text"] for a in recorder.actions[1:]] == [
+        "card edit 1", "queue notice 1", "card edit 2"]
+
+
+async def test_a_stop_leaves_the_unsent_backlog_in_the_outbox_for_the_next_start(
+        app: App) -> None:
+    class StopsAfterOne(Recorder):
+        async def execute(self, action: AnyAction) -> ActionResult:
+            app.pipeline.request_stop()  # SIGTERM arrives while the first one is sent
+            return await super().execute(action)
+
+    recorder = StopsAfterOne()
+    app.router.add(recorder)
+    await _queue(app, "backlog", [_said(f"ack {n}") for n in range(4)])
+    assert await app.pipeline.drain() == 1
+    assert [a.text.params["text"] for a in recorder.actions] == ["ack 0"]
+    async with app.uow_factory() as uow:
+        left = await uow.outbox.claim_pending("next-start", app.clock.now(), 10)
+    assert [decode_action(i.payload).text.params["text"] for i in left] == [
+        "ack 1", "ack 2", "ack 3"]

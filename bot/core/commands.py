@@ -37,7 +37,8 @@ def parse_command(text: str, platform: str) -> ParsedCommand | None:
     return ParsedCommand(name=name, args=args, prefix=prefix)
 
 
-_ADMIN_CALL = re.compile(r"(?<![\w@])@admins?(?![\w@.])", re.IGNORECASE)
+# "@admin" ends a sentence as often as not ("please look @admin."); "@admin.ru" is an address
+_ADMIN_CALL = re.compile(r"(?<![\w@])@admins?(?![\w@]|\.\w)", re.IGNORECASE)
 
 
 def admin_call(text: str) -> ParsedCommand | None:

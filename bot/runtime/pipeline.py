@@ -45,6 +45,13 @@ class Pipeline:
         # Items the platform took whose result could not be stored (the database went away
         # just then): kept here and stored at the next drain, and never executed again.
         self._unrecorded: dict[int, tuple[ActionResult, AnyAction]] = {}
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """The process is asked to stop: the item being sent is finished, the rest wait in
+        the outbox (it is durable) for the next start. Sending a paced backlog first held the
+        exit past a container's stop timeout (10 s), and a killed process sends nothing."""
+        self._stopping = True
 
     async def process(self, event: Event) -> bool:
         """Handle one event exactly once; returns False when it was a redelivery."""
@@ -125,9 +132,24 @@ class Pipeline:
                 fresh = [item for item in items if item.id not in self._unrecorded]
                 if not fresh:
                     return done
-                for item in fresh:
+                # Button answers first: Telegram refuses one that comes late, and the card
+                # edits and notices before them may wait on a group's pacing.
+                fresh.sort(key=lambda item: item.payload.get("$action") != "AnswerCallback")
+                for n, item in enumerate(fresh):
+                    if self._stopping:
+                        await self._release([i.id for i in fresh[n:]])
+                        return done
                     done += 1
                     await self._deliver(item.id, item.payload, item.attempts)
+
+    async def _release(self, item_ids: list[int]) -> None:
+        """Hand claimed, unsent items back to the outbox, due at once for the next start."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            for item_id in item_ids:
+                await uow.outbox.retry_later(item_id, now, "stopped before sending")
+            await uow.commit()
+        log.info("event=outbox.left_for_next_start items=%s", len(item_ids))
 
     async def _record_unrecorded(self) -> None:
         """Store the results the database missed; still down: keep them for the next drain."""

@@ -14,6 +14,7 @@ from bot.app import App, create_app
 from bot.config import LoadedConfig
 from bot.logs import setup_logging
 from bot.runtime.loops import run_housekeeping
+from bot.runtime.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None, *,
     await warm_up(app)
     # One housekeeping loop for the process (the adapters' own loops are turned off), so
     # feature ticks such as the SLA re-announce run once per round, whatever is configured.
-    tasks: list[Coroutine[Any, Any, None]] = [run_housekeeping(app.pipeline, stop)]
+    tasks: list[Coroutine[Any, Any, None]] = [run_housekeeping(app.pipeline, stop),
+                                               _stop_sending_on(stop, app.pipeline)]
     if config.app.telegram is not None:
         from handlers.telegram.runner import TelegramOptions, run_telegram
 
@@ -67,3 +69,9 @@ async def run_bot(config: LoadedConfig, stop: asyncio.Event | None = None, *,
         await app.close()
         log.info("event=bot.stop")
     return 0
+
+
+async def _stop_sending_on(stop: asyncio.Event, pipeline: Pipeline) -> None:
+    """SIGTERM ends the sending of a backlog too (it waits in the outbox for the next start)."""
+    await stop.wait()
+    pipeline.request_stop()

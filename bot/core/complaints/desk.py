@@ -117,6 +117,11 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
     outcome = transition(TicketState(ticket.state), action, actor, ticket.claimed_by)
     if not isinstance(outcome, Moved):
         return Worked(ticket, refused=outcome.reason)
+    if action in (TicketAction.RESOLVE, TicketAction.REJECT) \
+            and await _ban_pending(uow, ticket, now):
+        # "Ban author" pressed a moment earlier decides the ticket when the network confirms
+        # it: a Reject now would tell the reporter "no action" about a banned author
+        return Worked(ticket, refused="ban_pending")
     repo = tickets_of(uow)
     changed = replace(ticket, state=outcome.state.value, claimed_by=outcome.claimed_by,
                       claimed_name=_holder_name(ticket, outcome.claimed_by, actor, actor_name),
@@ -180,8 +185,7 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
         audit_action = "ban"
     repo = tickets_of(uow)
     if kind == "ban":
-        pending = await uow.state.get(_ban_key(ticket))
-        if pending and now - datetime.fromisoformat(pending.split("|", 2)[0]) < BAN_PATIENCE:
+        if await _ban_pending(uow, ticket, now):
             return Worked(ticket, refused="ban_pending")
         await uow.state.put(_ban_key(ticket), f"{now.isoformat()}|{actor}|{actor_name}", now)
     actions: list[AnyAction] = [action]
@@ -203,6 +207,15 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
 
 def _ban_key(ticket: TicketRecord) -> str:
     return f"{BAN_REF}{ticket.id}"
+
+
+async def _ban_pending(uow: UnitOfWork, ticket: TicketRecord, now: datetime) -> bool:
+    """A card's ban is on its way to the network (and not older than ``BAN_PATIENCE``, after
+    which a lost answer no longer holds the ticket)."""
+    pending = await uow.state.get(_ban_key(ticket))
+    if not pending:
+        return False
+    return now - datetime.fromisoformat(pending.split("|", 2)[0]) < BAN_PATIENCE
 
 
 async def ban_settled(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
