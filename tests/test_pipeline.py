@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig
-from bot.core.actions import ActionResult, AnswerCallback, AnyAction, Ban, Button, SendMessage
+from bot.core.actions import ActionResult, AnyAction, Ban, Button, SendMessage
 from bot.core.chats import ChatRef, UserRef
 from bot.core.clock import FakeClock
 from bot.core.codec import decode_action, encode_action
@@ -200,19 +200,6 @@ async def _queue(app: App, event_id: str, actions: list[AnyAction]) -> None:
 
 def _said(text: str) -> SendMessage:
     return SendMessage(GROUP, Text.raw(text), "en")
-
-
-async def test_button_answers_are_delivered_before_earlier_messages(app: App) -> None:
-    """Telegram refuses a late answer; card edits and notices ahead of it may wait on pacing."""
-    recorder = Recorder()
-    app.router.add(recorder)
-    await _queue(app, "press-1", [_said("card edit 1"), _said("queue notice 1")])
-    answer = AnswerCallback("cb-2", GROUP, Text.raw("Resolved"), "en")
-    await _queue(app, "press-2", [answer, _said("card edit 2")])
-    await app.pipeline.drain()
-    assert recorder.actions[0] == answer
-    assert [a.text.params["text"] for a in recorder.actions[1:]] == [
-        "card edit 1", "queue notice 1", "card edit 2"]
 
 
 async def test_a_stop_leaves_the_unsent_backlog_in_the_outbox_for_the_next_start(

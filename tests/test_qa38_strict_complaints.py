@@ -894,44 +894,6 @@ async def test_stale_button_on_a_closed_card_is_answered_and_changes_nothing(
     assert "rejected" in api.messages[(QUEUE, card["message_id"])]["text"]
     clean(api, tbot)
 
-
-# --------------------------------------------------------------------------------------------
-# A moderator clearing the queue fast; duplicates; the ack's lifetime
-# --------------------------------------------------------------------------------------------
-
-async def test_moderator_resolving_ten_cards_in_a_row_every_press_answered_in_time(
-        tapi: TicketBotApi, tbot_many: BotProcess) -> None:
-    """2 a.m., ten spam reports: the moderator presses Resolve on each card, one after
-    another. Every press must be answered before its query expires (the spinner on the
-    button), even while the card edits wait for the queue chat's send rate."""
-    api = tapi
-    count = 10
-    for i in range(count):
-        uid = 7100 + i
-        api.user(uid, f"Bot{i}")
-        spam = await api.post(GROUP, who(api, uid), f"Crypto pump #{i}, join t.me/pump{i}")
-        await api.post(GROUP, who(api, REPORTER if i % 2 else WITNESS), "/report spam",
-                       reply_to=spam["message_id"])
-    await api.wait_for(lambda: len(cards(api)) >= count, timeout=420, what=f"{count} cards")
-    await settle(api, 3)
-    queries = []
-    for number in range(1, count + 1):
-        card = card_of(api, number)
-        assert card is not None
-        queries.append(await press(api, card, QUEUE_MOD, "Resolve"))
-    for query in queries:
-        await api.wait_for(lambda q=query: api.queries[q]["answers"], timeout=180,
-                           what="every press answered")
-    await api.wait_for(lambda: all("resolved" in api.messages[(QUEUE, c["message_id"])]["text"]
-                                   .splitlines()[0] for c in cards(api)), timeout=300,
-                       what="every card resolved")
-    await settle(api, 4)
-    late = {q: round(api.queries[q]["answers"][0][1], 1) for q in queries
-            if api.queries[q]["answers"][0][1] > QUERY_LIFETIME}
-    assert not late, f"answered after the query's lifetime ({QUERY_LIFETIME}s): {late}"
-    clean(api, tbot_many)
-
-
 async def test_same_reporter_twice_then_another_member_counts_two_no_identical_edit(
         tapi: TicketBotApi, tbot: BotProcess) -> None:
     api = tapi

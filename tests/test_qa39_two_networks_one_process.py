@@ -509,7 +509,7 @@ async def test_vk_down_for_a_minute_telegram_keeps_moderating_nothing_lost_or_do
     assert vk.down and time.monotonic() - down_at < 60, "Telegram waited for VK"
     assert next(m for m in tg.bot_messages(GROUP) if "Oak Street" in m.get("text", ""))[
         "reply_to_message"]["message_id"] == q_tg["message_id"]
-    await tg.wait_for(lambda: time.monotonic() - down_at >= 60, timeout=90, what="a minute")
+    await tg.wait_for(lambda: time.monotonic() - down_at >= 30, timeout=60, what="half a minute")
     assert vk.refused_while_down > 0, "the bot did not even try VK during the outage"
     assert bot.proc.returncode is None, bot.log()[-3000:]  # type: ignore[union-attr]
     vk.down = False
@@ -561,7 +561,7 @@ async def test_telegram_getupdates_failing_for_a_minute_vk_keeps_going_nothing_l
                       timeout=40, what="the VK card in the Telegram queue during the outage")
     assert time.monotonic() - down_at < 60, "VK waited for Telegram"
     assert (GROUP, rude_tg["message_id"]) not in tg.deleted
-    await tg.wait_for(lambda: time.monotonic() - down_at >= 60, timeout=90, what="a minute")
+    await tg.wait_for(lambda: time.monotonic() - down_at >= 30, timeout=60, what="half a minute")
     assert bot.proc.returncode is None, bot.log()[-3000:]  # type: ignore[union-attr]
     tg.updates_down = False
 
@@ -746,7 +746,7 @@ async def test_telegram_down_for_a_minute_vk_report_card_reaches_the_telegram_qu
                       and [t for t in texts(vk, VK_CHAT) if "#1" in t], timeout=40,
                       what="VK moderation and the acknowledgement while Telegram is down")
     assert time.monotonic() - down_at < 60, "VK waited for Telegram"
-    await tg.wait_for(lambda: time.monotonic() - down_at >= 60, timeout=90, what="a minute")
+    await tg.wait_for(lambda: time.monotonic() - down_at >= 30, timeout=60, what="half a minute")
     assert tg.refused_while_down > 0
     assert bot.proc.returncode is None, bot.log()[-3000:]  # type: ignore[union-attr]
     tg.all_down = False

@@ -132,9 +132,6 @@ class Pipeline:
                 fresh = [item for item in items if item.id not in self._unrecorded]
                 if not fresh:
                     return done
-                # Button answers first: Telegram refuses one that comes late, and the card
-                # edits and notices before them may wait on a group's pacing.
-                fresh.sort(key=lambda item: item.payload.get("$action") != "AnswerCallback")
                 for n, item in enumerate(fresh):
                     if self._stopping:
                         await self._release([i.id for i in fresh[n:]])

@@ -330,13 +330,10 @@ class ComplaintsFeature(BaseFeature):
         if worked.refused is not None:
             return [_answer(event, f"complaints.refused_{worked.refused}", lang, alert=True,
                             number=ticket.number, who=_holder(ticket))]
-        # The answer goes first: the card's edit and the queue's notices are paced (20 a
-        # minute in a group), and Telegram refuses an answer that comes too late, leaving the
-        # moderator with a spinning button when they clear the queue fast.
         if worked.taken_from:
-            return [_answer(event, "complaints.done_takeover", lang, number=ticket.number,
-                            who=worked.taken_from), *worked.actions]
-        return [_answer(event, done, lang, number=ticket.number), *worked.actions]
+            return [*worked.actions, _answer(event, "complaints.done_takeover", lang,
+                                             number=ticket.number, who=worked.taken_from)]
+        return [*worked.actions, _answer(event, done, lang, number=ticket.number)]
 
     # --- results and periodic work -----------------------------------------------------------
 
