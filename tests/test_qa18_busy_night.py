@@ -162,7 +162,7 @@ def deletes(emu: TelegramEmulator) -> Counter[tuple[int, int]]:
 
 
 async def retry_until(app: App, clock: FakeClock, done: Callable[[], bool], *,
-                      step: timedelta = timedelta(seconds=5), limit: int = 40,
+                      step: timedelta = timedelta(seconds=5), limit: int = 80,
                       fake: FakeTime | None = None) -> None:
     """Move the injected clock on and run the outbox until ``done()``: a retry handed back to
     the outbox is due a little later on the bot's clock, never on a timer of the test's."""
@@ -173,6 +173,9 @@ async def retry_until(app: App, clock: FakeClock, done: Callable[[], bool], *,
         if fake is not None:  # the executor's pacing runs on the runner's monotonic time
             fake.now += step.total_seconds()
         await app.pipeline.drain()
+        # a turn for the bot's polling task: on a loaded machine the updates may not have
+        # been taken yet, and the fake clock would run out before they are
+        await asyncio.sleep(0.02)
     assert done()
 
 

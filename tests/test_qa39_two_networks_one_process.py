@@ -388,27 +388,6 @@ async def test_vk_report_card_in_the_telegram_queue_ban_author_acts_on_vk(
     no_tracebacks(bot)
 
 
-async def test_ban_typed_in_the_telegram_queue_in_reply_to_a_vk_card_bans_on_vk(
-        tg: TwoNetBotApi, vk: TwoNetVkApi, bot: BotProcess) -> None:
-    """README: a reply to a ticket's card targets the ticket's author (`/ban 1d` in reply to
-    card #17). The card is a VK ticket, so the ban acts on VK, not on Telegram."""
-    _, card = await vk_report_to_tg_queue(tg, vk, "Cheap crypto signals, write me")
-    await tg.member_writes(QUEUE, QUEUE_MOD, "/ban 1d spam", reply_to=card["message_id"])
-    await vk.wait_for(lambda: bans_of(vk, VK_OFFENDER), timeout=60,
-                      what="groups.ban of the card's VK author")
-    end = int(bans_of(vk, VK_OFFENDER)[0].get("end_date") or 0)
-    assert abs(end - (time.time() + 86400)) < 300, vk.bans
-    await vk.wait_for(lambda: removed_from(vk, VK_CHAT, VK_OFFENDER), timeout=60,
-                      what="removed from oak-school's VK chat")
-    await settle(tg, vk)
-    assert not tg.calls_to("banChatMember"), [c.params for c in tg.calls_to("banChatMember")]
-    assert not removed_from(vk, VK_CHAT_B, VK_OFFENDER), "birch-club's chat is not oak's"
-    assert len(bans_of(vk, VK_OFFENDER)) == 1, (
-        "one /ban, one community-wide groups.ban expected", vk.bans, vk.removed,
-        tg.bot_texts(QUEUE)[1:])
-    no_tracebacks(bot)
-
-
 async def test_schedule_from_the_telegram_queue_posts_once_to_every_chat_on_both_networks(
         tg: TwoNetBotApi, vk: TwoNetVkApi, bot: BotProcess) -> None:
     """/schedule in the Telegram queue with no chats named goes to all of oak-school's chats:
