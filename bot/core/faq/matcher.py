@@ -512,6 +512,8 @@ class FaqMatcher:
         cosine_floor, ranking_floor = _floors(
             len(allowed) if allowed is not None else len(self._index.ids)
         )
+        entry_words = semantic.entry_words(best)
+        asking_words = asked if len(asked) else topic
         features = {
             "lsim": float(lexical[best]),
             "lmarg": _lead(lexical, best),
@@ -521,15 +523,11 @@ class FaqMatcher:
             "agree": 1.0 if agree else 0.0,
             "lagree": float(lexical[best]) if agree else 0.0,
             "acos": float(answers[best]),
-            "wmin": _weakest_word(topic, semantic.entry_words(best)),
-            "wask": _weakest_word(asked if len(asked) else topic, semantic.entry_words(best)),
+            "wmin": _weakest_word(topic, entry_words),
+            "wask": _weakest_word(asking_words, entry_words),
             "rmarg": _lead(ranking, best, ranking_floor),
             "amiss": float(missing(wants, offers[best])),
-            "ecov": _entry_cover(
-                asked if len(asked) else topic,
-                semantic.entry_words(best),
-                semantic.question_words[best] if semantic.question_words else [],
-            ),
+            "ecov": _entry_cover(asking_words, entry_words, semantic.question_words[best]),
             **shared,
         }
         ranked = tuple((int(i), float(ranking[i])) for i in order)
