@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App, create_app
 from bot.config import LoadedConfig
-from bot.core.actions import ActionResult, AnyAction, Ban, Button, SendMessage
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    Ban,
+    Button,
+    EditMessage,
+    SendMessage,
+)
 from bot.core.chats import ChatRef, UserRef
 from bot.core.clock import FakeClock
 from bot.core.codec import decode_action, encode_action
@@ -17,6 +25,7 @@ from bot.runtime.executor import TransientError
 from bot.runtime.pipeline import backoff
 
 GROUP = ChatRef("telegram", "-1001")
+QUEUE = ChatRef("telegram", "-1009")
 
 
 class Recorder:
@@ -218,3 +227,61 @@ async def test_a_stop_leaves_the_unsent_backlog_in_the_outbox_for_the_next_start
         left = await uow.outbox.claim_pending("next-start", app.clock.now(), 10)
     assert [decode_action(i.payload).text.params["text"] for i in left] == [
         "ack 1", "ack 2", "ack 3"]
+
+
+def _card(state: str) -> EditMessage:
+    return EditMessage(QUEUE, "77", Text.raw(f"Ticket #1 · {state}"), "en")
+
+
+async def test_an_edit_back_from_a_retry_does_not_overwrite_a_newer_edit(
+        app: App, clock: FakeClock) -> None:
+    """A card's "claimed" edit hits the queue chat's rate limit and waits; "resolved" goes
+    out meanwhile. When "claimed" comes due it is dropped: the card must end "resolved"."""
+    class PacedOnce(Recorder):
+        async def execute(self, action: AnyAction) -> ActionResult:
+            self.calls += 1
+            if self.calls == 1:
+                raise TransientError("chat is paced", retry_after=30)
+            self.actions.append(action)
+            return ActionResult(ok=True)
+
+    recorder = PacedOnce()
+    app.router.add(recorder)
+    await _queue(app, "press:claim", [_card("claimed")])
+    await app.pipeline.drain()
+    await _queue(app, "press:resolve", [_card("resolved")])
+    await app.pipeline.drain()
+    clock.advance(timedelta(seconds=31))
+    await app.pipeline.drain()
+    texts = [a.text.params["text"] for a in recorder.actions if isinstance(a, EditMessage)]
+    assert texts == ["Ticket #1 · resolved"]
+    async with app.uow_factory() as uow:
+        assert await uow.outbox.claim_pending("later", clock.now(), 10) == []
+
+
+async def test_edits_of_different_messages_are_not_dropped(app: App, clock: FakeClock) -> None:
+    recorder = Recorder(fail_times=1)
+    app.router.add(recorder)
+    await _queue(app, "press:a", [_card("claimed")])
+    await app.pipeline.drain()
+    other = EditMessage(QUEUE, "78", Text.raw("Ticket #2 · resolved"), "en")
+    await _queue(app, "press:b", [other])
+    await app.pipeline.drain()
+    clock.advance(timedelta(seconds=8))
+    await app.pipeline.drain()
+    assert [a.message_id for a in recorder.actions] == ["78", "77"]
+
+
+async def test_button_answers_go_before_the_card_edits_waiting_with_them(app: App) -> None:
+    """Ten presses decided while the queue chat's edits wait: every press is answered first
+    (Telegram refuses a late answer), and the edits keep their order."""
+    recorder = Recorder()
+    app.router.add(recorder)
+    for n in range(3):
+        answer = AnswerCallback(f"q{n}", QUEUE, Text.raw("Resolved"), "en")
+        await _queue(app, f"press:{n}", [_card(f"resolved {n}"), answer])
+    await app.pipeline.drain()
+    kinds = [type(a).__name__ for a in recorder.actions]
+    assert kinds == ["AnswerCallback"] * 3 + ["EditMessage"] * 3
+    assert [a.text.params["text"] for a in recorder.actions[3:]] == [
+        f"Ticket #1 · resolved {n}" for n in range(3)]

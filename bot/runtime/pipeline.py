@@ -12,17 +12,19 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.core.actions import ActionResult, AnyAction, DeleteMessage, SendMessage
+from bot.core.actions import ActionResult, AnyAction, DeleteMessage, EditMessage, SendMessage
 from bot.core.clock import Clock
 from bot.core.codec import decode_action, encode_action
 from bot.core.core import Core
 from bot.core.events import Event
 from bot.core.ports import UnitOfWorkFactory
+from bot.core.records import OutboxItem
 from bot.runtime.executor import DELIVERY_KEY, ActionRouter, TransientError
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+EDITS_REMEMBERED = 2000
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
@@ -46,6 +48,9 @@ class Pipeline:
         # just then): kept here and stored at the next drain, and never executed again.
         self._unrecorded: dict[int, tuple[ActionResult, AnyAction]] = {}
         self._stopping = False
+        # The newest outbox item that edited each message, so an older edit coming back from
+        # a retry cannot overwrite a newer one (a rate-limited "claimed" after "resolved").
+        self._last_edit: dict[tuple[str, str], int] = {}
 
     def request_stop(self) -> None:
         """The process is asked to stop: the item being sent is finished, the rest wait in
@@ -129,7 +134,7 @@ class Pipeline:
                 async with self.uow_factory() as uow:
                     items = await uow.outbox.claim_pending(self.instance_id, self.clock.now(), limit)
                     await uow.commit()
-                fresh = [item for item in items if item.id not in self._unrecorded]
+                fresh = _answers_first([item for item in items if item.id not in self._unrecorded])
                 if not fresh:
                     return done
                 for n, item in enumerate(fresh):
@@ -162,6 +167,10 @@ class Pipeline:
             log.error("event=outbox.bad_payload item=%s error=%s", item_id, exc)
             await self._finish(item_id, ActionResult(ok=False, error=str(exc), permanent=True))
             return
+        if self._superseded(item_id, action):
+            log.info("event=outbox.edit_superseded item=%s", item_id)
+            await self._finish(item_id, ActionResult(ok=True, details={"superseded": "yes"}))
+            return
         sent_at = self.clock.now()
         try:
             key = DELIVERY_KEY.set(f"outbox:{item_id}")
@@ -184,6 +193,7 @@ class Pipeline:
         except Exception as exc:  # an executor bug must not stop delivery of everything else
             log.exception("event=outbox.executor_error item=%s", item_id)
             result = ActionResult(ok=False, error=f"{type(exc).__name__}: {exc}", permanent=True)
+        self._edited(item_id, action)
         if not result.ok:
             log.warning("event=action.failed action=%s error=%s", type(action).__name__, result.error)
         self.delivered.append((action, result))
@@ -196,6 +206,21 @@ class Pipeline:
             self._unrecorded[item_id] = (result, action)
             log.warning("event=outbox.result_unrecorded item=%s ok=%s", item_id, result.ok)
             raise
+
+    def _superseded(self, item_id: int, action: AnyAction) -> bool:
+        """An edit older than one already made to the same message has nothing left to say."""
+        if not isinstance(action, EditMessage):
+            return False
+        return self._last_edit.get((str(action.chat), action.message_id), 0) > item_id
+
+    def _edited(self, item_id: int, action: AnyAction) -> None:
+        if not isinstance(action, EditMessage):
+            return
+        key = (str(action.chat), action.message_id)
+        self._last_edit[key] = max(self._last_edit.get(key, 0), item_id)
+        if len(self._last_edit) > EDITS_REMEMBERED:
+            for old in list(self._last_edit)[:EDITS_REMEMBERED // 2]:
+                del self._last_edit[old]
 
     async def _finish(self, item_id: int, result: ActionResult,
                       action: AnyAction | None = None, sent_at: datetime | None = None) -> None:
@@ -218,6 +243,13 @@ class Pipeline:
                 await uow.outbox.add(f"cleanup:{item_id}", [encode_action(delete)], now,
                                      not_before=(sent_at or now) + after)
             await uow.commit()
+
+
+def _answers_first(items: list[OutboxItem]) -> list[OutboxItem]:
+    """Button answers go before the rest of a batch (otherwise in order): they are not paced,
+    an answer never depends on another action, and Telegram refuses one that comes too late
+    (the moderator sees a spinning button) while card edits wait for the queue chat's rate."""
+    return sorted(items, key=lambda item: item.payload.get("$action") != "AnswerCallback")
 
 
 def _cleanup_for(action: AnyAction | None,
