@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from helpers_complaints import (
     MODERATOR,
     QUEUE,
     TG_GROUP,
+    Recorder,
     history,
     message,
     press,
@@ -17,8 +20,17 @@ from helpers_complaints import (
 )
 
 from bot.app import App
-from bot.core.actions import AnswerCallback, EditMessage, SendMessage
-from bot.core.chats import ChatRef
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    Ban,
+    EditMessage,
+    NotifyQueue,
+    SendMessage,
+)
+from bot.core.chats import ChatRef, UserRef
+from bot.core.complaints.cards import card_text
 from bot.core.complaints.lifecycle import (
     Moved,
     Refused,
@@ -26,6 +38,8 @@ from bot.core.complaints.lifecycle import (
     TicketState,
     transition,
 )
+from bot.core.events import Author, IncomingMessage, ReplyTarget, SenderKind
+from bot.runtime.executor import TransientError
 
 N, C, RS, RJ = TicketState.NEW, TicketState.CLAIMED, TicketState.RESOLVED, TicketState.REJECTED
 
@@ -198,3 +212,77 @@ async def test_untake_gives_a_mistaken_claim_back_to_the_queue_and_the_reminder(
     assert replies[-1] == "Ticket #1 is not claimed by anyone.", replies
     assert ("release", "telegram:900", "") in [(e.action, e.actor, e.note)
                                               for e in await history(app, 1)]
+
+
+class CardOnItsWay(Recorder):
+    """The queue's network took the card but its answer (the card's message id) has not been
+    stored yet: the first card send is reported as a transient failure and retried later."""
+
+    def __init__(self) -> None:
+        super().__init__("telegram", 500)
+        self.held = False
+
+    async def execute(self, action: AnyAction) -> ActionResult:
+        if (not self.held and isinstance(action, NotifyQueue) and action.ref
+                and action.ref.startswith("ticket-card:")):
+            self.held = True
+            raise TransientError("answer not stored yet", retry_after=60)
+        return await super().execute(action)
+
+
+def reply_to_bot(text: str, replied_text: str, replied_id: str = "4242",
+                 kind: SenderKind = SenderKind.BOT) -> IncomingMessage:
+    sent = message(text, user=MODERATOR, chat=QUEUE)
+    by = Author(UserRef("telegram", "123456"), "modbot", kind=kind)
+    return replace(sent, reply_to=ReplyTarget(message_id=replied_id, author=by,
+                                              text=replied_text))
+
+
+async def test_a_reply_to_a_card_whose_id_is_not_stored_yet_still_means_its_ticket(
+        app: App) -> None:
+    """The card went out from one network's loop and the moderator's reply is read by the
+    other's a moment before the card's id is stored: "#N" on the card's first line says
+    which ticket it is."""
+    telegram = CardOnItsWay()
+    app.router.add(telegram)
+    await app.pipeline.process(report())
+    assert (await ticket(app, 1)).card_message_id is None
+    card = render(app, card_text(await ticket(app, 1)))
+    await app.pipeline.process(reply_to_bot("/resolve spam", card))
+    done = await ticket(app, 1)
+    assert (done.state, done.resolution) == ("resolved", "spam")
+
+
+@pytest.mark.parametrize("kind", [SenderKind.MEMBER, SenderKind.FORWARDED])
+async def test_a_member_message_naming_a_ticket_is_not_its_card(app: App,
+                                                                kind: SenderKind) -> None:
+    telegram = CardOnItsWay()
+    app.router.add(telegram)
+    await app.pipeline.process(report())
+    card = render(app, card_text(await ticket(app, 1)))
+    await app.pipeline.process(reply_to_bot("/resolve spam", card, kind=kind))
+    assert (await ticket(app, 1)).state == "new"
+
+
+async def test_a_bot_message_naming_a_ticket_whose_card_is_known_is_not_its_card(
+        app: App) -> None:
+    """Once the card's id is stored, only that message (or a reminder that took over) is
+    the card: an older message of the bot quoting "#1" is not."""
+    telegram, _vk = recorders(app)
+    await app.pipeline.process(report())
+    assert (await ticket(app, 1)).card_message_id is not None
+    card = render(app, card_text(await ticket(app, 1)))
+    await app.pipeline.process(reply_to_bot("/resolve spam", card, replied_id="4242"))
+    assert (await ticket(app, 1)).state == "new"
+    assert telegram.of(SendMessage)[-1].text.key == "complaints.usage"
+
+
+async def test_ban_in_reply_to_a_card_whose_id_is_not_stored_yet_bans_its_author(
+        app: App) -> None:
+    telegram = CardOnItsWay()
+    app.router.add(telegram)
+    await app.pipeline.process(report(reported="66"))
+    card = render(app, card_text(await ticket(app, 1)))
+    await app.pipeline.process(reply_to_bot("/ban 1d spam", card))
+    bans = telegram.of(Ban)
+    assert [(b.chat, b.user) for b in bans] == [(TG_GROUP, UserRef("telegram", "66"))]

@@ -27,6 +27,7 @@ LINE_NAME_LIMIT = 40
 QUEUE_BUDGET = 3300
 LINE_OVERHEAD = 70
 _NUMBER = re.compile(r"^[#№]?(\d{1,9})$")
+_CARD_NUMBER = re.compile(r"#(\d{1,9})\b")
 
 Buttons = tuple[tuple[Button, ...], ...]
 
@@ -34,6 +35,12 @@ Buttons = tuple[tuple[Button, ...], ...]
 def parse_number(word: str) -> int | None:
     """`17`, `#17` and `№17` all name ticket 17."""
     match = _NUMBER.match(word.strip())
+    return int(match.group(1)) if match else None
+
+
+def card_number(text: str) -> int | None:
+    """The "#N" a card (or the SLA reminder standing in for it) names in its first line."""
+    match = _CARD_NUMBER.search(text.partition("\n")[0])
     return int(match.group(1)) if match else None
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.core import auditing
 from bot.core.actions import ActionResult, AnyAction, Ban, DeleteMessage, EditMessage, SendMessage
 from bot.core.chats import ChatRef, UserRef
-from bot.core.complaints.cards import card_buttons, card_text
+from bot.core.complaints.cards import card_buttons, card_number, card_text
 from bot.core.complaints.lifecycle import (
     OPEN_STATES,
     Moved,
@@ -23,6 +23,7 @@ from bot.core.complaints.lifecycle import (
     transition,
 )
 from bot.core.complaints.ports import TicketRecord, TicketRepo
+from bot.core.events import ReplyTarget, SenderKind
 from bot.core.ports import UnitOfWork
 from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
@@ -52,6 +53,29 @@ class Worked:
     actions: list[AnyAction] = field(default_factory=list)
     refused: str | None = None
     taken_from: str = ""  # a claim that took the ticket over: who had held it
+
+
+async def ticket_of_card(uow: UnitOfWork, chat: ChatRef, reply: ReplyTarget,
+                         community: str) -> TicketRecord | None:
+    """The ticket whose card a reply in the queue chat answers.
+
+    A card's message id is stored when the network confirms the send, and a moderator can
+    reply before that: the card went out from one network's loop and the reply is read by the
+    other's a moment later. So a reply to the bot's own message whose first line names "#N"
+    also means ticket N, while that ticket's card id in this chat is still unknown."""
+    repo = tickets_of(uow)
+    ticket = await repo.by_card(str(chat), reply.message_id)
+    if ticket is not None:
+        return ticket
+    if reply.author is None or reply.author.kind is not SenderKind.BOT:
+        return None
+    number = card_number(reply.text)
+    if number is None:
+        return None
+    ticket = await repo.by_number(community, number)
+    if ticket is None or ticket.card_chat != str(chat) or ticket.card_message_id:
+        return None
+    return ticket
 
 
 def card_refresh(ticket: TicketRecord, lang: str) -> tuple[TicketRecord, list[AnyAction]]:

@@ -34,6 +34,7 @@ from bot.core.complaints.desk import (
     Worked,
     act_on_message,
     ban_settled,
+    ticket_of_card,
     tickets_of,
     work,
 )
@@ -209,7 +210,7 @@ class ComplaintsFeature(BaseFeature):
             return await repo.by_number(ctx.community.name, number), words[1:], True
         target = ctx.event.reply_to
         if target is not None:
-            ticket = await repo.by_card(str(ctx.chat), target.message_id)
+            ticket = await ticket_of_card(ctx.uow, ctx.chat, target, ctx.community.name)
             if ticket is not None and ticket.community == ctx.community.name:
                 return ticket, words, True
         return None, words, False

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.chats import ChatRef, UserRef
+from bot.core.complaints.desk import ticket_of_card
 from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.events import Author, SenderKind
@@ -97,7 +98,7 @@ async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | Targe
     if ctx.role is Role.QUEUE and reply is not None and reply.message_id:
         # a reply to a ticket's card in the queue chat means the ticket's author: the card is
         # all the moderator has of them ("/ban 1d" in reply to it, as Rose users would)
-        ticket = await ctx.uow.tickets.by_card(str(ctx.chat), reply.message_id)
+        ticket = await ticket_of_card(ctx.uow, ctx.chat, reply, ctx.community.name)
         if ticket is not None and ticket.reported_user:
             return await _by_id(ctx, UserRef.parse(ticket.reported_user)), words
     if _BARE_ID.match(first):
