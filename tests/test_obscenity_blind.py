@@ -46,6 +46,14 @@ transliteration (6lya), twatted, and the slurs черномазые and моск
 A seventh round, ``fresh_round7.jsonl`` (340 messages written as a second sample of the
 development samples' distribution: their categories, proportions, lengths and register, new
 words and spellings), scored F1 1.000 on first contact.
+
+An eighth round, ``fresh_round8.jsonl`` (340 messages, longer and harder: over a hundred
+innocent traps such as колебаться, небанальный, гандбол, Huyton, Wankdorf, «запах уйдёт»,
+Python 3.14), scored F1 0.977 on first contact (precision 0.974, recall 0.980): a word ending
+in -ъеб after не- (невъебенный), сучёныш, two brackets drawn as an х (}{уета, )(ер), and three
+innocent words flagged: arse (vulgar but mild under the policy, like жопа; better-profanity's
+4r5e folded into it past the exclusion), Ashitaka and shitsuke (Japanese). Left as it is:
+«сучья у яблони» (branches; the same word is the adjective «сучья работа»).
 """
 
 from __future__ import annotations
@@ -69,7 +77,7 @@ def _rows(name: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize(
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
              "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl",
-             "fresh_round6.jsonl", "fresh_round7.jsonl"])
+             "fresh_round6.jsonl", "fresh_round7.jsonl", "fresh_round8.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -51,8 +51,21 @@ _FANCY_RE = re.compile(
 )
 
 
+# Two brackets drawn as an х (}{уй, )(ер) next to a letter: read as х and a soft hyphen, which
+# keeps the length and is dropped inside a word like any invisible character.
+_BRACKET_X = re.compile(r"(?:\}\{|\)\()(?=[^\W\d_])|(?<=[^\W\d_])(?:\}\{|\)\()")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _bracket_x(match: re.Match[str]) -> str:
+    around = match.string[max(0, match.start() - 1):match.end() + 1]
+    return ("х" if _CYRILLIC.search(around) else "x") + "\u00ad"
+
+
 def unfancy(text: str) -> str:
-    """``text`` with decorative letters made plain (the same length); ASCII text as it is."""
+    """``text`` with decorative letters made plain (the same length); other text as it is."""
+    if "}{" in text or ")(" in text:
+        text = _BRACKET_X.sub(_bracket_x, text)
     if text.isascii() or _FANCY_RE.search(text) is None:
         return text
     return text.translate(FANCY)

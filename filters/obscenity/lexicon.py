@@ -97,7 +97,9 @@ class Lexicon:
             words[entry.lower()] = "en.profanity"
         for lexicon, entry in load_tagged_words("en_extra.txt", "en.profanity"):
             words[entry.lower()] = lexicon
-        return {self._fold_symbols(w): lex for w, lex in words.items()}
+        # a spelling that folds into an excluded word is that word (4r5e is arse)
+        folded = {self._fold_symbols(w): lex for w, lex in words.items()}
+        return {w: lex for w, lex in folded.items() if w not in excluded}
 
     @staticmethod
     def _fold_symbols(word: str) -> str:
