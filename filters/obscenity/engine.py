@@ -29,6 +29,7 @@ from .fancy import unfancy
 from .lexicon import READ_AS_RUSSIAN, Lexicon
 from .model import CLEAN, Match, Verdict
 from .normalize import FOREIGN_LOOK_ALIKE, Script, normalize_word
+from .phrases import blank_innocent_phrases
 from .prefilter import (
     ANY_CYRILLIC,
     ANY_LATIN,
@@ -51,6 +52,7 @@ _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _DOTS = re.compile(r"\.{2,}|…")
+_UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
 _CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
@@ -144,6 +146,26 @@ class ObscenityFilter:
 
     def check(self, text: str) -> Verdict:
         """Return the verdict for one message.
+
+        A message with underscores between letters is also read with them as spaces: in a
+        nickname or a hashtag they join words (@mudila_rus, #mudaki_iz_UK) or split one
+        (mu_dak), while the first reading takes them as masks (м_дак) or spaced letters.
+        Innocent phrases around a flagged word (a cock-up, a fag break) are blanked first
+        (phrases.py)."""
+        read = blank_innocent_phrases(text, text.lower())
+        verdict = self._check_message(read)
+        if not verdict.obscene and "_" in read:
+            spaced = _UNDERSCORES.sub(lambda found: " " * len(found.group()), read)
+            if spaced != read:
+                read = spaced
+                verdict = self._check_message(read)
+        if not verdict.obscene or read == text:
+            return verdict
+        return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
+                                   for m in verdict.matches))
+
+    def _check_message(self, text: str) -> Verdict:
+        """The verdict for one message, read as it is.
 
         Fast path: split the lower-cased message at whitespace; if every piece is one this
         configuration has already found clean (a set lookup in C) and no letters are spaced

@@ -43,8 +43,8 @@ _SYLLABLE = rf"{_LETTER}{{1,3}}"
 _CHAIN = rf"(?<!{_LETTER}){_SYLLABLE}(?:-{_SYLLABLE}){{2,}}(?![^\W_])"
 _TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<chain>{_CHAIN})|(?P<word>{_WORD})")
 _RUN_SEPARATORS = re.compile(f"[{SEPARATORS}]+")
-#: other mask characters between letters (``х%йня``, ``х_йня``), read as the ``*`` wildcard
-_MASK_STANDINS = re.compile(r"[%☆★]+|_+")
+#: other mask characters between letters (``х%йня``, ``х_йня``, ``зал#па``), read as the ``*`` wildcard
+_MASK_STANDINS = re.compile(r"[%☆★#]+|_+")
 
 
 @dataclass(frozen=True, slots=True)
