@@ -56,6 +56,7 @@ from .index import FaqIndex, SemanticIndex, exact_key, importance, load_or_build
 from .question import is_question_like
 from .text import (
     DATA_DIR,
+    load_word_list,
     message_language,
     normalise,
     script,
@@ -217,6 +218,7 @@ def _asks_peers(text: str) -> bool:
 
 
 _NAME_RE = re.compile(r"[^\W\d_][\w'’-]*")
+_CALENDAR = load_word_list("calendar_words.txt")
 
 
 def _names(text: str, known: frozenset[str]) -> list[str]:
@@ -235,6 +237,7 @@ def _names(text: str, known: frozenset[str]) -> list[str]:
                 and token[0].isupper()
                 and word not in STOPWORDS
                 and word not in COMMON
+                and word not in _CALENDAR
                 and not any(mark in token for mark in "'’")
                 and stem(word) not in known
             ):
