@@ -67,6 +67,16 @@ dumbass, bollocks, мразь: the writer read the policy's lists strictly as "m
 filter counts them hard insults alongside wanker and dickhead; marked "note" in the file).
 Left as they are: «фак ю» (фак alone is also how FAQ is said), FCUK (the brand is also the
 classic disguise) and mu_dak (either half may be a word).
+
+A tenth round, ``fresh_round10.jsonl`` (340 messages, again a second sample of the development
+samples' distribution: the same categories in the same proportions, new derivatives and new
+innocent look-alikes), scored F1 0.912 on first contact (precision 0.940, recall 0.887), far
+below the seventh round's 1.000: обмудок, мандавоха, прошмандовка, потаскуха, Чуркистан,
+хачовский, faggotry, retardedly, shat, assholish, wankery/wankered and sh_i_t_t_y were missed,
+and the innocent senses of сука and bitch (a female dog: "our bitch had puppies"), чурки
+(blocks of wood), faggots (British meatballs), хер (the old letter) and the Japanese names
+Shitennoji, Shitara and the misspelt Shitzu were flagged. The innocent senses are read from
+their context (allow_phrases.txt): «наша сука ощенилась», «наколол чурок для бани».
 """
 
 from __future__ import annotations
@@ -91,7 +101,7 @@ def _rows(name: str) -> list[dict[str, object]]:
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
              "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl",
              "fresh_round6.jsonl", "fresh_round7.jsonl", "fresh_round8.jsonl",
-             "fresh_round9.jsonl"])
+             "fresh_round9.jsonl", "fresh_round10.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

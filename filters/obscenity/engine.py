@@ -53,6 +53,8 @@ _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _DOTS = re.compile(r"\.{2,}|…")
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
+#: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
+_SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
 _CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
@@ -148,14 +150,16 @@ class ObscenityFilter:
         """Return the verdict for one message.
 
         A message with underscores between letters is also read with them as spaces: in a
-        nickname or a hashtag they join words (@mudila_rus, #mudaki_iz_UK) or split one
-        (mu_dak), while the first reading takes them as masks (м_дак) or spaced letters.
+        nickname or a hashtag they join words (@mudila_rus, #mudaki_iz_UK), while the first
+        reading takes them as masks (м_дак) or spaced letters; pieces of one or two letters
+        are read as one word (sh_i_t_t_y).
         Innocent phrases around a flagged word (a cock-up, a fag break) are blanked first
         (phrases.py)."""
         read = blank_innocent_phrases(text, text.lower())
         verdict = self._check_message(read)
         if not verdict.obscene and "_" in read:
-            spaced = _UNDERSCORES.sub(lambda found: " " * len(found.group()), read)
+            glued = _SHORT_PIECES.sub(lambda found: found.group().replace("_", "\u00ad"), read)
+            spaced = _UNDERSCORES.sub(lambda found: " " * len(found.group()), glued)
             if spaced != read:
                 read = spaced
                 verdict = self._check_message(read)
