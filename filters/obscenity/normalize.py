@@ -9,6 +9,7 @@ masks.  Collapsing repeated letters is left to the matchers, which try both spel
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 import unicodedata
@@ -63,10 +64,11 @@ def _latin_bases() -> dict[int, str]:
     """Accented Latin letters (ú, ï, ñ …) → their plain letter: fúcking reads as fucking.
 
     NFKC keeps precomposed letters whole, so stripping combining marks alone misses them.
-    Only the Latin blocks: Cyrillic й and ё are letters of their own.
+    Only the Latin blocks (with Latin Extended Additional: ẉ, ị, ṣ): Cyrillic й and ё are
+    letters of their own.
     """
     table: dict[int, str] = {}
-    for cp in range(0xC0, 0x250):
+    for cp in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
         base = unicodedata.normalize("NFD", chr(cp))[0]
         if base != chr(cp) and base.isascii() and base.isalpha():
             table[cp] = base
@@ -88,6 +90,7 @@ _STRONG_LAT = re.compile("[dfgjlqsvwz]")
 _ANY_CYR = re.compile("[\u0400-\u04ff]")
 _ANY_LAT = re.compile("[a-z]")
 _PI = re.compile(r"3[.,]14")
+_CODE = re.compile(r"[a-z]{1,3}\d{2,}")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
 _SYMBOLS = re.compile(r"[@$!]")
 _PLAIN_RUSSIAN = re.compile("[а-яё]+")
@@ -157,6 +160,9 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
     """Normalise one token; ``None`` if it has no letter at all (numbers, lone symbols).
     ``script`` forces the alphabet the word is read in."""
     text = clean(raw)
+    if _CODE.fullmatch(text):
+        # a road, a model or a flight (SH17, A320, B52): its digits are a number, not letters
+        return Word(Script.LAT, ((text, False),), False, sum(c.isalpha() for c in text))
     if script is None and text.isalpha() and (text.isascii() or _PLAIN_RUSSIAN.fullmatch(text)):
         # the common case: nothing to fold but ё (and Latin look-alikes need no folding)
         script = Script.LAT if text.isascii() else Script.CYR
