@@ -1,0 +1,47 @@
+"""Words with an innocent sense are read from their context (filters/obscenity/phrases.py).
+
+Each innocent sentence has an obscene twin with the same word, so a phrase rule that lets
+everything through fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from filters.obscenity import ObscenityFilter
+
+PAIRS = [
+    ("Наша сука ощенилась, щенки ищут дом", "сука, верни деньги"),
+    ("породистая сучка таксы в течке", "вот сучка, опять наврала"),
+    ("Наколол чурок для бани, приходите", "понаехали чурки"),
+    ("Буква «хер» в старой азбуке", "да пошёл ты на хер"),
+    ("Обрезали сухие сучья у яблони", "сучья работа, а не сервис"),
+    ("Our bitch had six puppies", "what a bitch she is"),
+    ("Faggots and peas for tea", "shut up faggot"),
+    ("Nipping out for a fag, back in five", "you play like a fag"),
+    ("total cock-up with the tickets", "suck my cock"),
+    ("the cock crowed at dawn", "what a cock"),
+    ("pussy willow in a vase", "don't be a pussy"),
+    ("blue tits at the feeder", "nice tits"),
+    ("a chink in his armour", "some chink cut the queue"),
+    ("the sea dyke was breached", "that dyke again"),
+    ("retarded potentials are on the exam", "are you retarded"),
+    ("swap it for a FAG 6204 bearing", "ban that fag"),
+]
+
+
+@pytest.fixture(scope="module")
+def check() -> object:
+    return ObscenityFilter().check
+
+
+@pytest.mark.parametrize(("innocent", "obscene"), PAIRS)
+def test_innocent_sense_is_clean_and_its_twin_is_not(check, innocent: str, obscene: str) -> None:
+    assert not check(innocent).obscene, innocent
+    assert check(obscene).obscene, obscene
+
+
+def test_an_obscene_word_beside_an_innocent_phrase_is_still_found(check) -> None:
+    verdict = check("smoke a fag and fuck off")
+    assert verdict.obscene and [m.word for m in verdict.matches] == ["fuck"]
+    assert verdict.matches[0].fragment == "fuck"
