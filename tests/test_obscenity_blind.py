@@ -85,6 +85,18 @@ number, not sh-1-7), a chink in the curtains, the dyke along the canal, retarded
 (physics), a FAG bearing; its writer, like the ninth round's, read dumbass, smartass and
 douchebag as mild (the policy's ass and жопа are), and so does the filter now (the ninth
 round's dumbass is labelled 0 again).
+
+Two more rounds written as second samples of the development samples' distribution, on other
+topics: ``fresh_round12.jsonl`` (340: gaming, football, cars, pets, parents' chats) scored F1
+0.961 on first contact (precision 0.971, recall 0.950) — сучандра, чуркота, хачёныш, fagboys,
+twatbag, prickish; the footballer Хуйсен, Херенвен, a dog-mating ad («вязка: сука шпица»),
+spotted dick — and ``fresh_round13.jsonl`` (339: office and IT, housing, marketplaces,
+travel, students) F1 0.938 (precision 0.962, recall 0.914) — «с херали», мудянка, давалка,
+чуркестанский, даун as an insult (not in «синдром Дауна»), retardo, wankathon, wankerish,
+Russian in Latin letters with the separating sign spelt by sound (razyebaystvo, s'ebal), a +
+for t (b1+ch); ЕБИТДА, Kshitij, Bitchu; bullcrap is mild like crap. One line of the thirteenth
+was dropped: «3.14дюк» reads «пидюк», no word (its writer meant пиздюк). Left: a mask in
+Russian written in Latin letters (za*bashili).
 """
 
 from __future__ import annotations
@@ -109,7 +121,8 @@ def _rows(name: str) -> list[dict[str, object]]:
     "name", ["fresh_ru.jsonl", "fresh_en.jsonl", "fresh_hard.jsonl", "fresh_round2.jsonl",
              "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl",
              "fresh_round6.jsonl", "fresh_round7.jsonl", "fresh_round8.jsonl",
-             "fresh_round9.jsonl", "fresh_round10.jsonl", "fresh_round11.jsonl"])
+             "fresh_round9.jsonl", "fresh_round10.jsonl", "fresh_round11.jsonl",
+             "fresh_round12.jsonl", "fresh_round13.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

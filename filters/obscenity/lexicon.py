@@ -237,9 +237,15 @@ class Lexicon:
                 hit = self._match_russian(spelling.translate(SHAPE_TO_CYR), text)
                 if hit is not None:
                     return hit
-            hit = self._match_russian(self._translit(spelling), text)
+            reading = self._translit(spelling)
+            hit = self._match_russian(reading, text)
             if hit is not None:
                 return hit
+            separated = self._translit(spelling, hard_sign=True)
+            if separated != reading:
+                hit = self._match_russian(separated, text)
+                if hit is not None:
+                    return hit
         return None
 
     def is_allowed(self, text: str) -> bool:
