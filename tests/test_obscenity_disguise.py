@@ -153,6 +153,15 @@ DISGUISED = [
     ("that meeting was a sh*tshow", "shit"),
     # an apostrophe is the soft sign in transliteration
     ("ну bl'at, опять", "бля"),
+    # ... and the separating sign is spelt by sound; a mask may hide a letter of translit too
+    ("это razyebaystvo", "еб"),
+    ("s'ebal s raboty", "еб"),
+    ("za*bashili otchyot", "еб"),
+    # + for t, # for a letter, underscores in nicknames, bracket х
+    ("b1+ch", "bitch"),
+    ("не зал#пайся", "залуп"),
+    ("@mudila_rus опять", "муд"),
+    ("}{уета", "хуй"),
 ]
 
 
@@ -212,6 +221,7 @@ INNOCENT = [
     "х*рошо сказано",
     "п*ка всем",
     "sh*re the link, h*ll no, d*mn it, p*ss the salt",
+    "da*n it, C++ and A+B, n+1, snake_case_name, a_b_c",
     "price* applies, *terms and c*nditions",
     "I gave it to her, do her a favour; Hera is a goddess",
     "𝐒𝐜𝐮𝐧𝐭𝐡𝐨𝐫𝐩𝐞 United, ⓗⓔⓛⓛⓞ, ｒｕｂｌｅ, ᴄᴏᴍᴍᴀɴᴅ",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .data import (
     Rule,
@@ -33,6 +33,9 @@ _MASK_FILL = "иуеаояюыьзбдлхй"
 # vowels, and the s of a**hole.
 _LATIN_FILLABLE = re.compile(r"[a-z*]+")
 _LATIN_MASK_FILL = "uiaoes"
+#: visible letters a masked Latin word needs before it is also read as masked Russian (a short
+#: one, da*n, would fill into Russian words it never meant)
+_TRANSLIT_MASK_LETTERS = 5
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
@@ -275,21 +278,20 @@ class Lexicon:
         filled, each star by exactly one letter: a guess any wider would find мат in innocent
         words.  The allow-list still applies to every filling.
         """
-        if text.count("*") > 2 or len(text) - text.count("*") < 3:
+        visible = len(text) - text.count("*")
+        if text.count("*") > 2 or visible < 3:
             return None
         if _FILLABLE.fullmatch(text):
-            letters, match = _MASK_FILL, self._match_russian
-        elif _LATIN_FILLABLE.fullmatch(text) and self.en:
-            letters, match = _LATIN_MASK_FILL, self._match_english_rules
-        else:
+            return _fill(text, _MASK_FILL, self._match_russian)
+        if not _LATIN_FILLABLE.fullmatch(text):
             return None
-        pieces = text.split("*")
-        for hidden in itertools.product(letters, repeat=len(pieces) - 1):
-            filled = pieces[0] + "".join(a + b for a, b in zip(hidden, pieces[1:], strict=True))
-            hit = match(filled)
-            if hit is not None:
-                return hit
-        return None
+        hit = _fill(text, _LATIN_MASK_FILL, self._match_english_rules) if self.en else None
+        if hit is None and self.ru and visible >= _TRANSLIT_MASK_LETTERS:
+            # Russian in Latin letters under a mask (za*bashili): each piece read in Cyrillic
+            russian = "*".join(self._translit(piece) for piece in text.split("*"))
+            if _FILLABLE.fullmatch(russian):
+                hit = _fill(russian, _MASK_FILL, self._match_russian)
+        return hit
 
     def _match_english_rules(self, text: str, shown: str | None = None) -> Hit | None:
         """An English word by the root rules only (a filled mask: the plain word list would
@@ -307,3 +309,15 @@ class Lexicon:
         if _LATIN_WORD.fullmatch(form):
             return self._en_rules.match(form)
         return self._ru_rules.match(form)
+
+
+def _fill(text: str, letters: str, match: Callable[[str], Hit | None]) -> Hit | None:
+    """The first reading of a masked word, each star filled by one of ``letters``, that
+    ``match`` finds."""
+    pieces = text.split("*")
+    for hidden in itertools.product(letters, repeat=len(pieces) - 1):
+        filled = pieces[0] + "".join(a + b for a, b in zip(hidden, pieces[1:], strict=True))
+        hit = match(filled)
+        if hit is not None:
+            return hit
+    return None
