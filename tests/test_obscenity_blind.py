@@ -95,8 +95,8 @@ travel, students) F1 0.938 (precision 0.962, recall 0.914) — «с херали
 чуркестанский, даун as an insult (not in «синдром Дауна»), retardo, wankathon, wankerish,
 Russian in Latin letters with the separating sign spelt by sound (razyebaystvo, s'ebal), a +
 for t (b1+ch); ЕБИТДА, Kshitij, Bitchu; bullcrap is mild like crap. One line of the thirteenth
-was dropped: «3.14дюк» reads «пидюк», no word (its writer meant пиздюк). Left: a mask in
-Russian written in Latin letters (za*bashili).
+was dropped: «3.14дюк» reads «пидюк», no word (its writer meant пиздюк). A mask in Russian
+written in Latin letters (za*bashili) is filled as Russian too.
 """
 
 from __future__ import annotations
