@@ -1,9 +1,8 @@
 """Innocent phrases around words that are otherwise flagged (a cock-up, a fag break).
 
-A phrase is blanked (replaced by as many spaces) before matching, so the spans of whatever
-else the message holds still index the member's own text. Each pattern is tried only when
-its trigger substring occurs in the lower-cased message: the common case costs a few
-substring tests.
+A flagged message is read again with its innocent phrases blanked (each replaced by as many
+spaces, so the spans of whatever else it holds still index the member's own text). Each
+pattern is tried only when its trigger substring occurs in the lower-cased message.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from .data import load_words
 
 
 def _load(name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``trigger | pattern`` lines: the pattern may hold further bars, the trigger none."""
     rules = []
     for line in load_words(name):
         trigger, _, pattern = (part.strip() for part in line.partition("|"))
