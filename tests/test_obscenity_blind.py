@@ -62,8 +62,8 @@ compounds and British slang, nicknames and hashtags), scored F1 0.930 on first c
 the mask (зал#пайся), words joined by underscores in nicknames and hashtags (@mudila_rus,
 #mudaki_iz_UK), English profanity spelt in Cyrillic (мазафака, факап, шитшоу), the place
 names Bitchfield, Wankie and Cuntis, and a cock-up or a fag break (British: a blunder, a
-cigarette). Eight of its messages were relabelled 1 (bellend, knobhead, prick, tosser, dick,
-bollocks, мразь: the writer read the policy's lists strictly as "mild", while the
+cigarette). Six of its messages were relabelled 1 (bellend, knobhead, prick, tosser, dick,
+мразь: the writer read the policy's lists strictly as "mild", while the
 filter counts them hard insults alongside wanker and dickhead; marked "note" in the file).
 Left as they are: «фак ю» (фак alone is also how FAQ is said), FCUK (the brand is also the
 classic disguise) and mu_dak (either half may be a word).
@@ -97,6 +97,19 @@ Russian in Latin letters with the separating sign spelt by sound (razyebaystvo, 
 for t (b1+ch); ЕБИТДА, Kshitij, Bitchu; bullcrap is mild like crap. One line of the thirteenth
 was dropped: «3.14дюк» reads «пидюк», no word (its writer meant пиздюк). A mask in Russian
 written in Latin letters (za*bashili) is filled as Russian too.
+
+Three more second samples, on other topics again: ``fresh_round14.jsonl`` (music, dating,
+gyms, weddings, neighbours) F1 0.968 on first contact — сучина, faglord, retardish,
+wankerdom, the musical ritard, Ishitobi and Ashitaba (a Japanese -ishi-/-ashi- before a
+vowel); ``fresh_round15.jsonl`` (money, crypto, gadgets, films, memes) 0.964 — потаскушка,
+херануть (also struck through), cryptotards, fagtards, megaretard, sluttier, BitChute,
+Rashit, «bummed a fag» (a cigarette); ``fresh_round16.jsonl`` (dachas, building sites,
+villages, fishing) 0.954 — сучоныш, сучища, чуркобригада, faggotish, bullshat, twattery,
+чурки under a trailer's wheels, fagots of brush, Shitlington, Shittlehope, cock-a-leekie.
+Four writers in a row read bollocks as mild (the policy's vulgar-but-not-listed words), so
+the filter does now, and the ninth round's two are labelled 0 again. Left: "what a bastard"
+(one writer read it as mild; the filter counts it with the hard insults) and «huevo klyuet»
+(хуёво in Latin letters, but also Spanish for egg).
 """
 
 from __future__ import annotations
@@ -122,7 +135,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round3.jsonl", "fresh_round4.jsonl", "fresh_round5.jsonl",
              "fresh_round6.jsonl", "fresh_round7.jsonl", "fresh_round8.jsonl",
              "fresh_round9.jsonl", "fresh_round10.jsonl", "fresh_round11.jsonl",
-             "fresh_round12.jsonl", "fresh_round13.jsonl"])
+             "fresh_round12.jsonl", "fresh_round13.jsonl", "fresh_round14.jsonl",
+             "fresh_round15.jsonl", "fresh_round16.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

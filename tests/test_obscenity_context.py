@@ -28,7 +28,6 @@ PAIRS = [
     ("retarded potentials are on the exam", "are you retarded"),
     ("swap it for a FAG 6204 bearing", "ban that fag"),
     ("he hired a private dick", "don't be a dick"),
-    ("a faggot of sticks for the fire", "what a faggot"),
     ("retard the ignition timing a little", "you absolute retard"),
     ("prick the sausages before grilling", "you prick"),
     ("spic and span kitchen", "some spic"),

@@ -125,7 +125,6 @@ EN_PROFANITY = [
     "son of a bitch",
     "whore",
     "bastard",
-    "bollocks",
     "what a prick",
 ]
 
@@ -258,6 +257,8 @@ HARD_NEGATIVES = [
     "jerk",
     "idiot",
     "goddamn",
+    "bollocks",  # vulgar but not listed: four blind writers read it as mild
+    "dumbass",
     "wtf",
     "lmao",
     "stfu",
