@@ -110,6 +110,15 @@ Four writers in a row read bollocks as mild (the policy's vulgar-but-not-listed 
 the filter does now, and the ninth round's two are labelled 0 again. Left: "what a bastard"
 (one writer read it as mild; the filter counts it with the hard insults) and «huevo klyuet»
 (хуёво in Latin letters, but also Spanish for egg).
+
+And three more: ``fresh_round17.jsonl`` (shops, support chats, restaurants, clubs) F1 0.975
+on first contact — чурочьё, retardfest, fagbags, twatnugget, wankerishly, shitajiki,
+Hoshitani; ``fresh_round18.jsonl`` (transport, travel, betting, streams, used cars) 0.952 —
+смандил, мудяра, сукоблядь, хачня, twatwit, wankpuffin, wankbag, twatbucket, bi+ch, сучья
+under a bike's wheels, Cock Bridge (wank- and twat- now take any ending or compound; the
+names Wankel, Wankhede, Wankdorf, Wankaner and twattle are allowed); ``fresh_round19.jsonl``
+(a housing board, clinics, vets, an expat chat) 0.979 — похерят, остоебенило, сучьих, a
+dog's false pregnancy, сучье вымя (an inflamed gland).
 """
 
 from __future__ import annotations
@@ -136,7 +145,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round6.jsonl", "fresh_round7.jsonl", "fresh_round8.jsonl",
              "fresh_round9.jsonl", "fresh_round10.jsonl", "fresh_round11.jsonl",
              "fresh_round12.jsonl", "fresh_round13.jsonl", "fresh_round14.jsonl",
-             "fresh_round15.jsonl", "fresh_round16.jsonl"])
+             "fresh_round15.jsonl", "fresh_round16.jsonl", "fresh_round17.jsonl",
+             "fresh_round18.jsonl", "fresh_round19.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -207,10 +207,11 @@ def build_triggers(
 
 _LETTER = r"[^\W\d_]"
 #: a digit or symbol inside a word: sh1t, 6лядь, n1gg3r, 3.14здец, х*й, f**k, п@здец, a$$,
-#: $hit, @sshole, sh!t (a "!" only between letters: not the end of a sentence), п...ц, п…ц,
+#: $hit, @sshole, sh!t, bi+ch (a "!" or "+" only between letters: not the end of a sentence,
+#: not C++), п...ц, п…ц,
 #: х%йня, х___й
 SYMBOLS = re.compile(
-    rf"[\d*#@$!.…%_](?:(?<={_LETTER}[\d*#@$…%])|(?<={_LETTER}!)(?={_LETTER})"
+    rf"[\d*#@$!.…%_+](?:(?<={_LETTER}[\d*#@$…%])|(?<={_LETTER}[!+])(?={_LETTER})"
     rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: three or more pieces of one to three letters joined by hyphens: за-е-ба-ли
