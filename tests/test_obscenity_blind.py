@@ -10,9 +10,10 @@ hyphens (за-е-ба-ли), words run together by an ellipsis (всё...пиз�
 lines (пиз-⏎дец; and ко-⏎манды is команды, not манды), a mask over stretched letters
 (хуууу*ня), Latin letters written by sound inside a Cyrillic word (pizдец), and an innocent
 word spelled out (к-о-м-а-н-д-а, С А Б Л Я), and «ni hera» (read as Russian only after a
-preposition: hera alone is also a name). Left as they are: "suki" (also Japanese, in the
-translit allow-list) and a word split by a plain line break («ху⏎йня»: joining lines would
-glue innocent words together).
+preposition: hera alone is also a name). Left as they were: "suki" (also Japanese, in the
+translit allow-list; since the twentieth round read as суки in a message of Russian in Latin
+letters) and a word split by a plain line break («ху⏎йня»: joining lines would glue innocent
+words together).
 
 A second round, ``fresh_round2.jsonl`` (450 messages, half obscene), scored F1 0.975 on first
 contact: masks over derivatives no listed form covers (вып*здили, за*башил, ох*евший,
@@ -94,8 +95,7 @@ spotted dick — and ``fresh_round13.jsonl`` (339: office and IT, housing, marke
 travel, students) F1 0.938 (precision 0.962, recall 0.914) — «с херали», мудянка, давалка,
 чуркестанский, даун as an insult (not in «синдром Дауна»), retardo, wankathon, wankerish,
 Russian in Latin letters with the separating sign spelt by sound (razyebaystvo, s'ebal), a +
-for t (b1+ch); ЕБИТДА, Kshitij, Bitchu; bullcrap is mild like crap. One line of the thirteenth
-was dropped: «3.14дюк» reads «пидюк», no word (its writer meant пиздюк). A mask in Russian
+for t (b1+ch); ЕБИТДА, Kshitij, Bitchu; bullcrap is mild like crap. A mask in Russian
 written in Latin letters (za*bashili) is filled as Russian too.
 
 Three more second samples, on other topics again: ``fresh_round14.jsonl`` (music, dating,
@@ -119,6 +119,19 @@ under a bike's wheels, Cock Bridge (wank- and twat- now take any ending or compo
 names Wankel, Wankhede, Wankdorf, Wankaner and twattle are allowed); ``fresh_round19.jsonl``
 (a housing board, clinics, vets, an expat chat) 0.979 — похерят, остоебенило, сучьих, a
 dog's false pregnancy, сучье вымя (an inflamed gland).
+
+The last three of the session: ``fresh_round20.jsonl`` (city news, housing office, factory
+and hospital shifts) F1 0.971 on first contact — сучня, сукастая, сукота, хачьими, чурьё,
+assholier, «колет дрова на чурке», and huevo in a message of Russian written in Latin
+letters (a word only transliterated Russian spells — opyat, segodnya, chistyat — makes the
+message Russian, so huevo and suki read as хуёво and суки there; "huevos rancheros" stays
+clean); ``fresh_round21.jsonl`` (devops, gamers, anime, a language exchange) 0.976 — yobs,
+Yebisu, Kuroshitsuji, «en retard», and 3.14 standing for «пиз» (3.14дюли; the thirteenth
+round's 3.14дюк is back in its file); ``fresh_round22.jsonl`` (car owners, plumbers, a flea
+market, a mothers' forum) 0.972 — хачуга, suchonok, f**kstorm, a Labrador bitch due to
+whelp, «сука западносибирской лайки», «чурки для копчения». Left: «хёр» (a learner's
+spelling of her: ё is read as е, so it is хер), долбо6ище (no such word; the writer meant
+долбоёбище) and "a faggot of kindling" (the earlier generalisation set labels the bundle 1).
 """
 
 from __future__ import annotations
@@ -146,7 +159,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round9.jsonl", "fresh_round10.jsonl", "fresh_round11.jsonl",
              "fresh_round12.jsonl", "fresh_round13.jsonl", "fresh_round14.jsonl",
              "fresh_round15.jsonl", "fresh_round16.jsonl", "fresh_round17.jsonl",
-             "fresh_round18.jsonl", "fresh_round19.jsonl"])
+             "fresh_round18.jsonl", "fresh_round19.jsonl", "fresh_round20.jsonl",
+             "fresh_round21.jsonl", "fresh_round22.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

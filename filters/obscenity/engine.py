@@ -52,6 +52,13 @@ _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _DOTS = re.compile(r"\.{2,}|…")
+#: a Latin word only transliterated Russian spells: ya/yu/zh/kh/shch inside it, or a Russian
+#: ending (opyat, segodnya, klyuet, khorosho, novogo, bolshaya); at a word's start zh/kh/ya
+#: are as likely a name (Zhang, Khan, Yamaha)
+_TRANSLIT_RUSSIAN = re.compile(
+    r"(?<![a-z])[a-z]+(?:ya|yu|zh|kh|shch)[a-z]*|\b[a-z]{2,}(?:ogo|ego|aya|yye|iye|yat|yut|tsya)\b",
+    re.IGNORECASE,
+)
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
@@ -395,9 +402,13 @@ class ObscenityFilter:
     @staticmethod
     def _default_script(text: str) -> Script:
         """The script for words whose own letters do not decide (x**, cyka): Cyrillic if the
-        message has any Cyrillic letter.  Words only fall back on this when they hold as many
-        Latin as Cyrillic look-alikes, so a cheap answer is good enough."""
-        return Script.CYR if _CYRILLIC_LETTER.search(text) is not None else Script.LAT
+        message has any Cyrillic letter, or a word only Russian in Latin letters spells so
+        (opyat, segodnya, chistyat: "suki, opyat podnyali ceny" is Russian).  Words only fall
+        back on this when they hold as many Latin as Cyrillic look-alikes, so a cheap answer
+        is good enough."""
+        if _CYRILLIC_LETTER.search(text) is not None or _TRANSLIT_RUSSIAN.search(text):
+            return Script.CYR
+        return Script.LAT
 
     def _match_token(
         self, text: str, token: Token, default: Script, budget: _Budget

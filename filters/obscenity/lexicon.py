@@ -30,9 +30,9 @@ _LATIN_WORD = re.compile("[a-z]+")
 _FILLABLE = re.compile(r"[а-я*]+")
 _MASK_FILL = "иуеаояюыьзбдлхй"
 # The same for English compounds no listed form covers (f*ckwit, clusterf*ck, sh*tshow): the
-# vowels, and the s of a**hole.
+# vowels, the s of a**hole and the c of f**k.
 _LATIN_FILLABLE = re.compile(r"[a-z*]+")
-_LATIN_MASK_FILL = "uiaoes"
+_LATIN_MASK_FILL = "uiaoesc"
 #: visible letters a masked Latin word needs before it is also read as masked Russian (a short
 #: one, da*n, would fill into Russian words it never meant)
 _TRANSLIT_MASK_LETTERS = 5
@@ -40,7 +40,7 @@ _TRANSLIT_MASK_LETTERS = 5
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
 #: Latin words the allow-lists keep for an innocent sense, read as Russian in a Russian message
-READ_AS_RUSSIAN = frozenset({"hui", "huy", "suki"})
+READ_AS_RUSSIAN = frozenset({"hui", "huy", "suki", "huevo", "huevos"})
 
 
 def _stem(word: str) -> str:

@@ -173,8 +173,13 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
         return None
     script = script or detect_script(text, default)
     if script is Script.CYR:
+        pi = _PI.search(text) is not None
+        unpi = text
         text = _PI.sub("пи", text)
         candidates = [text.translate(_TO_CYR)]
+        if pi:
+            # writers also let 3.14 stand for «пиз» (3.14дюли, 3.14дец)
+            candidates.append(_PI.sub("пиз", unpi).translate(_TO_CYR))
         if "r" in text:
             # a Latin r reads as г by shape, but writers mean р by sound (пидоr)
             candidates.append(text.replace("r", "р").translate(_TO_CYR))
