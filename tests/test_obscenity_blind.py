@@ -132,6 +132,14 @@ market, a mothers' forum) 0.972 — хачуга, suchonok, f**kstorm, a Labrado
 whelp, «сука западносибирской лайки», «чурки для копчения». Left: «хёр» (a learner's
 spelling of her: ё is read as е, so it is хер), долбо6ище (no such word; the writer meant
 долбоёбище) and "a faggot of kindling" (the earlier generalisation set labels the bundle 1).
+
+Three written while the last were being fixed: ``fresh_round23.jsonl`` (English-speaking
+supporters, a dorm, a pub quiz, woodworking, dog walkers) F1 0.972 on first contact —
+промандел (with a prefix; Мандела stays clean), нах€рачились (€ for е), a bitch in season,
+Twatley, the Shittah tree, a bastard file, chinks in the shed; ``fresh_round24.jsonl``
+(bars, fans, boxing, barbers, rap battles) 0.982 — сученька, b!+ch, торт Захер, «не хули»
+(хулить); ``fresh_round25.jsonl`` (a course, job hunting, HR, accountants, estate agents)
+0.971 — хернул, сучечка, хачью, retarted, fagget, faggotface, suchyonok, d!ckbag.
 """
 
 from __future__ import annotations
@@ -160,7 +168,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round12.jsonl", "fresh_round13.jsonl", "fresh_round14.jsonl",
              "fresh_round15.jsonl", "fresh_round16.jsonl", "fresh_round17.jsonl",
              "fresh_round18.jsonl", "fresh_round19.jsonl", "fresh_round20.jsonl",
-             "fresh_round21.jsonl", "fresh_round22.jsonl"])
+             "fresh_round21.jsonl", "fresh_round22.jsonl", "fresh_round23.jsonl",
+             "fresh_round24.jsonl", "fresh_round25.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -211,7 +211,7 @@ _LETTER = r"[^\W\d_]"
 #: not C++), п...ц, п…ц,
 #: х%йня, х___й
 SYMBOLS = re.compile(
-    rf"[\d*#@$!.…%_+](?:(?<={_LETTER}[\d*#@$…%])|(?<={_LETTER}[!+])(?={_LETTER})"
+    rf"[\d*#@$!.…%_+€](?:(?<={_LETTER}[\d*#@$…%€])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
     rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: three or more pieces of one to three letters joined by hyphens: за-е-ба-ли
@@ -247,9 +247,10 @@ _WEIRD_CLASS = (
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
-    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★])"
+    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€+](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€])"
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
-    rf"|(?<={_LETTER}!)(?={_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
+    rf"|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})|(?<=[\d@$])(?={_LETTER})"
+    rf"|(?<={_LETTER}\.)\.+{_LETTER})"
 )
 #: an emoji between two letters: пиз🤬дец, fu🤬ck
 EMOJI_IN_WORD = re.compile(rf"(?<={_WORD_CHAR})[{EMOJI_CLASS}]+(?={_WORD_CHAR})")
