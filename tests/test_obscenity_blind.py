@@ -140,6 +140,15 @@ Twatley, the Shittah tree, a bastard file, chinks in the shed; ``fresh_round24.j
 (bars, fans, boxing, barbers, rap battles) 0.982 — сученька, b!+ch, торт Захер, «не хули»
 (хулить); ``fresh_round25.jsonl`` (a course, job hunting, HR, accountants, estate agents)
 0.971 — хернул, сучечка, хачью, retarted, fagget, faggotface, suchyonok, d!ckbag.
+
+The session's last three: ``fresh_round26.jsonl`` (a general city chat in the samples' own
+style) F1 0.961 on first contact — хераборина, мудотня, сучилище, хачёвка, «кот на суку»
+(a branch), fagged out (exhausted), mishits, the Peshitta; ``fresh_round27.jsonl`` (a game
+guild, betting, torrents, a crossfit box) 0.963 — мандюган, сукорылый (not суконный,
+суковатый), хачишки, чуркоиды, retardlings, fagbrain, faggity, sluttishly;
+``fresh_round28.jsonl`` (celebrity comments, yoga, opera, Scottish and Irish travellers)
+0.971 — сучоночек, хачоиды, retardville, faglet, the yoga cock pose and Shitali breath, the
+composer Fux. Left: мудааааила (a vowel too many for мудила).
 """
 
 from __future__ import annotations
@@ -169,7 +178,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round15.jsonl", "fresh_round16.jsonl", "fresh_round17.jsonl",
              "fresh_round18.jsonl", "fresh_round19.jsonl", "fresh_round20.jsonl",
              "fresh_round21.jsonl", "fresh_round22.jsonl", "fresh_round23.jsonl",
-             "fresh_round24.jsonl", "fresh_round25.jsonl"])
+             "fresh_round24.jsonl", "fresh_round25.jsonl", "fresh_round26.jsonl",
+             "fresh_round27.jsonl", "fresh_round28.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)
