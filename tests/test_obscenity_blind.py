@@ -149,6 +149,15 @@ guild, betting, torrents, a crossfit box) 0.963 — мандюган, сукор
 ``fresh_round28.jsonl`` (celebrity comments, yoga, opera, Scottish and Irish travellers)
 0.971 — сучоночек, хачоиды, retardville, faglet, the yoga cock pose and Shitali breath, the
 composer Fux. Left: мудааааила (a vowel too many for мудила).
+
+Written last, after all the fixes above: ``fresh_round29.jsonl`` (an everyday chat in the
+samples' style) F1 0.993 on first contact, ``fresh_round30.jsonl`` (a dormitory, truckers,
+beekeepers, founders) 0.993 — нахуа, a bitch that just whelped — and
+``fresh_round31.jsonl`` (English-speaking gamers, fans, a flatshare, half Russian) 0.989 —
+"here, LF duo" (two halves joined across a comma read as херелф: a split word is now joined
+only across plain whitespace), pushit, сучки на брёвнах (twigs), and «Чурочки» said of
+people (a slur now unless wood is around it: для мангала, под колесо, колоть, берёзовые).
+Left: «нах.ер» (one dot inside a word).
 """
 
 from __future__ import annotations
@@ -179,7 +188,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round18.jsonl", "fresh_round19.jsonl", "fresh_round20.jsonl",
              "fresh_round21.jsonl", "fresh_round22.jsonl", "fresh_round23.jsonl",
              "fresh_round24.jsonl", "fresh_round25.jsonl", "fresh_round26.jsonl",
-             "fresh_round27.jsonl", "fresh_round28.jsonl"])
+             "fresh_round27.jsonl", "fresh_round28.jsonl", "fresh_round29.jsonl",
+             "fresh_round30.jsonl", "fresh_round31.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -110,5 +110,7 @@ def _joins(text: str, before: Piece | None, piece: Piece, after: Piece | None) -
         (a, a_start, a_end), (b, b_start, b_end) = left, right
         if not a or not b or "-" in a or "-" in b or a in SHORT_WORDS or b in SHORT_WORDS:
             continue
+        if text[a_end:b_start].strip():
+            continue  # punctuation between them ends a word: "here, LF" is two
         if len(a) + len(b) >= 4:
             yield Joined(text[a_start:a_end] + text[b_start:b_end], a_start, b_end)
