@@ -157,7 +157,8 @@ beekeepers, founders) 0.993 — нахуа, a bitch that just whelped — and
 "here, LF duo" (two halves joined across a comma read as херелф: a split word is now joined
 only across plain whitespace), pushit, сучки на брёвнах (twigs), and «Чурочки» said of
 people (a slur now unless wood is around it: для мангала, под колесо, колоть, берёзовые).
-Left: «нах.ер» (one dot inside a word).
+And «нах.ер»: one dot inside a Russian word is now read away
+(not in Latin: ebay.com, index.html).
 """
 
 from __future__ import annotations

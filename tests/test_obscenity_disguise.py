@@ -162,6 +162,7 @@ DISGUISED = [
     ("не зал#пайся", "залуп"),
     ("@mudila_rus опять", "муд"),
     ("}{уета", "хуй"),
+    ("ну нах.ер этот шопинг", "хер"),
 ]
 
 
@@ -222,6 +223,7 @@ INNOCENT = [
     "п*ка всем",
     "sh*re the link, h*ll no, d*mn it, p*ss the salt",
     "da*n it, C++ and A+B, n+1, snake_case_name, a_b_c",
+    "ebay.com, index.html, т.е. завтра, ул.Ленина, г.Хуст, сайт.рф",
     "price* applies, *terms and c*nditions",
     "I gave it to her, do her a favour; Hera is a goddess",
     "𝐒𝐜𝐮𝐧𝐭𝐡𝐨𝐫𝐩𝐞 United, ⓗⓔⓛⓛⓞ, ｒｕｂｌｅ, ᴄᴏᴍᴍᴀɴᴅ",

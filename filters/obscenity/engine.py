@@ -60,6 +60,9 @@ _TRANSLIT_RUSSIAN = re.compile(
     re.IGNORECASE,
 )
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
+#: one dot inside a Russian word (нах.ер): read again without it, as an invisible character
+#: (Latin is left alone: ebay.com, index.html)
+_INNER_DOT = re.compile(r"(?<=[а-яёА-ЯЁ])\.(?=[а-яёА-ЯЁ])")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
@@ -159,7 +162,8 @@ class ObscenityFilter:
         A message with underscores between letters is also read with them as spaces: in a
         nickname or a hashtag they join words (@mudila_rus, #mudaki_iz_UK), while the first
         reading takes them as masks (м_дак) or spaced letters; pieces of one or two letters
-        are read as one word (sh_i_t_t_y).
+        are read as one word (sh_i_t_t_y). A clean message with one dot inside a Russian word is
+        read again without it (нах.ер).
         A flagged message is read again with its innocent phrases blanked (a cock-up, our
         bitch had puppies: phrases.py), so clean chat pays nothing for them."""
         read = text
@@ -174,6 +178,11 @@ class ObscenityFilter:
             spaced = _UNDERSCORES.sub(lambda found: " " * len(found.group()), glued)
             if spaced != read:
                 read = spaced
+                verdict = self._check_message(read)
+        if not verdict.obscene and "." in read:
+            joined = _INNER_DOT.sub("\u00ad", read)
+            if joined != read:
+                read = joined
                 verdict = self._check_message(read)
         if not verdict.obscene or read == text:
             return verdict
