@@ -159,6 +159,12 @@ only across plain whitespace), pushit, сучки на брёвнах (twigs), a
 people (a slur now unless wood is around it: для мангала, под колесо, колоть, берёзовые).
 And «нах.ер»: one dot inside a Russian word is now read away
 (not in Latin: ebay.com, index.html).
+
+Two more written at the very end, as a last measurement: ``fresh_round32.jsonl`` (a
+neighbourhood chat in the samples' style) F1 0.982 on first contact — муdак (a Latin d with
+no Cyrillic look-alike in a Russian word), йо6аный (ё spelt йо), fukken — and
+``fresh_round33.jsonl`` (a mixed freelancers' and gamers' community) 0.996 — нах3р (3 for е,
+as in English leet). Left: za.lu.pa (translit syllables joined by dots).
 """
 
 from __future__ import annotations
@@ -190,7 +196,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round21.jsonl", "fresh_round22.jsonl", "fresh_round23.jsonl",
              "fresh_round24.jsonl", "fresh_round25.jsonl", "fresh_round26.jsonl",
              "fresh_round27.jsonl", "fresh_round28.jsonl", "fresh_round29.jsonl",
-             "fresh_round30.jsonl", "fresh_round31.jsonl"])
+             "fresh_round30.jsonl", "fresh_round31.jsonl", "fresh_round32.jsonl",
+             "fresh_round33.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -456,6 +456,10 @@ class ObscenityFilter:
                 token.text.lower()):
             latin = normalize_word(token.text, default, script=Script.LAT)
             hit = self._lexicon.match(latin, masks=False) if latin is not None else None
+        if hit is None and word.script is Script.LAT and _CYRILLIC_LETTER.search(token.text):
+            # a Latin letter with no Cyrillic look-alike in a Russian word (муdак)
+            russian = normalize_word(token.text, default, script=Script.CYR)
+            hit = self._lexicon.match(russian, masks=False) if russian is not None else None
         if hit is None and token.masked is not None:
             masked = normalize_word(token.masked, default)
             if masked is not None:

@@ -180,6 +180,9 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
         if pi:
             # writers also let 3.14 stand for «пиз» (3.14дюли, 3.14дец)
             candidates.append(_PI.sub("пиз", unpi).translate(_TO_CYR))
+        if "3" in text:
+            # ... and 3 for е as in English leet, where it usually stands for з (нах3р)
+            candidates.append(text.replace("3", "е").translate(_TO_CYR))
         if "r" in text:
             # a Latin r reads as г by shape, but writers mean р by sound (пидоr)
             candidates.append(text.replace("r", "р").translate(_TO_CYR))
