@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from helpers_complaints import (
@@ -19,7 +22,8 @@ from helpers_complaints import (
     ticket,
 )
 
-from bot.app import App
+from bot.app import App, create_app
+from bot.config import load_config
 from bot.core.actions import (
     ActionResult,
     AnswerCallback,
@@ -30,6 +34,7 @@ from bot.core.actions import (
     SendMessage,
 )
 from bot.core.chats import ChatRef, UserRef
+from bot.core.clock import FakeClock
 from bot.core.complaints.cards import card_text
 from bot.core.complaints.lifecycle import (
     Moved,
@@ -286,3 +291,44 @@ async def test_ban_in_reply_to_a_card_whose_id_is_not_stored_yet_bans_its_author
     await app.pipeline.process(reply_to_bot("/ban 1d spam", card))
     bans = telegram.of(Ban)
     assert [(b.chat, b.user) for b in bans] == [(TG_GROUP, UserRef("telegram", "66"))]
+
+
+async def test_two_claims_in_one_moment_the_second_is_told_a_later_one_takes_over(
+        write_config: Callable[[str], Path], clock: FakeClock) -> None:
+    """Two moderators press Claim on one card at 2 a.m.: the first was just told "Ticket #1 is
+    yours", so the second press must not take it away from under them; it is told who holds
+    it. A minute later the same press is a hand-over (the first may have gone to bed): the
+    ticket moves, the new holder is told from whom, and the queue chat hears it."""
+    from conftest import BASIC_CONFIG
+
+    config = load_config(write_config(BASIC_CONFIG.replace(
+        'moderators = ["telegram:900"]', 'moderators = ["telegram:900", "telegram:901"]')))
+    app = await create_app(config, clock=clock, instance_id="race")
+    try:
+        telegram, _vk = recorders(app)
+        await app.pipeline.process(report("spam"))
+        tid = (await ticket(app, 1)).id
+        await app.pipeline.process(press(f"t:claim:{tid}"))
+        await app.pipeline.process(press(f"t:claim:{tid}", user="901"))
+        answers = [render(app, a.text) for a in telegram.of(AnswerCallback)]
+        assert answers == ["Ticket #1 is yours.",
+                           "user900 claimed ticket #1 a moment ago. To take it over, claim it "
+                           "again in a minute."], answers
+        assert (await ticket(app, 1)).claimed_by == "telegram:900"
+
+        clock.advance(timedelta(seconds=59))
+        await app.pipeline.process(message("/take 1", user="901", chat=QUEUE))
+        assert (await ticket(app, 1)).claimed_by == "telegram:900"
+
+        clock.advance(timedelta(seconds=2))
+        before = len(telegram.of(SendMessage))
+        await app.pipeline.process(message("/take 1", user="901", chat=QUEUE))
+        assert (await ticket(app, 1)).claimed_by == "telegram:901"
+        said = [render(app, s.text) for s in telegram.of(SendMessage)[before:]]
+        assert "Ticket #1 is yours now: you took it over from user900." in said, said
+        assert [t for t in said if "took it over from user900" in t and "user901" in t], said
+        steps = [(e.action, e.actor) for e in await history(app, 1)]
+        assert steps == [("opened", "telegram:5"), ("claim", "telegram:900"),
+                         ("claim", "telegram:901")], steps
+    finally:
+        await app.close()

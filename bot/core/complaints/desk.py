@@ -37,6 +37,9 @@ BAN_REF = "ticket-ban:"
 #: how long a pressed "Ban author" holds the button while the platform answers: the outbox
 #: retries for minutes at most, and a crash must not leave the button refused for good
 BAN_PATIENCE = timedelta(minutes=15)
+#: a claim younger than this is not taken over: two moderators pressing Claim on one card in
+#: the same moment are a race, not a hand-over, and the first was just told the ticket is theirs
+CLAIM_SETTLE = timedelta(minutes=1)
 
 
 def tickets_of(uow: UnitOfWork) -> TicketRepo:
@@ -141,6 +144,9 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
     outcome = transition(TicketState(ticket.state), action, actor, ticket.claimed_by)
     if not isinstance(outcome, Moved):
         return Worked(ticket, refused=outcome.reason)
+    if action is TicketAction.CLAIM and ticket.claimed_by not in (None, actor) \
+            and now - ticket.updated_at < CLAIM_SETTLE:
+        return Worked(ticket, refused="just_claimed")
     if action in (TicketAction.RESOLVE, TicketAction.REJECT) \
             and await _ban_pending(uow, ticket, now):
         # "Ban author" pressed a moment earlier decides the ticket when the network confirms
