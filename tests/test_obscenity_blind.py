@@ -165,6 +165,15 @@ neighbourhood chat in the samples' style) F1 0.982 on first contact — муdа�
 no Cyrillic look-alike in a Russian word), йо6аный (ё spelt йо), fukken — and
 ``fresh_round33.jsonl`` (a mixed freelancers' and gamers' community) 0.996 — нах3р (3 for е,
 as in English leet). Left: za.lu.pa (translit syllables joined by dots).
+
+Three more in a later session, each scored on first contact: ``fresh_round34.jsonl`` (gamers,
+crypto traders, a parents' school chat, a marketplace) F1 0.989 — a mask over a word's first
+letter (*баный: a star before a letter starts a word, while *word* is emphasis), a school
+class 3Б (3 is read as е only after a letter), доски с сучками (knots in wood);
+``fresh_round35.jsonl`` (football fans, a car forum, rentals, job hunting; longer messages,
+quotes, mixed languages) 0.996 — azzhole; ``fresh_round36.jsonl`` (travel, cooking, dating,
+pets; short replies, capitals, emoji) 0.983 — π for «пи» (πздец), a bitch in season («сука
+первый раз в охоте»), Indonesian «saya suka», huevos rancheros, Shitenno-ji.
 """
 
 from __future__ import annotations
@@ -197,7 +206,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round24.jsonl", "fresh_round25.jsonl", "fresh_round26.jsonl",
              "fresh_round27.jsonl", "fresh_round28.jsonl", "fresh_round29.jsonl",
              "fresh_round30.jsonl", "fresh_round31.jsonl", "fresh_round32.jsonl",
-             "fresh_round33.jsonl"])
+             "fresh_round33.jsonl", "fresh_round34.jsonl", "fresh_round35.jsonl",
+             "fresh_round36.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -89,7 +89,8 @@ _STRONG_CYR = re.compile("[бгджзийлпфцчшщъыьэюяєїґ]")
 _STRONG_LAT = re.compile("[dfgjlqsvwz]")
 _ANY_CYR = re.compile("[\u0400-\u04ff]")
 _ANY_LAT = re.compile("[a-z]")
-_PI = re.compile(r"3[.,]14")
+_PI = re.compile(r"3[.,]14|π")
+_THREE_AFTER_LETTER = re.compile(r"[^\W\d_]3")
 _CODE = re.compile(r"[a-z]{1,3}\d{2,}")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
 _SYMBOLS = re.compile(r"[@$!]")
@@ -180,8 +181,9 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
         if pi:
             # writers also let 3.14 stand for «пиз» (3.14дюли, 3.14дец)
             candidates.append(_PI.sub("пиз", unpi).translate(_TO_CYR))
-        if "3" in text:
-            # ... and 3 for е as in English leet, where it usually stands for з (нах3р)
+        if "3" in text and _THREE_AFTER_LETTER.search(text):
+            # ... and 3 for е as in English leet, where it usually stands for з (нах3р; not
+            # at a word's start: a school class is 3Б)
             candidates.append(text.replace("3", "е").translate(_TO_CYR))
         if "r" in text:
             # a Latin r reads as г by shape, but writers mean р by sound (пидоr)

@@ -209,10 +209,11 @@ _LETTER = r"[^\W\d_]"
 #: a digit or symbol inside a word: sh1t, 6лядь, n1gg3r, 3.14здец, х*й, f**k, п@здец, a$$,
 #: $hit, @sshole, sh!t, bi+ch (a "!" or "+" only between letters: not the end of a sentence,
 #: not C++), п...ц, п…ц,
-#: х%йня, х___й
+#: х%йня, х___й, and a star before a word's first letter: *баный
 SYMBOLS = re.compile(
     rf"[\d*#@$!.…%_+€](?:(?<={_LETTER}[\d*#@$…%€])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
-    rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER})"
+    rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER}"
+    rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER}))"
 )
 #: three or more pieces of one to three letters joined by hyphens: за-е-ба-ли
 HYPHEN_CHAIN = re.compile(r"(?<![^\W_])[^\W_]{1,3}(?:-[^\W_]{1,3}){2,}(?![^\W_])")
@@ -250,7 +251,8 @@ SUSPECT = re.compile(
     f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€+](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€])"
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})|(?<=[\d@$])(?={_LETTER})"
-    rf"|(?<={_LETTER}\.)\.+{_LETTER})"
+    rf"|(?<={_LETTER}\.)\.+{_LETTER}"
+    rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER}))"
 )
 #: an emoji between two letters: пиз🤬дец, fu🤬ck
 EMOJI_IN_WORD = re.compile(rf"(?<={_WORD_CHAR})[{EMOJI_CLASS}]+(?={_WORD_CHAR})")

@@ -5,7 +5,8 @@ Two kinds of token come out:
 * a *word*: letters and digits, with invisible characters and combining marks inside it, and
   mask characters between letters (``х*й``, ``п...ц``, ``х%йня``, ``х_йня``, ``a$$hole``,
   ``п@здец``), at its end
-  (``на х**``, ``сук@``) or a ``$``/``@`` at its start (``$hit``, ``@sshole``), plus the
+  (``на х**``, ``сук@``), a ``*`` at its start (``*баный``; ``*word*`` is emphasis) or a
+  ``$``/``@`` there (``$hit``, ``@sshole``), plus the
   ``3.14`` that stands for «пи»;
 * a *spaced run*: three or more single letters separated by spaces, dots, hyphens or
   underscores (``х у й``, ``f.u.c.k``, ``п-и-з-д-е-ц``).  Only single letters are joined, so
@@ -36,7 +37,10 @@ EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
 _SILENT_RE = re.compile(_SILENT)
 _EMOJI_RE = re.compile(f"[{EMOJI_CLASS}]+")
-_WORD = rf"[@$]?{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
+#: a mask may also hide the first letter (*баный, *лядь), but not after a letter, digit or star
+#: (2*3, **bold**)
+_LEAD_MASK = r"(?:(?<![\w*])\*{1,3}(?=[^\W\d_]))"
+_WORD = rf"{_LEAD_MASK}?[@$]?{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[{SEPARATORS}]{{1,3}}{_SINGLE}){{2,}}"
 _SYLLABLE = rf"{_LETTER}{{1,3}}"
@@ -71,6 +75,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         else:
             # stars first: ☆ is also in the emoji range, but inside a word it hides a letter
             starred = _MASK_STANDINS.sub("*", found.group())
+            if starred.startswith("*") and starred.endswith("*"):
+                # *word* is emphasis (Markdown, chat habits), not a word masked at both ends
+                starred = starred.strip("*")
             text = _SILENT_RE.sub("", starred)
             masked = None
             if _EMOJI_RE.search(starred) is not None:
