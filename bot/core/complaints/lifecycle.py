@@ -8,7 +8,9 @@ Decisions (documented because moderators will ask):
 - Resolve and reject are allowed straight from `new`: a moderator who handles a ticket in one
   step should not have to press Claim first; the closer is then recorded as the claimer.
 - Claiming a ticket someone else claimed takes it over (the queue must not stall when a
-  moderator goes offline); claiming your own ticket again is refused as a no-op.
+  moderator goes offline); claiming your own ticket again is refused as a no-op. A claim
+  within a minute of another moderator's is refused instead (two presses at once are a race;
+  desk.CLAIM_SETTLE, which needs the clock this pure function does not have).
 - A closed ticket (resolved or rejected) cannot be claimed, resolved or rejected again; it
   must be reopened first, which clears the claim and restarts the SLA clock.
 - A claim taken by mistake is released back to `new` (by any moderator, like a takeover), so
