@@ -174,6 +174,13 @@ class 3Б (3 is read as е only after a letter), доски с сучками (k
 quotes, mixed languages) 0.996 — azzhole; ``fresh_round36.jsonl`` (travel, cooking, dating,
 pets; short replies, capitals, emoji) 0.983 — π for «пи» (πздец), a bitch in season («сука
 первый раз в охоте»), Indonesian «saya suka», huevos rancheros, Shitenno-ji.
+Then, after those fixes: ``fresh_round37.jsonl`` (a mums' forum, fishing, renovation, an IT
+helpdesk) 0.993 — motherf***ing (three stars over a compound), the Austrian village Fucking;
+``fresh_round38.jsonl`` (fans, volunteers, cyclists; longer messages with the word in the
+middle) 0.993 — the slur чучмеки, сучки sticking out of the ground (twigs);
+``fresh_round39.jsonl`` (students, a housing co-op, taxi drivers; creative disguises) 0.979 —
+@$$h0le (two symbols before a letter), fukn, kunt, пuзgец (a handwritten д looks like g),
+песдец (spelt by sound), and a FCUK jacket (the brand, now innocent next to clothes).
 """
 
 from __future__ import annotations
@@ -207,7 +214,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round27.jsonl", "fresh_round28.jsonl", "fresh_round29.jsonl",
              "fresh_round30.jsonl", "fresh_round31.jsonl", "fresh_round32.jsonl",
              "fresh_round33.jsonl", "fresh_round34.jsonl", "fresh_round35.jsonl",
-             "fresh_round36.jsonl"])
+             "fresh_round36.jsonl", "fresh_round37.jsonl", "fresh_round38.jsonl",
+             "fresh_round39.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -39,6 +39,9 @@ PAIRS = [
     ("Сука у нас первый раз в охоте, когда вязать?", "сука, первый раз в жизни проспал"),
     ("в Индонезии говорят saya suka, это «мне нравится»", "suka, opyat' opozdal"),
     ("huevos rancheros на завтрак", "huevos на завтрак опять"),
+    ("Осторожно, на тропе из земли торчат сучки", "эти сучки опять сплетничают"),
+    ("Grabbed a FCUK jacket in the sale", "fcuk you and your sale"),
+    ("The Austrian village Fucking is now Fugging", "the fucking village idiot"),
 ]
 
 

@@ -171,6 +171,13 @@ DISGUISED = [
     ("ну **лядь", "бля"),
     ("πздец, обожглась", "пизд"),
     ("такой azzhole", "asshole"),
+    # spelt by sound, cursive look-alikes, symbols before a word
+    ("песдец, вторую неделю не могу сдать", "пизд"),
+    ("пuзgец полный с этим тестом", "пизд"),
+    ("such an @$$h0le, took both armrests", "asshole"),
+    ("fukn unbelievable", "fuck"),
+    ("what a kunt", "cunt"),
+    ("этих чучмеков не будет", "чучмек"),
 ]
 
 
@@ -243,6 +250,7 @@ INNOCENT = [
     "*Цена без НДС, *Акция до пятницы, сноска* и *примечание, 2*бал",
     "Аманда из 3Б зовёт всех, 5А и 3В тоже",
     "число π равно 3.14, π-мезон, jazzhole club",
+    "Kuntz and Kunta, $$$ money, Игорь, go go",
 ]
 
 

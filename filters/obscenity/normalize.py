@@ -185,6 +185,9 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
             # ... and 3 for е as in English leet, where it usually stands for з (нах3р; not
             # at a word's start: a school class is 3Б)
             candidates.append(text.replace("3", "е").translate(_TO_CYR))
+        if "g" in text:
+            # a handwritten д looks like a Latin g (пuзgец)
+            candidates.append(text.replace("g", "д").translate(_TO_CYR))
         if "r" in text:
             # a Latin r reads as г by shape, but writers mean р by sound (пидоr)
             candidates.append(text.replace("r", "р").translate(_TO_CYR))

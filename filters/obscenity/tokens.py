@@ -40,7 +40,7 @@ _EMOJI_RE = re.compile(f"[{EMOJI_CLASS}]+")
 #: a mask may also hide the first letter (*баный, *лядь), but not after a letter, digit or star
 #: (2*3, **bold**)
 _LEAD_MASK = r"(?:(?<![\w*])\*{1,3}(?=[^\W\d_]))"
-_WORD = rf"{_LEAD_MASK}?[@$]?{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
+_WORD = rf"{_LEAD_MASK}?[@$]{{0,3}}{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[{SEPARATORS}]{{1,3}}{_SINGLE}){{2,}}"
 _SYLLABLE = rf"{_LETTER}{{1,3}}"
