@@ -38,6 +38,10 @@ from bot.core.faq.question import is_question_like
         "как записаться на сайкл 🙏",
         "привет! как заморозить абонемент",
         "what a pity, what time do you close",
+        # "до скольки" is how opening hours are asked; asking words with a typo still ask
+        "до скольки работаете по будням",
+        "hwo do i sumbit a bug",
+        "whens the next update",
     ],
 )
 def test_question_like(text: str) -> None:

@@ -16,6 +16,7 @@ from functools import cache
 
 import pytest
 
+from bot.core.faq.aspects import BIT, asked
 from bot.core.faq.entries import FaqEntry
 from bot.core.faq.matcher import FaqMatcher
 
@@ -137,3 +138,16 @@ def test_a_question_the_entry_covers_is_answered(faq: str, text: str, expected: 
 def test_a_question_about_another_aspect_is_not_answered(faq: str, text: str, wrong: str) -> None:
     match = matcher(faq).match(text)
     assert not (match.band == "answer" and match.faq_id == wrong), match
+
+
+@pytest.mark.parametrize(("text", "kind", "asks"), [
+    ("Кто ведёт курс английского?", "person", True),
+    ("Подскажите, где находится бассейн?", "place", True),
+    ("Подскажите, когда открывается бассейн?", "time", True),
+    # a relative clause after всех / там / тогда says who or where; it does not ask
+    ("Зумба у вас по записи или пускают всех, кто пришёл?", "person", False),
+    ("Можно заниматься там, где удобнее?", "place", False),
+    ("Оплатить можно тогда, когда придёте?", "time", False),
+])
+def test_what_a_question_asks_for(text: str, kind: str, asks: bool) -> None:
+    assert bool(asked(text) & BIT[kind]) is asks, asked(text)

@@ -55,6 +55,14 @@ _AUXILIARIES = frozenset(
 )
 # Russian "когда" before a subject is "when I…", not "when is…?".
 _SUBJECTS = frozenset(["я", "ты", "он", "она", "оно", "мы", "вы", "они", "все"])
+# A word that points ahead to a relative clause: after "всех," / "там," / "тогда," the next
+# clause's кто / где / когда says who or where, it does not ask ("пускают всех, кто пришёл").
+_CORRELATIVES = frozenset(
+    ["все", "всех", "всем", "всеми", "те", "тех", "тем", "теми", "тот", "та", "то", "того",
+     "тому", "там", "туда", "оттуда", "тогда", "так", "такой", "такие", "таких", "каждый",
+     "каждому", "любой", "любому", "никто", "никого", "многие", "многих", "everyone", "anyone",
+     "those", "everybody", "anybody"]
+)
 # A question short enough for a weekday or "free" in it to be what it asks about.
 CONTEXT_WORDS = 8
 _CLAUSE_RE = re.compile(r"[.,;:!?…()\n—–]+")
@@ -150,8 +158,11 @@ def asked(text: str) -> int:
     mask = 0
     clauses = _clauses(text)
     short = "?" in text and sum(len(c) for c in clauses) <= CONTEXT_WORDS
+    before = ""
     for tokens in clauses:
-        mask |= _found(tokens, _PHRASES.ask, asking=True)
+        if before not in _CORRELATIVES:
+            mask |= _found(tokens, _PHRASES.ask, asking=True)
+        before = tokens[-1]
         if short:
             mask |= _found(tokens, _PHRASES.context)
     return mask
