@@ -181,6 +181,13 @@ middle) 0.993 — the slur чучмеки, сучки sticking out of the ground
 ``fresh_round39.jsonl`` (students, a housing co-op, taxi drivers; creative disguises) 0.979 —
 @$$h0le (two symbols before a letter), fukn, kunt, пuзgец (a handwritten д looks like g),
 песдец (spelt by sound), and a FCUK jacket (the brand, now innocent next to clothes).
+And three more: ``fresh_round40.jsonl`` (a neighbourhood, parents, a shop, a gym; the samples'
+style) 0.993 — злоебучая (зло- before the root), motherfu¢ker (¢ for c);
+``fresh_round41.jsonl`` (gamers, anime, programmers, crypto, metal fans) 0.986 — ниипаццо (the
+padonki spelling), a Dutch dyke, Moodle in Cyrillic (Мудле); left: "fk this" (fk is also a
+foreign key); ``fresh_round42.jsonl`` (a village, gardeners, hunters, beekeepers) 0.989 —
+sh.i.t (pieces of one or two letters joined by dots), сучья для костра (firewood), and the old
+letter хер named a few words after «азбука».
 """
 
 from __future__ import annotations
@@ -215,7 +222,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round30.jsonl", "fresh_round31.jsonl", "fresh_round32.jsonl",
              "fresh_round33.jsonl", "fresh_round34.jsonl", "fresh_round35.jsonl",
              "fresh_round36.jsonl", "fresh_round37.jsonl", "fresh_round38.jsonl",
-             "fresh_round39.jsonl"])
+             "fresh_round39.jsonl", "fresh_round40.jsonl", "fresh_round41.jsonl",
+             "fresh_round42.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -42,6 +42,9 @@ PAIRS = [
     ("Осторожно, на тропе из земли торчат сучки", "эти сучки опять сплетничают"),
     ("Grabbed a FCUK jacket in the sale", "fcuk you and your sale"),
     ("The Austrian village Fucking is now Fugging", "the fucking village idiot"),
+    ("the Dutch built a dyke to hold back the sea", "that dyke from the bar"),
+    ("Сучья для костра собирайте сухие", "сучья порода, все они такие"),
+    ("В старой азбуке буква Х звалась «хер»", "в азбуке все слова, а ты хер"),
 ]
 
 

@@ -178,6 +178,10 @@ DISGUISED = [
     ("fukn unbelievable", "fuck"),
     ("what a kunt", "cunt"),
     ("этих чучмеков не будет", "чучмек"),
+    ("Вахтёрша у школы — злоебучая тётка", "еб"),
+    ("some motherfu¢ker sold me a fake watch", "fuck"),
+    ("ниипаццо какой эпик", "еб"),
+    ("sh.i.t, forgot the landing net", "shit"),
 ]
 
 
@@ -251,6 +255,7 @@ INNOCENT = [
     "Аманда из 3Б зовёт всех, 5А и 3В тоже",
     "число π равно 3.14, π-мезон, jazzhole club",
     "Kuntz and Kunta, $$$ money, Игорь, go go",
+    "e.g. a.k.a. U.S.A. i.e. 5¢, Ипатьев, задание в Мудле",
 ]
 
 

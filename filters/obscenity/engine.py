@@ -65,6 +65,8 @@ _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 _INNER_DOT = re.compile(r"(?<=[а-яёА-ЯЁ])\.(?=[а-яёА-ЯЁ])")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
+#: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
+_SHORT_DOTTED = re.compile(r"(?<![^\W\d_.])(?:[^\W\d_]{1,2}\.){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
 _CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
@@ -163,7 +165,8 @@ class ObscenityFilter:
         nickname or a hashtag they join words (@mudila_rus, #mudaki_iz_UK), while the first
         reading takes them as masks (м_дак) or spaced letters; pieces of one or two letters
         are read as one word (sh_i_t_t_y). A clean message with one dot inside a Russian word is
-        read again without it (нах.ер).
+        read again without it (нах.ер), as are pieces of one or two letters joined by dots
+        (sh.i.t).
         A flagged message is read again with its innocent phrases blanked (a cock-up, our
         bitch had puppies: phrases.py), so clean chat pays nothing for them."""
         read = text
@@ -180,7 +183,8 @@ class ObscenityFilter:
                 read = spaced
                 verdict = self._check_message(read)
         if not verdict.obscene and "." in read:
-            joined = _INNER_DOT.sub("\u00ad", read)
+            joined = _SHORT_DOTTED.sub(lambda found: found.group().replace(".", "\u00ad"),
+                                       _INNER_DOT.sub("\u00ad", read))
             if joined != read:
                 read = joined
                 verdict = self._check_message(read)

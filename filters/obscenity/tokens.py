@@ -31,7 +31,7 @@ _LETTER = r"[^\W_]"
 SEPARATORS = r"\s._\-~|/•·▪+"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
-_JOIN = r"(?:[*#@$!%_☆★€]+\+?|\+(?=[a-z])|\.{2,}|…|'(?=[aeiouy]))"
+_JOIN = r"(?:[*#@$!%_☆★€¢]+\+?|\+(?=[a-z])|\.{2,}|…|'(?=[aeiouy]))"
 #: emoji inside a word (пиз🤬дец, fu🤬ck) and a hyphenated line break (пиз-⏎дец): removed
 EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
