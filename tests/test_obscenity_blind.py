@@ -188,6 +188,11 @@ padonki spelling), a Dutch dyke, Moodle in Cyrillic (Мудле); left: "fk this
 foreign key); ``fresh_round42.jsonl`` (a village, gardeners, hunters, beekeepers) 0.989 —
 sh.i.t (pieces of one or two letters joined by dots), сучья для костра (firewood), and the old
 letter хер named a few words after «азбука».
+The last three: ``fresh_round43.jsonl`` (a city chat, car owners, students, small business; the
+samples' style) 0.996 — cvnt; ``fresh_round44.jsonl`` (English-heavy: British, American and
+Australian slang) 0.996 — Dildo, Newfoundland; ``fresh_round45.jsonl`` (formal and literary
+Russian, careful trolls) 0.989 — пи,здец (a comma with a piece of one or two letters), ипанутый,
+a dachshund bitch with her puppies.
 """
 
 from __future__ import annotations
@@ -223,7 +228,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round33.jsonl", "fresh_round34.jsonl", "fresh_round35.jsonl",
              "fresh_round36.jsonl", "fresh_round37.jsonl", "fresh_round38.jsonl",
              "fresh_round39.jsonl", "fresh_round40.jsonl", "fresh_round41.jsonl",
-             "fresh_round42.jsonl"])
+             "fresh_round42.jsonl", "fresh_round43.jsonl", "fresh_round44.jsonl",
+             "fresh_round45.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -45,6 +45,8 @@ PAIRS = [
     ("the Dutch built a dyke to hold back the sea", "that dyke from the bar"),
     ("Сучья для костра собирайте сухие", "сучья порода, все они такие"),
     ("В старой азбуке буква Х звалась «хер»", "в азбуке все слова, а ты хер"),
+    ("Наша такса-сучка принесла пятерых щенков", "эта сучка опять наврала про деньги"),
+    ("Dildo, Newfoundland has the best whale watching", "bought a dildo online"),
 ]
 
 

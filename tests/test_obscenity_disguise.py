@@ -182,6 +182,9 @@ DISGUISED = [
     ("some motherfu¢ker sold me a fake watch", "fuck"),
     ("ниипаццо какой эпик", "еб"),
     ("sh.i.t, forgot the landing net", "shit"),
+    ("total cvnt, never paid", "cunt"),
+    ("пи,здец, товарищи", "пизд"),
+    ("ипанутый, ты зачем ладью отдал?", "еб"),
 ]
 
 
@@ -256,6 +259,7 @@ INNOCENT = [
     "число π равно 3.14, π-мезон, jazzhole club",
     "Kuntz and Kunta, $$$ money, Игорь, go go",
     "e.g. a.k.a. U.S.A. i.e. 5¢, Ипатьев, задание в Мудле",
+    "привет,как дела? да,хорошо. на,хуторе по,хуже; а,б,в; 1,5 кг; Ипанема",
 ]
 
 

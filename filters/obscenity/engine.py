@@ -61,8 +61,14 @@ _TRANSLIT_RUSSIAN = re.compile(
 )
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: one dot inside a Russian word (нах.ер): read again without it, as an invisible character
-#: (Latin is left alone: ebay.com, index.html)
-_INNER_DOT = re.compile(r"(?<=[а-яёА-ЯЁ])\.(?=[а-яёА-ЯЁ])")
+#: (Latin is left alone: ebay.com, index.html); also a comma with a piece of one or two letters
+#: on one side (пи,здец), but not between two words typed without a space (привет,как)
+_INNER_DOT = re.compile(r"[.,](?:(?<=[а-яёА-ЯЁ]\.)(?=[а-яёА-ЯЁ])"
+                        r"|(?<![а-яёА-ЯЁ]{3},)(?<=[а-яёА-ЯЁ],)(?=[а-яёА-ЯЁ])"
+                        r"|(?<=[а-яёА-ЯЁ],)(?=[а-яёА-ЯЁ]{1,2}(?![а-яёА-ЯЁ])))")
+#: the cheap test for both: a dot or a comma between two letters (chat puts a space after them;
+#: one character class first, so sre scans for it in C)
+_PUNCT_IN_WORD = re.compile(r"[.,](?<=[^\W\d_][.,])(?=[^\W\d_])")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
@@ -182,7 +188,8 @@ class ObscenityFilter:
             if spaced != read:
                 read = spaced
                 verdict = self._check_message(read)
-        if not verdict.obscene and "." in read:
+        if not verdict.obscene and ("." in read or "," in read) \
+                and _PUNCT_IN_WORD.search(read) is not None:
             joined = _SHORT_DOTTED.sub(lambda found: found.group().replace(".", "\u00ad"),
                                        _INNER_DOT.sub("\u00ad", read))
             if joined != read:
