@@ -110,7 +110,7 @@ async def test_russian_community_accepts_every_readme_form_on_moscow_time(
         assert [r.text.key for r in replies] == ["schedule.added"], replies
         [post] = await active_posts(app, "shkola")
         assert (post.cron, post.at) == (cron, at)
-        assert replies[0].text.params["tz"] == "Europe/Moscow"
+        assert replies[0].text.params["tz"] == "Europe/Moscow, UTC+3"
     finally:
         await app.close()
 

@@ -73,7 +73,7 @@ async def test_schedule_accepts_every_form(bot, clock, args, cron, at):
     assert (post.cron, post.at, post.text) == (cron, at, "Open lesson")
     assert post.source == "chat" and post.created_by == "telegram:900"
     assert post.chats == ("telegram:-1001", "vk:2000000001")
-    assert reply.text.params["id"] == post.id and reply.text.params["tz"] == "Europe/Berlin"
+    assert reply.text.params["id"] == post.id and reply.text.params["tz"] == "Europe/Berlin, UTC+1"
 
 
 @pytest.mark.parametrize("args", ["soon Hello", "tomorrow Hello", "every moonday 10:00 Hi",

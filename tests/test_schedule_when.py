@@ -17,6 +17,7 @@ from bot.core.scheduler.when import (
     split_when,
     validate_entry,
 )
+from bot.core.scheduler.zones import zone_label
 from bot.core.settings import CommunitySettings, ScheduleEntry
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -142,3 +143,17 @@ def test_a_repeat_reads_in_words_where_it_has_a_common_shape(cron: str, ru: str,
 
     described = describe(cron)
     assert [catalog()._param(described, lang) for lang in ("ru", "en")] == [ru, en]
+
+
+@pytest.mark.parametrize(("name", "at", "label"), [
+    ("Europe/Moscow", datetime(2026, 3, 2, 8, 0, tzinfo=UTC), "Europe/Moscow, UTC+3"),
+    ("Europe/Berlin", datetime(2026, 1, 15, 12, 0, tzinfo=UTC), "Europe/Berlin, UTC+1"),
+    ("Europe/Berlin", datetime(2026, 7, 15, 12, 0, tzinfo=UTC), "Europe/Berlin, UTC+2"),
+    ("Asia/Kolkata", datetime(2026, 7, 15, 12, 0, tzinfo=UTC), "Asia/Kolkata, UTC+5:30"),
+    ("America/New_York", datetime(2026, 1, 15, 12, 0, tzinfo=UTC), "America/New_York, UTC−5"),
+    ("UTC", datetime(2026, 1, 15, 12, 0, tzinfo=UTC), "UTC"),
+])
+def test_a_timezone_is_shown_with_its_offset_at_that_moment(name: str, at: datetime,
+                                                            label: str) -> None:
+    """A moderator reads "Europe/Berlin, UTC+2" and knows what 10:00 means, DST included."""
+    assert zone_label(name, at) == label

@@ -24,6 +24,7 @@ from bot.core.scheduler.ports import NewPost, PostRecord, PostSource, ScheduleRe
 from bot.core.scheduler.repeat import describe
 from bot.core.scheduler.when import OneOff, Recurring, ScheduleRuleError, split_when
 from bot.core.scheduler.withdraw import withdraw_postponed
+from bot.core.scheduler.zones import zone_label
 from bot.core.texts import Text
 
 LIST_LIMIT = 20
@@ -71,18 +72,18 @@ class SchedulerFeature(BaseFeature):
         try:
             rule, rest = split_when(cmd.args, now=ctx.now, tz=tz)
         except ScheduleRuleError:
-            return [self._answer(ctx, "schedule.usage", tz=ctx.community.timezone)]
+            return [self._answer(ctx, "schedule.usage", tz=zone_label(ctx.community.timezone, ctx.now))]
         reply = ctx.event.reply_to
         text = rest.strip() or (reply.text.strip() if reply else "")
         photo = reply.photo if reply else None
         if not text and photo is None:
-            return [self._answer(ctx, "schedule.usage", tz=ctx.community.timezone)]
+            return [self._answer(ctx, "schedule.usage", tz=zone_label(ctx.community.timezone, ctx.now))]
         if len(text) > MAX_POST_TEXT:  # posted as one message, it would be cut
             return [self._answer(ctx, "schedule.too_long", length=len(text),
                                  limit=MAX_POST_TEXT)]
         if isinstance(rule, OneOff) and rule.at <= ctx.now:
             return [self._answer(ctx, "schedule.in_past", when=local_time(rule.at, tz),
-                                 tz=ctx.community.timezone)]
+                                 tz=zone_label(ctx.community.timezone, rule.at))]
         here = PostTarget(ctx.chat, ctx.event.thread_id if ctx.role is Role.CHAT else None)
         targets = [here if c == ctx.chat else PostTarget(c) for c in ctx.community.chats]
         chats = [str(t) for t in targets]
@@ -102,7 +103,7 @@ class SchedulerFeature(BaseFeature):
         first = next_time(rule, tz, ctx.now)
         out: list[AnyAction] = [self._answer(
             ctx, "schedule.added", id=post.id, next=local_time(first, tz) if first else "-",
-            tz=ctx.community.timezone, chats=", ".join(chats),
+            tz=zone_label(ctx.community.timezone, first or ctx.now), chats=", ".join(chats),
             # said, not silent: the moderator expects the post on both networks
             skipped=Text("schedule.photo_skipped", {"platform": ctx.chat.platform,
                                                     "skipped": ", ".join(skipped)})
@@ -124,7 +125,8 @@ class SchedulerFeature(BaseFeature):
                       for piece in (("\n",) if index else ()) + plan_line(moment, post, tz))
         hidden = len(planned) - len(coming)
         more = Text("schedule.list_more", {"count": hidden}) if hidden else ""
-        return [self._answer(ctx, "schedule.list", tz=ctx.community.timezone, items=items,
+        return [self._answer(ctx, "schedule.list", tz=zone_label(ctx.community.timezone, ctx.now),
+                             items=items,
                              count=len(coming), more=more)]
 
     async def _unschedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:

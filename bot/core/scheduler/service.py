@@ -41,6 +41,7 @@ from bot.core.scheduler.ports import (
     ScheduleRepo,
 )
 from bot.core.scheduler.withdraw import withdraw_postponed
+from bot.core.scheduler.zones import zone_label
 from bot.core.settings import CommunitySettings
 from bot.core.texts import Text
 
@@ -402,8 +403,8 @@ class SchedulerService:
             return None
         due = occurrence.due_at.astimezone(community.tz).strftime("%Y-%m-%d %H:%M")
         params = {"id": occurrence.id, "post": occurrence.post_id, "chat": occurrence.chat,
-                  "due": due, "tz": community.timezone, "text": preview(occurrence.text),
-                  **extra}
+                  "due": due, "tz": zone_label(community.timezone, occurrence.due_at),
+                  "text": preview(occurrence.text), **extra}
         return NotifyQueue(community.queue, Text(key, params), community.language)
 
     async def _queue_notices(self, uow: UnitOfWork,
