@@ -193,6 +193,12 @@ samples' style) 0.996 — cvnt; ``fresh_round44.jsonl`` (English-heavy: British,
 Australian slang) 0.996 — Dildo, Newfoundland; ``fresh_round45.jsonl`` (formal and literary
 Russian, careful trolls) 0.989 — пи,здец (a comma with a piece of one or two letters), ипанутый,
 a dachshund bitch with her puppies.
+Then ``fresh_round46.jsonl`` (a kindergarten's parents, dog walkers, yoga, a flea market) 1.000;
+``fresh_round47.jsonl`` (drivers, builders, guards; rough banter) 0.993 — a board full of knots
+(«доска вся в сучках»), the Fucking sign in Austria; ``fresh_round48.jsonl`` (teenagers: no
+capitals, abbreviations, phonetic spelling) 0.975 — names in lower case (moby dick, dick
+grayson, bitche in france, shitterton), pzdc. Left: a message typed in the wrong keyboard layout
+(gbpltw for пиздец), and «фак» (also how FAQ is said).
 """
 
 from __future__ import annotations
@@ -229,7 +235,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round36.jsonl", "fresh_round37.jsonl", "fresh_round38.jsonl",
              "fresh_round39.jsonl", "fresh_round40.jsonl", "fresh_round41.jsonl",
              "fresh_round42.jsonl", "fresh_round43.jsonl", "fresh_round44.jsonl",
-             "fresh_round45.jsonl"])
+             "fresh_round45.jsonl", "fresh_round46.jsonl", "fresh_round47.jsonl",
+             "fresh_round48.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -185,6 +185,7 @@ DISGUISED = [
     ("total cvnt, never paid", "cunt"),
     ("пи,здец, товарищи", "пизд"),
     ("ипанутый, ты зачем ладью отдал?", "еб"),
+    ("pzdc ya v shoke s etogo kambeka", "пизд"),
 ]
 
 
