@@ -199,6 +199,13 @@ Then ``fresh_round46.jsonl`` (a kindergarten's parents, dog walkers, yoga, a fle
 capitals, abbreviations, phonetic spelling) 0.975 — names in lower case (moby dick, dick
 grayson, bitche in france, shitterton), pzdc. Left: a message typed in the wrong keyboard layout
 (gbpltw for пиздец), and «фак» (also how FAQ is said).
+And last: ``fresh_round49.jsonl`` (Russian typed in Latin letters by emigrants, students and
+sailors) 0.965 — a translit message told by its commonest words (kogda, chto: hu1 is read as
+хуи there), a mask over four visible letters (poh*j), w for ш (wluxi), ӱ and other letters of
+other Cyrillic alphabets (ӱебище), motherfukers; innocent: Huiying, the HUYA ticker, a
+colleague Huy iz Hanoya and Ebanks s Kajmanovyh (s, v, iz are words, not halves); left: nax*y.
+``fresh_round50.jsonl`` (comments under VK posts) and ``fresh_round51.jsonl`` (the samples'
+everyday chat) both 1.000.
 """
 
 from __future__ import annotations
@@ -236,7 +243,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round39.jsonl", "fresh_round40.jsonl", "fresh_round41.jsonl",
              "fresh_round42.jsonl", "fresh_round43.jsonl", "fresh_round44.jsonl",
              "fresh_round45.jsonl", "fresh_round46.jsonl", "fresh_round47.jsonl",
-             "fresh_round48.jsonl"])
+             "fresh_round48.jsonl", "fresh_round49.jsonl", "fresh_round50.jsonl",
+             "fresh_round51.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -51,6 +51,7 @@ PAIRS = [
     ("Got a selfie at the old Fucking sign in Austria", "fucking Austria lost again"),
     ("moby dick is 600 pages why", "don't be a dick"),
     ("bitche is a real town in france lol", "you bitche"),
+    ("HUYA shares jumped after the earnings call", "HUYA tebe a ne premiyu"),
 ]
 
 

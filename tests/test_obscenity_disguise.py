@@ -186,6 +186,11 @@ DISGUISED = [
     ("пи,здец, товарищи", "пизд"),
     ("ипанутый, ты зачем ладью отдал?", "еб"),
     ("pzdc ya v shoke s etogo kambeka", "пизд"),
+    ("hu1 znaet, kogda zarplatu perevedut", "хуй"),
+    ("da mne poh*j, kto tam chto skazal", "хуй"),
+    ("v kommentah opyat' wluxi so spamom", "шлюха"),
+    ("ӱебище какое-то на аватарке", "еб"),
+    ("motherfukers hacked my steam account", "fuck"),
 ]
 
 
@@ -261,6 +266,8 @@ INNOCENT = [
     "Kuntz and Kunta, $$$ money, Игорь, go go",
     "e.g. a.k.a. U.S.A. i.e. 5¢, Ипатьев, задание в Мудле",
     "привет,как дела? да,хорошо. на,хуторе по,хуже; а,б,в; 1,5 кг; Ипанема",
+    "наш новый dev Huiying; Moj kollega Huy iz Hanoya; Kapitan Ebanks s Kajmanovyh ostrovov",
+    "h*ll no, d*mn it, cr*p, p*ss off, sh*re, l*ve you, bowl of soup, the wlan works",
 ]
 
 

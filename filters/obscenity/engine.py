@@ -59,6 +59,13 @@ _TRANSLIT_RUSSIAN = re.compile(
     r"(?<![a-z])[a-z]+(?:ya|yu|zh|kh|shch)[a-z]*|\b[a-z]{2,}(?:ogo|ego|aya|yye|iye|yat|yut|tsya)\b",
     re.IGNORECASE,
 )
+#: ... or one of the commonest Russian words, which no English word is spelt like; looked for
+#: only beside a word read as Russian there (hui, suki: READ_AS_RUSSIAN), as it costs a scan
+_RUSSIAN_WORD = re.compile(
+    r"\b(?:chto|kogda|tolko|pochemu|potomu|ochen|mozhno|nado|budet|bylo|seychas|sejchas"
+    r"|skazal|poshel|znaet|davai|davay|nichego|ladno|zdes|esche|eshe|uzhe|menya|tebya|kto)\b",
+    re.IGNORECASE,
+)
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: one dot inside a Russian word (нах.ер): read again without it, as an invisible character
 #: (Latin is left alone: ebay.com, index.html); also a comma with a piece of one or two letters
@@ -427,6 +434,9 @@ class ObscenityFilter:
         back on this when they hold as many Latin as Cyrillic look-alikes, so a cheap answer
         is good enough."""
         if _CYRILLIC_LETTER.search(text) is not None or _TRANSLIT_RUSSIAN.search(text):
+            return Script.CYR
+        lowered = text.lower()
+        if ("hu" in lowered or "su" in lowered) and _RUSSIAN_WORD.search(text):
             return Script.CYR
         return Script.LAT
 

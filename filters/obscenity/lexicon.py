@@ -35,7 +35,7 @@ _LATIN_FILLABLE = re.compile(r"[a-z*]+")
 _LATIN_MASK_FILL = "uiaoesc"
 #: visible letters a masked Latin word needs before it is also read as masked Russian (a short
 #: one, da*n, would fill into Russian words it never meant)
-_TRANSLIT_MASK_LETTERS = 5
+_TRANSLIT_MASK_LETTERS = 4
 #: words longer than this are searched inside rather than matched whole (no real word is)
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
