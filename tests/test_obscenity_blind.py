@@ -198,7 +198,7 @@ Then ``fresh_round46.jsonl`` (a kindergarten's parents, dog walkers, yoga, a fle
 («доска вся в сучках»), the Fucking sign in Austria; ``fresh_round48.jsonl`` (teenagers: no
 capitals, abbreviations, phonetic spelling) 0.975 — names in lower case (moby dick, dick
 grayson, bitche in france, shitterton), pzdc. Left: a message typed in the wrong keyboard layout
-(gbpltw for пиздец), and «фак» (also how FAQ is said).
+(gbpltw for пиздец: read since, see layout.py), and «фак» (also how FAQ is said).
 And last: ``fresh_round49.jsonl`` (Russian typed in Latin letters by emigrants, students and
 sailors) 0.965 — a translit message told by its commonest words (kogda, chto: hu1 is read as
 хуи there), a mask over four visible letters (poh*j), w for ш (wluxi), ӱ and other letters of

@@ -191,6 +191,9 @@ DISGUISED = [
     ("v kommentah opyat' wluxi so spamom", "шлюха"),
     ("ӱебище какое-то на аватарке", "еб"),
     ("motherfukers hacked my steam account", "fuck"),
+    # typed with the keyboard on the English layout
+    ("gbpltw xnj c cthdthjv", "пизд"),
+    ("Bl b yf[eq", "хуй"),
 ]
 
 
@@ -268,6 +271,7 @@ INNOCENT = [
     "привет,как дела? да,хорошо. на,хуторе по,хуже; а,б,в; 1,5 кг; Ипанема",
     "наш новый dev Huiying; Moj kollega Huy iz Hanoya; Kapitan Ebanks s Kajmanovyh ostrovov",
     "h*ll no, d*mn it, cr*p, p*ss off, sh*re, l*ve you, bowl of soup, the wlan works",
+    "ghbdtn, rfr ltkf? (привет, как дела? on the English layout)",
 ]
 
 

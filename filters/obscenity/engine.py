@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from .fancy import unfancy
+from .layout import from_qwerty, has_layout_stem
 from .lexicon import READ_AS_RUSSIAN, Lexicon
 from .model import CLEAN, Match, Verdict
 from .normalize import FOREIGN_LOOK_ALIKE, Script, normalize_word
@@ -299,7 +300,13 @@ class ObscenityFilter:
             return self._check_text(text, lowered)
         if not flagged:
             return CLEAN
-        return self._check_chunks(text, lowered, chunks, flagged)
+        verdict = self._check_chunks(text, lowered, chunks, flagged)
+        if verdict.obscene or not lowered.isascii() or not any(map(has_layout_stem, flagged)):
+            return verdict
+        # Russian typed on the English layout (gbpltw): read as the Russian keys, one for one
+        typed = self._check_message(from_qwerty(text))
+        return Verdict(typed.obscene, tuple(replace(m, fragment=text[m.start:m.end])
+                                            for m in typed.matches))
 
     def _check_chunks(
         self, text: str, lowered: str, chunks: list[str], flagged: set[str]
@@ -316,6 +323,7 @@ class ObscenityFilter:
                 self._latin.search(chunk) is None
                 and SYMBOLS.search(chunk) is None
                 and SPACED.search(" " + chunk) is None
+                and not has_layout_stem(chunk)
             )
         return (
             not self._suspicious_unicode(chunk)
