@@ -206,6 +206,14 @@ other Cyrillic alphabets (ӱебище), motherfukers; innocent: Huiying, the HU
 colleague Huy iz Hanoya and Ebanks s Kajmanovyh (s, v, iz are words, not halves); left: nax*y.
 ``fresh_round50.jsonl`` (comments under VK posts) and ``fresh_round51.jsonl`` (the samples'
 everyday chat) both 1.000.
+Three more aimed at what the others found: ``fresh_round52.jsonl`` (translit again: a diaspora,
+a remote team, sailors) 0.965 — «na h*j», «kakogo hera»; innocent names and places that
+transliterate into мат (Huelva, Khujand, Nahuel, Shital), the Wank above Garmisch, Indonesian
+suka explained in English, «EBITDA za» (za is a word); left: bl@t' (an apostrophe for ь at the
+end of a word is not read as part of it); ``fresh_round53.jsonl`` (teenagers) 0.989 — пи-дор
+(a hyphen after пи), Huy in Belgium in lower case; ``fresh_round54.jsonl`` (look-alikes from
+many scripts, multilingual innocents) 0.979 — є (заєбали), a capital eta for H (ΒΙΤCΗ),
+долбојоб; innocent: «pour le retard», a Kazakh proverb with ебі, the Armenian name Хачик.
 """
 
 from __future__ import annotations
@@ -244,7 +252,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round42.jsonl", "fresh_round43.jsonl", "fresh_round44.jsonl",
              "fresh_round45.jsonl", "fresh_round46.jsonl", "fresh_round47.jsonl",
              "fresh_round48.jsonl", "fresh_round49.jsonl", "fresh_round50.jsonl",
-             "fresh_round51.jsonl"])
+             "fresh_round51.jsonl", "fresh_round52.jsonl", "fresh_round53.jsonl",
+             "fresh_round54.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

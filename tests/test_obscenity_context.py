@@ -52,6 +52,12 @@ PAIRS = [
     ("moby dick is 600 pages why", "don't be a dick"),
     ("bitche is a real town in france lol", "you bitche"),
     ("HUYA shares jumped after the earnings call", "HUYA tebe a ne premiyu"),
+    ("huy in belgium has a cool citadel", "idi na huy"),
+    ("our Indonesian mods say 'suka' just means 'like'", "suka, opyat' ty"),
+    ("Hiked up the Wank near Garmisch, amazing views", "stop being a wank"),
+    ("Désolé pour le retard, my train was late", "the retard again"),
+    ("Казахская пословица: «Ебін тапса, қар да жанады»", "ебіть его"),
+    ("Наш сосед — Хачик из Гюмри", "опять эти хачики на рынке"),
 ]
 
 

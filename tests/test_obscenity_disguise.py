@@ -194,6 +194,12 @@ DISGUISED = [
     # typed with the keyboard on the English layout
     ("gbpltw xnj c cthdthjv", "пизд"),
     ("Bl b yf[eq", "хуй"),
+    ("пи-дор кто мой скейт взял", "пидор"),
+    ("idi na h*j so svoei reklamoi", "хуй"),
+    ("kakogo hera on ne otvechaet v slacke", "хер"),
+    ("заєбали эти скамеры в личке", "еб"),
+    ("stop being a ΒΙΤCΗ about the rules", "bitch"),
+    ("долбојоб опять перевёл не в той сети", "еб"),
 ]
 
 
@@ -272,6 +278,8 @@ INNOCENT = [
     "наш новый dev Huiying; Moj kollega Huy iz Hanoya; Kapitan Ebanks s Kajmanovyh ostrovov",
     "h*ll no, d*mn it, cr*p, p*ss off, sh*re, l*ve you, bowl of soup, the wlan works",
     "ghbdtn, rfr ltkf? (привет, как дела? on the English layout)",
+    "число пи-три, пи-пи, из-за дождя",
+    "Zahodim v Huelvu; Rodstvenniki iz Khujanda; vzyal Nahuelya; Shital is out; EBITDA za kvartal",
 ]
 
 

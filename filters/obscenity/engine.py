@@ -85,7 +85,8 @@ _SHORT_DOTTED = re.compile(r"(?<![^\W\d_.])(?:[^\W\d_]{1,2}\.){2,}[^\W\d_]{1,2}(
 _CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
 #: words alone are the English "her", the names Hera and Hui, so only the phrase is read
-_TRANSLIT_PHRASE = re.compile(r"(?<![\w'])(?:na|ni|po)\s+(?:(her[au]?)|(hu[iy]))(?![\w'])")
+_TRANSLIT_PHRASE = re.compile(
+    r"(?<![\w'])(?:na|ni|po|kakogo|kakova|kakovo)\s+(?:(her[au]?)|(hu[iy]|h\*{1,2}[jyi]?))(?![\w'])")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -268,7 +269,7 @@ class ObscenityFilter:
         return CLEAN
 
     def _check_plain(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
-        if self._lexicon.ru and ("her" in lowered or "hu" in lowered):
+        if self._lexicon.ru and ("her" in lowered or "hu" in lowered or "h*" in lowered):
             found = _TRANSLIT_PHRASE.search(lowered)
             if found is not None and len(lowered) == len(text):
                 verdict = self._check(text, lowered, chunks)

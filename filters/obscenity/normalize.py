@@ -199,6 +199,9 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
         candidates = [text.translate(_TO_LAT)]
         if "1" in text:
             candidates.append(text.translate(_TO_LAT_ONE_AS_L))
+        if "η" in text:
+            # a capital eta is an H (ΒΙΤCΗ), lower-cased it looks like n
+            candidates.append(text.replace("η", "h").translate(_TO_LAT))
         if "4" in text:
             # Russian in Latin letters writes ч as 4 (muda4ok, su4ka)
             candidates.append(text.replace("4", "ch").translate(_TO_LAT))

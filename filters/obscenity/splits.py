@@ -29,6 +29,8 @@ SHORT_WORDS = frozenset(w for line in _LINES if not line.startswith("particle:")
 #: ... and halves of ordinary hyphenated words (кто-то, из-за, кое-как, какой-нибудь)
 _PARTICLES = SHORT_WORDS | frozenset(w for line in _LINES if line.startswith("particle:")
                                      for w in line.removeprefix("particle:").split())
+#: real short words that also begin мат: «число пи», but «пи-дор» is one word
+_HYPHEN_HEADS = frozenset({"пи"})
 _LETTERS = "a-zа-яё"
 _BAD_START = re.compile("[ьъы]|й[бвгджзклмнпрстфхцчшщ]")
 #: what a piece longer than a fragment (up to two letters and punctuation) may start with
@@ -74,7 +76,7 @@ def _joinable(core: str) -> bool:
         if _HYPHENATED.fullmatch(core) is None:
             return False
         first, second = core.split("-")
-        return first not in _PARTICLES and second not in _PARTICLES
+        return (first in _HYPHEN_HEADS or first not in _PARTICLES) and second not in _PARTICLES
     return _is_fragment(core)
 
 
