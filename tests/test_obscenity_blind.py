@@ -198,7 +198,8 @@ Then ``fresh_round46.jsonl`` (a kindergarten's parents, dog walkers, yoga, a fle
 («доска вся в сучках»), the Fucking sign in Austria; ``fresh_round48.jsonl`` (teenagers: no
 capitals, abbreviations, phonetic spelling) 0.975 — names in lower case (moby dick, dick
 grayson, bitche in france, shitterton), pzdc. Left: a message typed in the wrong keyboard layout
-(gbpltw for пиздец: read since, see layout.py), and «фак» (also how FAQ is said).
+(gbpltw for пиздец: read since, see layout.py), and «фак» (also how FAQ is said; «фак ю» is
+read since).
 And last: ``fresh_round49.jsonl`` (Russian typed in Latin letters by emigrants, students and
 sailors) 0.965 — a translit message told by its commonest words (kogda, chto: hu1 is read as
 хуи there), a mask over four visible letters (poh*j), w for ш (wluxi), ӱ and other letters of
@@ -214,6 +215,11 @@ end of a word is not read as part of it); ``fresh_round53.jsonl`` (teenagers) 0.
 (a hyphen after пи), Huy in Belgium in lower case; ``fresh_round54.jsonl`` (look-alikes from
 many scripts, multilingual innocents) 0.979 — є (заєбали), a capital eta for H (ΒΙΤCΗ),
 долбојоб; innocent: «pour le retard», a Kazakh proverb with ебі, the Armenian name Хачик.
+The session's last three: ``fresh_round55.jsonl`` (translit: football fans, truckers, Israel)
+0.978 — 3ae6al (3 and 6 at once), bl9t (9 for я), chujnja (ch for х, as Polish spells it),
+jobanyj, «na hu*», and «фак ю» (фак alone is still FAQ); ``fresh_round56.jsonl`` (the samples'
+style) 1.000; ``fresh_round57.jsonl`` (English: Discord, tech, sports, a pub quiz) 0.996 —
+«faggots, mash and peas» on a pub menu.
 """
 
 from __future__ import annotations
@@ -253,7 +259,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round45.jsonl", "fresh_round46.jsonl", "fresh_round47.jsonl",
              "fresh_round48.jsonl", "fresh_round49.jsonl", "fresh_round50.jsonl",
              "fresh_round51.jsonl", "fresh_round52.jsonl", "fresh_round53.jsonl",
-             "fresh_round54.jsonl"])
+             "fresh_round54.jsonl", "fresh_round55.jsonl", "fresh_round56.jsonl",
+             "fresh_round57.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

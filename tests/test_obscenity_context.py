@@ -58,6 +58,7 @@ PAIRS = [
     ("Désolé pour le retard, my train was late", "the retard again"),
     ("Казахская пословица: «Ебін тапса, қар да жанады»", "ебіть его"),
     ("Наш сосед — Хачик из Гюмри", "опять эти хачики на рынке"),
+    ("Pub's Thursday special is faggots, mash and peas", "shut up faggot, mash the button"),
 ]
 
 

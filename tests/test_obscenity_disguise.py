@@ -200,6 +200,12 @@ DISGUISED = [
     ("заєбали эти скамеры в личке", "еб"),
     ("stop being a ΒΙΤCΗ about the rules", "bitch"),
     ("долбојоб опять перевёл не в той сети", "еб"),
+    ("3ae6al uzhe etot lag", "еб"),
+    ("bl9t, granitsa opyat' shest' chasov", "бля"),
+    ("chujnja polnaja, a ne patch", "хуй"),
+    ("jobanyj tahograf opyat' gljuchit", "еб"),
+    ("na hu* takie bilety", "хуй"),
+    ("судья, фак ю", "fuck"),
 ]
 
 
@@ -280,6 +286,7 @@ INNOCENT = [
     "ghbdtn, rfr ltkf? (привет, как дела? on the English layout)",
     "число пи-три, пи-пи, из-за дождя",
     "Zahodim v Huelvu; Rodstvenniki iz Khujanda; vzyal Nahuelya; Shital is out; EBITDA za kvartal",
+    "my job now, Chuy and Jesus, cloud9 team, K9 unit, 3D6 dice; читай фак, фак по игре в закрепе",
 ]
 
 

@@ -82,11 +82,14 @@ _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
 _SHORT_DOTTED = re.compile(r"(?<![^\W\d_.])(?:[^\W\d_]{1,2}\.){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
-_CONTEXT_WORDS = frozenset({"na", "ni", "po", *READ_AS_RUSSIAN})
+_CONTEXT_WORDS = frozenset({"na", "ni", "po", "фак", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
 #: words alone are the English "her", the names Hera and Hui, so only the phrase is read
 _TRANSLIT_PHRASE = re.compile(
-    r"(?<![\w'])(?:na|ni|po|kakogo|kakova|kakovo)\s+(?:(her[au]?)|(hu[iy]|h\*{1,2}[jyi]?))(?![\w'])")
+    r"(?<![\w'])(?:na|ni|po|kakogo|kakova|kakovo)\s+(?:(her[au]?)|(hu[iyj]|hu\*{1,2}|h\*{1,2}[jyi]?))(?![\w'])")
+
+#: «фак ю», «фак офф»: fuck in Cyrillic letters, told from фак (how FAQ is said) by its object
+_FAK_PHRASE = re.compile(r"(?<!\w)(фак)\s+(?:ю+|юу|офф?|ит)(?!\w)")
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -278,6 +281,13 @@ class ObscenityFilter:
                 phrase = Match("хер" if group == 1 else "хуй", start, end, text[start:end],
                                found.group(group), "ru.mat")
                 return Verdict(True, (*verdict.matches, phrase))
+        if self._lexicon.en and "фак" in lowered:
+            fak = _FAK_PHRASE.search(lowered)
+            if fak is not None and len(lowered) == len(text):
+                verdict = self._check(text, lowered, chunks)
+                start, end = fak.span()
+                return Verdict(True, (*verdict.matches, Match(
+                    "fuck", start, end, text[start:end], fak.group(), "en.profanity")))
         return self._check(text, lowered, chunks)
 
     def _check(self, text: str, lowered: str, chunks: list[str]) -> Verdict:

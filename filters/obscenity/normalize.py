@@ -211,6 +211,11 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
         if "3" in text:
             # ... and з as 3, by shape (pi3dec, 3aebal), where English leet reads 3 as e
             candidates.append(text.replace("3", "z").translate(_TO_LAT))
+            if "6" in text:  # both at once (3ae6al)
+                candidates.append(text.replace("3", "z").replace("6", "b").translate(_TO_LAT))
+        if "9" in text:
+            # ... and я as 9 (bl9t), where English leet reads 9 as g
+            candidates.append(text.replace("9", "ya").translate(_TO_LAT))
     if _SYMBOLS.search(text):
         masked_text = _SYMBOLS.sub("*", text)
         candidates.append(masked_text.translate(_TO_CYR if script is Script.CYR else _TO_LAT))
