@@ -220,6 +220,11 @@ The session's last three: ``fresh_round55.jsonl`` (translit: football fans, truc
 jobanyj, «na hu*», and «фак ю» (фак alone is still FAQ); ``fresh_round56.jsonl`` (the samples'
 style) 1.000; ``fresh_round57.jsonl`` (English: Discord, tech, sports, a pub quiz) 0.996 —
 «faggots, mash and peas» on a pub menu.
+Written after all that, as a last measurement: ``fresh_round58.jsonl`` (translit and mixed
+alphabets: contractors in Serbia, students in China) 0.976 — šljucha (Czech š and ch);
+innocent pinyin (ni hui shuo, xuyao, huiguorou) and a branch's genitive («на конце сука»);
+left: bl@d' (see bl@t' above); ``fresh_round59.jsonl`` (polite communities) and
+``fresh_round60.jsonl`` (the samples' everyday chat) both 1.000.
 """
 
 from __future__ import annotations
@@ -260,7 +265,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round48.jsonl", "fresh_round49.jsonl", "fresh_round50.jsonl",
              "fresh_round51.jsonl", "fresh_round52.jsonl", "fresh_round53.jsonl",
              "fresh_round54.jsonl", "fresh_round55.jsonl", "fresh_round56.jsonl",
-             "fresh_round57.jsonl"])
+             "fresh_round57.jsonl", "fresh_round58.jsonl", "fresh_round59.jsonl",
+             "fresh_round60.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

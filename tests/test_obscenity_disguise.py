@@ -206,6 +206,7 @@ DISGUISED = [
     ("jobanyj tahograf opyat' gljuchit", "еб"),
     ("na hu* takie bilety", "хуй"),
     ("судья, фак ю", "fuck"),
+    ("šljucha v kommentach, zabante", "шлюха"),
 ]
 
 
@@ -287,6 +288,7 @@ INNOCENT = [
     "число пи-три, пи-пи, из-за дождя",
     "Zahodim v Huelvu; Rodstvenniki iz Khujanda; vzyal Nahuelya; Shital is out; EBITDA za kvartal",
     "my job now, Chuy and Jesus, cloud9 team, K9 unit, 3D6 dice; читай фак, фак по игре в закрепе",
+    "Škoda and Žižek, Čechov; Wo xuyao yi bei kafei; Tried huiguorou",
 ]
 
 

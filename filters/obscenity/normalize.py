@@ -90,6 +90,8 @@ _STRONG_LAT = re.compile("[dfgjlqsvwz]")
 _ANY_CYR = re.compile("[\u0400-\u04ff]")
 _ANY_LAT = re.compile("[a-z]")
 _PI = re.compile(r"3[.,]14|π")
+_CARON_SOUND = {"š": "sh", "Š": "Sh", "č": "ch", "Č": "Ch", "ž": "zh", "Ž": "Zh"}
+_SLAVIC_CARON = re.compile("[šŠčČžŽ]")
 _THREE_AFTER_LETTER = re.compile(r"[^\W\d_]3")
 _CODE = re.compile(r"[a-z]{1,3}\d{2,}")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
@@ -164,7 +166,8 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
     if _CODE.fullmatch(text):
         # a road, a model or a flight (SH17, A320, B52): its digits are a number, not letters
         return Word(Script.LAT, ((text, False),), False, sum(c.isalpha() for c in text))
-    if script is None and text.isalpha() and (text.isascii() or _PLAIN_RUSSIAN.fullmatch(text)):
+    if (script is None and text.isalpha() and (text.isascii() or _PLAIN_RUSSIAN.fullmatch(text))
+            and (raw.isascii() or _SLAVIC_CARON.search(raw) is None)):
         # the common case: nothing to fold but ё (and Latin look-alikes need no folding)
         script = Script.LAT if text.isascii() else Script.CYR
         plain = text.replace("ё", "е") if script is Script.CYR else text
@@ -197,6 +200,12 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
     else:
         text = _PI.sub("pi", text)
         candidates = [text.translate(_TO_LAT)]
+        if _SLAVIC_CARON.search(raw):
+            # Czech, Slovak and Croatian spell ш, ч, ж as š, č, ž, and Czech х as ch (šljucha):
+            # read by sound too
+            czech = raw.replace("ch", "kh").replace("Ch", "Kh")
+            spoken = clean(_SLAVIC_CARON.sub(lambda found: _CARON_SOUND[found.group()], czech))
+            candidates.append(_PI.sub("pi", spoken).translate(_TO_LAT))
         if "1" in text:
             candidates.append(text.translate(_TO_LAT_ONE_AS_L))
         if "η" in text:
