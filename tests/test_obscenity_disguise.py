@@ -419,3 +419,13 @@ def test_an_emoji_standing_for_a_letter_is_a_mask(text: str) -> None:
 @pytest.mark.parametrize("text", ["hi😀there", "co😀ol", "he😀ll", "ко😀манда", "as😀s"])
 def test_an_emoji_inside_an_innocent_word_stays_innocent(text: str) -> None:
     assert not ObscenityFilter().check(text).obscene, text
+
+
+def test_phrases_are_read_after_their_words_were_seen_alone() -> None:
+    """The pre-check remembers clean pieces of chat; a piece whose verdict depends on its
+    neighbour («kakogo hera», «na hui», «фак ю») must never be remembered as clean."""
+    check = ObscenityFilter().check
+    for text in ("kakogo cherta", "hera is a goddess", "na more", "фак по игре", "ю", "Hui Lin"):
+        assert not check(text).obscene, text
+    for text in ("kakogo hera on ne otvechaet", "idi na hui", "судья, фак ю"):
+        assert check(text).obscene, text

@@ -82,7 +82,7 @@ _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
 _SHORT_DOTTED = re.compile(r"(?<![^\W\d_.])(?:[^\W\d_]{1,2}\.){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
-_CONTEXT_WORDS = frozenset({"na", "ni", "po", "фак", *READ_AS_RUSSIAN})
+_CONTEXT_WORDS = frozenset({"na", "ni", "po", "kakogo", "kakova", "kakovo", "фак", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
 #: words alone are the English "her", the names Hera and Hui, so only the phrase is read
 _TRANSLIT_PHRASE = re.compile(
