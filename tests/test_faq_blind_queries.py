@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_faq_quality import row_figures
 
 from bot.core.faq.entries import load_faq_file
 from bot.core.faq.matcher import FaqMatcher
@@ -30,23 +31,13 @@ DATA = Path(__file__).parent / "data"
 def test_blind_questions_to_the_sample_faqs(faq: str, floor: float) -> None:
     matcher = FaqMatcher.build(load_faq_file(DATA / "faq" / f"{faq}.toml"))
     assert matcher.semantic, "the sentence encoder did not load"
-    answerable = right = answered = negatives = false = 0
-    wrong = []
     lines = (DATA / "faq_blind" / f"{faq}.queries.jsonl").read_text(encoding="utf-8")
-    for query in map(json.loads, lines.splitlines()):
-        result = matcher.match(str(query["text"]))
-        given = result.faq_id if result.band == "answer" else None
-        expected = query["expected"]
-        negatives += expected is None
-        answerable += expected is not None
-        false += expected is None and given is not None
-        right += expected is not None and given == expected
-        answered += given is not None
-        if given is not None and given != expected:
-            wrong.append((query["text"], expected, given))
-    accuracy, precision = right / answerable, right / max(1, answered)
-    print(f"\n{faq}: accuracy {accuracy:.3f} precision {precision:.3f} "
-          f"false {false / negatives:.3f}; wrong answers: {wrong}")
-    assert accuracy >= floor
-    assert precision >= 0.95, wrong
-    assert false / negatives <= 0.03, wrong
+    rows = [(faq, {"expected": query["expected"], "text": query["text"]},
+             matcher.match(str(query["text"]))) for query in map(json.loads, lines.splitlines())]
+    wrong = [(query["text"], query["expected"], result.faq_id) for _, query, result in rows
+             if result.band == "answer" and result.faq_id != query["expected"]]
+    found = row_figures(rows)
+    print(f"\n{faq}: {found}; wrong answers: {wrong}")
+    assert found.accuracy >= floor
+    assert found.precision >= 0.95, wrong
+    assert found.false <= 0.03, wrong
