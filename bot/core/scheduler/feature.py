@@ -126,8 +126,7 @@ class SchedulerFeature(BaseFeature):
         hidden = len(planned) - len(coming)
         more = Text("schedule.list_more", {"count": hidden}) if hidden else ""
         return [self._answer(ctx, "schedule.list", tz=zone_label(ctx.community.timezone, ctx.now),
-                             items=items,
-                             count=len(coming), more=more)]
+                             items=items, count=len(coming), more=more)]
 
     async def _unschedule(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         words = cmd.words
