@@ -224,7 +224,14 @@ Written after all that, as a last measurement: ``fresh_round58.jsonl`` (translit
 alphabets: contractors in Serbia, students in China) 0.976 — šljucha (Czech š and ch);
 innocent pinyin (ni hui shuo, xuyao, huiguorou) and a branch's genitive («на конце сука»);
 left: bl@d' (see bl@t' above); ``fresh_round59.jsonl`` (polite communities) and
-``fresh_round60.jsonl`` (the samples' everyday chat) both 1.000.
+``fresh_round60.jsonl`` (the samples' everyday chat) both 1.000. And two more at the very end:
+``fresh_round62.jsonl`` (the samples' style) 0.996 — «Fugging, once called Fucking»;
+``fresh_round63.jsonl`` (Russian and English mixed in one message) 0.971 — English profanity in
+Cyrillic letters (эссхол, булщит, холишит, «сан оф э бич»), «иди нах», xyli (xy is ху by shape),
+Ebbsfleet, and «фак» or «шит» opening a message as an exclamation («фак, опять…»; фак elsewhere is
+still FAQ, шит still шить's). ``fresh_round61.jsonl`` (translit once more: au pairs, climbers,
+poker, Dubai) 0.979 — huesos and huevo read as Russian beside ne / mne; innocent: Khuiten,
+huli-huli chicken, reshitsya (Russian verbs in -шить), James Gandon.
 """
 
 from __future__ import annotations
@@ -266,7 +273,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round51.jsonl", "fresh_round52.jsonl", "fresh_round53.jsonl",
              "fresh_round54.jsonl", "fresh_round55.jsonl", "fresh_round56.jsonl",
              "fresh_round57.jsonl", "fresh_round58.jsonl", "fresh_round59.jsonl",
-             "fresh_round60.jsonl"])
+             "fresh_round60.jsonl", "fresh_round61.jsonl", "fresh_round62.jsonl",
+             "fresh_round63.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

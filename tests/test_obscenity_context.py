@@ -61,6 +61,7 @@ PAIRS = [
     ("Pub's Thursday special is faggots, mash and peas", "shut up faggot, mash the button"),
     ("Препод: «Ni hui shuo zhongwen ma?» А я молчу", "idi na hui"),
     ("Крючок так и остался на конце сука", "крючок опять оборвался, сука"),
+    ("We cycled through Fugging, the Austrian village once called Fucking", "fucking cyclists"),
 ]
 
 

@@ -64,7 +64,8 @@ _TRANSLIT_RUSSIAN = re.compile(
 #: only beside a word read as Russian there (hui, suki: READ_AS_RUSSIAN), as it costs a scan
 _RUSSIAN_WORD = re.compile(
     r"\b(?:chto|kogda|tolko|pochemu|potomu|ochen|mozhno|nado|budet|bylo|seychas|sejchas"
-    r"|skazal|poshel|znaet|davai|davay|nichego|ladno|zdes|esche|eshe|uzhe|menya|tebya|kto)\b",
+    r"|skazal|poshel|znaet|davai|davay|nichego|ladno|zdes|esche|eshe|uzhe|menya|tebya|kto|ne|mne"
+    r"|eto|tebe|posle)\b",
     re.IGNORECASE,
 )
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
@@ -82,14 +83,28 @@ _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
 _SHORT_DOTTED = re.compile(r"(?<![^\W\d_.])(?:[^\W\d_]{1,2}\.){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own
-_CONTEXT_WORDS = frozenset({"na", "ni", "po", "kakogo", "kakova", "kakovo", "фак", *READ_AS_RUSSIAN})
+_CONTEXT_WORDS = frozenset(
+    {"na", "ni", "po", "kakogo", "kakova", "kakovo", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
 #: words alone are the English "her", the names Hera and Hui, so only the phrase is read
 _TRANSLIT_PHRASE = re.compile(
     r"(?<![\w'])(?:na|ni|po|kakogo|kakova|kakovo)\s+(?:(her[au]?)|(hu[iyj]|hu\*{1,2}|h\*{1,2}[jyi]?))(?![\w'])")
 
-#: «фак ю», «фак офф»: fuck in Cyrillic letters, told from фак (how FAQ is said) by its object
-_FAK_PHRASE = re.compile(r"(?<!\w)(фак)\s+(?:ю+|юу|офф?|ит)(?!\w)")
+#: phrases whose words alone are innocent: «фак ю», «фак офф» (фак is how FAQ is said), «сан оф э
+#: бич» (бич is a whip or a tramp), «иди нах» (нах is also a shortened «на хрен»… or a name):
+#: (the phrase, its entry, its lexicon, the lexicon that must be on)
+_CYRILLIC_PHRASES = (
+    (re.compile(r"(?<!\w)фак\s+(?:ю+|юу|офф?|ит)(?!\w)"), "fuck", "en.profanity", "en"),
+    (re.compile(r"(?<!\w)сан\s+оф\s+[эа]\s+бич(?!\w)"), "bitch", "en.profanity", "en"),
+    (re.compile(r"(?<!\w)(?:иди|идите|пош[её]л|пошла|пошли|вали|валите)\s+нах(?!\w)"), "хуй",
+     "ru.mat", "ru"),
+    # an exclamation opening the message, or the whole of it: «фак, опять…», «шит!»
+    (re.compile(r"^\W*фак(?=\s*[,!.…]|\s*$)"), "fuck", "en.profanity", "en"),
+    (re.compile(r"^\W*шит(?=\s*[,!.…]|\s*$)"), "shit", "en.profanity", "en"),
+)
+#: their words, as whole pieces of chat (with the punctuation that may follow them)
+_PHRASE_WORDS = frozenset(word + mark for word in ("фак", "шит", "нах", "бич")
+                          for mark in ("", ",", "!", ".", "…"))
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -281,13 +296,15 @@ class ObscenityFilter:
                 phrase = Match("хер" if group == 1 else "хуй", start, end, text[start:end],
                                found.group(group), "ru.mat")
                 return Verdict(True, (*verdict.matches, phrase))
-        if self._lexicon.en and "фак" in lowered:
-            fak = _FAK_PHRASE.search(lowered)
-            if fak is not None and len(lowered) == len(text):
-                verdict = self._check(text, lowered, chunks)
-                start, end = fak.span()
-                return Verdict(True, (*verdict.matches, Match(
-                    "fuck", start, end, text[start:end], fak.group(), "en.profanity")))
+        if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
+                                          or "шит" in lowered):
+            for pattern, name, lexicon, language in _CYRILLIC_PHRASES:
+                found = pattern.search(lowered)
+                if found is not None and getattr(self._lexicon, language):
+                    verdict = self._check(text, lowered, chunks)
+                    start, end = found.span()
+                    return Verdict(True, (*verdict.matches, Match(
+                        name, start, end, text[start:end], found.group(), lexicon)))
         return self._check(text, lowered, chunks)
 
     def _check(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
@@ -298,7 +315,7 @@ class ObscenityFilter:
                 continue
             if not self._chunk_is_clean(chunk):
                 flagged.add(chunk)
-            elif len(known) >= _MAX_KNOWN or chunk in _CONTEXT_WORDS:
+            elif len(known) >= _MAX_KNOWN or chunk in _CONTEXT_WORDS or chunk in _PHRASE_WORDS:
                 continue
             elif may_split(chunk):
                 if len(halves) < _MAX_KNOWN:

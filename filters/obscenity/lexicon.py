@@ -40,7 +40,7 @@ _TRANSLIT_MASK_LETTERS = 4
 LONG_WORD = 40
 _TRANSLIT_SPAN = 256
 #: Latin words the allow-lists keep for an innocent sense, read as Russian in a Russian message
-READ_AS_RUSSIAN = frozenset({"hui", "huy", "suki", "huevo", "huevos"})
+READ_AS_RUSSIAN = frozenset({"hui", "huy", "suki", "huevo", "huevos", "huesos"})
 
 
 def _stem(word: str) -> str:
