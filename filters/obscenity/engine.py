@@ -82,9 +82,6 @@ _PUNCT_IN_WORD = re.compile(r"[.,](?<=[^\W\d_][.,])(?=[^\W\d_])")
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
 _SHORT_DOTTED = re.compile(r"(?<![^\W\d_.])(?:[^\W\d_]{1,2}\.){2,}[^\W\d_]{1,2}(?![^\W\d_])")
-#: pieces judged with their neighbours (see ``check``): never cached as clean on their own
-_CONTEXT_WORDS = frozenset(
-    {"na", "ni", "po", "kakogo", "kakova", "kakovo", *READ_AS_RUSSIAN})
 #: хер and хуй in transliteration after a preposition («ni hera», «na her», «na hui»): the
 #: words alone are the English "her", the names Hera and Hui, so only the phrase is read
 _TRANSLIT_PHRASE = re.compile(
@@ -102,9 +99,13 @@ _CYRILLIC_PHRASES = (
     (re.compile(r"^\W*фак(?=\s*[,!.…]|\s*$)"), "fuck", "en.profanity", "en"),
     (re.compile(r"^\W*шит(?=\s*[,!.…]|\s*$)"), "shit", "en.profanity", "en"),
 )
-#: their words, as whole pieces of chat (with the punctuation that may follow them)
-_PHRASE_WORDS = frozenset(word + mark for word in ("фак", "шит", "нах", "бич")
-                          for mark in ("", ",", "!", ".", "…"))
+#: the words those phrases turn on: the phrases are looked for only in a message holding one
+_PHRASE_WORDS = ("фак", "шит", "нах", "бич")
+#: pieces judged with their neighbours (see ``check``): never cached as clean on their own (the
+#: phrases' words with the punctuation that may follow them too)
+_CONTEXT_WORDS = frozenset(
+    {"na", "ni", "po", "kakogo", "kakova", "kakovo", *READ_AS_RUSSIAN,
+     *(word + mark for word in _PHRASE_WORDS for mark in ("", ",", "!", ".", "…"))})
 
 # pieces of text remembered as clean, per configuration (about 10 MB at most)
 _MAX_KNOWN = 100_000
@@ -296,6 +297,7 @@ class ObscenityFilter:
                 phrase = Match("хер" if group == 1 else "хуй", start, end, text[start:end],
                                found.group(group), "ru.mat")
                 return Verdict(True, (*verdict.matches, phrase))
+        # the words of _PHRASE_WORDS spelt out: cheaper than a generator on this path
         if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
                                           or "шит" in lowered):
             for pattern, name, lexicon, language in _CYRILLIC_PHRASES:
@@ -315,7 +317,7 @@ class ObscenityFilter:
                 continue
             if not self._chunk_is_clean(chunk):
                 flagged.add(chunk)
-            elif len(known) >= _MAX_KNOWN or chunk in _CONTEXT_WORDS or chunk in _PHRASE_WORDS:
+            elif len(known) >= _MAX_KNOWN or chunk in _CONTEXT_WORDS:
                 continue
             elif may_split(chunk):
                 if len(halves) < _MAX_KNOWN:
