@@ -196,6 +196,9 @@ DISGUISED = [
     ("Bl b yf[eq", "хуй"),
     ("пи-дор кто мой скейт взял", "пидор"),
     ("idi na h*j so svoei reklamoi", "хуй"),
+    ("ne nado nax*y takie skidki", "хуй"),
+    ("fk this lag, third disconnect tonight", "fuck"),
+    ("oh for fk sake, not again", "fuck"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
     ("заєбали эти скамеры в личке", "еб"),
     ("stop being a ΒΙΤCΗ about the rules", "bitch"),
@@ -229,6 +232,8 @@ def test_disguised_words_are_found(text: str, entry: str | None) -> None:
 
 INNOCENT = [
     "Скидка 30%* на всё (*кроме акционных товаров)",
+    "tvo*y i mo*y pro*yekt ra*yom",
+    "FK this table to users, then add an fk to orders",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",
     "@admin помогите",

@@ -88,9 +88,10 @@ _TRANSLIT_PHRASE = re.compile(
     r"(?<![\w'])(?:na|ni|po|kakogo|kakova|kakovo)\s+(?:(her[au]?)|(hu[iyj]|hu\*{1,2}|h\*{1,2}[jyi]?))(?![\w'])")
 
 #: phrases whose words alone are innocent: «фак ю», «фак офф» (фак is how FAQ is said), «сан оф э
-#: бич» (бич is a whip or a tramp), «иди нах» (нах is also a shortened «на хрен»… or a name):
-#: (the phrase, its entry, its lexicon, the lexicon that must be on)
-_CYRILLIC_PHRASES = (
+#: бич» (бич is a whip or a tramp), «иди нах» (нах is also a shortened «на хрен»… or a name),
+#: "fk off" (fk alone is a foreign key): (the phrase, its entry, its lexicon, the lexicon that
+#: must be on)
+_PHRASES = (
     (re.compile(r"(?<!\w)фак\s+(?:ю+|юу|офф?|ит)(?!\w)"), "fuck", "en.profanity", "en"),
     (re.compile(r"(?<!\w)сан\s+оф\s+[эа]\s+бич(?!\w)"), "bitch", "en.profanity", "en"),
     (re.compile(r"(?<!\w)(?:иди|идите|пош[её]л|пошла|пошли|вали|валите)\s+нах(?!\w)"), "хуй",
@@ -98,9 +99,11 @@ _CYRILLIC_PHRASES = (
     # an exclamation opening the message, or the whole of it: «фак, опять…», «шит!»
     (re.compile(r"^\W*фак(?=\s*[,!.…]|\s*$)"), "fuck", "en.profanity", "en"),
     (re.compile(r"^\W*шит(?=\s*[,!.…]|\s*$)"), "shit", "en.profanity", "en"),
+    (re.compile(r"(?<!\w)fk\s+(?:off|you|u|ya|this|that)(?!\w)|(?<!\w)for\s+fk(?:'?s)?\s+sake(?!\w)"),
+     "fuck", "en.profanity", "en"),
 )
 #: the words those phrases turn on: the phrases are looked for only in a message holding one
-_PHRASE_WORDS = ("фак", "шит", "нах", "бич")
+_PHRASE_WORDS = ("фак", "шит", "нах", "бич", "fk")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own (the
 #: phrases' words with the punctuation that may follow them too)
 _CONTEXT_WORDS = frozenset(
@@ -299,12 +302,14 @@ class ObscenityFilter:
                 return Verdict(True, (*verdict.matches, phrase))
         # the words of _PHRASE_WORDS spelt out: cheaper than a generator on this path
         if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
-                                          or "шит" in lowered):
-            for pattern, name, lexicon, language in _CYRILLIC_PHRASES:
+                                          or "шит" in lowered or "fk" in lowered):
+            for pattern, name, lexicon, language in _PHRASES:
                 found = pattern.search(lowered)
                 if found is not None and getattr(self._lexicon, language):
-                    verdict = self._check(text, lowered, chunks)
                     start, end = found.span()
+                    if text.startswith("FK", start) and found.group().endswith(("this", "that")):
+                        continue  # "FK this table": a developer's foreign key
+                    verdict = self._check(text, lowered, chunks)
                     return Verdict(True, (*verdict.matches, Match(
                         name, start, end, text[start:end], found.group(), lexicon)))
         return self._check(text, lowered, chunks)

@@ -288,9 +288,17 @@ class Lexicon:
         hit = _fill(text, _LATIN_MASK_FILL, self._match_english_rules) if self.en else None
         if hit is None and self.ru and visible >= _TRANSLIT_MASK_LETTERS:
             # Russian in Latin letters under a mask (za*bashili): each piece read in Cyrillic
-            russian = "*".join(self._translit(piece) for piece in text.split("*"))
+            pieces = text.split("*")
+            russian = "*".join(self._translit(piece) for piece in pieces)
             if _FILLABLE.fullmatch(russian):
                 hit = _fill(russian, _MASK_FILL, self._match_russian)
+            if hit is None and any(piece.startswith("y") for piece in pieces[1:]):
+                # a mask mostly hides a vowel, so a y just after it is the й of «уй» (nax*y)
+                russian = "*".join([self._translit(pieces[0])] + [
+                    "й" + self._translit(piece[1:]) if piece.startswith("y") else
+                    self._translit(piece) for piece in pieces[1:]])
+                if _FILLABLE.fullmatch(russian):
+                    hit = _fill(russian, _MASK_FILL, self._match_russian)
         return hit
 
     def _match_english_rules(self, text: str, shown: str | None = None) -> Hit | None:
