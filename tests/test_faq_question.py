@@ -42,6 +42,10 @@ from bot.core.faq.question import is_question_like
         "до скольки работаете по будням",
         "hwo do i sumbit a bug",
         "whens the next update",
+        # other cases of «какой» ask too; «гд» is где with a letter lost
+        "сертификат до какого числа действует",
+        "в каком филиале есть парковка",
+        "гд у вас ближайший пункт выдачи",
     ],
 )
 def test_question_like(text: str) -> None:
