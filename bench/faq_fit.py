@@ -1,12 +1,13 @@
 """Fit the FAQ confidence models (bot/core/faq/data/calibration.toml) and validate them honestly.
 
 Run: ``python bench/faq_fit.py`` to print the validation, ``--write`` to also store the
-coefficients fitted on all queries. The queries come from twenty-four communities: the two
+coefficients fitted on all queries. The queries come from thirty communities: the two
 sample FAQs (tests/data/faq), sixteen more written blind to the matcher (tests/data/faq_extra;
 Russian and English: a school, a residents' chat, a shop, carsharing, a bank, a clinic, an
 internet provider, a car service, a task app, a coworking space, a meal kit, a bootcamp, a
-hostel, an open-source tool, a vet clinic, a language school) and six written as a second
-sample of the sample FAQs' style (dental, cinema, courier, bikeshare, boardcafe, vpnapp).
+hostel, an open-source tool, a vet clinic, a language school) and twelve written as second
+samples of the sample FAQs' style (dental, cinema, courier, bikeshare, boardcafe, vpnapp; in
+session 12 barbershop, driving, skiresort, coffeeclub, festival, library).
 Validation, at the default answer threshold:
 
 * in-sample — fitted and measured on all queries (optimistic);

@@ -4,16 +4,17 @@ Figures (``pytest tests/test_faq_quality.py -s`` prints them): accuracy = right 
 answerable queries, precision = right answers / all answers, false = answered negatives / all
 negatives. An answer is the "answer" band only; "suggest" is a button, not an answer.
 
-Twenty-four communities: the two sample FAQs (tests/data/faq), sixteen written blind to the
+Thirty communities: the two sample FAQs (tests/data/faq), sixteen written blind to the
 matcher (tests/data/faq_extra, Russian and English: an online school, a residents' chat, a
 clothing shop, a carsharing service, a bank, a clinic, an internet provider, a car service, a
 task app, a coworking space, a meal-kit service, a bootcamp, a hostel, an open-source tool, a
-vet clinic, a language school) and six written as a second sample of the sample FAQs' style
+vet clinic, a language school) and twelve written as second samples of the sample FAQs' style
 (a dental chain, an online cinema, a grocery delivery, a bike share, a board-game café, a VPN
-app). The shipped confidence model
+app; in session 12 a barbershop, a driving school, a ski resort, a coffee subscription, a music
+festival, a city library). The shipped confidence model
 (bot/core/faq/calibration.py) is fitted on all of them, so the figures of
 ``test_quality_floors`` are in-sample. The ones to trust are ``test_unseen_community_floors``:
-each community scored by a model fitted on the other twenty-three, which is what a new community
+each community scored by a model fitted on the other twenty-nine, which is what a new community
 gets. bench/faq_fit.py prints the full table.
 """
 
@@ -43,19 +44,19 @@ ANSWER = Thresholds().answer
 
 # (min accuracy, min precision, max false-answer rate): the measured figures, accuracy −0.03,
 # precision and false capped by the targets (0.95 / 3 %).
-# Measured in-sample with the sentence encoder (the printed table): all 0.451 / 0.962 / 0.020,
-# the two sample communities 0.586 / 0.992 / 0, ru 0.440 / 0.965 / 0.023, en 0.464 / 0.960 /
-# 0.017.
+# Measured in-sample with the sentence encoder (the printed table): all 0.414 / 0.960 / 0.023,
+# the two sample communities 0.581 / 0.992 / 0, ru 0.399 / 0.962 / 0.027, en 0.433 / 0.957 /
+# 0.019.
 FLOORS = {
-    "all": (0.42, 0.95, 0.03),
+    "all": (0.38, 0.95, 0.03),
     "sample": (0.55, 0.95, 0.03),
-    "lang=ru": (0.41, 0.95, 0.03),
-    "lang=en": (0.43, 0.95, 0.03),
+    "lang=ru": (0.37, 0.95, 0.03),
+    "lang=en": (0.40, 0.95, 0.03),
 }
-# Leave-one-community-out, pooled: measured 0.449 / 0.958 / 0.024.
-UNSEEN_FLOOR = (0.42, 0.95, 0.03)
-# Without the encoder (package missing), leave-one-community-out: measured 0.256 / 0.960 / 0.014.
-LEXICAL_UNSEEN_FLOOR = (0.22, 0.95, 0.03)
+# Leave-one-community-out, pooled: measured 0.412 / 0.959 / 0.024.
+UNSEEN_FLOOR = (0.38, 0.95, 0.03)
+# Without the encoder (package missing), leave-one-community-out: measured 0.215 / 0.971 / 0.008.
+LEXICAL_UNSEEN_FLOOR = (0.19, 0.95, 0.03)
 
 Row = tuple[str, dict[str, str | None], FaqMatch]
 

@@ -136,7 +136,7 @@ class Thresholds:
 
     Both compare with the match's confidence, a calibrated probability that the top entry is
     right. Chosen for answer precision ≥ 0.95 and ≤ 3 % answered chatter on communities the
-    confidence model has not seen (leave-one-community-out over twenty-four labelled communities:
+    confidence model has not seen (leave-one-community-out over thirty labelled communities:
     bench/faq_fit.py, tests/test_faq_quality.py).
     """
 
