@@ -232,6 +232,13 @@ Ebbsfleet, and «фак» or «шит» opening a message as an exclamation («�
 still FAQ, шит still шить's). ``fresh_round61.jsonl`` (translit once more: au pairs, climbers,
 poker, Dubai) 0.979 — huesos and huevo read as Russian beside ne / mne; innocent: Khuiten,
 huli-huli chicken, reshitsya (Russian verbs in -шить), James Gandon.
+
+Session 12, four more second samples on first contact: ``fresh_round64.jsonl`` (the samples'
+everyday chat) 1.000; ``fresh_round65.jsonl`` (students' spelling, a third of the Russian in
+Latin letters) 0.996 — Twatt, a village in Orkney, in lower case; ``fresh_round66.jsonl``
+(Russian and English in one message, two disguises at once) 1.000; ``fresh_round67.jsonl``
+(polite communities, many innocent look-alikes) 0.996 — left: «#уйня» (a # over the first
+letter: read as a mask it would turn hashtags such as #ебург into мат).
 """
 
 from __future__ import annotations
@@ -274,7 +281,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round54.jsonl", "fresh_round55.jsonl", "fresh_round56.jsonl",
              "fresh_round57.jsonl", "fresh_round58.jsonl", "fresh_round59.jsonl",
              "fresh_round60.jsonl", "fresh_round61.jsonl", "fresh_round62.jsonl",
-             "fresh_round63.jsonl"])
+             "fresh_round63.jsonl", "fresh_round64.jsonl", "fresh_round65.jsonl",
+             "fresh_round66.jsonl", "fresh_round67.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -47,6 +47,7 @@ PAIRS = [
     ("В старой азбуке буква Х звалась «хер»", "в азбуке все слова, а ты хер"),
     ("Наша такса-сучка принесла пятерых щенков", "эта сучка опять наврала про деньги"),
     ("Dildo, Newfoundland has the best whale watching", "bought a dildo online"),
+    ("my pen pal lives in twatt, tiny village in orkney", "my pen pal is a total twatt"),
     ("Доска вся в сучках, на опалубку не пойдёт", "он весь в сучках своих"),
     ("Got a selfie at the old Fucking sign in Austria", "fucking Austria lost again"),
     ("moby dick is 600 pages why", "don't be a dick"),
