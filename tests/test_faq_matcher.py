@@ -206,6 +206,14 @@ def test_repaired_text_uses_the_faqs_spelling_for_the_encoder() -> None:
     assert repaired_text("где купить гантели", vocab) is None
 
 
+def test_chat_spellings_of_tsya_are_read_as_the_faqs_verb() -> None:
+    """-тся and -ться sound as «ца», and chat writes them so: the FAQ's verb is recognised."""
+    vocab = Vocabulary(["учиться", "длится", "открывается", "улица"])
+    assert repaired_text("где учица на права", vocab) == "где учиться на права"
+    assert repaired_text("скока длица курс", vocab) == "скока длится курс"
+    assert repaired_text("во скока открываеца", vocab) == "во скока открывается"
+
+
 def test_a_typo_is_answered_with_more_confidence_than_without_the_repaired_reading() -> None:
     """The repaired reading lifts the encoder's view of a misspelt question toward the
     clean one, and never lowers it (the best reading wins)."""

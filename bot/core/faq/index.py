@@ -28,7 +28,7 @@ from .text import DATA_DIR, words
 
 # Bump when the analysis code or the index layout changes: with the entries and the data files it
 # keys the on-disk cache.
-CODE_VERSION = "faq-index-11"
+CODE_VERSION = "faq-index-12"
 
 # An answer-only term counts this much of a question term: answers mention side topics.
 ANSWER_WEIGHT = 0.6

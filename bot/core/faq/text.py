@@ -109,6 +109,8 @@ def translit_to_cyrillic(word: str) -> str:
     return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
 
 
+# -тся and -ться sound as «ца» and are written so in chat ("учица", "открываеца")
+_TSA_RE = re.compile(r"ть?ся$")
 _SOUND = str.maketrans({"о": "а", "е": "и", "э": "и", "я": "и", "ы": "и", "ь": None, "ъ": None})
 
 
@@ -118,7 +120,7 @@ def sound_key(word: str) -> str:
     The commonest Russian misspellings are how a word sounds ("дагавор", "расрочка"), so two
     words with the same key are very likely the same word.
     """
-    flat = word.translate(_SOUND)
+    flat = _TSA_RE.sub("ца", word).translate(_SOUND)
     return "".join(c for i, c in enumerate(flat) if i == 0 or c != flat[i - 1])
 
 
