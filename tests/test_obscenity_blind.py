@@ -238,7 +238,11 @@ everyday chat) 1.000; ``fresh_round65.jsonl`` (students' spelling, a third of th
 Latin letters) 0.996 — Twatt, a village in Orkney, in lower case; ``fresh_round66.jsonl``
 (Russian and English in one message, two disguises at once) 1.000; ``fresh_round67.jsonl``
 (polite communities, many innocent look-alikes) 0.996 — left: «#уйня» (a # over the first
-letter: read as a mask it would turn hashtags such as #ебург into мат).
+letter: read as a mask it would turn hashtags such as #ебург into мат). Two more aimed at the
+hardest: ``fresh_round68.jsonl`` (Russian in Latin letters in most Russian messages) 0.990 —
+q for я (blqd'); innocent: щиток and посчитаем in Latin letters (shitok, poshitaem);
+``fresh_round69.jsonl`` (look-alikes from other scripts, small capitals, emoji inside words)
+0.982 — Tajik ҳ, Chuvash ҫ, Cherokee Ꮻ for O, small capitals ᴦ and ᴫ.
 """
 
 from __future__ import annotations
@@ -282,7 +286,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round57.jsonl", "fresh_round58.jsonl", "fresh_round59.jsonl",
              "fresh_round60.jsonl", "fresh_round61.jsonl", "fresh_round62.jsonl",
              "fresh_round63.jsonl", "fresh_round64.jsonl", "fresh_round65.jsonl",
-             "fresh_round66.jsonl", "fresh_round67.jsonl"])
+             "fresh_round66.jsonl", "fresh_round67.jsonl", "fresh_round68.jsonl",
+             "fresh_round69.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

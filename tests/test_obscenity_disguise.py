@@ -199,6 +199,13 @@ DISGUISED = [
     ("ne nado nax*y takie skidki", "хуй"),
     ("fk this lag, third disconnect tonight", "fuck"),
     ("oh for fk sake, not again", "fuck"),
+    # letters of other alphabets and small capitals (Tajik ҳ, Chuvash ҫ, Cherokee, ᴦ, ᴫ), q for я
+    ("ҳуй дождёшься от них ответа", "хуй"),
+    ("ҫука, чехол треснул через день", "сука"),
+    ("ᴦондон на самокате влетел в меня", "гондон"),
+    ("бᴫядь, адрес опять не тот", "бля"),
+    ("the driver was a total ᎪᏚᏚᎻᏫᏞᎬ", "asshole"),
+    ("blqd', ne tot kontejner zagruzili", "бля"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
     ("заєбали эти скамеры в личке", "еб"),
     ("stop being a ΒΙΤCΗ about the rules", "bitch"),
@@ -234,6 +241,9 @@ INNOCENT = [
     "Скидка 30%* на всё (*кроме акционных товаров)",
     "tvo*y i mo*y pro*yekt ra*yom",
     "FK this table to users, then add an fk to orders",
+    # щиток, посчитаем in Latin letters; q in English (Qatar, FAQ, sq ft)
+    "shitok v pod'ezde opyat' vybilo, poshitaem zavtra",
+    "Qatar, Iraq, the FAQ and 20 sq ft",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",
     "@admin помогите",

@@ -17,15 +17,16 @@ import re
 _LOOK_ALIKES = {
     "Ꭺ": "a", "Ᏼ": "b", "Ꮯ": "c", "Ꭰ": "d", "Ꭼ": "e", "Ꮐ": "g", "Ꮋ": "h", "Ꭵ": "i",
     "Ꭻ": "j", "Ꮶ": "k", "Ꮮ": "l", "Ꮇ": "m", "Ꮎ": "o", "Ꮲ": "p", "Ꭱ": "r", "Ꮪ": "s",
-    "Ꭲ": "t", "Ꮩ": "v", "Ꮃ": "w", "Ꭹ": "y", "Ꮓ": "z",
+    "Ꭲ": "t", "Ꮩ": "v", "Ꮃ": "w", "Ꭹ": "y", "Ꮓ": "z", "Ꮻ": "o",
     "հ": "h", "ս": "u", "ո": "n", "օ": "o", "ց": "g", "ա": "w",
     "ƒ": "f", "ς": "c",
 }
-# Small capitals: Latin, and the two that stand for Cyrillic letters (ᴨ п, ᴎ и).
+# Small capitals: Latin, and the ones that stand for Cyrillic letters (ᴨ п, ᴎ и, ᴦ г, ᴫ л…).
 _SMALL_CAPITALS = {
     "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
     "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s",
     "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ᴨ": "п", "ᴎ": "и",
+    "ᴦ": "г", "ᴫ": "л", "ᴧ": "л", "ᴩ": "р",
 }
 
 
@@ -47,7 +48,7 @@ FANCY: dict[int, str] = {
 # the regex engine ~20 times slower, and this test runs on every non-ASCII message.
 _FANCY_RE = re.compile(
     "[\u0192\u0262\u026a\u0274\u0280\u028f\u0299\u029c\u029f\u03c2\u0561-\u0585"
-    "\u13a0-\u13f4\u1d00-\u1d2a\ua730\ua731\u249c-\u24e9\U0001f130-\U0001f189]"
+    "\u13a0-\u13f4\u1d00-\u1d2b\ua730\ua731\u249c-\u24e9\U0001f130-\U0001f189]"
 )
 
 

@@ -249,6 +249,11 @@ class Lexicon:
                 hit = self._match_russian(separated, text)
                 if hit is not None:
                     return hit
+            if "q" in spelling and "qu" not in spelling:
+                # q for я, by shape (blqd'); English writes q only before u
+                hit = self._match_russian(self._translit(spelling.replace("q", "ya")), text)
+                if hit is not None:
+                    return hit
         return None
 
     def is_allowed(self, text: str) -> bool:
