@@ -237,8 +237,8 @@ Session 12, four more second samples on first contact: ``fresh_round64.jsonl`` (
 everyday chat) 1.000; ``fresh_round65.jsonl`` (students' spelling, a third of the Russian in
 Latin letters) 0.996 — Twatt, a village in Orkney, in lower case; ``fresh_round66.jsonl``
 (Russian and English in one message, two disguises at once) 1.000; ``fresh_round67.jsonl``
-(polite communities, many innocent look-alikes) 0.996 — left: «#уйня» (a # over the first
-letter: read as a mask it would turn hashtags such as #ебург into мат). Two more aimed at the
+(polite communities, many innocent look-alikes) 0.996 — «#уйня» (a # over the first letter:
+only a listed word form counts, so hashtags such as #ебург stay words). Two more aimed at the
 hardest: ``fresh_round68.jsonl`` (Russian in Latin letters in most Russian messages) 0.990 —
 q for я (blqd'); innocent: щиток and посчитаем in Latin letters (shitok, poshitaem);
 ``fresh_round69.jsonl`` (look-alikes from other scripts, small capitals, emoji inside words)

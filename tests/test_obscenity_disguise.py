@@ -206,6 +206,9 @@ DISGUISED = [
     ("бᴫядь, адрес опять не тот", "бля"),
     ("the driver was a total ᎪᏚᏚᎻᏫᏞᎬ", "asshole"),
     ("blqd', ne tot kontejner zagruzili", "бля"),
+    # a hashtag's # over the first letter of a listed word form
+    ("Ну и #уйня с квитанциями", "хуй"),
+    ("#издец полный с этой доставкой", "пизд"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
     ("заєбали эти скамеры в личке", "еб"),
     ("stop being a ΒΙΤCΗ about the rules", "bitch"),
@@ -244,6 +247,7 @@ INNOCENT = [
     # щиток, посчитаем in Latin letters; q in English (Qatar, FAQ, sq ft)
     "shitok v pod'ezde opyat' vybilo, poshitaem zavtra",
     "Qatar, Iraq, the FAQ and 20 sq ft",
+    "#работа #ищу #ебург #Ебург #уют #ляпы #уход",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",
     "@admin помогите",

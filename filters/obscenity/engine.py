@@ -157,7 +157,7 @@ class _Shared:
     cyrillic: re.Pattern[str]
     known: set[str] = field(default_factory=set)
     halves: set[str] = field(default_factory=set)
-    seen: dict[tuple[str, str | None, Script], Hit | None] = field(default_factory=dict)
+    seen: dict[tuple[str, str | None, Script, bool], Hit | None] = field(default_factory=dict)
     joins: dict[tuple[str, Script], Hit | None] = field(default_factory=dict)
 
 
@@ -460,7 +460,7 @@ class ObscenityFilter:
     def _may_match(self, token: Token) -> bool:
         """Cheap test whether a token is worth normalising: plain words without a stem are
         not (they were only inside a window or a message that needed the full tokenizer)."""
-        if token.spaced or token.masked is not None:
+        if token.spaced or token.masked is not None or token.hashtag:
             return True
         lowered = token.text.lower()
         if _PLAIN_LATIN.fullmatch(lowered):
@@ -486,7 +486,7 @@ class ObscenityFilter:
     def _match_token(
         self, text: str, token: Token, default: Script, budget: _Budget
     ) -> Match | None:
-        key = (token.text, token.masked, default)
+        key = (token.text, token.masked, default, token.hashtag)
         cached = self._seen.get(key, _MISSING)
         if cached is _MISSING:
             cached = self._match_word(token, default, budget)
@@ -528,6 +528,8 @@ class ObscenityFilter:
             masked = normalize_word(token.masked, default)
             if masked is not None:
                 hit = self._lexicon.match(masked, masks=budget.masks >= 0)
+        if hit is None and token.hashtag and word.script is Script.CYR and budget.masks >= 0:
+            hit = self._lexicon.listed_mask("*" + word.text)
         return hit
 
     def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:

@@ -261,19 +261,25 @@ class Lexicon:
         as one or two letters)."""
         return any(self._allowed(spelling, collapsed) for spelling, collapsed in spellings(text))
 
-    def _match_mask(self, text: str) -> Hit | None:
+    def listed_mask(self, text: str) -> Hit | None:
+        """The listed word form a masked word stands for, without filling the mask with any
+        letters (a hashtag's # over a first letter: #уйня, but not #ебург)."""
         found = self._masks.match(text)
         if found is None:
-            # a stretched word under a mask (хуууу*ня) is the word with one letter
-            one = spellings(text)[0][0]
-            found = self._masks.match(one) if one != text else None
-        if found is None:
-            return self._fill_mask(text)
+            return None
         form, lexicon = found
         entry = self._entry_of(form)
         if entry is not None:
             return Hit(entry.name, entry.lexicon, form)
         return Hit(self._extras.get(form, form), lexicon, form)
+
+    def _match_mask(self, text: str) -> Hit | None:
+        hit = self.listed_mask(text)
+        if hit is None:
+            # a stretched word under a mask (хуууу*ня) is the word with one letter
+            one = spellings(text)[0][0]
+            hit = self.listed_mask(one) if one != text else None
+        return hit if hit is not None else self._fill_mask(text)
 
     def _fill_mask(self, text: str) -> Hit | None:
         """A masked word no listed form fits (вып*здили, за*башил, ох*евший, f*ckwit): fill each

@@ -252,7 +252,8 @@ SUSPECT = re.compile(
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})|(?<=[\d@$])(?={_LETTER})"
     rf"|(?<={_LETTER}\.)\.+{_LETTER}"
-    rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER}))"
+    rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER})"
+    r"|(?<=^#)(?=[а-яё])|(?<=[^\w#&]#)(?=[а-яё]))"
 )
 #: an emoji between two letters: пиз🤬дец, fu🤬ck
 EMOJI_IN_WORD = re.compile(rf"(?<={_WORD_CHAR})[{EMOJI_CLASS}]+(?={_WORD_CHAR})")

@@ -62,6 +62,9 @@ class Token:
     #: the word read with its emoji as a mask (sh🤬t): an emoji may stand for a letter as
     #: well as sit between letters (пиз🤬дец); None when the word holds no emoji
     masked: str | None = None
+    #: a Cyrillic word right after a lone # (#уйня): the # may hide its first letter, but a
+    #: hashtag is usually just a word (#ебург), so only a listed word form counts
+    hashtag: bool = False
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
@@ -82,4 +85,10 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
             masked = None
             if _EMOJI_RE.search(starred) is not None:
                 masked = _SILENT_RE.sub("", _EMOJI_RE.sub("*", starred))
-            yield Token(text, start, end, False, masked)
+            yield Token(text, start, end, False, masked, _after_hash(found.string, start))
+
+
+def _after_hash(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens with a Cyrillic letter right after a lone #."""
+    return (start > 0 and text[start - 1] == "#" and "а" <= text[start].lower() <= "я"
+            and (start < 2 or not (text[start - 2].isalnum() or text[start - 2] in "#_&")))
