@@ -209,6 +209,9 @@ DISGUISED = [
     # a hashtag's # over the first letter of a listed word form
     ("Ну и #уйня с квитанциями", "хуй"),
     ("#издец полный с этой доставкой", "пизд"),
+    # the apostrophe for ь after a Latin word (blat is блат, pull)
+    ("ну ты и bl@t', опять всё сломал", "бля"),
+    ("blad' opyat slomalos", "бля"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
     ("заєбали эти скамеры в личке", "еб"),
     ("stop being a ΒΙΤCΗ about the rules", "bitch"),
@@ -248,6 +251,7 @@ INNOCENT = [
     "shitok v pod'ezde opyat' vybilo, poshitaem zavtra",
     "Qatar, Iraq, the FAQ and 20 sq ft",
     "#работа #ищу #ебург #Ебург #уют #ляпы #уход",
+    "po blatu ustroilsya, it's a blatant lie, the Blats' house",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",
     "@admin помогите",

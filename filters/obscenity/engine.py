@@ -101,9 +101,13 @@ _PHRASES = (
     (re.compile(r"^\W*шит(?=\s*[,!.…]|\s*$)"), "shit", "en.profanity", "en"),
     (re.compile(r"(?<!\w)fk\s+(?:off|you|u|ya|this|that)(?!\w)|(?<!\w)for\s+fk(?:'?s)?\s+sake(?!\w)"),
      "fuck", "en.profanity", "en"),
+    # блять and бладь in Latin letters with the apostrophe for ь (blat', bl@d'): without it,
+    # blat is блат (pull, connections), and a Latin word does not take a trailing apostrophe
+    (re.compile(r"(?<![\w'])bl[a@4][td]'(?![\w'])"), "бля", "ru.mat", "ru"),
 )
 #: the words those phrases turn on: the phrases are looked for only in a message holding one
-_PHRASE_WORDS = ("фак", "шит", "нах", "бич", "fk")
+_PHRASE_WORDS = ("фак", "шит", "нах", "бич", "fk", "blat'", "blad'", "bl@t'", "bl@d'", "bl4t'",
+                 "bl4d'")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own (the
 #: phrases' words with the punctuation that may follow them too)
 _CONTEXT_WORDS = frozenset(
@@ -302,7 +306,8 @@ class ObscenityFilter:
                 return Verdict(True, (*verdict.matches, phrase))
         # the words of _PHRASE_WORDS spelt out: cheaper than a generator on this path
         if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
-                                          or "шит" in lowered or "fk" in lowered):
+                                          or "шит" in lowered or "fk" in lowered
+                                          or ("'" in lowered and "bl" in lowered)):
             for pattern, name, lexicon, language in _PHRASES:
                 found = pattern.search(lowered)
                 if found is not None and getattr(self._lexicon, language):
