@@ -242,7 +242,13 @@ only a listed word form counts, so hashtags such as #ебург stay words). Two
 hardest: ``fresh_round68.jsonl`` (Russian in Latin letters in most Russian messages) 0.990 —
 q for я (blqd'); innocent: щиток and посчитаем in Latin letters (shitok, poshitaem);
 ``fresh_round69.jsonl`` (look-alikes from other scripts, small capitals, emoji inside words)
-0.982 — Tajik ҳ, Chuvash ҫ, Cherokee Ꮻ for O, small capitals ᴦ and ᴫ.
+0.982 — Tajik ҳ, Chuvash ҫ, Cherokee Ꮻ for O, small capitals ᴦ and ᴫ. And the last two:
+``fresh_round70.jsonl`` (gamers and streamers: translit and English in one message, hashtags
+and @nicknames) 0.983 — nicknames of whole words joined by underscores (@Hui_Lin_88,
+@shiitake_enjoyer: read joined, the underscore was a mask), a Vietnamese Huy, Dick's the store;
+left: @nahuy_tv; ``fresh_round71.jsonl`` (older adults: capitals, dots between words, dialect)
+0.986 — чурками for firewood, сучья after a storm; left: words run together by dots
+(КУПИ.ЗДЕСЬ read as one word, ПО.Х.У.Ю missed).
 """
 
 from __future__ import annotations
@@ -287,7 +293,7 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round60.jsonl", "fresh_round61.jsonl", "fresh_round62.jsonl",
              "fresh_round63.jsonl", "fresh_round64.jsonl", "fresh_round65.jsonl",
              "fresh_round66.jsonl", "fresh_round67.jsonl", "fresh_round68.jsonl",
-             "fresh_round69.jsonl"])
+             "fresh_round69.jsonl", "fresh_round70.jsonl", "fresh_round71.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

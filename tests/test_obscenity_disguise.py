@@ -212,6 +212,8 @@ DISGUISED = [
     # the apostrophe for ь after a Latin word (blat is блат, pull)
     ("ну ты и bl@t', опять всё сломал", "бля"),
     ("blad' opyat slomalos", "бля"),
+    # a nickname whose short allowed piece is мат in Latin letters too (hui: pinyin)
+    ("@hui_tebe opyat spamit", "хуй"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
     ("заєбали эти скамеры в личке", "еб"),
     ("stop being a ΒΙΤCΗ about the rules", "bitch"),
@@ -252,6 +254,9 @@ INNOCENT = [
     "Qatar, Iraq, the FAQ and 20 sq ft",
     "#работа #ищу #ебург #Ебург #уют #ляпы #уход",
     "po blatu ustroilsya, it's a blatant lie, the Blats' house",
+    # nicknames of whole words joined by underscores; a mention of an innocent word
+    "gg to @Hui_Lin_88, @shiitake_enjoyer and @scunthorpe_fc",
+    "@shiitake thanks for the raid",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",
     "@admin помогите",

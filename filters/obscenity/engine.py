@@ -78,6 +78,8 @@ _INNER_DOT = re.compile(r"[.,](?:(?<=[а-яёА-ЯЁ]\.)(?=[а-яёА-ЯЁ])"
 #: the cheap test for both: a dot or a comma between two letters (chat puts a space after them;
 #: one character class first, so sre scans for it in C)
 _PUNCT_IN_WORD = re.compile(r"[.,](?<=[^\W\d_][.,])(?=[^\W\d_])")
+#: the joins of a nickname's words (see ``_innocent_nickname``)
+_NICK_JOIN = re.compile(r"_+")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
@@ -507,6 +509,13 @@ class ObscenityFilter:
         word = normalize_word(token.text, default)
         if word is None:
             return None
+        if token.text[:1] == "@" and len(token.text) > 2:
+            # a mention of an innocent word (@shiitake) is not that word with an @ for a or o
+            named = normalize_word(token.text[1:], default)
+            if named is not None and self._lexicon.is_allowed(named.text):
+                return None
+        if "_" in token.source and self._innocent_nickname(token.source, default):
+            return None
         if any(flag for _, flag in word.readings):
             budget.masks -= 1
         hit = None
@@ -536,6 +545,18 @@ class ObscenityFilter:
         if hit is None and token.hashtag and word.script is Script.CYR and budget.masks >= 0:
             hit = self._lexicon.listed_mask("*" + word.text)
         return hit
+
+    def _innocent_nickname(self, source: str, default: Script) -> bool:
+        """A nickname of whole words joined by underscores (@scunthorpe_fc, @Hui_Lin_88) is
+        innocent when one of its words is an allowed word or a name and none is obscene alone;
+        read joined, the underscore would be a mask (motherf_cking) and the words run together."""
+        pieces = [piece for piece in _NICK_JOIN.split(source.lstrip("@")) if piece]
+        if len(pieces) < 2 or any(len(piece) < 2 for piece in pieces):
+            return False
+        words = [normalize_word(piece, default) for piece in pieces]
+        if not any(w is not None and self._lexicon.is_name_or_allowed(w) for w in words):
+            return False
+        return all(w is None or self._lexicon.match(w, masks=False) is None for w in words)
 
     def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:
         """Words run together by an ellipsis («всё...пиздец»): read each on its own when every

@@ -65,6 +65,8 @@ class Token:
     #: a Cyrillic word right after a lone # (#уйня): the # may hide its first letter, but a
     #: hashtag is usually just a word (#ебург), so only a listed word form counts
     hashtag: bool = False
+    #: the word as written (underscores and all), for readings that need its pieces
+    source: str = ""
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
@@ -85,7 +87,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
             masked = None
             if _EMOJI_RE.search(starred) is not None:
                 masked = _SILENT_RE.sub("", _EMOJI_RE.sub("*", starred))
-            yield Token(text, start, end, False, masked, _after_hash(found.string, start))
+            yield Token(text, start, end, False, masked, _after_hash(found.string, start),
+                        found.group())
 
 
 def _after_hash(text: str, start: int) -> bool:
