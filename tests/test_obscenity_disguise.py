@@ -255,7 +255,7 @@ INNOCENT = [
     "#работа #ищу #ебург #Ебург #уют #ляпы #уход",
     "po blatu ustroilsya, it's a blatant lie, the Blats' house",
     # nicknames of whole words joined by underscores; a mention of an innocent word
-    "gg to @Hui_Lin_88, @shiitake_enjoyer and @scunthorpe_fc",
+    "gg to @Hui_Lin_88, @shiitake_enjoyer, @scunthorpe_fc and @ebay_store",
     "@shiitake thanks for the raid",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",
