@@ -247,8 +247,8 @@ q for я (blqd'); innocent: щиток and посчитаем in Latin letters (
 and @nicknames) 0.983 — nicknames of whole words joined by underscores (@Hui_Lin_88,
 @shiitake_enjoyer: read joined, the underscore was a mask), a Vietnamese Huy, Dick's the store;
 left: @nahuy_tv; ``fresh_round71.jsonl`` (older adults: capitals, dots between words, dialect)
-0.986 — чурками for firewood, сучья after a storm; left: words run together by dots
-(КУПИ.ЗДЕСЬ read as one word, ПО.Х.У.Ю missed).
+0.986 — чурками for firewood, сучья after a storm, a sentence typed with dots for spaces
+(КУПИ.ЗДЕСЬ was read as one word, ПО.Х.У.Ю missed).
 """
 
 from __future__ import annotations

@@ -78,6 +78,9 @@ _INNER_DOT = re.compile(r"[.,](?:(?<=[а-яёА-ЯЁ]\.)(?=[а-яёА-ЯЁ])"
 #: the cheap test for both: a dot or a comma between two letters (chat puts a space after them;
 #: one character class first, so sre scans for it in C)
 _PUNCT_IN_WORD = re.compile(r"[.,](?<=[^\W\d_][.,])(?=[^\W\d_])")
+#: words written with dots for spaces (ВСЁ.ПО.Х.У.Ю.ЭТИМ.ДЕПУТАТАМ, КУПИ.ЗДЕСЬ.ЯЙЦА): four
+#: pieces or more, see ``_dots_as_spaces``
+_DOTTED_SENTENCE = re.compile(r"(?<![\w.])[^\W\d_]+(?:\.[^\W\d_]+){3,}(?![\w.])")
 #: the joins of a nickname's words (see ``_innocent_nickname``)
 _NICK_JOIN = re.compile(r"_+")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
@@ -213,12 +216,16 @@ class ObscenityFilter:
         A flagged message is read again with its innocent phrases blanked (a cock-up, our
         bitch had puppies: phrases.py), so clean chat pays nothing for them."""
         read = text
+        if "." in text:
+            read = _DOTTED_SENTENCE.sub(_dots_as_spaces, text)
         verdict = self._check_message(read)
         if verdict.obscene:
-            read = blank_innocent_phrases(text, text.lower())
-            if read == text:
+            blanked = blank_innocent_phrases(read, read.lower())
+            if blanked == text:
                 return verdict
-            verdict = self._check_message(read)
+            if blanked != read:
+                read = blanked
+                verdict = self._check_message(read)
         if not verdict.obscene and "_" in read:
             glued = _SHORT_PIECES.sub(lambda found: found.group().replace("_", "\u00ad"), read)
             spaced = _UNDERSCORES.sub(lambda found: " " * len(found.group()), glued)
@@ -571,6 +578,16 @@ class ObscenityFilter:
                 if hit is not None:
                     return hit
         return None
+
+
+def _dots_as_spaces(found: re.Match[str]) -> str:
+    """A run of dotted pieces with two words of three letters or more is a sentence typed with
+    dots for spaces: read it so (single letters in it are then spaced out, х.у.ю), rather than
+    as one word (купиздесь). Shorter pieces only (sh.i.t, пиз.д.ец) stay one word."""
+    run = found.group()
+    if sum(len(piece) >= 3 for piece in run.split(".")) < 2:
+        return run
+    return run.replace(".", " ")
 
 
 class _Missing:
