@@ -214,6 +214,8 @@ DISGUISED = [
     ("blad' opyat slomalos", "бля"),
     # a nickname whose short allowed piece is мат in Latin letters too (hui: pinyin)
     ("@hui_tebe opyat spamit", "хуй"),
+    # a mention read without its @ (Russian мат only)
+    ("@nahuy_tv opyat' banit vseh", "хуй"),
     # a sentence typed with dots for spaces: its single letters are spaced out
     ("ВСЁ.ПО.Х.У.Ю.ЭТИМ.ДЕПУТАТАМ!!!", "хуй"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
@@ -259,6 +261,7 @@ INNOCENT = [
     # nicknames of whole words joined by underscores; a mention of an innocent word
     "gg to @Hui_Lin_88, @shiitake_enjoyer, @scunthorpe_fc and @ebay_store",
     "@shiitake thanks for the raid",
+    "@dick_grayson and @herman_k joined the raid",
     "КУПИ.ЗДЕСЬ.ЯЙЦА.У.БАБЫ.НИНЫ!!! СВЕЖИЕ!!!",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",

@@ -551,6 +551,13 @@ class ObscenityFilter:
                 hit = self._lexicon.match(masked, masks=budget.masks >= 0)
         if hit is None and token.hashtag and word.script is Script.CYR and budget.masks >= 0:
             hit = self._lexicon.listed_mask("*" + word.text)
+        if hit is None and token.text[:1] == "@" and len(token.text) > 3:
+            # a mention read without its @ (@nahuy_tv), for Russian мат only: an English word
+            # in a handle is mostly a name (@dick_grayson)
+            named = normalize_word(token.text[1:], default)
+            found = self._lexicon.match(named, masks=False) if named is not None else None
+            if found is not None and found.lexicon.startswith("ru."):
+                hit = found
         return hit
 
     def _innocent_nickname(self, source: str, default: Script) -> bool:
