@@ -246,9 +246,10 @@ q for я (blqd'); innocent: щиток and посчитаем in Latin letters (
 ``fresh_round70.jsonl`` (gamers and streamers: translit and English in one message, hashtags
 and @nicknames) 0.983 — nicknames of whole words joined by underscores (@Hui_Lin_88,
 @shiitake_enjoyer: read joined, the underscore was a mask), a Vietnamese Huy, Dick's the store,
-a mention read without its @ for Russian мат (@nahuy_tv); ``fresh_round71.jsonl`` (older adults: capitals, dots between words, dialect)
-0.986 — чурками for firewood, сучья after a storm, a sentence typed with dots for spaces
-(КУПИ.ЗДЕСЬ was read as one word, ПО.Х.У.Ю missed).
+a mention read without its @ for Russian мат (@nahuy_tv); ``fresh_round71.jsonl`` (older
+adults: capitals, dots between words, dialect) 0.986 — чурками for firewood, сучья after a
+storm, a sentence typed with dots for spaces (КУПИ.ЗДЕСЬ was read as one word, ПО.Х.У.Ю
+missed).
 """
 
 from __future__ import annotations

@@ -516,11 +516,10 @@ class ObscenityFilter:
         word = normalize_word(token.text, default)
         if word is None:
             return None
-        if token.text[:1] == "@" and len(token.text) > 2:
-            # a mention of an innocent word (@shiitake) is not that word with an @ for a or o
-            named = normalize_word(token.text[1:], default)
-            if named is not None and self._lexicon.is_allowed(named.text):
-                return None
+        # a mention, read without its @ too: the @ is rarely a letter there
+        named = normalize_word(token.text[1:], default) if token.text[:1] == "@" else None
+        if named is not None and self._lexicon.is_allowed(named.text):
+            return None  # a mention of an innocent word (@shiitake), not an @ for a or o
         if "_" in token.source and self._innocent_nickname(token.source, default):
             return None
         if any(flag for _, flag in word.readings):
@@ -551,11 +550,10 @@ class ObscenityFilter:
                 hit = self._lexicon.match(masked, masks=budget.masks >= 0)
         if hit is None and token.hashtag and word.script is Script.CYR and budget.masks >= 0:
             hit = self._lexicon.listed_mask("*" + word.text)
-        if hit is None and token.text[:1] == "@" and len(token.text) > 3:
-            # a mention read without its @ (@nahuy_tv), for Russian мат only: an English word
-            # in a handle is mostly a name (@dick_grayson)
-            named = normalize_word(token.text[1:], default)
-            found = self._lexicon.match(named, masks=False) if named is not None else None
+        if hit is None and named is not None:
+            # Russian мат only (@nahuy_tv): an English word in a handle is mostly a name
+            # (@dick_grayson)
+            found = self._lexicon.match(named, masks=False)
             if found is not None and found.lexicon.startswith("ru."):
                 hit = found
         return hit
