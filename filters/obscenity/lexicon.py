@@ -308,15 +308,14 @@ class Lexicon:
         if hit is None and self.ru and visible >= _TRANSLIT_MASK_LETTERS:
             # Russian in Latin letters under a mask (za*bashili): each piece read in Cyrillic
             pieces = text.split("*")
-            russian = "*".join(self._translit(piece) for piece in pieces)
-            if _FILLABLE.fullmatch(russian):
-                hit = _fill(russian, _MASK_FILL, self._match_russian)
-            if hit is None and any(piece.startswith("y") for piece in pieces[1:]):
+            readings = ["*".join(self._translit(piece) for piece in pieces)]
+            if any(piece.startswith("y") for piece in pieces[1:]):
                 # a mask mostly hides a vowel, so a y just after it is the й of «уй» (nax*y)
-                russian = "*".join([self._translit(pieces[0])] + [
+                readings.append("*".join([self._translit(pieces[0])] + [
                     "й" + self._translit(piece[1:]) if piece.startswith("y") else
-                    self._translit(piece) for piece in pieces[1:]])
-                if _FILLABLE.fullmatch(russian):
+                    self._translit(piece) for piece in pieces[1:]]))
+            for russian in readings:
+                if hit is None and _FILLABLE.fullmatch(russian):
                     hit = _fill(russian, _MASK_FILL, self._match_russian)
         return hit
 
