@@ -216,6 +216,8 @@ DISGUISED = [
     ("@hui_tebe opyat spamit", "хуй"),
     # a mention read without its @ (Russian мат only)
     ("@nahuy_tv opyat' banit vseh", "хуй"),
+    ("@eblan_jp opyat spamit", "еб"),
+    ("@sshole, leave the chat", "asshole"),
     # a sentence typed with dots for spaces: its single letters are spaced out
     ("ВСЁ.ПО.Х.У.Ю.ЭТИМ.ДЕПУТАТАМ!!!", "хуй"),
     ("kakogo hera on ne otvechaet v slacke", "хер"),
@@ -262,6 +264,8 @@ INNOCENT = [
     "gg to @Hui_Lin_88, @shiitake_enjoyer, @scunthorpe_fc and @ebay_store",
     "@shiitake thanks for the raid",
     "@dick_grayson and @herman_k joined the raid",
+    # a handle's @ is not a letter of a Russian reading (уебису, еблытх)
+    "@ebisu_jp and @blyth_spartans, see you at the match",
     "КУПИ.ЗДЕСЬ.ЯЙЦА.У.БАБЫ.НИНЫ!!! СВЕЖИЕ!!!",
     "**Важно**: собрание в 19:00",
     "пишите на info@shop.ru",

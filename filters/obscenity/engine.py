@@ -83,6 +83,9 @@ _PUNCT_IN_WORD = re.compile(r"[.,](?<=[^\W\d_][.,])(?=[^\W\d_])")
 _DOTTED_SENTENCE = re.compile(r"(?<![\w.])[^\W\d_]+(?:\.[^\W\d_]+){3,}(?![\w.])")
 #: the joins of a nickname's words (see ``_innocent_nickname``)
 _NICK_JOIN = re.compile(r"_+")
+# a Telegram or VK handle: an @ before a Latin letter names someone (@ebisu_jp), so a Russian
+# reading must not take that @ for a letter (уебису); English keeps it (@ss, @sshole)
+_HANDLE = re.compile(r"@[A-Za-z]")
 #: three or more pieces of one or two letters joined by underscores (sh_i_t_t_y) are one word
 _SHORT_PIECES = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}_+){2,}[^\W\d_]{1,2}(?![^\W\d_])")
 #: ... and by single dots (sh.i.t; single letters alone are a spaced run already)
@@ -513,6 +516,14 @@ class ObscenityFilter:
                      cached.normalized, cached.lexicon)
 
     def _match_word(self, token: Token, default: Script, budget: _Budget) -> Hit | None:
+        hit = self._match_reading(token, default, budget)
+        if hit is not None and hit.lexicon.startswith("ru.") and _HANDLE.match(token.text):
+            handle = replace(token, text=token.text[1:], source=token.source.removeprefix("@"))
+            inner = self._match_reading(handle, default, budget)
+            return inner if inner is not None and inner.lexicon.startswith("ru.") else None
+        return hit
+
+    def _match_reading(self, token: Token, default: Script, budget: _Budget) -> Hit | None:
         word = normalize_word(token.text, default)
         if word is None:
             return None

@@ -264,10 +264,12 @@ class Lexicon:
     def is_name_or_allowed(self, word: Word) -> bool:
         """Whether a normalised word is a capitalised name or an allowed word of four letters or
         more (a piece of a nickname: @Hui_Lin_88, @scunthorpe_fc, @ebay_store; a shorter allowed
-        word such as the pinyin hui is also мат in Latin letters)."""
+        word such as the pinyin hui is also мат in Latin letters), or a Latin word known not to
+        be Russian (@ebisu_jp)."""
         if word.titlecase and word.text in self._names:
             return True
-        return len(word.text) >= 4 and self.is_allowed(word.text)
+        return len(word.text) >= 4 and (self.is_allowed(word.text)
+                                        or word.text in self._translit_allow)
 
     def listed_mask(self, text: str) -> Hit | None:
         """The listed word form a masked word stands for, without filling the mask with any
