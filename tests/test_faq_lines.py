@@ -74,3 +74,14 @@ def test_each_line_is_flushed() -> None:
     spy = _Spy()
     run_faq_match(stdin, spy, matcher)
     assert spy.flushes >= 5
+
+
+def test_byte_order_mark_and_crlf_are_read_past() -> None:
+    """A file saved as "UTF-8 with BOM" and Windows line ends still gives every line."""
+    matcher = FaqMatcher.build(load_faq_file(DATA / "fitness.toml"))
+    stdin = io.StringIO("\ufeff" + json.dumps({"id": 1, "text": "Как заморозить абонемент?"},
+                                              ensure_ascii=False) + "\r\n")
+    stdout = io.StringIO()
+    run_faq_match(stdin, stdout, matcher)
+    assert json.loads(stdout.getvalue()) == {**json.loads(stdout.getvalue()), "id": 1,
+                                             "faq_id": "fit-freeze"}

@@ -76,3 +76,11 @@ def test_stream_of_any_length() -> None:
 def test_last_line_without_newline() -> None:
     _, out, _ = _run([json.dumps({"id": 1, "text": "ok"})])
     assert out == [{"id": 1, "obscene": False, "matches": []}]
+
+
+def test_byte_order_mark_and_crlf_are_read_past() -> None:
+    """A file saved as "UTF-8 with BOM" and Windows line ends still gives every line."""
+    _, out, _ = _run(["\ufeff" + json.dumps({"id": 1, "text": "сука"}, ensure_ascii=False) + "\r\n",
+                      json.dumps({"id": 2, "text": "ok"}) + "\r\n"])
+    assert [(o["id"], o["obscene"], "error" in o) for o in out] == [(1, True, False),
+                                                                    (2, False, False)]

@@ -38,7 +38,8 @@ class LineError(ValueError):
 def _parse(line: str, number: int) -> tuple[Any, str]:
     """Return (id, text) of one input line or raise LineError with a message for the output."""
     try:
-        item = json.loads(line)
+        # a byte-order mark opens files saved as "UTF-8 with BOM" (Windows editors)
+        item = json.loads(line.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise LineError(f"line {number}: invalid JSON: {exc.msg}") from exc
     if not isinstance(item, dict):

@@ -45,7 +45,8 @@ def run_faq_match(stdin: TextIO, stdout: TextIO, matcher: FaqMatcher) -> int:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            # a byte-order mark opens files saved as "UTF-8 with BOM" (Windows editors)
+            record = json.loads(line.lstrip("\ufeff"))
         except json.JSONDecodeError as exc:
             out: dict[str, Any] = _error(None, f"line {lineno}: invalid JSON: {exc.msg}")
         else:
