@@ -250,6 +250,13 @@ a mention read without its @ for Russian мат (@nahuy_tv); ``fresh_round71.jso
 adults: capitals, dots between words, dialect) 0.986 — чурками for firewood, сучья after a
 storm, a sentence typed with dots for spaces (КУПИ.ЗДЕСЬ was read as one word, ПО.Х.У.Ю
 missed).
+
+Session 13, four more on first contact: ``fresh_round72.jsonl`` (the samples' everyday chat:
+pets, dachas, crypto) 1.000; ``fresh_round73.jsonl`` (sports fans, fishing: heavy disguises,
+invisible characters) 0.996 — Pi3дец (Latin letters read by shape made р of the P; they are now
+also read by sound); ``fresh_round74.jsonl`` (school parents, offices, a clinic: innocent
+medical and technical words, surnames) 1.000; ``fresh_round75.jsonl`` (music, memes, films:
+English disguises, lyrics and titles) 1.000.
 """
 
 from __future__ import annotations
@@ -294,7 +301,9 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round60.jsonl", "fresh_round61.jsonl", "fresh_round62.jsonl",
              "fresh_round63.jsonl", "fresh_round64.jsonl", "fresh_round65.jsonl",
              "fresh_round66.jsonl", "fresh_round67.jsonl", "fresh_round68.jsonl",
-             "fresh_round69.jsonl", "fresh_round70.jsonl", "fresh_round71.jsonl"])
+             "fresh_round69.jsonl", "fresh_round70.jsonl", "fresh_round71.jsonl",
+             "fresh_round72.jsonl", "fresh_round73.jsonl", "fresh_round74.jsonl",
+             "fresh_round75.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -217,6 +217,8 @@ DISGUISED = [
     # a mention read without its @ (Russian мат only)
     ("@nahuy_tv opyat' banit vseh", "хуй"),
     ("@eblan_jp opyat spamit", "еб"),
+    # Latin letters in a Russian word read by sound when their shapes give nothing (P is п)
+    ("Ну всё, Pi3дец нам в этом сезоне", "пизд"),
     ("@sshole, leave the chat", "asshole"),
     # a sentence typed with dots for spaces: its single letters are spaced out
     ("ВСЁ.ПО.Х.У.Ю.ЭТИМ.ДЕПУТАТАМ!!!", "хуй"),

@@ -678,8 +678,9 @@ async def test_birch_clubs_vk_queue_gets_its_own_tickets_only(
 
 async def test_vk_unreachable_for_a_minute_network_errors_telegram_unaffected_nothing_lost(
         tg: TwoNetBotApi, vk: TwoNetVkApi, bot: BotProcess) -> None:
-    """VK's server is unreachable for a minute (connections refused: network errors, not
-    HTTP answers). Telegram goes on; afterwards the VK backlog is handled exactly once."""
+    """VK's server is unreachable for half a minute (connections refused: network errors, not
+    HTTP answers; a minute at first, shortened for CI like the other outages). Telegram goes
+    on; afterwards the VK backlog is handled exactly once."""
     await vk.go_offline()
     down_at = time.monotonic()
     try:
@@ -692,8 +693,8 @@ async def test_vk_unreachable_for_a_minute_network_errors_telegram_unaffected_no
                                if "9:00 to 21:00" in (m.get("text") or "")],
                           timeout=40, what="Telegram moderation while VK is unreachable")
         assert time.monotonic() - down_at < 60, "Telegram waited for VK"
-        await tg.wait_for(lambda: time.monotonic() - down_at >= 60, timeout=90,
-                          what="a minute")
+        await tg.wait_for(lambda: time.monotonic() - down_at >= 30, timeout=60,
+                          what="half a minute")
         assert bot.proc.returncode is None, bot.log()[-3000:]  # type: ignore[union-attr]
     finally:
         await vk.come_back()

@@ -555,6 +555,11 @@ class ObscenityFilter:
             # a Latin letter with no Cyrillic look-alike in a Russian word (муdак)
             russian = normalize_word(token.text, default, script=Script.CYR)
             hit = self._lexicon.match(russian, masks=False) if russian is not None else None
+        if hit is None and word.script is Script.CYR and _PLAIN_LATIN.search(lowered := token.text.lower()):
+            # Latin letters read by sound where their shapes made a Russian word of them
+            # (Pi3дец: the P is п, not р)
+            sounded = normalize_word(self._lexicon.sound_out(lowered), default, script=Script.CYR)
+            hit = self._lexicon.match(sounded, masks=False) if sounded is not None else None
         if hit is None and token.masked is not None:
             masked = normalize_word(token.masked, default)
             if masked is not None:

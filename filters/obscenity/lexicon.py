@@ -163,6 +163,10 @@ class Lexicon:
         rule, fragment = found
         return Hit(rule.name, rule.lexicon, fragment[:LONG_WORD])
 
+    def sound_out(self, text: str) -> str:
+        """Lower-case Latin runs of a word read by sound (Pi3дец → пи3дец), not by shape."""
+        return _LATIN_WORD.sub(lambda run: self._translit(run.group()), text)
+
     def _match_text(self, text: str, word: Word) -> Hit | None:
         owner = self._match_owner_lists(text)
         if owner is not None:
@@ -171,8 +175,7 @@ class Lexicon:
             hit = self._match_russian(text)
             if hit is None and _LATIN_WORD.search(text):
                 # Latin letters with no Cyrillic look-alike read by sound (pizдец → пиздец)
-                hit = self._match_russian(
-                    _LATIN_WORD.sub(lambda run: self._translit(run.group()), text), text)
+                hit = self._match_russian(self.sound_out(text), text)
             return hit
         return self._match_latin(text, word)
 
