@@ -14,7 +14,7 @@ from bot.core.actions import ActionResult, AnyAction, SendMessage
 from bot.core.chats import ChatRef, UserRef
 from bot.core.core import Core
 from bot.core.directory import Directory
-from bot.core.events import Author, IncomingMessage, ReplyTarget, SenderKind
+from bot.core.events import Author, Event, IncomingMessage, ReplyTarget, SenderKind
 from bot.core.moderation.feature import ModerationFeature
 from bot.core.ports import ContentFilter
 from bot.core.texts import Text
@@ -119,7 +119,7 @@ def moderation_core(app: App, filters: Mapping[str, ContentFilter] | None = None
                 [ModerationFeature(filters if filters is not None else {"demo": FakeFilter()})])
 
 
-async def run(app: App, event: IncomingMessage, core: Core | None = None) -> list[AnyAction]:
+async def run(app: App, event: Event, core: Core | None = None) -> list[AnyAction]:
     """One event through the Core in its own committed transaction."""
     async with app.uow_factory() as uow:
         actions = await (core or app.core).handle(event, uow)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.actions import Ban, DeleteMessage, Kick, Mute, SendMessage, Unban, Unmute
+from bot.core.actions import ActionResult, Ban, DeleteMessage, Kick, Mute, SendMessage, Unban, Unmute
 from bot.core.chats import UserRef
 from bot.core.clock import FakeClock
 from bot.core.events import Author
@@ -235,6 +235,29 @@ async def test_unmute_on_telegram_and_on_vk(app) -> None:
     vk = await run(app, cmd("/unmute", chat=VK_CHAT, author=VK_MODERATOR, reply_to=VK_MEMBER))
     assert not of(vk, Unmute) and not of(vk, Unban)
     assert "There is no mute to lift here." in texts(app, vk)[0]
+
+
+async def test_mute_of_a_member_banned_in_the_chat_keeps_the_ban(app) -> None:
+    """Two moderators at once: a mute after a ban would replace it on Telegram (a restriction
+    lets the member back), so it is refused with the reason; /unban then /mute works."""
+    assert of(await run(app, cmd("/ban spam", reply_to=OTHER)), Ban)
+    second = await run(app, cmd("/mute 10m flood", author=LISTED_MODERATOR, reply_to=OTHER))
+    assert not of(second, Mute)
+    assert texts(app, second) == ["@eve is banned here, and a mute would lift the ban: nothing "
+                                  "was done. /unban first if a mute is what you want."]
+    await run(app, cmd("/unban", reply_to=OTHER))
+    assert of(await run(app, cmd("/mute 10m flood", reply_to=OTHER)), Mute)
+
+
+async def test_a_ban_the_platform_refused_is_not_remembered(app) -> None:
+    """A ban Telegram refused for good (no rights) did not happen: the member's next offence
+    is sanctioned again, not silently deleted as a banned member's backlog."""
+    [ban] = of(await run(app, cmd("/ban", reply_to=OTHER)), Ban)
+    async with app.uow_factory() as uow:
+        await app.core.on_action_failed(ban, ActionResult(ok=False, error="not enough rights",
+                                                          permanent=True), uow)
+        await uow.commit()
+    assert of(await run(app, cmd("/mute 10m", reply_to=OTHER)), Mute)
 
 
 async def test_kick(app) -> None:

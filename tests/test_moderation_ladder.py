@@ -12,6 +12,7 @@ from bot.config import load_config
 from bot.core.actions import Ban, DeleteMessage, Kick, Mute
 from bot.core.chats import ChatRef
 from bot.core.clock import FakeClock
+from bot.core.events import MemberChanged
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade, step_for
 from bot.core.settings import LadderStep, ModerationSettings
 from tests.conftest import BASIC_CONFIG
@@ -132,9 +133,15 @@ async def test_filter_climbs_the_ladder_and_warnings_expire(app, clock: FakeCloc
     [ban] = of(fourth, Ban)
     assert ban.until is None and not ban.sender_chat
     assert texts(app, fourth)[0].endswith("Banned until a moderator lifts it.")  # no "next"
+    # a message that arrives after the permanent ban (sent before it landed) is only
+    # deleted: no second ban, no second notice, and never a mute that would lift the ban
     fifth = await run(app, message("badword 5"), core)
-    assert of(fifth, Ban)
-    # 31 days later every warning has expired: back to the first step
+    assert of(fifth, DeleteMessage) and not of(fifth, Ban) and not of(fifth, Mute)
+    assert texts(app, fifth) == []
+    # an admin lifted the ban by hand and the member came back; 31 days later every warning
+    # has expired: back to the first step
+    await run(app, MemberChanged("tg:join:1", TELEGRAM, MEMBER, joined=True,
+                                 is_bot_itself=False, date=clock.now()), core)
     clock.advance(timedelta(days=31))
     fresh = await run(app, message("badword"), core)
     assert not of(fresh, Mute) and not of(fresh, Ban)
@@ -169,8 +176,9 @@ async def test_each_community_has_its_own_ladder(write_config, clock: FakeClock)
         [ban] = of(strict, Ban)
         assert ban.chat == strict_chat and ban.until == clock.now() + timedelta(days=3)
         assert "Предупреждение 1 из 1" in texts(app, strict, "ru")[0]
-        # demo's warnings expire after one day, strict's after the default 30
-        clock.advance(timedelta(days=2))
+        # demo's warnings expire after one day, strict's after the default 30 (four days on,
+        # strict's three-day ban has run out too)
+        clock.advance(timedelta(days=4))
         assert of(await run(app, message("badword"), core), Mute)
         assert of(await run(app, message("badword", chat=strict_chat), core), Ban)
     finally:

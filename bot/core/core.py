@@ -15,6 +15,7 @@ from bot.core.actions import (
     ActionResult,
     AnswerCallback,
     AnyAction,
+    Ban,
     DeleteMessage,
     Kick,
     LeaveChat,
@@ -45,7 +46,7 @@ from bot.core.events import (
 )
 from bot.core.failures import failure_notice
 from bot.core.feature import Feature
-from bot.core.moderation.bans import is_banned, note_bans
+from bot.core.moderation.bans import forget_ban_in, is_banned, note_bans
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
 from bot.core.settings import CommunitySettings
@@ -131,6 +132,9 @@ class Core:
     async def on_action_failed(self, action: AnyAction, result: ActionResult,
                                uow: UnitOfWork) -> list[AnyAction]:
         """A moderation action the platform refused for good is said in the chat."""
+        if isinstance(action, Ban) and not result.ok and result.permanent:
+            # not banned after all: the member's next offence must climb the ladder again
+            await forget_ban_in(uow, action.chat, action.user, self.clock.now())
         return await failure_notice(self.directory, action, result, uow, self.clock.now())
 
     async def tick(self, uow: UnitOfWork) -> list[AnyAction]:
@@ -208,6 +212,9 @@ class Core:
             log.warning("event=moderation.banned_returned chat=%s user=%s", event.chat,
                         event.user.ref)
             return [Kick(event.chat, event.user.ref)]
+        if event.joined and event.chat.platform != "vk":
+            # back in a Telegram chat after a ban the bot gave: an admin lifted it by hand
+            await forget_ban_in(uow, event.chat, event.user.ref, self.clock.now())
         return []
 
     def _removed(self, event: MemberChanged) -> list[AnyAction]:

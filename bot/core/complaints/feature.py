@@ -401,8 +401,13 @@ class ComplaintsFeature(BaseFeature):
         community = self._directory.by_name(ticket.community) if ticket else None
         if ticket is None or community is None or community.queue is None:
             return []
-        shown = (f"{ticket.reporter_name} ({reporter})"
-                 if reporter == ticket.reporter and ticket.reporter_name else reporter)
+        name = ticket.reporter_name if reporter == ticket.reporter else None
+        if not name:
+            # a reporter merged into the ticket later: named as the bot last saw them
+            known = await uow.users.get(reporter)
+            if known is not None:
+                name = Author(UserRef.parse(reporter), known.name, known.username).display
+        shown = f"{name} ({reporter})" if name else reporter
         return [NotifyQueue(community.queue, Text("complaints.reporter_not_told", {
             "number": ticket.number, "reporter": shown}), community.language)]
 

@@ -9,6 +9,12 @@
 
 A ban or mute given by hand in the platform's own interface is not on record: the commands
 still act, and say they had none on record.
+
+Bans are also remembered per chat, because on Telegram a restriction replaces a ban: a mute
+(the ladder's, anti-flood's or a second moderator's) of a member banned a moment earlier would
+let them back in. A member banned in a chat is therefore never muted there, and their messages
+that arrive after the ban (a raid's backlog) are only deleted, with no further step or notice.
+A member who joins the chat again was unbanned by hand: the chat's record is forgotten.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.actions import AnyAction, Ban, Mute, Unban, Unmute
-from bot.core.chats import UserRef
+from bot.core.chats import ChatRef, UserRef
 from bot.core.ports import UnitOfWork
 
 BANNED = "banned:"
+BANNED_IN = "banned-in:"
 MUTED = "muted:"
 FOREVER = "forever"
 
@@ -32,9 +39,29 @@ async def note_bans(actions: Sequence[AnyAction], uow: UnitOfWork, now: datetime
             prefix = BANNED if isinstance(action, Ban) else MUTED
             until = action.until.isoformat() if action.until is not None else FOREVER
             await uow.state.put(prefix + str(action.user), until, now)
+            if isinstance(action, Ban):
+                await uow.state.put(_in_chat(action.chat, action.user), until, now)
         elif isinstance(action, Unban | Unmute):
             prefix = BANNED if isinstance(action, Unban) else MUTED
             await uow.state.put(prefix + str(action.user), "", now)
+            if isinstance(action, Unban):
+                await forget_ban_in(uow, action.chat, action.user, now)
+
+
+async def forget_ban_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> None:
+    """The ban in ``chat`` no longer holds (lifted, or the member is back in the chat)."""
+    key = _in_chat(chat, user)
+    if await uow.state.get(key):
+        await uow.state.put(key, "", now)
+
+
+async def is_banned_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> bool:
+    """True while a ban the bot gave in ``chat`` runs."""
+    return await _runs(uow, _in_chat(chat, user), now)
+
+
+def _in_chat(chat: ChatRef, user: UserRef) -> str:
+    return f"{BANNED_IN}{chat}|{user}"
 
 
 async def is_banned(uow: UnitOfWork, user: UserRef, now: datetime) -> bool:

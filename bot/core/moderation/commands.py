@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.durations import DurationError, join_spaced, parse_duration
 from bot.core.events import SenderKind
-from bot.core.moderation.bans import is_banned, is_muted
+from bot.core.moderation.bans import is_banned, is_banned_in, is_muted
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
 from bot.core.moderation.sanctions import (
     TextPart,
@@ -248,6 +248,9 @@ class ModerationCommands:
         rung = rungs[0]
         out.extend(_evidence_deleted(ctx, cmd, request))
         for chat, each in zip(request.chats, rungs, strict=True):
+            if each.sanction.action == "mute" and await is_banned_in(
+                    ctx.uow, chat, request.target.ref, ctx.now):
+                continue  # a mute would lift the ban there (see ModerationCommands.mute)
             out.extend(platform_actions(
                 each.sanction, chat, request.target.ref, channel=request.target.channel,
                 now=ctx.now, thread_id=ctx.event.thread_id if chat == ctx.chat else None))
@@ -350,8 +353,15 @@ class ModerationCommands:
             return request
         duration = None if request.permanent else (
             request.duration or ctx.community.moderation.default_mute)
+        # a member the bot banned stays banned: on Telegram a restriction replaces the ban (a
+        # second moderator muting the raider Olga banned a moment ago would let them back)
+        open_chats = tuple([chat for chat in request.chats
+                            if not await is_banned_in(ctx.uow, chat, request.target.ref, ctx.now)])
+        if not open_chats:
+            return [say(ctx, Text("moderation.mute_banned", {"user": request.target.display}))]
         return _evidence_deleted(ctx, cmd, request) + await self._apply(
-            ctx, request, Sanction("mute", duration, delete=False), cmd.name)
+            ctx, replace(request, chats=open_chats), Sanction("mute", duration, delete=False),
+            cmd.name)
 
     async def ban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         request = await self._request(ctx, cmd, timed=True)

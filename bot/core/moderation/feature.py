@@ -20,6 +20,7 @@ from bot.core.durations import format_duration
 from bot.core.events import Author, SenderKind
 from bot.core.feature import BaseFeature
 from bot.core.moderation.antiflood import FloodGuard, FloodVerdict
+from bot.core.moderation.bans import is_banned_in
 from bot.core.moderation.commands import ModerationCommands, issue_warning
 from bot.core.moderation.ladder import Sanction, decide, degrade
 from bot.core.moderation.sanctions import note, notice, outcome, platform_actions, progress
@@ -131,6 +132,12 @@ class ModerationFeature(BaseFeature):
         if ctx.event.edited and await ctx.uow.state.get(punished) is not None:
             return [ctx.delete_current()]
         await ctx.uow.state.put(punished, "1", ctx.now)
+        if await is_banned_in(ctx.uow, ctx.chat, author.ref, ctx.now):
+            # the backlog of a member banned a moment ago (a raid's burst): the ladder is done
+            # with them, so no step, no notice, and no mute that would lift the ban
+            return [ctx.delete_current(), *await ctx.audit(
+                "filter.delete", actor=FILTER_ACTOR, target=str(author.ref), reason=explanation,
+                message_id=ctx.event.message_id, matches=_matches(verdict), banned=True)]
         count = await issue_warning(ctx, str(author.ref), explanation, FILTER_ACTOR)
         rung = decide(settings.ladder, count, ctx.chat,
                       channel=author.kind is SenderKind.CHANNEL,
@@ -176,7 +183,7 @@ class ModerationFeature(BaseFeature):
                                        target=str(author.ref), reason="repeated message",
                                        shown_reason=Text("audit.reason.repeats"),
                                        message_ids=[m for m, _ in flood.delete]))
-        if flood.mute:
+        if flood.mute and not await is_banned_in(ctx.uow, ctx.chat, author.ref, ctx.now):
             wanted = Sanction("mute", ctx.community.antiflood.mute, delete=False)
             sanction = degrade(wanted, ctx.chat, channel=channel,
                                fallback=ctx.community.moderation.vk_mute_fallback)
