@@ -62,6 +62,9 @@ def summary(config: LoadedConfig, now: datetime | None = None) -> str:
     if config.app.vk is not None and config.app.vk.user_token is None:
         lines.append("note: vk.user_token is not set: VK community bans (groups.ban) will fail "
                      "and the ladder's VK bans fall back to what the community token can do")
+        if any(chat.is_vk_wall for c in config.app.community for chat in c.chats):
+            lines.append("note: vk.user_token is not set: VK refuses wall.post to community "
+                         "tokens, so scheduled posts to vk:wall will fail (the queue is told)")
     for key in config.inline_secrets:
         variable = "MODBOT_" + key.upper().replace(".", "_")
         lines.append(f"note: {key} is written in the file: anyone who can read (or is sent) "

@@ -165,18 +165,43 @@ async def test_transient_error_is_retried_with_backoff(write_config, clock):
         await app.close()
 
 
-async def test_retries_are_bounded_then_failed_with_a_queue_notice(write_config, clock):
+async def test_an_outage_is_retried_through_the_grace_window_then_failed_with_a_notice(
+        write_config, clock):
+    """A ten-minute outage at the due time does not lose the post: it is retried with backoff
+    for as long as it may still go out late (schedule_grace, 1h by default)."""
     config = schedule_config(write_config, entries=entry(at="2026-03-02 10:00"))
-    errors = [TransientError("502", retry_after=1.0) for _ in range(5)]
+    app, telegram, _ = await make_app(config, clock,
+                                      script=[TransientError("502") for _ in range(6)])
+    try:
+        clock.set(utc(2026, 3, 2, 9, 0))
+        for _ in range(60):  # half an hour: backoff 30 s, 1, 2, 4, 8, 10 min
+            await run(app, clock)
+            clock.advance(timedelta(seconds=30))
+        [occurrence] = await occurrences(app)
+        assert occurrence.state == S.SENT and len(telegram.published) == 7
+        assert telegram.notices == []
+    finally:
+        await app.close()
+
+
+async def test_an_outage_longer_than_the_grace_fails_with_a_queue_notice(write_config, clock):
+    config = schedule_config(write_config, entries=entry(at="2026-03-02 10:00"))
+    errors = [TransientError("502", retry_after=60.0) for _ in range(200)]
     app, telegram, _ = await make_app(config, clock, script=list(errors))
     try:
         clock.set(utc(2026, 3, 2, 9, 0))
-        for _ in range(8):
+        attempts_at = []
+        for _ in range(90):
+            before = len(telegram.published)
             await run(app, clock)
-            clock.advance(timedelta(seconds=2))
-        assert len(telegram.published) == 5
+            if len(telegram.published) > before:
+                attempts_at.append(clock.now())
+            clock.advance(timedelta(minutes=1))
         [occurrence] = await occurrences(app)
-        assert occurrence.state == S.FAILED and "gave up after 5 attempts" in occurrence.error
+        assert occurrence.state == S.FAILED and "past schedule_grace" in occurrence.error
+        # tried every minute (retry_after) until 11:00 Berlin, the end of the grace, never after
+        assert attempts_at[0] == utc(2026, 3, 2, 9, 0) and attempts_at[-1] == utc(2026, 3, 2, 10, 0)
+        assert len(attempts_at) == 61
         [notice] = telegram.notices
         assert str(notice.queue) == "telegram:-2002" and notice.text.key == "schedule.failed"
     finally:

@@ -193,3 +193,20 @@ def test_promotion_is_not_a_membership_change() -> None:
 def test_unknown_update_kinds_are_ignored() -> None:
     assert mapped({"chosen_inline_result": {"result_id": "1", "from": ALICE,
                                             "query": "q"}}) is None
+
+
+def test_replied_message_keeps_where_its_hidden_links_point() -> None:
+    """A text_link's address follows its words (offsets in UTF-16 units: the emoji counts
+    two); a link whose address is already the visible text is not repeated."""
+    target = msg(message_id=7, text="🎉 Webinar! Register here or https://x.io", entities=[
+        {"type": "bold", "offset": 3, "length": 7},
+        {"type": "text_link", "offset": 12, "length": 13, "url": "https://example.com/r"},
+        {"type": "text_link", "offset": 29, "length": 12, "url": "https://x.io"}])
+    event = mapped({"message": msg(text="/schedule in 1h", reply_to_message=target)})
+    assert event.reply_to.text == ("🎉 Webinar! Register here (https://example.com/r) "
+                                   "or https://x.io")
+    captioned = msg(message_id=8, caption="Photo: tap me", photo=[
+        {"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}],
+        caption_entities=[{"type": "text_link", "offset": 7, "length": 6, "url": "https://y.io"}])
+    event = mapped({"message": msg(text="/schedule in 1h", reply_to_message=captioned)})
+    assert event.reply_to.text == "Photo: tap me (https://y.io)"

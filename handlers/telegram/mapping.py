@@ -128,8 +128,34 @@ def _reply_target(message: Message) -> ReplyTarget | None:
     if replied is None or replied.forum_topic_created is not None:
         return None  # in forums every topic message "replies" to the topic's opening
     return ReplyTarget(message_id=str(replied.message_id), author=_replied_author(replied),
-                       text=replied.text or replied.caption or "", photo=largest_photo(replied),
+                       text=_with_link_targets(replied), photo=largest_photo(replied),
                        link=message_link(replied), media=media_kind(replied))
+
+
+def _with_link_targets(message: Message) -> str:
+    """The text with each hidden link's address after its words ("Register here
+    (https://…)"): a post scheduled from the message keeps where its link pointed, and a
+    reported message shows moderators where it leads. Offsets count UTF-16 code units."""
+    text = message.text or message.caption or ""
+    entities = message.entities if message.text else message.caption_entities
+    links = sorted((e for e in entities or () if e.type == "text_link" and e.url),
+                   key=lambda e: e.offset + e.length)
+    if not links:
+        return text
+    units = text.encode("utf-16-le")
+    parts: list[str] = []
+    done = 0
+    for link in links:
+        end = 2 * (link.offset + link.length)
+        if end < done:
+            continue
+        parts.append(units[done:end].decode("utf-16-le", errors="replace"))
+        shown = units[2 * link.offset:end].decode("utf-16-le", errors="replace")
+        if link.url and link.url not in shown:
+            parts.append(f" ({link.url})")
+        done = end
+    parts.append(units[done:].decode("utf-16-le", errors="replace"))
+    return "".join(parts)
 
 
 def _replied_author(replied: Message) -> Author | None:

@@ -83,7 +83,7 @@ class SchedulerService:
                  transient: tuple[type[Exception], ...] = (),
                  postponed_wall: bool = False,
                  claim_timeout: timedelta = timedelta(minutes=10),
-                 max_attempts: int = 5, batch: int = 100,
+                 max_attempts: int = 100, batch: int = 100,
                  started_at: datetime | None = None) -> None:
         self._uow_factory = uow_factory
         self._communities = {c.name: c for c in communities}
@@ -313,6 +313,10 @@ class SchedulerService:
             result = ActionResult(ok=False, error=f"{type(exc).__name__}: {exc}", permanent=True)
         if result.ok:
             await self._record_sent(occurrence, result, now, report)
+        elif result.details.get("outcome") == "unknown":
+            # the request left but its answer was lost: it may be in the chat, so it is
+            # neither resent nor reported as not published (a manager would post it again)
+            await self._mark_unknown(occurrence, result.error or "outcome unknown", now, report)
         elif not result.permanent:  # the platform said no, but a retry may help
             await self._retry_or_fail(occurrence, community, attempts,
                                       RuntimeError(result.error or "failed"), now, report)
@@ -340,12 +344,15 @@ class SchedulerService:
     async def _retry_or_fail(self, occurrence: OccurrenceRecord, community: CommunitySettings,
                              attempts: int, exc: Exception, now: datetime,
                              report: RunReport) -> None:
-        if attempts >= self._max_attempts:
+        # An outage is retried for as long as the post may still go out late (the community's
+        # schedule_grace), not a fixed number of times: a ten-minute 502 must not lose it.
+        deadline = occurrence.due_at + community.schedule_grace
+        if attempts >= self._max_attempts or now >= deadline:
             await self._give_up(occurrence, community, now,
-                                f"gave up after {attempts} attempts: {exc}", report,
-                                from_state=S.SENDING)
+                                f"still failing after {attempts} attempts, past schedule_grace: "
+                                f"{exc}", report, from_state=S.SENDING)
             return
-        delay = retry_delay(attempts, getattr(exc, "retry_after", None))
+        delay = min(retry_delay(attempts, getattr(exc, "retry_after", None)), deadline - now)
         async with self._uow_factory() as uow:
             await _repo(uow).transition(occurrence.id, S.PENDING, now,
                                         from_states=(S.SENDING,), holder=self.instance_id,
@@ -354,6 +361,26 @@ class SchedulerService:
         log.warning("event=schedule.retry occurrence=%s attempt=%s in=%ss error=%s",
                     occurrence.id, attempts, int(delay.total_seconds()), exc)
         report.retried.append(occurrence.id)
+
+    async def _mark_unknown(self, occurrence: OccurrenceRecord, error: str, now: datetime,
+                            report: RunReport) -> None:
+        """unknown + a queue notice asking a human to look in the chat."""
+        notice = self._notice(occurrence, "schedule.unknown_outcome")
+        async with self._uow_factory() as uow:
+            done = await _repo(uow).transition(occurrence.id, S.UNKNOWN, now,
+                                               from_states=(S.SENDING,),
+                                               holder=self.instance_id, error=error)
+            if done:
+                await self._audit(uow, occurrence, "schedule.unknown_outcome", now, error=error)
+                await self._queue_notices(uow, [(occurrence, notice)] if notice else [],
+                                          "unknown", now)
+            await uow.commit()
+        if not done:
+            return
+        log.warning("event=schedule.unknown_outcome occurrence=%s error=%s", occurrence.id, error)
+        report.unknown.append(occurrence.id)
+        if notice is not None:
+            await self._drain()
 
     async def _give_up(self, occurrence: OccurrenceRecord, community: CommunitySettings,
                        now: datetime, error: str, report: RunReport, *,
