@@ -219,6 +219,9 @@ DISGUISED = [
     ("@eblan_jp opyat spamit", "еб"),
     # Latin letters in a Russian word read by sound when their shapes give nothing (P is п)
     ("Ну всё, Pi3дец нам в этом сезоне", "пизд"),
+    # шлюха and шлюшка in Latin letters with kh / sh (shlyukha, shlyushka)
+    ("ty shlyushka, a ne admin", "шлюха"),
+    ("eta shlyukha opyat spamit", "шлюха"),
     ("@sshole, leave the chat", "asshole"),
     # a sentence typed with dots for spaces: its single letters are spaced out
     ("ВСЁ.ПО.Х.У.Ю.ЭТИМ.ДЕПУТАТАМ!!!", "хуй"),
