@@ -103,3 +103,12 @@ def test_an_answer_too_long_for_one_message_is_named(tmp_path: Path) -> None:
         f"{path}: faq[0].answer: 3501 characters; an answer is sent as one message, at most "
         "3500 characters (room for the reply around it)"
     ]
+
+
+def test_a_file_saved_with_a_byte_order_mark_and_windows_line_ends_loads(tmp_path: Path) -> None:
+    """Windows Notepad's "UTF-8 with BOM" and CRLF: the same FAQ, not an invalid file."""
+    path = tmp_path / "faq.toml"
+    path.write_bytes("\ufeff[[faq]]\r\nid = \"a\"\r\nlang = \"ru\"\r\nquestions = [\"Вопрос?\"]\r\n"
+                     "answer = \"Ответ\"\r\n".encode())
+    [entry] = load_faq_file(path)
+    assert (entry.id, entry.questions, entry.answer) == ("a", ("Вопрос?",), "Ответ")

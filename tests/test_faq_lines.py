@@ -85,3 +85,12 @@ def test_byte_order_mark_and_crlf_are_read_past() -> None:
     run_faq_match(stdin, stdout, matcher)
     assert json.loads(stdout.getvalue()) == {**json.loads(stdout.getvalue()), "id": 1,
                                              "faq_id": "fit-freeze"}
+
+
+def test_an_id_json_cannot_write_back_is_an_error_line() -> None:
+    matcher = FaqMatcher.build(load_faq_file(DATA / "indie-game.toml"))
+    stdout = io.StringIO()
+    run_faq_match(io.StringIO('{"id": 1e400, "text": "When are you open?"}\n'), stdout, matcher)
+    assert json.loads(stdout.getvalue())["error"] == \
+        "line 1: invalid JSON: number out of range: 1e400"
+    assert "Infinity" not in stdout.getvalue()

@@ -84,3 +84,14 @@ def test_byte_order_mark_and_crlf_are_read_past() -> None:
                       json.dumps({"id": 2, "text": "ok"}) + "\r\n"])
     assert [(o["id"], o["obscene"], "error" in o) for o in out] == [(1, True, False),
                                                                     (2, False, False)]
+
+
+def test_numbers_json_cannot_write_back_are_refused_not_echoed() -> None:
+    """1e400 reads as infinity and NaN as a number in Python; echoed, either would make the
+    answer line no JSON at all. A huge integer is fine JSON and is echoed as it is."""
+    _, out, stream = _run(['{"id": 1e400, "text": "x"}\n', '{"id": NaN, "text": "x"}\n',
+                           '{"id": 123456789012345678901234567890, "text": "ok"}\n'])
+    assert [o.get("error", "")[:28] for o in out] == ["line 1: invalid JSON: number",
+                                                      "line 2: invalid JSON: NaN is", ""]
+    assert out[2]["id"] == 123456789012345678901234567890
+    assert "Infinity" not in stream.getvalue() and "NaN," not in stream.getvalue()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from bot.core.jsonlines import read_line
+
 from .engine import ObscenityFilter
 
 
@@ -38,10 +40,9 @@ class LineError(ValueError):
 def _parse(line: str, number: int) -> tuple[Any, str]:
     """Return (id, text) of one input line or raise LineError with a message for the output."""
     try:
-        # a byte-order mark opens files saved as "UTF-8 with BOM" (Windows editors)
-        item = json.loads(line.lstrip("\ufeff"))
-    except json.JSONDecodeError as exc:
-        raise LineError(f"line {number}: invalid JSON: {exc.msg}") from exc
+        item = read_line(line)
+    except ValueError as exc:
+        raise LineError(f"line {number}: invalid JSON: {exc}") from exc
     if not isinstance(item, dict):
         raise LineError(f"line {number}: expected a JSON object")
     text = item.get("text")

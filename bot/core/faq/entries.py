@@ -85,7 +85,8 @@ def _check_entry(raw: Any, where: str, seen: set[str], errors: list[str]) -> Faq
 def parse_faq_text(text: str, name: str) -> list[FaqEntry]:
     """Parse FAQ TOML ``text``; ``name`` prefixes every problem line."""
     try:
-        data = tomllib.loads(text)
+        # a byte-order mark opens files saved as "UTF-8 with BOM" (Windows Notepad)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise FaqFileError([f"{name}: invalid TOML: {exc}"]) from exc
     errors: list[str] = []

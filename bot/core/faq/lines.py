@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from ..jsonlines import read_line
 from .matcher import FaqMatcher
 
 
@@ -45,10 +46,9 @@ def run_faq_match(stdin: TextIO, stdout: TextIO, matcher: FaqMatcher) -> int:
         if not line.strip():
             continue
         try:
-            # a byte-order mark opens files saved as "UTF-8 with BOM" (Windows editors)
-            record = json.loads(line.lstrip("\ufeff"))
-        except json.JSONDecodeError as exc:
-            out: dict[str, Any] = _error(None, f"line {lineno}: invalid JSON: {exc.msg}")
+            record = read_line(line)
+        except ValueError as exc:
+            out: dict[str, Any] = _error(None, f"line {lineno}: invalid JSON: {exc}")
         else:
             out = _verdict(record, lineno, matcher)
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")

@@ -89,14 +89,18 @@ _ID_SHAPE = re.compile(r"[\w-]{1,64}")
 
 
 def _put_to_someone(event: IncomingMessage) -> bool:
-    """A question in reply to another member, or opening with someone's @name, is theirs to
-    answer: the bot butting into a conversation is the noise members mute bots for. A reply
-    to the bot's own message (a follow-up) or to one's own is still the bot's."""
-    if event.text.lstrip().startswith("@"):
+    """A question in reply to another member, or opening with someone's @name (or a text
+    mention: a member without a username picked from the list), is theirs to answer: the bot
+    butting into a conversation is the noise members mute bots for. A reply to the bot's own
+    message (a follow-up), to one's own, or to a post of a channel or the group itself (a
+    comment under the linked channel's post, an anonymous admin's announcement) is still the
+    bot's."""
+    text = event.text.lstrip()
+    if text.startswith("@") or any(text.startswith(name) for name, _ in event.mentions if name):
         return True
     replied = event.reply_to.author if event.reply_to is not None else None
     return replied is not None and replied.kind is not SenderKind.BOT \
-        and replied.ref != event.author.ref
+        and replied.ref != event.author.ref and not replied.ref.user_id.startswith("-")
 
 
 def _holding(entries: Sequence[FaqEntry], question: str) -> FaqEntry | None:
@@ -359,9 +363,15 @@ class FaqFeature(BaseFeature):
         answer = answer.strip() or self._reply_text(ctx)
         if (not pipe and ctx.event.reply_to is None) or (not questions and not answer):
             return [self._say(ctx, "faq.usage")]
-        old = (await self.book(ctx.community, ctx.uow)).get(faq_id)
+        book = await self.book(ctx.community, ctx.uow)
+        old = book.get(faq_id)
         if old is None:
             return [self._say(ctx, "faq.not_found", id=faq_id)]
+        others = [e for e in book.entries if e.id != old.id]
+        for question in questions:
+            holder = _holding(others, question)
+            if holder is not None:  # as in /faq add: one question, two answers
+                return [self._say(ctx, "faq.already_there", id=holder.id, question=question)]
         entry = FaqEntry(id=old.id, lang=old.lang, questions=questions or old.questions,
                          answer=answer or old.answer)
         problem = _check(entry.questions, entry.answer)
