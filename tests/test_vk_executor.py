@@ -342,3 +342,12 @@ async def test_through_the_outbox_a_retry_is_deduplicated_but_a_repeat_decision_
         assert len(emulator.sent(CHAT)) == 2
     finally:
         await app.close()
+
+
+def test_long_button_labels_end_on_a_whole_word() -> None:
+    from handlers.vk.executor import button_label
+
+    label = button_label("Можно ли заморозить абонемент на время отпуска или болезни?")
+    assert len(label) <= 40 and label == "Можно ли заморозить абонемент на время…"
+    assert button_label("Short question?") == "Short question?"
+    assert len(button_label("x" * 80)) == 40

@@ -114,9 +114,19 @@ def random_id_for(action: AnyAction) -> int:
     return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big") & 0x7FFFFFFF or 1
 
 
+def button_label(text: str, limit: int = 40) -> str:
+    """VK refuses labels over 40 characters: a long one ("did you mean" shows an FAQ question)
+    ends on a whole word with "…" rather than mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= limit // 2 else cut).rstrip(" ,;:-") + "…"
+
+
 def keyboard(buttons: tuple[tuple[Button, ...], ...], render: Callable[[Text], str]) -> str:
     """An inline keyboard of callback buttons; `data` comes back in the message_event."""
-    rows = [[{"action": {"type": "callback", "label": render(b.label)[:40],
+    rows = [[{"action": {"type": "callback", "label": button_label(render(b.label)),
                          "payload": json.dumps({"d": b.data}, ensure_ascii=False)}}
              for b in row] for row in buttons if row]
     return json.dumps({"inline": True, "buttons": rows}, ensure_ascii=False)
