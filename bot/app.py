@@ -21,6 +21,7 @@ from bot.core.permissions import AdminCache, Permissions
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.uow import SqlUnitOfWorkFactory
+from bot.logs import redactor
 from bot.runtime.executor import ActionRouter, Executor
 from bot.runtime.pipeline import Pipeline
 from bot.texts import TextCatalog, catalog
@@ -63,6 +64,8 @@ async def create_app(config: LoadedConfig, *, clock: Clock | None = None,
                      instance_id: str | None = None) -> App:
     """Wire the bot; migrations run first so a fresh database just works."""
     clock = clock or SystemClock()
+    for secret in config.secrets:  # error texts reach chats and the database: scrubbed too
+        redactor().add(secret)
     engine = make_engine(config.database_url)
     if migrate:
         await upgrade(engine)

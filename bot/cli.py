@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import importlib
 import inspect
+import logging
 import os
 import pkgutil
 import socket
@@ -147,6 +148,9 @@ async def _telegram_online(config: LoadedConfig) -> list[str]:
         return [f"{where}: no answer within {ONLINE_TIMEOUT:.0f}s"]
     except OSError as exc:
         return [f"{where}: cannot reach the Bot API ({type(exc).__name__})"]
+    except Exception as exc:  # a proxy's HTML page instead of JSON, a proxy refusing to connect
+        return [f"{where}: the Bot API did not answer the rights check as the Bot API does "
+                f"({type(exc).__name__})"]
 
 
 async def _vk_online(config: LoadedConfig) -> list[str]:
@@ -368,7 +372,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         if not _unknown_revision(exc):
-            raise
+            # the last resort: a traceback printed by Python would bypass the log's scrubbing
+            # of tokens (a proxy's error page quotes the Bot API URL, token and all)
+            logging.getLogger(__name__).critical("event=crashed error=%s", type(exc).__name__,
+                                                 exc_info=exc)
+            return 1
         config = getattr(args, "config", None) or "the config"
         print(f"cannot use the database (database.url in {config}): {exc}; it was migrated "
               f"by a modbot this one does not know (a newer version?): run that version, or "

@@ -16,6 +16,9 @@ from collections.abc import Iterable
 _TELEGRAM_TOKEN = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}")
 _VK_TOKEN = re.compile(r"\bvk1\.a\.[A-Za-z0-9_-]{20,}|\b[a-f0-9]{85}\b")
 _ACCESS_TOKEN_PARAM = re.compile(r"(access_token=)[^&\s'\"]+")
+# the Bot API puts the token in the path (/bot<TOKEN>/sendMessage); a proxy's error page may
+# quote it back, whatever the token's shape
+_BOT_API_PATH = re.compile(r"(/bot)[^/\s'\"<>]{4,}(?=/)")
 REDACTED = "***"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -40,6 +43,7 @@ class Redactor:
             text = text.replace(secret, REDACTED)
         text = _TELEGRAM_TOKEN.sub(REDACTED, text)
         text = _VK_TOKEN.sub(REDACTED, text)
+        text = _BOT_API_PATH.sub(r"\1" + REDACTED, text)
         return _ACCESS_TOKEN_PARAM.sub(r"\1" + REDACTED, text)
 
 

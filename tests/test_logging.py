@@ -37,3 +37,47 @@ def test_level_from_environment(monkeypatch: object) -> None:
     setup_logging(None, stream=io.StringIO())
     assert logging.getLogger().level == logging.WARNING
     setup_logging("INFO", stream=io.StringIO())
+
+
+def test_a_bot_api_path_is_redacted_whatever_the_token_looks_like() -> None:
+    from bot.logs import Redactor
+
+    page = "<p>The requested URL /botshort:tok/sendMessage was not found</p>"
+    assert Redactor()(page) == "<p>The requested URL /bot***/sendMessage was not found</p>"
+    assert Redactor()("see /bots/list and /bottom/") == "see /bots/list and /bottom/"
+
+
+async def test_error_texts_leaving_the_router_are_scrubbed() -> None:
+    """They go on into queue notices, stored failures and audit records, not only logs."""
+    import pytest
+
+    from bot.core.actions import ActionResult, SendMessage
+    from bot.core.chats import ChatRef
+    from bot.core.texts import Text
+    from bot.logs import redactor
+    from bot.runtime.executor import ActionRouter, TransientError
+
+    redactor().add("s3cr3t-token-value")
+
+    class Leaky:
+        platform = "telegram"
+
+        def __init__(self, outcome: object) -> None:
+            self.outcome = outcome
+
+        async def execute(self, action: object) -> ActionResult:
+            if isinstance(self.outcome, Exception):
+                raise self.outcome
+            assert isinstance(self.outcome, ActionResult)
+            return self.outcome
+
+    action = SendMessage(ChatRef("telegram", "-1"), Text("x"), "en")
+    refused = ActionResult(ok=False, error="401 for s3cr3t-token-value", permanent=True)
+    result = await ActionRouter({"telegram": Leaky(refused)}).execute(action)
+    assert result.error == "401 for ***"
+    with pytest.raises(TransientError, match=r"^502 at /bot\*\*\*/sendMessage$"):
+        await ActionRouter({"telegram": Leaky(TransientError("502 at /bot12:xy/sendMessage"))}
+                           ).execute(action)
+    crashed = await ActionRouter({"telegram": Leaky(ValueError("s3cr3t-token-value"))}
+                                 ).execute(action)
+    assert (crashed.ok, crashed.permanent, crashed.error) == (False, True, "ValueError: ***")

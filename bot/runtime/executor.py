@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Protocol
 
 from bot.core.actions import (
@@ -23,6 +25,9 @@ from bot.core.actions import (
     Unmute,
 )
 from bot.core.chats import ChatRef
+from bot.logs import redactor
+
+log = logging.getLogger(__name__)
 
 DELIVERY_KEY: ContextVar[str | None] = ContextVar("delivery_key", default=None)
 """The outbox item being delivered ("outbox:ID"), the same on every retry and after a restart:
@@ -71,4 +76,18 @@ class ActionRouter:
         if executor is None:
             return ActionResult(ok=False, error=f"network {platform} is not configured",
                                 permanent=True)
-        return await executor.execute(action)
+        # Error texts travel on: into queue notices, stored failures (`modbot schedule list`),
+        # audit records. A platform's or a proxy's error page may quote the request URL, and
+        # on Telegram that holds the token, so they are scrubbed here, once, for every path.
+        scrub = redactor()  # also the process's log redactor: it knows the config's secrets
+        try:
+            result = await executor.execute(action)
+        except TransientError as exc:
+            raise TransientError(scrub(str(exc)), exc.retry_after) from exc
+        except Exception as exc:  # an executor bug fails this action, not everything else
+            log.exception("event=action.executor_error action=%s", type(action).__name__)
+            return ActionResult(ok=False, error=scrub(f"{type(exc).__name__}: {exc}"),
+                                permanent=True)
+        if result.error:
+            result = replace(result, error=scrub(result.error))
+        return result

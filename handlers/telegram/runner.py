@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import TelegramNetworkError
 
 from bot.app import App
 from bot.config import TelegramSettings
@@ -164,7 +164,7 @@ async def _delete_webhook(bot: Bot, stop: asyncio.Event) -> None:
         try:
             await bot.delete_webhook(drop_pending_updates=False)
             return
-        except TelegramAPIError as exc:
+        except Exception as exc:  # the API's errors, a proxy's HTML page, a proxy down
             log.warning("event=telegram.delete_webhook_failed attempt=%s error=%s", attempt, exc)
             if attempt < DELETE_WEBHOOK_ATTEMPTS:
                 await wait_or_stop(stop, delay)
@@ -184,7 +184,7 @@ async def _serve_webhook(bot: Bot, handler: UpdateHandler, settings: TelegramSet
             try:
                 await server.start()
                 break
-            except TelegramAPIError as exc:
+            except Exception as exc:  # the API's errors, a proxy's HTML page, a proxy down
                 log.warning("event=telegram.set_webhook_failed in=%.0fs error=%s", delay, exc)
                 await server.stop()
                 await wait_or_stop(stop, delay)

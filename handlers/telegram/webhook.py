@@ -3,7 +3,8 @@
 The reply is sent only after the update was committed: a 200 is Telegram's confirmation, so
 a crash before it makes Telegram deliver the update again (and the pipeline drops the
 duplicate). Requests without the configured secret header are refused, because the URL alone
-is guessable.
+is guessable; without `webhook_secret` in the config a random one is made at each start and
+handed to Telegram with setWebhook, so the endpoint is never open to forged updates.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import asyncio
 import hmac
 import json
 import logging
+import secrets
 from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiohttp import web
 
+from bot.logs import redactor
 from handlers.telegram.intake import StorageUnavailable, UpdateHandler
 from handlers.telegram.mapping import ALLOWED_UPDATES
 
@@ -70,6 +73,8 @@ class WebhookServer:
                  secret: str | None) -> None:
         self._bot = bot
         self._url = url
+        secret = secret or secrets.token_urlsafe(32)
+        redactor().add(secret)
         self._secret = secret
         self._host, self._port = split_listen(listen)
         self._app = make_webhook_app(handler, webhook_path(url), secret)

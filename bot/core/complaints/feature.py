@@ -306,12 +306,16 @@ class ComplaintsFeature(BaseFeature):
         valid = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9  # data can be forged
         ticket = await tickets_of(uow).get(int(raw_id)) if valid else None
         community = self._directory.by_name(ticket.community) if ticket else None
-        if ticket is None or community is None or not _near(community, event.chat):
+        if ticket is None or community is None or not _near(community, ticket, event.chat):
             placed = self._directory.place(event.chat).community
             lang = placed.language if placed is not None else self._directory.default_language
             return [_answer(event, "complaints.button_unknown", lang, alert=True)]
         lang = community.language
-        if not await self._permissions.is_moderator(community, event.chat, event.author):
+        # judged where the ticket is, unless pressed in the queue (community-wide): a side
+        # group's admin forging a card button in their own group gains no power in the main one
+        where = event.chat if event.chat == community.queue or ticket.chat is None \
+            else ChatRef.parse(ticket.chat)
+        if not await self._permissions.is_moderator(community, where, event.author):
             return [_answer(event, "common.not_moderator", lang, alert=True,
                             command=Text(f"complaints.btn_{_label(kind)}"))]
         actor = str(event.author.ref)
@@ -434,9 +438,10 @@ class ComplaintsFeature(BaseFeature):
         return out
 
 
-def _near(community: CommunitySettings, chat: ChatRef) -> bool:
-    """Buttons work where the community's cards live: its queue and its chats."""
-    return chat == community.queue or chat in community.chats
+def _near(community: CommunitySettings, ticket: TicketRecord, chat: ChatRef) -> bool:
+    """Buttons work where the ticket's card lives: the queue (or the chat its card was posted
+    in, should the queue have moved since)."""
+    return chat == community.queue or str(chat) == ticket.card_chat
 
 
 def _holder(ticket: TicketRecord) -> str:
