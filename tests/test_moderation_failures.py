@@ -55,8 +55,9 @@ async def test_the_failure_notice_is_not_repeated_within_the_hour(app: App) -> N
 
 
 async def test_a_vk_ban_done_as_a_removal_is_corrected_in_the_chat(app: App) -> None:
-    """Without a user token VK removes the member instead of banning: the chat is told so."""
-    _telegram, vk = recorders(app)
+    """Without a user token VK removes the member instead of banning: the chat is told so in
+    its own words, the queue (the owner's readers) also what to set."""
+    telegram, vk = recorders(app)
     original = vk.execute
 
     async def execute(action: AnyAction) -> ActionResult:
@@ -69,4 +70,8 @@ async def test_a_vk_ban_done_as_a_removal_is_corrected_in_the_chat(app: App) -> 
     await app.pipeline.process(message("/ban vk:66 spam", user=MODERATOR, chat=QUEUE))
     notices = [a for a in vk.of(SendMessage) if a.text.key == "moderation.failed.ban_degraded"]
     [in_chat] = [a for a in notices if a.chat == VK_CHAT]
-    assert "user_token" in app.catalog.render(in_chat.text, "en")
+    said = app.catalog.render(in_chat.text, "en")
+    assert "not banned" in said and "user_token" not in said
+    in_queue = [a for a in telegram.of(SendMessage)
+                if a.text.key == "moderation.failed.ban_degraded"]
+    assert in_queue and all("user_token" in app.catalog.render(a.text, "en") for a in in_queue)

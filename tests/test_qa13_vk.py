@@ -381,8 +381,8 @@ async def test_bang_warn_in_reply_to_a_message_that_forwards_someone_warns_the_p
     done = await emulator.wait_for(lambda: _said(emulator, CHAT, "has been warned"))
     assert "503" in done[0].text
     emulator.post_message(CHAT, MODERATOR, "!warns [id503|@m]")
-    listed = await emulator.wait_for(lambda: _said(emulator, CHAT, "active warning"))
-    assert "1 active warning" in listed[0].text
+    listed = await emulator.wait_for(lambda: _said(emulator, CHAT, "Active warnings for"))
+    assert ": 1; the ladder" in listed[0].text
 
 
 # == The wall ==============================================================================
@@ -401,9 +401,9 @@ async def test_member_bang_warns_in_a_wall_comment_is_answered_under_the_post(
     emulator.post_comment(10, SPAMMER, OBSCENE)
     await emulator.wait_calls("wall.deleteComment")
     comment = emulator.post_comment(10, SPAMMER, "!warns")
-    reply = await emulator.wait_for(lambda: _wall_said(emulator, "active warning"))
+    reply = await emulator.wait_for(lambda: _wall_said(emulator, "Active warnings for"))
     assert reply[0]["post_id"] == "10" and reply[0]["reply_to_comment"] == str(comment)
-    assert "1 active warning" in reply[0]["message"]
+    assert ": 1; the ladder" in reply[0]["message"]
     assert not emulator.sent(CHAT)
 
 

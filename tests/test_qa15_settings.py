@@ -379,7 +379,7 @@ async def test_tg_short_warn_expiry_shows_in_warns(make_app, emu, fake, clock) -
         mine = await command(emu, MEMBER, "/warns", what="warns now")
         clock.advance(timedelta(hours=2))
         later = await command(emu, MEMBER, "/warns", what="warns after expiry")
-    assert "1 active warning" in replies_to(emu, GROUP, mine["message_id"])[0]
+    assert ": 1; the ladder" in replies_to(emu, GROUP, mine["message_id"])[0]
     assert "no active warnings" in replies_to(emu, GROUP, later["message_id"])[0]
 
 

@@ -363,7 +363,7 @@ async def test_unban_of_someone_not_banned_keeps_their_warnings(make_app, emu, f
         await command(emu, ADMIN, "/unban", reply_to=target["message_id"])
         listing = await command(emu, ADMIN, "/warns", reply_to=target["message_id"])
     (text,) = replies_to(emu, GROUP, listing["message_id"])
-    assert text.startswith("@bob has 1 active warning(s)"), text
+    assert text.startswith("Active warnings for @bob: 1"), text
 
 
 async def test_unban_of_someone_not_banned_says_so(make_app, emu, fake) -> None:
@@ -612,7 +612,7 @@ async def test_vk_unban_of_someone_not_banned_keeps_their_warnings(
                                                if "active warning" in m.text])
     finally:
         await running.stop()
-    assert "has 1 active warning(s)" in listing[-1].text, listing[-1].text
+    assert ": 1; the ladder has" in listing[-1].text, listing[-1].text
 
 
 
@@ -736,7 +736,7 @@ async def test_vk_kick_of_someone_who_already_left_is_not_an_error(
         await emulator.wait_for(lambda: [c for c in emulator.calls
                                          if c.method == "messages.removeChatUser"])
         emulator.post_message(CHAT, MODERATOR, "!warns", reply_to=bad)
-        await emulator.wait_for(lambda: _vk_said(emulator, CHAT, "active warning"))
+        await emulator.wait_for(lambda: _vk_said(emulator, CHAT, "Active warnings for"))
     finally:
         await running.stop()
     alarms = [m.text for m in emulator.sent() if m.text.startswith("I could not")]

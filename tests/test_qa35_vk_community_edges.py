@@ -549,7 +549,7 @@ async def test_warn_with_a_vk_mention_link_target_and_reason(
     assert "usage" not in notice.lower() and "can't find" not in notice.lower(), notice
     await api.member_writes(VK_CHAT, VK_ADMIN, f"/warns [id{VK_OFFENDER}|@oleg]")
     await api.wait_for(lambda: len(api.sent_to(VK_CHAT)) >= 2, timeout=30, what="/warns")
-    assert "1 active warning" in chat_texts(api, VK_CHAT)[1], chat_texts(api, VK_CHAT)
+    assert ": 1; the ladder" in chat_texts(api, VK_CHAT)[1], chat_texts(api, VK_CHAT)
     no_tracebacks(chatbot)
 
 

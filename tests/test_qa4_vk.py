@@ -176,7 +176,7 @@ async def test_slash_warn_in_reply_warns_and_warns_lists_it(
     emulator.post_message(CHAT, MODERATOR, "!warns", reply_to=bad)
     listed = await emulator.wait_for(
         lambda: [m for m in emulator.sent(CHAT) if "active warning" in m.text])
-    assert "1 active warning" in listed[0].text and "spam links" in listed[0].text
+    assert ": 1; the ladder" in listed[0].text and "spam links" in listed[0].text
     assert not emulator.peer(CHAT).messages[0].deleted  # /warn keeps the evidence
 
 
@@ -192,7 +192,7 @@ async def test_club_mention_before_bang_warn_with_an_id_mention_target(
     emulator.post_message(CHAT, MODERATOR, f"!warns [id{SPAMMER}|@spammer]")
     listed = await emulator.wait_for(
         lambda: [m for m in emulator.sent(CHAT) if "active warning" in m.text])
-    assert "1 active warning" in listed[0].text
+    assert ": 1; the ladder" in listed[0].text
 
 
 async def test_bang_mute_10m_by_forwarded_message_removes_the_member_from_the_chat(

@@ -800,7 +800,7 @@ async def test_member_warns_in_english_as_help_promises(make_app, emu, fake) -> 
         mine = await command(emu, MEMBER, "/warns", what="own warnings")
         other = await command(emu, MEMBER, "/warns @someone_else", what="someone else's")
     (reply,) = replies_to(emu, GROUP, mine["message_id"])
-    assert "Bob has 1 active warning(s)" in reply, reply
+    assert "Active warnings for Bob: 1" in reply, reply
     (reply2,) = replies_to(emu, GROUP, other["message_id"])
     assert ("Bob" not in reply2 and "active warning" not in reply2) or \
         reply2.startswith("Sorry"), reply2

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import ActionResult, AnyAction, Ban, DeleteMessage, Kick, Mute, SendMessage
 from bot.core.directory import Directory
+from bot.core.events import Author
 from bot.core.ports import UnitOfWork
+from bot.core.reasons import reason_text
 from bot.core.texts import Text
 
 QUIET = timedelta(hours=1)
 WATCHED = (Mute, Ban, Kick, DeleteMessage)
 _KINDS = {Mute: "mute", Ban: "ban", Kick: "kick", DeleteMessage: "delete"}
-# Platform answers that mean "the bot lacks an admin right" (Telegram and VK wordings).
-_RIGHTS_MARKERS = ("not enough rights", "rights", "administrator", "access denied",
-                   "permission", "can't be deleted", "no access", "not an admin")
 
 
 async def failure_notice(directory: Directory, action: AnyAction, result: ActionResult,
@@ -40,17 +39,20 @@ async def failure_notice(directory: Directory, action: AnyAction, result: Action
     if last is not None and now - datetime.fromisoformat(last) < QUIET:
         return []
     await uow.state.put(key, now.isoformat(), now)
-    error = (result.error or "").lower()
-    why = "rights" if any(marker in error for marker in _RIGHTS_MARKERS) else "other"
-    if degraded:
-        kind, why = f"{kind}_degraded", "degraded"
     who = ""
     if not isinstance(action, DeleteMessage):
         known = await uow.users.get(str(action.user))
-        who = (f"@{known.username}" if known and known.username
-               else known.name if known else str(action.user))
-    text = Text(f"moderation.failed.{kind}", {
-        "user": who, "why": Text(f"moderation.failed.why_{why}", {"error": result.error or ""})})
+        # as every notice names people: never by a name that pings or advertises
+        who = (Author(action.user, known.name, known.username).display if known
+               else str(action.user))
+    if degraded:
+        kind = f"{kind}_degraded"
+        # the owner's fix (a config key) is for the queue; the chat hears what happened
+        why: Text = Text("moderation.failed.why_degraded")
+        why_here: Text = Text("moderation.failed.why_degraded_chat")
+    else:
+        why, why_here = reason_text(result.error), reason_text(result.error, owner=False)
+    text = Text(f"moderation.failed.{kind}", {"user": who, "why": why_here})
     lang = placement.community.language
     ttl = placement.community.moderation.notice_ttl
     notices: list[AnyAction] = [SendMessage(action.chat, text, lang,
@@ -60,5 +62,6 @@ async def failure_notice(directory: Directory, action: AnyAction, result: Action
     if queue is not None and queue != action.chat:
         # the moderator may have acted from the queue chat (/ban ID, a card's button) and
         # would otherwise never see that it failed; the queue keeps its messages
-        notices.append(SendMessage(queue, text, lang))
+        notices.append(SendMessage(queue, Text(f"moderation.failed.{kind}",
+                                               {"user": who, "why": why}), lang))
     return notices

@@ -134,7 +134,8 @@ class ModerationCommands:
             CommandSpec("unwarn", self.unwarn, where=both, aliases=("rmwarn",)),
             CommandSpec("resetwarns", self.resetwarns, where=both,
                         aliases=("resetwarn", "clearwarns")),
-            CommandSpec("warns", self.warns, moderator_only=False, where=both),
+            # as in Rose, a member may ask for their own warnings, in private too
+            CommandSpec("warns", self.warns, moderator_only=False, where=Where.ANY),
             CommandSpec("mute", self.mute, where=both, aliases=("tmute",)),
             CommandSpec("dmute", self.mute, where=both),
             CommandSpec("unmute", self.unmute, where=both),
@@ -340,8 +341,8 @@ class ModerationCommands:
     @staticmethod
     def _shown_reason(ctx: MessageContext, warning: WarningRecord) -> TextPart:
         """The filter's explanation quotes the obscene word: moderators see it in the queue,
-        the chat sees only the polite reason."""
-        if warning.issued_by.startswith("auto:filter") and ctx.role is Role.CHAT:
+        the chat and a member asking in private see only the polite reason."""
+        if warning.issued_by.startswith("auto:filter") and ctx.role is not Role.QUEUE:
             return Text("moderation.reason.obscene")
         if warning.issued_by.startswith("auto:antiflood"):
             return Text("moderation.reason.flood")

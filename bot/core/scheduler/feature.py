@@ -93,7 +93,7 @@ class SchedulerFeature(BaseFeature):
             skipped = [str(t) for t in targets if t.chat.platform != ctx.chat.platform]
             if not chats:
                 return [self._answer(ctx, "schedule.photo_platform",
-                                     platform=ctx.chat.platform)]
+                                     platform=_network_in(ctx.chat.platform))]
         author = str(ctx.event.author.ref)
         post = await _repo(ctx).add_post(NewPost(
             community=ctx.community.name, source=PostSource.CHAT, text=text,
@@ -105,7 +105,7 @@ class SchedulerFeature(BaseFeature):
             ctx, "schedule.added", id=post.id, next=local_time(first, tz) if first else "-",
             tz=zone_label(ctx.community.timezone, first or ctx.now), chats=", ".join(chats),
             # said, not silent: the moderator expects the post on both networks
-            skipped=Text("schedule.photo_skipped", {"platform": ctx.chat.platform,
+            skipped=Text("schedule.photo_skipped", {"platform": _network_in(ctx.chat.platform),
                                                     "skipped": ", ".join(skipped)})
             if skipped else "")]
         out.extend(await ctx.audit("schedule.add", actor=author, target=f"post:{post.id}",
@@ -163,3 +163,8 @@ class SchedulerFeature(BaseFeature):
 def _repo(ctx: MessageContext) -> ScheduleRepo:
     repo: ScheduleRepo = ctx.uow.schedule
     return repo
+
+
+def _network_in(platform: str) -> Text:
+    """"on Telegram", «во ВКонтакте»: a network as people name it, not its config key."""
+    return Text(f"common.network_in.{platform}")

@@ -28,6 +28,7 @@ from bot.core.chats import PostTarget
 from bot.core.clock import Clock
 from bot.core.codec import encode_action
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
+from bot.core.reasons import reason_text
 from bot.core.records import AuditRecord
 from bot.core.scheduler.occurrences import due_times
 from bot.core.scheduler.plan import CONFIG_ACTOR, preview, rule_of
@@ -387,7 +388,8 @@ class SchedulerService:
                        from_state: OccurrenceState = S.PENDING) -> None:
         """failed + a queue notice: a human should know a planned post did not go out."""
         holder = self.instance_id if from_state == S.SENDING else None
-        notice = self._notice(occurrence, "schedule.failed", error=error)
+        # the queue reads the reason in its language; the raw text is logged and stored
+        notice = self._notice(occurrence, "schedule.failed", error=reason_text(error))
         async with self._uow_factory() as uow:
             done = await _repo(uow).transition(occurrence.id, S.FAILED, now,
                                                from_states=(from_state,), holder=holder,
@@ -424,7 +426,7 @@ class SchedulerService:
         return timedelta(0)
 
     def _notice(self, occurrence: OccurrenceRecord, key: str,
-                **extra: str) -> NotifyQueue | None:
+                **extra: str | Text) -> NotifyQueue | None:
         community = self._communities.get(occurrence.community)
         if community is None or community.queue is None:
             return None
