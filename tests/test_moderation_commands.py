@@ -284,7 +284,7 @@ async def test_warns_hides_the_filters_words_in_the_chat_but_not_in_the_queue(ap
     await run(app, cmd("/warn spam", reply_to=OTHER))
     [in_chat] = texts(app, await run(app, cmd("/warns", reply_to=OTHER)))
     assert "badword" not in in_chat
-    assert in_chat == ("Active warnings for @eve: 2; the ladder has 4 steps:\n"
+    assert in_chat == ("@eve has active warnings: 2; the ladder has 4 steps:\n"
                        "1. 2026-03-02 12:00 — strong language\n2. 2026-03-02 12:00 — spam")
     [in_queue] = texts(app, await run(app, cmd("/warns 502", chat=QUEUE)))
     assert "'badword' at 0-7" in in_queue
@@ -368,7 +368,7 @@ async def test_editing_a_message_into_a_command_does_not_run_it(app) -> None:
 async def test_a_member_sees_their_own_warnings(app) -> None:
     await run(app, cmd("/warn spam", reply_to=OTHER))
     [own] = texts(app, await run(app, message("/warns", author=OTHER)))
-    assert own.startswith("Active warnings for @eve: 1") and "spam" in own
+    assert own.startswith("@eve has active warnings: 1") and "spam" in own
     [by_reply] = texts(app, await run(app, message("/warns", author=OTHER, reply_to=OTHER)))
     assert by_reply == own
 

@@ -381,7 +381,7 @@ async def test_bang_warn_in_reply_to_a_message_that_forwards_someone_warns_the_p
     done = await emulator.wait_for(lambda: _said(emulator, CHAT, "has been warned"))
     assert "503" in done[0].text
     emulator.post_message(CHAT, MODERATOR, "!warns [id503|@m]")
-    listed = await emulator.wait_for(lambda: _said(emulator, CHAT, "Active warnings for"))
+    listed = await emulator.wait_for(lambda: _said(emulator, CHAT, "active warnings"))
     assert ": 1; the ladder" in listed[0].text
 
 
@@ -401,7 +401,7 @@ async def test_member_bang_warns_in_a_wall_comment_is_answered_under_the_post(
     emulator.post_comment(10, SPAMMER, OBSCENE)
     await emulator.wait_calls("wall.deleteComment")
     comment = emulator.post_comment(10, SPAMMER, "!warns")
-    reply = await emulator.wait_for(lambda: _wall_said(emulator, "Active warnings for"))
+    reply = await emulator.wait_for(lambda: _wall_said(emulator, "active warnings"))
     assert reply[0]["post_id"] == "10" and reply[0]["reply_to_comment"] == str(comment)
     assert ": 1; the ladder" in reply[0]["message"]
     assert not emulator.sent(CHAT)

@@ -292,7 +292,7 @@ async def test_warn_mute_unmute_warns_ban_unban_in_reply_as_rose_does() -> None:
     assert "@bob has been warned for flooding. Warning 1 of 4; next: mute 1h." in text
     assert "@bob is muted for 10m" in text
     assert "@bob can write again." in text
-    assert "Active warnings for @bob: 1" in text and "flooding" in text
+    assert "@bob has active warnings: 1" in text and "flooding" in text
     assert "@bob is banned until a moderator lifts it. Reason: spam." in text
     assert "@bob is unbanned" in text
 
@@ -525,7 +525,7 @@ async def test_the_sla_reminder_card_does_not_stay_new_with_buttons_after_the_ti
 
 async def test_a_member_sees_their_own_warnings() -> None:
     lines = await tour("это х*йня\n/warns\n")
-    assert any(line.startswith("[chat #4] bot ↪ #3: Active warnings for @alice: 1")
+    assert any(line.startswith("[chat #4] bot ↪ #3: @alice has active warnings: 1")
                for line in lines), lines
 
 

@@ -353,9 +353,12 @@ async def test_telegram_token_echoed_by_a_gateway_never_reaches_the_queue_or_the
     notices = [t for t in emu.sent_texts(QUEUE) if "Open day" in t]
     assert notices and "could not be published" in notices[0], notices
     config = str(app.config.path)
-    plan = cli("schedule", "list", "--community", "demo", "--config", config, cwd=tmp_path)
-    audit = cli("audit", "--community", "demo", "--since", "7d", "--config", config,
-                cwd=tmp_path)
+    # in a thread: the bot runs on this event loop, and a transaction it holds open while the
+    # loop is blocked would keep the CLI waiting on SQLite's lock
+    plan = await asyncio.to_thread(cli, "schedule", "list", "--community", "demo", "--config",
+                                   config, cwd=tmp_path)
+    audit = await asyncio.to_thread(cli, "audit", "--community", "demo", "--since", "7d",
+                                    "--config", config, cwd=tmp_path)
     assert "failed" in plan.stdout, plan.stdout + plan.stderr
     leaks = found((TG_SECRET, TG_SECRET_TAIL), queue=emu.sent_texts(QUEUE),
                   chat=emu.sent_texts(GROUP), schedule_list=plan.stdout + plan.stderr,
@@ -964,9 +967,12 @@ async def test_vk_wall_post_refused_for_a_revoked_user_token_is_reported_without
         clock.advance(timedelta(minutes=5))
     await vk.wait_for(lambda: [m for m in vk.sent(VK_QUEUE) if "Open day" in m.text])
     config = str(bot.app.config.path)
-    plan = cli("schedule", "list", "--community", "demo", "--config", config, cwd=tmp_path)
-    audit = cli("audit", "--community", "demo", "--since", "7d", "--config", config,
-                cwd=tmp_path)
+    # in a thread: the bot runs on this event loop, and a transaction it holds open while the
+    # loop is blocked would keep the CLI waiting on SQLite's lock
+    plan = await asyncio.to_thread(cli, "schedule", "list", "--community", "demo", "--config",
+                                   config, cwd=tmp_path)
+    audit = await asyncio.to_thread(cli, "audit", "--community", "demo", "--since", "7d",
+                                    "--config", config, cwd=tmp_path)
     assert "failed" in plan.stdout, plan.stdout + plan.stderr
     leaks = found((VK_SECRET, VK_USER_SECRET), queue=[m.text for m in vk.sent(VK_QUEUE)],
                   schedule_list=plan.stdout + plan.stderr, audit=audit.stdout + audit.stderr,

@@ -198,7 +198,7 @@ async def test_warn_warns_lists_and_unwarn(make_app, emu, fake) -> None:
         await emu.wait_for(lambda: replies_to(emu, GROUP, warn["message_id"])
                            or len(emu.sent_texts(GROUP)) >= 1, what="warned")
         warns = emu.user_message(GROUP, ADMIN, "/warns", reply_to=target["message_id"])
-        await emu.wait_for(lambda: any("Active warnings for" in t for t in emu.sent_texts(GROUP)),
+        await emu.wait_for(lambda: any("has active warnings" in t for t in emu.sent_texts(GROUP)),
                            what="/warns")
         emu.user_message(GROUP, ADMIN, "/unwarn", reply_to=target["message_id"])
         await emu.wait_for(lambda: any(t.startswith("Removed the latest warning")
@@ -208,8 +208,8 @@ async def test_warn_warns_lists_and_unwarn(make_app, emu, fake) -> None:
                            what="/warns after /unwarn")
     texts = emu.sent_texts(GROUP)
     assert any("Bob" in t and "warned" in t and "off-topic" in t for t in texts), texts
-    listing = next(t for t in texts if "Active warnings for" in t)
-    assert "Active warnings for Bob: 1" in listing
+    listing = next(t for t in texts if "has active warnings" in t)
+    assert "Bob has active warnings: 1" in listing
     assert any("Active warnings left: 0" in t for t in texts)
     assert not emu.is_deleted(GROUP, target["message_id"]), "/warn keeps the evidence"
     assert warns["message_id"]

@@ -84,7 +84,7 @@ async def test_warns_lists_each_reason(make_app, emu, fake) -> None:
         await command(emu, ADMIN, "/warn second reason", reply_to=target["message_id"])
         listing = await command(emu, LISTED_MODERATOR, "/warns @bob")
     (text,) = replies_to(emu, GROUP, listing["message_id"])
-    assert text.startswith("Active warnings for @bob: 2; the ladder has 4 steps:"), text
+    assert text.startswith("@bob has active warnings: 2; the ladder has 4 steps:"), text
     assert "1. " in text and "first reason" in text
     assert "2. " in text and "second reason" in text
     assert text.index("first reason") < text.index("second reason")
@@ -113,7 +113,7 @@ async def test_manual_warning_expires_after_warn_expiry(make_app, emu, fake, clo
     assert "Warning 1 of 4" in text, "an expired warning must not count"
     assert not emu.calls_of("restrictChatMember", ok=None)
     assert replies_to(emu, GROUP, listing["message_id"])[0].startswith(
-        "Active warnings for @bob: 1")
+        "@bob has active warnings: 1")
 
 
 # --- /mute, /unmute, /ban, /unban, /kick -------------------------------------------------

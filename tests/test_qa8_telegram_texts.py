@@ -365,7 +365,7 @@ async def test_warns_with_many_warnings_shows_the_newest_and_counts_the_rest(mak
         await settle(emu)
     (text,) = replies_to(emu, GROUP, warns["message_id"])
     assert len(text) <= TG_LIMIT
-    assert "30 active" in text and "20 earlier" in text, text[:200]
+    assert "has active warnings: 30" in text and "20 earlier" in text, text[:200]
     shown = [i for i in range(30) if f"reason number {i:02d}" in text]
     assert shown == list(range(20, 30)), shown
     assert text.rstrip().endswith(")"), text[-80:]
@@ -475,7 +475,7 @@ async def test_edited_command_is_not_executed_again(make_app, emu, fake) -> None
         await settle(emu)
         warns = await command(emu, ADMIN, "/warns", reply_to=target["message_id"])
     (listing,) = replies_to(emu, GROUP, warns["message_id"])
-    assert "1 active" in listing, listing
+    assert "has active warnings: 1" in listing, listing
     assert replies_to(emu, GROUP, hello["message_id"]) == []
     assert emu.sent_texts(QUEUE) == []
 
@@ -800,7 +800,7 @@ async def test_member_warns_in_english_as_help_promises(make_app, emu, fake) -> 
         mine = await command(emu, MEMBER, "/warns", what="own warnings")
         other = await command(emu, MEMBER, "/warns @someone_else", what="someone else's")
     (reply,) = replies_to(emu, GROUP, mine["message_id"])
-    assert "Active warnings for Bob: 1" in reply, reply
+    assert "Bob has active warnings: 1" in reply, reply
     (reply2,) = replies_to(emu, GROUP, other["message_id"])
     assert ("Bob" not in reply2 and "active warning" not in reply2) or \
         reply2.startswith("Sorry"), reply2

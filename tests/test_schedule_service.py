@@ -14,6 +14,7 @@ import pytest
 from bot.core.actions import ActionResult, AnyAction, Publish
 from bot.core.clock import FakeClock
 from bot.core.scheduler.ports import OccurrenceState as S
+from bot.core.texts import Text
 from bot.features.schedule import service_for
 from bot.runtime.executor import TransientError
 from tests.helpers_schedule import Crash, entry, make_app, occurrences, run, schedule_config
@@ -223,7 +224,7 @@ async def test_permanent_failure_marks_failed_and_tells_the_queue(write_config, 
         assert occurrence.state == S.FAILED
         [notice] = telegram.notices
         assert notice.text.key == "schedule.failed"
-        assert notice.text.params["error"] == "bot is not a member"
+        assert notice.text.params["error"] == Text("common.reason.not_in_chat")
         assert notice.text.params["due"] == "2026-03-02 10:00"  # shown on Berlin's clock
         assert len(await audit_actions(app, "schedule.failed")) == 1
     finally:
