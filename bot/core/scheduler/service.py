@@ -367,45 +367,41 @@ class SchedulerService:
                             report: RunReport) -> None:
         """unknown + a queue notice asking a human to look in the chat."""
         notice = self._notice(occurrence, "schedule.unknown_outcome")
-        async with self._uow_factory() as uow:
-            done = await _repo(uow).transition(occurrence.id, S.UNKNOWN, now,
-                                               from_states=(S.SENDING,),
-                                               holder=self.instance_id, error=error)
-            if done:
-                await self._audit(uow, occurrence, "schedule.unknown_outcome", now, error=error)
-                await self._queue_notices(uow, [(occurrence, notice)] if notice else [],
-                                          "unknown", now)
-            await uow.commit()
-        if not done:
-            return
-        log.warning("event=schedule.unknown_outcome occurrence=%s error=%s", occurrence.id, error)
-        report.unknown.append(occurrence.id)
-        if notice is not None:
-            await self._drain()
+        if await self._close(occurrence, S.UNKNOWN, S.SENDING, now, error, notice,
+                             audit="schedule.unknown_outcome", kind="unknown"):
+            log.warning("event=schedule.unknown_outcome occurrence=%s error=%s",
+                        occurrence.id, error)
+            report.unknown.append(occurrence.id)
 
     async def _give_up(self, occurrence: OccurrenceRecord, community: CommunitySettings,
                        now: datetime, error: str, report: RunReport, *,
                        from_state: OccurrenceState = S.PENDING) -> None:
         """failed + a queue notice: a human should know a planned post did not go out."""
-        holder = self.instance_id if from_state == S.SENDING else None
         # the queue reads the reason in its language; the raw text is logged and stored
         notice = self._notice(occurrence, "schedule.failed", error=reason_text(error))
+        if await self._close(occurrence, S.FAILED, from_state, now, error, notice,
+                             audit="schedule.failed", kind="failed"):
+            log.warning("event=schedule.failed occurrence=%s chat=%s error=%s",
+                        occurrence.id, occurrence.chat, error)
+            report.failed.append(occurrence.id)
+
+    async def _close(self, occurrence: OccurrenceRecord, to: OccurrenceState,
+                     from_state: OccurrenceState, now: datetime, error: str,
+                     notice: NotifyQueue | None, *, audit: str, kind: str) -> bool:
+        """Move to a final state with its audit record and queue notice, in one transaction;
+        False when another instance (or an earlier round) got there first."""
+        holder = self.instance_id if from_state == S.SENDING else None
         async with self._uow_factory() as uow:
-            done = await _repo(uow).transition(occurrence.id, S.FAILED, now,
-                                               from_states=(from_state,), holder=holder,
-                                               error=error)
+            done = await _repo(uow).transition(occurrence.id, to, now, from_states=(from_state,),
+                                               holder=holder, error=error)
             if done:
-                await self._audit(uow, occurrence, "schedule.failed", now, error=error)
-                await self._queue_notices(uow, [(occurrence, notice)] if notice else [],
-                                          "failed", now)
+                await self._audit(uow, occurrence, audit, now, error=error)
+                await self._queue_notices(uow, [(occurrence, notice)] if notice else [], kind,
+                                          now)
             await uow.commit()
-        if not done:
-            return
-        log.warning("event=schedule.failed occurrence=%s chat=%s error=%s",
-                    occurrence.id, occurrence.chat, error)
-        report.failed.append(occurrence.id)
-        if notice is not None:
+        if done and notice is not None:
             await self._drain()
+        return done
 
     async def _skip(self, occurrence: OccurrenceRecord, now: datetime, reason: str,
                     report: RunReport) -> None:
