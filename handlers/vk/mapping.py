@@ -8,6 +8,7 @@ Chat messages are addressed by `conversation_message_id` (what messages.delete/e
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -190,22 +191,40 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
         mentions=mentions, edited=edited, shown=shown, labels=labels)
 
 
+# Recent wall comments by (group, comment id): VK's event for a reply names the comment it
+# answers and its author, not its text, so a report from a wall comment would show moderators
+# an empty card. Bounded; lost on restart (the card then has the link only).
+_RECENT_COMMENTS: OrderedDict[tuple[int, int], tuple[str, int]] = OrderedDict()
+_RECENT_LIMIT = 5000
+
+
+def _remember_comment(group_id: int, comment_id: int, text: str, from_id: int) -> None:
+    _RECENT_COMMENTS[(group_id, comment_id)] = (text, from_id)
+    _RECENT_COMMENTS.move_to_end((group_id, comment_id))
+    while len(_RECENT_COMMENTS) > _RECENT_LIMIT:
+        _RECENT_COMMENTS.popitem(last=False)
+
+
 def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
     obj = update.get("object") or {}
     from_id = int(obj.get("from_id", 0))
+    comment_id, post_id = obj["id"], obj["post_id"]
+    _remember_comment(group_id, int(comment_id), str(obj.get("text", "")), from_id)
     if from_id == -group_id:
         return None
-    comment_id, post_id = obj["id"], obj["post_id"]
     edited = update["type"] == "wall_reply_edit"
     fallback = f"wall:{post_id}:{comment_id}" + (f":edit:{obj.get('date')}" if edited else "")
     text, mentions = normalize_text(str(obj.get("text", "")), group_id)
     reply_to = None
     if obj.get("reply_to_comment"):
-        # VK names the author of the comment replied to (reply_to_user), not its text
+        # VK names the author of the comment replied to (reply_to_user), not its text: the
+        # text comes from the comment as the bot read it
+        seen_text, _ = _RECENT_COMMENTS.get((group_id, int(obj["reply_to_comment"])), ("", 0))
         replied = obj.get("reply_to_user")
         author = author_of(int(replied), group_id, on_wall=True) if replied else None
         reply_to = ReplyTarget(
-            message_id=str(obj["reply_to_comment"]), author=author, text="",
+            message_id=str(obj["reply_to_comment"]), author=author,
+            text=normalize_text(seen_text, group_id)[0],
             link=f"https://vk.com/wall-{group_id}_{post_id}?reply={obj['reply_to_comment']}")
     return IncomingMessage(
         event_id=_event_id(update, fallback), chat=WALL, message_id=str(comment_id),

@@ -271,7 +271,9 @@ class ComplaintsFeature(BaseFeature):
         """A ticket number that matches nothing is "not found", like /take; else the usage."""
         if cmd.words and parse_number(cmd.words[0]) is not None:
             return self._say(ctx, "complaints.not_found", number=cmd.words[0])
-        return self._say(ctx, "complaints.abuse_usage")
+        # the id example in the network the moderator is on (a VK-only community has no
+        # telegram: ids)
+        return self._say(ctx, "complaints.abuse_usage", platform=ctx.chat.platform)
 
     async def _abuse(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         reporter, number = await self._abuse_target(ctx, cmd)

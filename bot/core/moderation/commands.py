@@ -47,7 +47,7 @@ from bot.core.moderation.targets import (
 )
 from bot.core.records import WarningRecord
 from bot.core.settings import LONGEST_RESTRICTION
-from bot.core.texts import Text, clip
+from bot.core.texts import Text, clip, mention
 
 PUNITIVE = ("warn", "dwarn", "mute", "dmute", "ban", "dban", "kick", "dkick")
 #: a reason quoted in a notice (the audit log keeps it whole)
@@ -226,7 +226,7 @@ class ModerationCommands:
         # outcomes that differ per chat: say what was asked, and the notes say the rest
         outcomes = {(s.action, s.duration) for s in applied}
         head = applied[0] if len(outcomes) == 1 else wanted
-        out.append(say(ctx, notice(done(head, request.target.display, request.reason_text()),
+        out.append(say(ctx, notice(done(head, _named(request), request.reason_text()),
                                    why=notes[0] if notes else "")))
         out.extend(say(ctx, Text("moderation.note_only", {"note": extra})) for extra in notes[1:])
         for sanction in dict.fromkeys(applied):
@@ -255,7 +255,7 @@ class ModerationCommands:
             out.extend(platform_actions(
                 each.sanction, chat, request.target.ref, channel=request.target.channel,
                 now=ctx.now, thread_id=ctx.event.thread_id if chat == ctx.chat else None))
-        head = done(Sanction("warn"), request.target.display, request.reason_text())
+        head = done(Sanction("warn"), _named(request), request.reason_text())
         out.append(say(ctx, notice(head, result=outcome(rung.sanction), step=progress(rung),
                                    why=note(rung.sanction))))
         out.extend(await self._audit(ctx, "warn", request, request.reason, warning=count,
@@ -469,6 +469,11 @@ class ModerationCommands:
         out.extend(await ctx.audit("purge", actor=str(ctx.event.author.ref), target=target,
                                    reason=cmd.args, first=str(first), last=str(last)))
         return out
+
+
+def _named(request: Request) -> Text:
+    """The target as the notice names them (a link on the VK wall: see sanctions.done)."""
+    return mention(request.target.display, request.target.ref)
 
 
 def _numbered(message_id: str | None) -> int | None:

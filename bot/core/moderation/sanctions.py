@@ -79,9 +79,10 @@ def notice(head: Text, *, result: TextPart = "", step: TextPart = "",
                                       "note": why, "progress": step})
 
 
-def done(sanction: Sanction, user: str, reason: TextPart) -> Text:
+def done(sanction: Sanction, user: TextPart, reason: TextPart) -> Text:
     """The head of a moderator command's notice: what the moderator asked for (a note
-    follows when a platform could not do exactly that)."""
+    follows when a platform could not do exactly that). ``user`` is a mention, so that on
+    the VK wall, where a plain name notifies nobody, the member is linked and told."""
     params: dict[str, TextPart] = {"user": user, "reason": reason,
                                    "span": span(sanction.duration)}
     return Text(f"moderation.done.{sanction.action}", params)
