@@ -116,6 +116,8 @@ def setup_logging(level: str | None = None, secrets: Iterable[str] = (),
     handler._modbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(chosen)
-    for noisy in ("aiogram", "aiohttp.access", "sqlalchemy.engine", "alembic"):
+    # aiosqlite at DEBUG logs every statement with its parameters: members' messages and
+    # ids would reach the log of an owner who only wanted to see the bot's own steps.
+    for noisy in ("aiogram", "aiohttp.access", "sqlalchemy.engine", "alembic", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return _redactor

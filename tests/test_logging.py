@@ -81,3 +81,14 @@ async def test_error_texts_leaving_the_router_are_scrubbed() -> None:
     crashed = await ActionRouter({"telegram": Leaky(ValueError("s3cr3t-token-value"))}
                                  ).execute(action)
     assert (crashed.ok, crashed.permanent, crashed.error) == (False, True, "ValueError: ***")
+
+
+def test_debug_level_keeps_members_words_from_the_database_driver_out() -> None:
+    """At DEBUG aiosqlite would log each statement's parameters (a member's message)."""
+    stream = io.StringIO()
+    setup_logging("DEBUG", stream=stream)
+    logging.getLogger("aiosqlite").debug("executing %s with %s", "INSERT", "secret words")
+    logging.getLogger("bot.core").debug("event=own.step")
+    out = stream.getvalue()
+    assert "secret words" not in out
+    assert "event=own.step" in out

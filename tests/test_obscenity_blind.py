@@ -257,6 +257,14 @@ invisible characters) 0.996 — Pi3дец (Latin letters read by shape made р o
 also read by sound); ``fresh_round74.jsonl`` (school parents, offices, a clinic: innocent
 medical and technical words, surnames) 1.000; ``fresh_round75.jsonl`` (music, memes, films:
 English disguises, lyrics and titles) 1.000.
+
+Session 14, two more on first contact (accuracy): ``fresh_round76.jsonl`` (dachas, car clubs,
+fishing, building crews: stretched letters, digits, words run together) 0.991 — На×уй (the
+multiplication sign is now a mask), «пошлиихвсехнахуй» (нахуй, похуй, нихуя at the end of words
+run together are now found; «ахулитыхотел…» is still missed); ``fresh_round77.jsonl`` (students,
+DevOps, gaming guilds, crypto: short messages, abbreviations, handles, code) 0.982 — @huy_nguyen
+(a given name beside a surname is a name), ebuild and ebanking, the identifier hashIt (read word
+by word), «ёп твою мать» (ёб by sound); «бл,» alone is still not read as бля.
 """
 
 from __future__ import annotations
@@ -303,7 +311,7 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round66.jsonl", "fresh_round67.jsonl", "fresh_round68.jsonl",
              "fresh_round69.jsonl", "fresh_round70.jsonl", "fresh_round71.jsonl",
              "fresh_round72.jsonl", "fresh_round73.jsonl", "fresh_round74.jsonl",
-             "fresh_round75.jsonl"])
+             "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

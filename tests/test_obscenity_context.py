@@ -67,6 +67,14 @@ PAIRS = [
     ("Препод: «Ni hui shuo zhongwen ma?» А я молчу", "idi na hui"),
     ("Крючок так и остался на конце сука", "крючок опять оборвался, сука"),
     ("We cycled through Fugging, the Austrian village once called Fucking", "fucking cyclists"),
+    ("@huy_nguyen carried the raid", "@huy_tebe carried the raid"),
+    ("@huy_nguyen carried the raid", "@nahuy_lin carried the raid"),
+    ("hashIt.js is deprecated, use hashUtils", "getShitDone.js is deprecated"),
+    ("ebuild failed on Gentoo again", "ebal ya etot Gentoo"),
+    ("ebanking app is down again", "ebanutyi app is down again"),
+    ("плитка 30×60 и брус 50×150", "На×уй мне такой откос"),
+    ("ёпрст, опять сервер лёг", "ёп твою мать, опять сервер лёг"),
+    ("застрахуйтесьнаслучайпожара", "пошлиихвсехнахуй, сами доделаем"),
 ]
 
 

@@ -69,6 +69,12 @@ _RUSSIAN_WORD = re.compile(
     re.IGNORECASE,
 )
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
+#: an identifier in camelCase (hashIt, pushItems) and its words; the first word has three
+#: letters or more, so mixed case used as a disguise (shIt, fuCk) is not one
+_CAMEL_CASE = re.compile(r"[a-z]{3,}(?:[A-Z][a-z]+)+\Z")
+_CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
+#: a word with underscores in it (a nickname: @huy_nguyen)
+_UNDERSCORED = re.compile(r"\w*_\w*")
 #: one dot inside a Russian word (нах.ер): read again without it, as an invisible character
 #: (Latin is left alone: ebay.com, index.html); also a comma with a piece of one or two letters
 #: on one side (пи,здец), but not between two words typed without a space (привет,как)
@@ -112,10 +118,12 @@ _PHRASES = (
     # блять and бладь in Latin letters with the apostrophe for ь (blat', bl@d'): without it,
     # blat is блат (pull, connections), and a Latin word does not take a trailing apostrophe
     (re.compile(r"(?<![\w'])bl[a@4][td]'(?![\w'])"), "бля", "ru.mat", "ru"),
+    # «ёп твою мать»: ёб by sound; ёп alone is too short to tell (ёпрст is allowed)
+    (re.compile(r"(?<!\w)(?:[её]|йо)пт?\s+твою(?!\w)"), "еб", "ru.mat", "ru"),
 )
 #: the words those phrases turn on: the phrases are looked for only in a message holding one
 _PHRASE_WORDS = ("фак", "шит", "нах", "бич", "fk", "blat'", "blad'", "bl@t'", "bl@d'", "bl4t'",
-                 "bl4d'")
+                 "bl4d'", "ёп", "еп", "йоп", "ёпт", "епт", "йопт")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own (the
 #: phrases' words with the punctuation that may follow them too)
 _CONTEXT_WORDS = frozenset(
@@ -231,7 +239,7 @@ class ObscenityFilter:
                 verdict = self._check_message(read)
         if not verdict.obscene and "_" in read:
             glued = _SHORT_PIECES.sub(lambda found: found.group().replace("_", "\u00ad"), read)
-            spaced = _UNDERSCORES.sub(lambda found: " " * len(found.group()), glued)
+            spaced = self._underscores_as_spaces(glued)
             if spaced != read:
                 read = spaced
                 verdict = self._check_message(read)
@@ -246,6 +254,21 @@ class ObscenityFilter:
             return verdict
         return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
                                    for m in verdict.matches))
+
+    def _underscores_as_spaces(self, text: str) -> str:
+        """``text`` with underscores between letters read as spaces, except in a person's full
+        name (@huy_nguyen: its given name alone would read as мат in Latin letters)."""
+        default = self._default_script(text)
+        names = [found.span() for found in _UNDERSCORED.finditer(text)
+                 if any(self._lexicon.is_surname(piece) for piece in found.group().split("_"))
+                 and self._innocent_nickname(found.group(), default)]
+
+        def space(found: re.Match[str]) -> str:
+            if any(start <= found.start() < end for start, end in names):
+                return found.group()
+            return " " * len(found.group())
+
+        return _UNDERSCORES.sub(space, text)
 
     def _check_message(self, text: str) -> Verdict:
         """The verdict for one message, read as it is.
@@ -319,6 +342,7 @@ class ObscenityFilter:
         # the words of _PHRASE_WORDS spelt out: cheaper than a generator on this path
         if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
                                           or "шит" in lowered or "fk" in lowered
+                                          or "п твою" in lowered or "пт твою" in lowered
                                           or ("'" in lowered and "bl" in lowered)):
             for pattern, name, lexicon, language in _PHRASES:
                 found = pattern.search(lowered)
@@ -517,6 +541,17 @@ class ObscenityFilter:
 
     def _match_word(self, token: Token, default: Script, budget: _Budget) -> Hit | None:
         hit = self._match_reading(token, default, budget)
+        if hit is not None and hit.lexicon.startswith("en.") and _CAMEL_CASE.match(token.source) \
+                and not self._lexicon.is_listed_english(token.source.lower()):
+            # a programmer's identifier (hashIt, pushItems): its words are read one by one, so a
+            # root across their boundary is no word (getShitDone still holds one)
+            pieces = _CAMEL_PIECE.findall(token.source)
+            for piece in pieces:
+                alone = normalize_word(piece, Script.LAT)
+                found = self._lexicon.match(alone, masks=False) if alone is not None else None
+                if found is not None:
+                    return found
+            return None
         if hit is not None and hit.lexicon.startswith("ru.") and _HANDLE.match(token.text):
             handle = replace(token, text=token.text[1:], source=token.source.removeprefix("@"))
             inner = self._match_reading(handle, default, budget)
@@ -576,13 +611,18 @@ class ObscenityFilter:
 
     def _innocent_nickname(self, source: str, default: Script) -> bool:
         """A nickname of whole words joined by underscores (@scunthorpe_fc, @Hui_Lin_88) is
-        innocent when one of its words is an allowed word or a name and none is obscene alone;
+        innocent when one of its words is an allowed word or a name and none is obscene alone
+        (a given name beside a surname, @huy_nguyen, is a name in any case);
         read joined, the underscore would be a mask (motherf_cking) and the words run together."""
         pieces = [piece for piece in _NICK_JOIN.split(source.lstrip("@")) if piece]
         if len(pieces) < 2 or any(len(piece) < 2 for piece in pieces):
             return False
         words = [normalize_word(piece, default) for piece in pieces]
-        if not any(w is not None and self._lexicon.is_name_or_allowed(w) for w in words):
+        if any(self._lexicon.is_surname(piece) for piece in pieces):
+            # a person's full name (@huy_nguyen): its given name is a name, not мат in Latin
+            words = [None if w is not None and self._lexicon.is_listed_name(w) else w
+                     for w in words]
+        elif not any(w is not None and self._lexicon.is_name_or_allowed(w) for w in words):
             return False
         return all(w is None or self._lexicon.match(w, masks=False) is None for w in words)
 

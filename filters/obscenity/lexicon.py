@@ -65,6 +65,7 @@ class Lexicon:
         self._translit = Transliterator()
         self._en_words = self._load_en_words() if self.en else {}
         self._names = frozenset(load_words("en_names.txt"))
+        self._surnames = frozenset(load_words("surnames.txt"))
         allow = [w.replace("ё", "е") for w in load_words("allow.txt")]
         self._allow_exact = frozenset(allow)
         self._allow_collapsed = frozenset(collapse_all(w) for w in allow)
@@ -273,6 +274,18 @@ class Lexicon:
             return True
         return len(word.text) >= 4 and (self.is_allowed(word.text)
                                         or word.text in self._translit_allow)
+
+    def is_listed_english(self, text: str) -> bool:
+        """Whether a lower-case word is one of the English list's own words (asshole)."""
+        return text in self._en_words
+
+    def is_surname(self, piece: str) -> bool:
+        """Whether a piece of a nickname is a surname that reads as no word (nguyen, zhang)."""
+        return piece.lower() in self._surnames
+
+    def is_listed_name(self, word: Word) -> bool:
+        """Whether a normalised word is on the names list whatever its case (huy, dick)."""
+        return word.text in self._names
 
     def listed_mask(self, text: str) -> Hit | None:
         """The listed word form a masked word stands for, without filling the mask with any

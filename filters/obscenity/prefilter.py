@@ -211,7 +211,7 @@ _LETTER = r"[^\W\d_]"
 #: not C++), п...ц, п…ц,
 #: х%йня, х___й, and a star before a word's first letter: *баный
 SYMBOLS = re.compile(
-    rf"[\d*#@$!.…%_+€¢](?:(?<={_LETTER}[\d*#@$…%€¢])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
+    rf"[\d*#@$!.…%_+€¢×](?:(?<={_LETTER}[\d*#@$…%€¢×])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
     rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER}"
     rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER}))"
 )
@@ -248,7 +248,7 @@ _WEIRD_CLASS = (
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
-    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€¢+](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€¢])"
+    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€¢×+](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€¢×])"
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})|(?<=[\d@$])(?={_LETTER})"
     rf"|(?<={_LETTER}\.)\.+{_LETTER}"

@@ -31,7 +31,7 @@ _LETTER = r"[^\W_]"
 SEPARATORS = r"\s._\-~|/•·▪+"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
-_JOIN = r"(?:[*#@$!%_☆★€¢]+\+?|\+(?=[a-z])|\.{2,}|…|'(?=[aeiouy]))"
+_JOIN = r"(?:[*#@$!%_☆★€¢×]+\+?|\+(?=[a-z])|\.{2,}|…|'(?=[aeiouy]))"
 #: emoji inside a word (пиз🤬дец, fu🤬ck) and a hyphenated line break (пиз-⏎дец): removed
 EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
@@ -47,8 +47,9 @@ _SYLLABLE = rf"{_LETTER}{{1,3}}"
 _CHAIN = rf"(?<!{_LETTER}){_SYLLABLE}(?:-{_SYLLABLE}){{2,}}(?![^\W_])"
 _TOKEN = re.compile(rf"(?P<run>{_RUN})|(?P<chain>{_CHAIN})|(?P<word>{_WORD})")
 _RUN_SEPARATORS = re.compile(f"[{SEPARATORS}]+")
-#: other mask characters between letters (``х%йня``, ``х_йня``, ``зал#па``), read as the ``*`` wildcard
-_MASK_STANDINS = re.compile(r"[%☆★#]+|_+")
+#: other mask characters between letters (``х%йня``, ``х_йня``, ``зал#па``, the × that looks like
+#: an x in ``на×уй``), read as the ``*`` wildcard
+_MASK_STANDINS = re.compile(r"[%☆★#×]+|_+")
 
 
 @dataclass(frozen=True, slots=True)
