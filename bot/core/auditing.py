@@ -21,7 +21,7 @@ AUTO = "auto:"
 #: audit actions the catalogs word (audit.action.*); any other is shown as recorded
 AUDIT_ACTIONS = frozenset({
     "warn", "mute", "ban", "kick", "unwarn", "resetwarns", "unmute", "unban", "delete", "filter.delete",
-    "filter.dry_run", "flood.delete", "flood.warn", "flood.mute", "flood.ban", "flood.kick",
+    "filter.flag", "filter.dry_run", "flood.delete", "flood.warn", "flood.mute", "flood.ban", "flood.kick",
     "schedule.add", "schedule.remove", "reporter_abusive", "reporter_trusted", "faq.add",
     "faq.edit", "faq.delete",
 })

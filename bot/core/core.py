@@ -279,6 +279,10 @@ class Core:
                          event.chat, event.author.ref, command.name)
                 return screened
             return screened + await self._run_command(ctx, command)
+        if event.edited and event.author.kind is not SenderKind.FORWARDED:
+            edited = await self._edited_command(ctx)
+            if edited is not None:
+                return edited
         if command is not None and command.prefix != "@":
             hint = await self._near_miss(ctx, command)
             if hint:
@@ -288,6 +292,22 @@ class Core:
             if actions is not None:
                 return actions
         return []
+
+    async def _edited_command(self, ctx: MessageContext) -> list[AnyAction] | None:
+        """A moderator fixed a command by editing it (/schedule tomorow → tomorrow). An edit
+        never runs (an old message edited into /ban must not ban), but silence would read as
+        done: they are told once per message to send it again."""
+        event = ctx.event
+        command = parse_command(event.text, event.chat.platform)
+        if command is None or command.name not in self._commands or event.for_other_bot:
+            return None
+        if not await ctx.is_moderator():
+            return None
+        key = f"edited-command:{event.chat}:{event.message_id}"
+        if await ctx.uow.state.get(key):
+            return []
+        await ctx.uow.state.put(key, "1", ctx.now)
+        return [ctx.notice("common.edited_command", command=f"/{command.name}")]
 
     async def _near_miss(self, ctx: MessageContext, command: ParsedCommand) -> list[AnyAction]:
         """A moderator's "/wran" at 2 a.m. did nothing, and silence reads as done: say so and

@@ -24,6 +24,7 @@ from bot.core.complaints.lifecycle import (
 )
 from bot.core.complaints.ports import TicketRecord, TicketRepo
 from bot.core.events import ReplyTarget, SenderKind
+from bot.core.moderation.bans import is_banned_in
 from bot.core.ports import UnitOfWork
 from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
@@ -152,6 +153,9 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
         # "Ban author" pressed a moment earlier decides the ticket when the network confirms
         # it: a Reject now would tell the reporter "no action" about a banned author
         return Worked(ticket, refused="ban_pending")
+    if action is TicketAction.REJECT and await _author_banned_here(uow, ticket, now):
+        # reopened after its "Ban author": "no action" would be untrue while the ban stands
+        return Worked(ticket, refused="author_banned")
     repo = tickets_of(uow)
     changed = replace(ticket, state=outcome.state.value, claimed_by=outcome.claimed_by,
                       claimed_name=_holder_name(ticket, outcome.claimed_by, actor, actor_name),
@@ -233,6 +237,17 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,
              community.name, ticket.number, actor, ticket.chat)
     return Worked(ticket, actions)
+
+
+async def _author_banned_here(uow: UnitOfWork, ticket: TicketRecord, now: datetime) -> bool:
+    """The ticket's own "Ban author" went through and the ban still runs."""
+    if not ticket.reported_user or not ticket.chat:
+        return False
+    events = [event.action for event in await tickets_of(uow).events(ticket.id)]
+    if "ban" not in events or events[-1] == "ban_failed":
+        return False
+    return await is_banned_in(uow, ChatRef.parse(ticket.chat), UserRef.parse(ticket.reported_user),
+                              now)
 
 
 def _ban_key(ticket: TicketRecord) -> str:

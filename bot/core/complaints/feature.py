@@ -25,7 +25,7 @@ from bot.core.actions import (
     SendMessage,
 )
 from bot.core.chats import ChatRef, ChatRefError, UserRef
-from bot.core.commands import CommandSpec, ParsedCommand, Where
+from bot.core.commands import CommandSpec, ParsedCommand, Where, parse_command
 from bot.core.complaints.cards import card_buttons, card_text, parse_number, queue_text, sla_text
 from bot.core.complaints.desk import (
     BAN_REF,
@@ -65,7 +65,22 @@ def _await_key(ctx: MessageContext) -> str:
 
 
 # Replies that repeat themselves when a member insists (said once per refusal_cooldown).
-_SAID_ONCE = frozenset({"complaints.ack_duplicate", "complaints.rate_limited"})
+_SAID_ONCE = frozenset({"complaints.ack_duplicate", "complaints.rate_limited",
+                        "complaints.ack_neutral", "complaints.report_usage",
+                        "complaints.report_own"})
+
+
+async def _said(ctx: MessageContext, key: str, ttl: timedelta | None,
+                **params: Any) -> list[AnyAction]:
+    """The reply ``key``; one of ``_SAID_ONCE`` at most once per member and refusal_cooldown."""
+    if key in _SAID_ONCE:
+        said = f"report-said:{ctx.community.name}:{ctx.event.author.ref}:{key}"
+        last = await ctx.uow.state.get(said)
+        cooldown = ctx.community.moderation.refusal_cooldown
+        if last and ctx.now - datetime.fromisoformat(last) < cooldown:
+            return []
+        await ctx.uow.state.put(said, ctx.now.isoformat(), ctx.now)
+    return [ctx.reply(key, delete_after=ttl, **params)]
 
 
 class ComplaintsFeature(BaseFeature):
@@ -80,6 +95,7 @@ class ComplaintsFeature(BaseFeature):
         return (
             CommandSpec("report", self._report, moderator_only=False, where=member,
                         aliases=("complaint",), runs_when_removed=True, budgeted=False),
+            CommandSpec("cancel", self._cancel, moderator_only=False, where=Where.PRIVATE),
             CommandSpec("take", self._lifecycle(TicketAction.CLAIM), aliases=("claim",)),
             CommandSpec("resolve", self._lifecycle(TicketAction.RESOLVE)),
             CommandSpec("reject", self._lifecycle(TicketAction.REJECT)),
@@ -102,11 +118,11 @@ class ComplaintsFeature(BaseFeature):
         target = ctx.event.reply_to
         ttl = ctx.community.complaints.ack_ttl
         if target is None:
-            return [ctx.reply("complaints.report_usage", delete_after=ttl)]
+            return await _said(ctx, "complaints.report_usage", ttl)
         event = ctx.event
         reported = target.author
         if reported is not None and reported.ref == event.author.ref:
-            return [ctx.reply("complaints.report_own", delete_after=ttl)]
+            return await _said(ctx, "complaints.report_own", ttl)
         against = reported is not None and await self._against_moderator(ctx, reported)
         # A bot's message (ours above all: a prank report on the /help answer) may be reported
         # and deleted, but a bot is nobody to ban: without an author the card offers no Ban.
@@ -123,6 +139,16 @@ class ComplaintsFeature(BaseFeature):
         )
         filed = await file_report(ctx.uow, ctx.community, report, ctx.now)
         return await self._acknowledged(ctx, filed, ttl)
+
+    async def _cancel(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """A member who sent a bare /complaint changes their mind: the prompt is withdrawn and
+        nothing goes to the moderators (/cancel, as in every step-by-step bot dialogue)."""
+        key = _await_key(ctx)
+        waiting = await ctx.uow.state.get(key)
+        if not waiting or ctx.now - datetime.fromisoformat(waiting) > AWAIT_WINDOW:
+            return [ctx.reply("complaints.nothing_to_cancel")]
+        await ctx.uow.state.put(key, "", ctx.now)
+        return [ctx.reply("complaints.private_cancelled")]
 
     async def _against_moderator(self, ctx: MessageContext, reported: Author,
                                  chat: ChatRef | None = None) -> bool:
@@ -175,17 +201,21 @@ class ComplaintsFeature(BaseFeature):
         report must not become thirty messages in the group."""
         if filed.ack is None:
             return list(filed.actions)
-        if filed.ack in _SAID_ONCE:
-            key = f"report-said:{ctx.community.name}:{ctx.event.author.ref}:{filed.ack}"
-            last = await ctx.uow.state.get(key)
-            cooldown = ctx.community.moderation.refusal_cooldown
-            if last and ctx.now - datetime.fromisoformat(last) < cooldown:
-                return list(filed.actions)
-            await ctx.uow.state.put(key, ctx.now.isoformat(), ctx.now)
-        return [*filed.actions, ctx.reply(filed.ack, delete_after=ttl, **filed.params)]
+        return [*filed.actions, *await _said(ctx, filed.ack, ttl, **filed.params)]
+
+    async def screen_command(self, ctx: MessageContext) -> list[AnyAction] | None:
+        """Any command in private ends a bare `/complaint`'s wait: the member moved on
+        (/faq, /help), and the message after it is not the complaint."""
+        if ctx.role is not Role.PRIVATE or not await ctx.uow.state.get(_await_key(ctx)):
+            return None
+        command = parse_command(ctx.event.text, ctx.event.chat.platform)
+        if command is None or command.name != "cancel":  # /cancel says what it cancelled
+            await ctx.uow.state.put(_await_key(ctx), "", ctx.now)
+        return None
 
     async def on_message(self, ctx: MessageContext) -> list[AnyAction] | None:
-        """The text that follows a bare `/complaint` in a private chat becomes the complaint."""
+        """The text that follows a bare `/complaint` in a private chat becomes the complaint
+        (a command, even one the bot does not know, is not: /stop files nothing)."""
         if ctx.role is not Role.PRIVATE:
             return None
         key = _await_key(ctx)
@@ -194,6 +224,8 @@ class ComplaintsFeature(BaseFeature):
             return None
         await ctx.uow.state.put(key, "", ctx.now)
         if ctx.now - datetime.fromisoformat(since) > AWAIT_WINDOW:
+            return None
+        if parse_command(ctx.event.text, ctx.event.chat.platform) is not None:
             return None
         text = ctx.event.text.strip() or ("[photo]" if ctx.event.photo else "")
         if not text:

@@ -32,6 +32,8 @@ FLOOD_ACTOR = "auto:antiflood"
 
 
 PUNISHED_PREFIX = "filtered:"
+#: the value recorded for a message a ladder step with delete = false kept: its edits stay too
+KEPT = "kept"
 PUNISHED_KEPT = timedelta(days=1)
 PURGE_EVERY = timedelta(hours=1)
 
@@ -129,8 +131,8 @@ class ModerationFeature(BaseFeature):
         # One message is one offence: its edits (a fix-up seconds later, or edits racing the
         # deletion) delete again but never climb the ladder a second time.
         punished = f"{PUNISHED_PREFIX}{ctx.chat}:{ctx.event.message_id}"
-        if ctx.event.edited and await ctx.uow.state.get(punished) is not None:
-            return [ctx.delete_current()]
+        if ctx.event.edited and (done := await ctx.uow.state.get(punished)) is not None:
+            return [] if done == KEPT else [ctx.delete_current()]
         await ctx.uow.state.put(punished, "1", ctx.now)
         if await is_banned_in(ctx.uow, ctx.chat, author.ref, ctx.now):
             # the backlog of a member banned a moment ago (a raid's burst): the ladder is done
@@ -142,16 +144,26 @@ class ModerationFeature(BaseFeature):
         rung = decide(settings.ladder, count, ctx.chat,
                       channel=author.kind is SenderKind.CHANNEL,
                       fallback=settings.vk_mute_fallback)
-        out: list[AnyAction] = [ctx.delete_current()]
+        # a step with delete = false keeps the message as evidence: the notice answers it
+        kept = not rung.sanction.delete
+        if kept:
+            await ctx.uow.state.put(punished, KEPT, ctx.now)
+        out: list[AnyAction] = [] if kept else [ctx.delete_current()]
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
                                     thread_id=ctx.event.thread_id))
-        head = Text("moderation.auto.head", {"user": mention(author.display, author.ref),
-                                             "reason": Text("moderation.reason.obscene")})
-        out.append(self._chat_notice(ctx, notice(head, result=outcome(rung.sanction),
-                                                 step=progress(rung), why=note(rung.sanction))))
+        head = Text("moderation.auto.kept" if kept else "moderation.auto.head",
+                    {"user": mention(author.display, author.ref),
+                     "reason": Text("moderation.reason.obscene")})
+        said = notice(head, result=outcome(rung.sanction), step=progress(rung),
+                      why=note(rung.sanction))
+        out.append(SendMessage(ctx.chat, said, ctx.lang, reply_to=ctx.event.message_id,
+                               thread_id=ctx.event.thread_id,
+                               delete_after=ctx.community.moderation.notice_ttl) if kept
+                   else self._chat_notice(ctx, said))
         matches = _matches(verdict)
-        out.extend(await ctx.audit("filter.delete", actor=FILTER_ACTOR, target=str(author.ref),
+        out.extend(await ctx.audit("filter.flag" if kept else "filter.delete",
+                                   actor=FILTER_ACTOR, target=str(author.ref),
                                    reason=explanation, message_id=ctx.event.message_id,
                                    matches=matches))
         out.extend(await ctx.audit("warn", actor=FILTER_ACTOR, target=str(author.ref),

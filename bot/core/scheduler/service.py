@@ -127,7 +127,9 @@ class SchedulerService:
 
         A post a moderator unscheduled stays off; one that left the config and came back is
         switched on again (from now, so its missed times are not replayed). A new recurring
-        entry counts from when the process started (`started_at`), not from the first round.
+        entry counts from when the process started (`started_at`), not from the first round;
+        an edited one (the same cron as an entry that left the config) from where its old
+        version stopped.
         """
         wanted = {(p.community, p.config_key): p for p in self._config_posts}
         async with self._uow_factory() as uow:
@@ -138,6 +140,13 @@ class SchedulerService:
                 row = known.get(key)
                 if row is None:
                     since = min(self._started_at or now, now)
+                    edited = _edited_from(new, [p for k, p in known.items()
+                                                if k not in wanted and p.active])
+                    if edited is not None and edited.expanded_until is not None:
+                        # the owner fixed an entry while the bot was down: its new version
+                        # takes over where the old one stopped, so a time missed in between
+                        # still goes out late (within schedule_grace), once
+                        since = min(since, edited.expanded_until)
                     added = await repo.add_post(replace(new, since=since), now)
                     log.info("event=schedule.config_added post=%s community=%s",
                              added.id, added.community)
@@ -452,3 +461,13 @@ class SchedulerService:
 def _repo(uow: UnitOfWork) -> ScheduleRepo:
     repo: ScheduleRepo = uow.schedule
     return repo
+
+
+def _edited_from(new: NewPost, retiring: Sequence[PostRecord]) -> PostRecord | None:
+    """The recurring entry ``new`` is an edit of: one of this community's retiring entries
+    with the same cron (its text or chats fixed). A moved time is not followed: today's post
+    may have gone out at the old time, and the new one would post it again."""
+    if new.cron is None:
+        return None
+    return next((p for p in retiring if p.community == new.community and p.cron == new.cron),
+                None)
