@@ -182,7 +182,18 @@ async def test_faq_id_shows_one_answer_and_junk_gets_usage(bot: tuple[App, Recor
     sent = await ask(app, recorder, PRIVATE, "/faq nosuchthing")
     assert (sent[0].text.key, sent[0].text.params["id"]) == ("faq.not_found", "nosuchthing")
     sent = await ask(app, recorder, PRIVATE, "/faq refund and more words")
+    assert sent[0].text.key == "faq.usage_member"  # a member is not shown /faq add|edit|del
+    sent = await ask(app, recorder, QUEUE, "/faq refund and more words", user=MODERATOR)
     assert sent[0].text.key == "faq.usage"
+
+
+async def test_a_question_asked_through_faq_is_answered_when_confident(
+        bot: tuple[App, Recorder]) -> None:
+    app, recorder = bot
+    sent = await ask(app, recorder, PRIVATE, "/faq when are the lessons?")
+    assert sent[0].text.params["text"] == ENTRIES[1].answer
+    sent = await ask(app, recorder, PRIVATE, "/faq is there parking near the school?")
+    assert sent[0].text.key == "faq.usage_member"
 
 
 # --- chat edits ----------------------------------------------------------------------------

@@ -500,8 +500,6 @@ async def test_vk_ban_then_unban_lifts_the_community_ban_and_restarts_the_ladder
     assert len(actions(lines, "ban")) == 1 and len(actions(lines, "unban")) == 1, lines
 
 
-@pytest.mark.xfail(strict=True, reason="QA46: /unwarn in reply to the bot's warning notice "
-                   "targets the bot itself, not the member the notice names")
 async def test_tg_unwarn_in_reply_to_the_filters_notice_takes_back_that_members_warning(
         make_app, emu, clock) -> None:
     """The filter deleted Mary's message, so the only handle left in the chat is the bot's
@@ -519,8 +517,6 @@ async def test_tg_unwarn_in_reply_to_the_filters_notice_takes_back_that_members_
     assert "no active warnings" in own[0], own
 
 
-@pytest.mark.xfail(strict=True, reason="QA46: !unwarn in reply to the bot's warning notice "
-                   "targets the community itself, not the member the notice names")
 async def test_vk_unwarn_in_reply_to_the_filters_notice_takes_back_that_members_warning(
         vk_bot, emulator, clock) -> None:
     await vk_bot()

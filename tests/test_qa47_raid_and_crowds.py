@@ -435,8 +435,6 @@ async def test_tg_raid_notices_under_429_none_lost_none_doubled_retry_after_kept
     assert log.violations(GROUP, "sendMessage", 8) == [], log.dump()
 
 
-@pytest.mark.xfail(strict=True, reason="QA47: after a 429 on deleteMessage the bot goes on "
-                                       "deleting in that chat at once, ignoring retry_after")
 async def test_tg_raid_deletions_under_429_retry_after_kept(crowd, emu, fake, clock) -> None:
     """Telegram answers 429 (retry after 8 s) to the raid's first deletions. Every message is
     still deleted once — but README ("429 `retry_after` is honoured"; the pacer's own rule:
@@ -543,7 +541,9 @@ async def test_vk_raid_under_error_9_each_message_deleted_once_notices_once(
     for n, raider in enumerate(raiders):
         clock.advance(timedelta(seconds=2))
         posted.append(emulator.post_message(VK_CHAT, raider, RUDE[n % len(RUDE)]))
-    await emulator.wait_for(lambda: len([c for c in emulator.calls if c.error == 9]) >= 8)
+    # the chat's later notices wait behind the first one VK refused, so one send error and
+    # the four deletions' come first; the rest when the clock runs on
+    await emulator.wait_for(lambda: len([c for c in emulator.calls if c.error == 9]) >= 5)
     await vk_settle(emulator)
     await vk_run_out(vk, lambda: set(posted) <= set(vk_deleted(emulator))
                      and len(removal_notices(vk_said(emulator))) >= len(raiders))
@@ -898,17 +898,13 @@ async def test_tg_askers_during_a_429_get_one_answer_and_no_pointer_before_it(
                                       for a in ASKERS[1:4]), said
 
 
-@pytest.mark.xfail(strict=True, reason="QA47: on VK, while the FAQ answer waits out error 9, "
-                                       "later askers' 'answered a moment ago ↑' pointers are "
-                                       "sent first, pointing at nothing")
 async def test_vk_askers_during_error_9_get_one_answer_and_no_pointer_before_it(
         emulator: VkEmulator, vk: VkBot, clock: FakeClock) -> None:
     """VK answers error 9 to the FAQ answer; three more members ask the same question a few
     seconds later. The answer goes out once, after VK's wait, and the chat never reads
     "I answered this a moment ago ↑" before the answer is there (the bot takes care that a
-    pointer never points at nothing: an answer a moderator deleted is sent again). Telegram
-    gets this right (the test above); on VK the three pointers come first and the answer
-    half a minute later, below them."""
+    pointer never points at nothing: an answer a moderator deleted is sent again): the chat's
+    later messages wait behind the one VK made wait."""
     emulator.fail("messages.send", 9, times=1)
     first = emulator.post_message(VK_CHAT, ASKERS[0], PAY_QUESTIONS[0])
     await emulator.wait_for(lambda: [c for c in emulator.calls if c.error == 9])
@@ -991,8 +987,6 @@ async def test_tg_thirty_tickets_in_a_burst_each_card_once_and_each_reporter_get
         assert log.violations(chat, "sendMessage", 7) == [], log.dump()
 
 
-@pytest.mark.xfail(strict=True, reason="QA47: a card retried after a 429 loses its place: "
-                                       "#1 and #2 reach the queue after #30, 90 s later")
 async def test_tg_thirty_tickets_in_a_burst_reach_the_queue_in_their_order(
         crowd, emu, fake, clock) -> None:
     """The same burst, read by the moderators top to bottom: the queue should show #1 … #30
@@ -1056,7 +1050,7 @@ async def test_vk_thirty_tickets_in_a_burst_under_error_9_each_card_once_with_it
         clock.advance(timedelta(seconds=2))
         spam = emulator.post_message(VK_CHAT, author, offer(n))
         reports[n] = emulator.post_message(VK_CHAT, reporter, "!report spam", reply_to=spam)
-    await emulator.wait_for(lambda: len([c for c in emulator.calls if c.error == 9]) >= 3)
+    await emulator.wait_for(lambda: [c for c in emulator.calls if c.error == 9])
     await vk_settle(emulator)
     await vk_run_out(vk, lambda: len(vk_cards(emulator)) >= 30 and all(
         vk_replies_to(emulator, VK_CHAT, c) for c in reports.values()))

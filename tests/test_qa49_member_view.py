@@ -398,8 +398,6 @@ async def test_vk_stranger_in_private_hello_start_and_a_question(emulator, vk_bo
     assert "telegram" not in joined.lower(), joined
 
 
-@pytest.mark.xfail(strict=True, reason="QA49: VK's 'Start' button (payload command=start) "
-                                       "is met with silence; Telegram's /start is greeted")
 async def test_vk_start_button_of_a_new_dialog_is_greeted(emulator, vk_bot) -> None:
     """A VK member opening the community's messages for the first time presses VK's own
     "Начать"/"Start" button: VK sends the button's text with the payload {"command":
@@ -414,8 +412,6 @@ async def test_vk_start_button_of_a_new_dialog_is_greeted(emulator, vk_bot) -> N
     assert texts and any("/faq" in t for t in texts), texts
 
 
-@pytest.mark.xfail(strict=True, reason="QA49: a Telegram-only community's private help "
-                                       "explains how to report on VK")
 async def test_tg_private_help_of_a_telegram_only_community_does_not_talk_about_vk(
         tg_app, emu, fake) -> None:
     """The community lives on Telegram only (no [vk] section, no vk: chats). Its members'
@@ -449,8 +445,6 @@ async def test_tg_member_faq_lists_questions_and_faq_id_shows_one_answer(
     assert one == [LESSONS], one
 
 
-@pytest.mark.xfail(strict=True, reason="QA49: a member's '/faq <question>' gets the "
-                                       "moderators' /faq add|edit|del manual")
 async def test_tg_member_asking_through_faq_gets_no_moderator_manual(
         tg_app, emu, fake) -> None:
     """Members type "/faq when are the lessons" (the command, then their question). Whatever

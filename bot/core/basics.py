@@ -23,7 +23,9 @@ class BasicsFeature(BaseFeature):
         key = "common.help_moderator" if await ctx.is_moderator() else "common.help_member"
         if ctx.role.value == "private":
             # in private there is nothing to reply to: a complaint is written to the bot
-            private = "common.help_moderator" if key == "common.help_moderator" \
+            # a forwarded message is how one points at a chat message on VK only
+            member = "common.help_private_vk" if ctx.event.chat.platform == "vk" \
                 else "common.help_private"
+            private = "common.help_moderator" if key == "common.help_moderator" else member
             return [ctx.reply("common.greeting"), ctx.reply(private)]
         return [ctx.notice(key)]

@@ -137,12 +137,39 @@ class Pipeline:
                 fresh = _answers_first([item for item in items if item.id not in self._unrecorded])
                 if not fresh:
                     return done
+                held = await self._held_chats()
                 for n, item in enumerate(fresh):
                     if self._stopping:
                         await self._release([i.id for i in fresh[n:]])
                         return done
+                    chat = _message_chat(item.payload)
+                    blocker = held.get(chat) if chat else None
+                    if blocker is not None and blocker[0] < item.id:
+                        await self._defer(item.id, blocker[1])
+                        continue
                     done += 1
-                    await self._deliver(item.id, item.payload, item.attempts)
+                    retry_at = await self._deliver(item.id, item.payload, item.attempts)
+                    if chat and retry_at is not None:
+                        held.setdefault(chat, (item.id, retry_at))
+
+    async def _held_chats(self) -> dict[str, tuple[int, datetime]]:
+        """Chats whose earlier message waits for a retry (a 429, VK's error 9): the later
+        ones wait behind it, so the chat reads them in order (the FAQ answer before "answered
+        above ↑", ticket #1's card before #3's)."""
+        async with self.uow_factory() as uow:
+            waiting = await uow.outbox.retrying(self.clock.now())
+        held: dict[str, tuple[int, datetime]] = {}
+        for item, at in waiting:
+            chat = _message_chat(item.payload)
+            if chat:
+                held.setdefault(chat, (item.id, at))
+        return held
+
+    async def _defer(self, item_id: int, at: datetime) -> None:
+        async with self.uow_factory() as uow:
+            await uow.outbox.defer(item_id, at)
+            await uow.commit()
+        log.info("event=outbox.held item=%s until=%s", item_id, at.isoformat())
 
     async def _release(self, item_ids: list[int]) -> None:
         """Hand claimed, unsent items back to the outbox, due at once for the next start."""
@@ -160,17 +187,19 @@ class Pipeline:
             del self._unrecorded[item_id]
             log.info("event=outbox.result_recorded_late item=%s", item_id)
 
-    async def _deliver(self, item_id: int, payload: dict[str, object], attempts: int) -> None:
+    async def _deliver(self, item_id: int, payload: dict[str, object],
+                       attempts: int) -> datetime | None:
+        """Execute one item; when it is to be tried again, when."""
         try:
             action = decode_action(dict(payload))
         except (KeyError, TypeError, ValueError) as exc:
             log.error("event=outbox.bad_payload item=%s error=%s", item_id, exc)
             await self._finish(item_id, ActionResult(ok=False, error=str(exc), permanent=True))
-            return
+            return None
         if self._superseded(item_id, action):
             log.info("event=outbox.edit_superseded item=%s", item_id)
             await self._finish(item_id, ActionResult(ok=True, details={"superseded": "yes"}))
-            return
+            return None
         sent_at = self.clock.now()
         try:
             key = DELIVERY_KEY.set(f"outbox:{item_id}")
@@ -185,11 +214,11 @@ class Pipeline:
                 delay = backoff(attempts, exc.retry_after)
                 log.warning("event=outbox.retry item=%s attempt=%s in=%.1fs error=%s",
                             item_id, attempts, delay, exc)
+                retry_at = self.clock.now() + timedelta(seconds=delay)
                 async with self.uow_factory() as uow:
-                    await uow.outbox.retry_later(
-                        item_id, self.clock.now() + timedelta(seconds=delay), str(exc))
+                    await uow.outbox.retry_later(item_id, retry_at, str(exc))
                     await uow.commit()
-                return
+                return retry_at
         except Exception as exc:  # an executor bug must not stop delivery of everything else
             log.exception("event=outbox.executor_error item=%s", item_id)
             result = ActionResult(ok=False, error=f"{type(exc).__name__}: {exc}", permanent=True)
@@ -206,6 +235,7 @@ class Pipeline:
             self._unrecorded[item_id] = (result, action)
             log.warning("event=outbox.result_unrecorded item=%s ok=%s", item_id, result.ok)
             raise
+        return None
 
     def _superseded(self, item_id: int, action: AnyAction) -> bool:
         """An edit older than one already made to the same message has nothing left to say."""
@@ -243,6 +273,14 @@ class Pipeline:
                 await uow.outbox.add(f"cleanup:{item_id}", [encode_action(delete)], now,
                                      not_before=(sent_at or now) + after)
             await uow.commit()
+
+
+def _message_chat(payload: dict[str, object]) -> str | None:
+    """The chat a message item goes to (other actions keep no order among themselves)."""
+    if payload.get("$action") not in ("SendMessage", "NotifyQueue"):
+        return None
+    chat = payload.get("chat") or payload.get("queue")
+    return str(chat.get("$chat")) if isinstance(chat, dict) else None
 
 
 def _answers_first(items: list[OutboxItem]) -> list[OutboxItem]:

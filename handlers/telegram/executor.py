@@ -213,8 +213,10 @@ class TelegramExecutor:
             return ActionResult(ok=True, message_id=action.message_id)
         if isinstance(action, AnswerCallback):
             text = self.catalog.render(action.text, action.lang)
+            # not a message to the chat, and a button's answer cannot wait out its 429
             await self._call(chat_id, lambda: self.bot.answer_callback_query(
-                action.callback_id, text=_fit(text, 200), show_alert=action.alert))
+                action.callback_id, text=_fit(text, 200), show_alert=action.alert),
+                chat_bound=False)
             return ActionResult(ok=True)
         if isinstance(action, LeaveChat):
             await self._call(chat_id, lambda: self.bot.leave_chat(chat_id))
@@ -322,19 +324,23 @@ class TelegramExecutor:
         return failures
 
     async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]], *,
-                    paced: bool = False, resend_safe: bool = True) -> T:
-        """One Bot API call with pacing, flood waits and bounded backoff."""
+                    paced: bool = False, resend_safe: bool = True, chat_bound: bool = True) -> T:
+        """One Bot API call with pacing, flood waits and bounded backoff. A send is paced;
+        any other call to the chat (``chat_bound``) waits out a 429 the chat got."""
         policy = self.policy
         failures = 0
         floods = 0
         while True:
             if paced:
                 booked, delay = self.pacer.reserve(chat_id, policy.max_inline_wait)
-                if not booked:
-                    log.info("event=telegram.paced chat=%s wait=%.1fs", chat_id, delay)
-                    raise TransientError(f"chat {chat_id} is paced", retry_after=delay)
-                if delay > 0:
-                    await self._sleep(delay)
+            else:
+                delay = self.pacer.blocked_for(chat_id) if chat_bound else 0.0
+                booked = delay <= policy.max_inline_wait
+            if not booked:
+                log.info("event=telegram.paced chat=%s wait=%.1fs", chat_id, delay)
+                raise TransientError(f"chat {chat_id} is paced", retry_after=delay)
+            if delay > 0:
+                await self._sleep(delay)
             try:
                 return await make()
             except TelegramRetryAfter as exc:
@@ -345,8 +351,6 @@ class TelegramExecutor:
                 if exc.retry_after > policy.max_inline_wait or floods >= policy.flood_attempts:
                     raise TransientError(f"flood control: {exc.message}",
                                          retry_after=float(exc.retry_after)) from exc
-                if not paced:
-                    await self._sleep(float(exc.retry_after))
             except TelegramMigrateToChat as exc:
                 # Never sent: the same action goes to the new id on its next try.
                 self._moved[chat_id] = exc.migrate_to_chat_id

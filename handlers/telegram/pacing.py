@@ -41,6 +41,7 @@ class Pacer:
         self._private = private
         self._overall = overall
         self._tat: dict[int | None, float] = {}
+        self._blocked: dict[int, float] = {}
 
     def _rate(self, chat_id: int | None) -> Rate:
         if chat_id is None:
@@ -74,3 +75,16 @@ class Pacer:
         rate = self._rate(chat_id)
         blocked_until = now + retry_after + rate.tolerance
         self._tat[chat_id] = max(self._tat.get(chat_id, now), blocked_until)
+        self._blocked[chat_id] = max(self._blocked.get(chat_id, now), now + retry_after)
+
+    def blocked_for(self, chat_id: int) -> float:
+        """Seconds left of a 429's wait for `chat_id` (0 when none): calls that are not sends
+        (a raid's deletions, restrictions) keep it too, or Telegram extends the ban."""
+        until = self._blocked.get(chat_id)
+        if until is None:
+            return 0.0
+        left = until - self._monotonic()
+        if left <= 0:
+            del self._blocked[chat_id]
+            return 0.0
+        return left

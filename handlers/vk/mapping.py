@@ -7,6 +7,7 @@ Chat messages are addressed by `conversation_message_id` (what messages.delete/e
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -168,6 +169,8 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
     if from_id == -group_id:
         return None
     raw_text = str(message.get("text", ""))
+    if peer_id < VK_CHAT_PEER_BASE and _is_start_button(message.get("payload")):
+        raw_text = "/start"  # VK's own "Start" button of a new dialogue, worded in any language
     text, mentions = normalize_text(raw_text, group_id)
     labels = mention_labels(raw_text)
     author = author_of(from_id, group_id)
@@ -189,6 +192,17 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
         event_id=event_id, chat=chat, message_id=str(cmid), author=author, text=text,
         date=date, reply_to=reply_to, photo=photo_of(message.get("attachments")),
         mentions=mentions, edited=edited, shown=shown, labels=labels)
+
+
+def _is_start_button(payload: object) -> bool:
+    """VK's "Start" («Начать») button sends the payload {"command": "start"} (as a string)."""
+    if not isinstance(payload, str | dict):
+        return False
+    try:
+        data = json.loads(payload) if isinstance(payload, str) else payload
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("command") == "start"
 
 
 # Recent wall comments by (group, comment id): VK's event for a reply names the comment it

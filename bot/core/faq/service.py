@@ -309,16 +309,21 @@ class FaqFeature(BaseFeature):
         return out
 
     async def _show(self, ctx: MessageContext, faq_id: str, rest: str) -> list[AnyAction]:
-        """`/faq ID` shows one answer; an unknown ID is named as such, anything else gets the
-        usage."""
-        if rest:
-            return [self._say(ctx, "faq.usage")]
-        entry = (await self.book(ctx.community, ctx.uow)).get(faq_id)
-        if entry is None:
-            if not _ID_SHAPE.fullmatch(faq_id):  # "@all", a link: not the bot's to repeat
-                return [self._say(ctx, "faq.usage")]
+        """`/faq ID` shows one answer; an unknown ID is named as such; a question asked
+        through /faq ("/faq when are the lessons") is answered when the match is confident;
+        anything else gets the usage (a member's without the moderators' part)."""
+        book = await self.book(ctx.community, ctx.uow)
+        entry = None if rest else book.get(faq_id)
+        if entry is not None:
+            return [ctx.reply_raw(entry.answer)]
+        if not rest and _ID_SHAPE.fullmatch(faq_id):
             return [self._say(ctx, "faq.not_found", id=faq_id)]
-        return [ctx.reply_raw(entry.answer)]
+        verdict = book.match(f"{faq_id} {rest}".strip())
+        asked = book.get(verdict.faq_id) if verdict.faq_id else None
+        if verdict.band == "answer" and asked is not None:
+            return [ctx.reply_raw(asked.answer)]
+        usage = "faq.usage" if await ctx.is_moderator() else "faq.usage_member"
+        return [self._say(ctx, usage)]
 
     def _reply_text(self, ctx: MessageContext) -> str:
         target = ctx.event.reply_to

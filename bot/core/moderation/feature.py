@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.actions import AnyAction, DeleteMessage, SendMessage
+from bot.core.actions import ActionResult, AnyAction, DeleteMessage, SendMessage
 from bot.core.commands import CommandSpec
 from bot.core.context import MessageContext
 from bot.core.directory import Role
@@ -24,6 +24,7 @@ from bot.core.moderation.bans import is_banned_in
 from bot.core.moderation.commands import ModerationCommands, issue_warning
 from bot.core.moderation.ladder import Sanction, decide, degrade
 from bot.core.moderation.sanctions import note, notice, outcome, platform_actions, progress
+from bot.core.moderation.targets import SUBJECT_PREFIX, SUBJECT_REF, subject_key
 from bot.core.ports import ContentFilter, ContentVerdict, UnitOfWork
 from bot.core.texts import Text, mention
 
@@ -55,6 +56,16 @@ class ModerationFeature(BaseFeature):
         if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
             self._purged_at = now
             await uow.state.forget(PUNISHED_PREFIX, now - PUNISHED_KEPT)
+            await uow.state.forget(SUBJECT_PREFIX, now - PUNISHED_KEPT)
+        return []
+
+    async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
+                        now: datetime) -> list[AnyAction]:
+        """A notice about a member reached the chat: a moderator's /unwarn in reply to it
+        means that member (their own message is gone; the notice is what is left)."""
+        if ref.startswith(SUBJECT_REF) and result.ok and result.message_id:
+            chat, _, user = ref.removeprefix(SUBJECT_REF).partition("|")
+            await uow.state.put(subject_key(chat, result.message_id), user, now)
         return []
 
     def commands(self) -> Sequence[CommandSpec]:
@@ -119,9 +130,11 @@ class ModerationFeature(BaseFeature):
         return author.renamed(f"id{author.ref.user_id}")
 
     def _chat_notice(self, ctx: MessageContext, text: Text) -> SendMessage:
-        """Not a reply: the member's message is being deleted."""
+        """Not a reply: the member's message is being deleted. The notice remembers whom it
+        is about (see on_result)."""
         return SendMessage(ctx.chat, text, ctx.lang, thread_id=ctx.event.thread_id,
-                           delete_after=ctx.community.moderation.notice_ttl)
+                           delete_after=ctx.community.moderation.notice_ttl,
+                           ref=f"{SUBJECT_REF}{ctx.chat}|{ctx.event.author.ref}")
 
     async def _enforce(self, ctx: MessageContext, verdict: ContentVerdict) -> list[AnyAction]:
         """Delete the message, record a warning with the filter's explanation, climb the ladder."""

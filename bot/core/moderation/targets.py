@@ -17,6 +17,11 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.events import Author, SenderKind
 
+#: a bot notice about a member (``SUBJECT_REF`` chat|user) has its message id remembered, so a
+#: moderator's reply to it means that member (ModerationFeature.on_result)
+SUBJECT_REF = "subject:"
+SUBJECT_PREFIX = "notice-subject:"
+
 _BARE_ID = re.compile(r"^-?\d{1,20}$")
 _FULL_ID = re.compile(r"^(telegram|vk|console):(-?\d{1,20})$")
 _PROFILE_LINK = re.compile(
@@ -51,6 +56,11 @@ class TargetProblem:
 
     kind: Literal["missing", "not_found"]
     who: str = ""
+
+
+def subject_key(chat: str, message_id: str) -> str:
+    """Where the member a bot notice in ``chat`` is about is remembered."""
+    return f"{SUBJECT_PREFIX}{chat}:{message_id}"
 
 
 def names_target(word: str) -> bool:
@@ -92,6 +102,9 @@ async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | Targe
         if await ctx.uow.users.get(str(ref)) is not None:
             return await _by_id(ctx, ref), words[1:]
     if ctx.role is Role.CHAT and reply is not None:
+        subject = await ctx.uow.state.get(subject_key(str(ctx.chat), reply.message_id))
+        if subject:  # the bot's notice about a member ("…Warning 1 of 4"): that member
+            return await _by_id(ctx, UserRef.parse(subject)), words
         if reply.author is None:
             return TargetProblem("missing"), words
         return Target(reply.author, reply.message_id), words

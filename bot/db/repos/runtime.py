@@ -125,6 +125,22 @@ class SqlOutbox:
             .values(state="done" if ok else "failed", error=error[:2000], updated_at=at)
         )
 
+    async def retrying(self, now: datetime) -> list[tuple[OutboxItem, datetime]]:
+        rows = (await self._s.execute(
+            select(OutboxRow).where(OutboxRow.state == "pending", OutboxRow.attempts > 0,
+                                    OutboxRow.not_before > now).order_by(OutboxRow.id)
+        )).scalars().all()
+        return [(OutboxItem(id=row.id, event_id=row.event_id, payload=row.payload,
+                            attempts=row.attempts), row.not_before) for row in rows
+                if row.not_before is not None]
+
+    async def defer(self, item_id: int, at: datetime) -> None:
+        await self._s.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id)
+            .values(state="pending", not_before=at, attempts=OutboxRow.attempts - 1,
+                    updated_at=at)
+        )
+
     async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
         await self._s.execute(
             update(OutboxRow).where(OutboxRow.id == item_id)
