@@ -264,7 +264,11 @@ multiplication sign is now a mask), «пошлиихвсехнахуй» (нах
 run together are now found; «ахулитыхотел…» is still missed); ``fresh_round77.jsonl`` (students,
 DevOps, gaming guilds, crypto: short messages, abbreviations, handles, code) 0.982 — @huy_nguyen
 (a given name beside a surname is a name), ebuild and ebanking, the identifier hashIt (read word
-by word), «ёп твою мать» (ёб by sound); «бл,» alone is still not read as бля.
+by word), «ёп твою мать» (ёб by sound); «бл,» alone is still not read as бля;
+``fresh_round78.jsonl`` (regional chats: Ukrainian, Belarusian and Kazakh words, toponyms)
+0.979 — Ukrainian їб- (їбанутий, заїбав, Заiбали with a Latin i) was missed, and lake Ebeyty,
+the Khüiten peak and "Hu Jintao" (two capitalised words read as one) were flagged;
+``fresh_round79.jsonl`` (long reviews, complaints, forwarded posts) 0.997.
 """
 
 from __future__ import annotations
@@ -311,7 +315,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round66.jsonl", "fresh_round67.jsonl", "fresh_round68.jsonl",
              "fresh_round69.jsonl", "fresh_round70.jsonl", "fresh_round71.jsonl",
              "fresh_round72.jsonl", "fresh_round73.jsonl", "fresh_round74.jsonl",
-             "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl"])
+             "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl",
+             "fresh_round78.jsonl", "fresh_round79.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -114,5 +114,14 @@ def _joins(text: str, before: Piece | None, piece: Piece, after: Piece | None) -
             continue
         if text[a_end:b_start].strip():
             continue  # punctuation between them ends a word: "here, LF" is two
+        if _name_pair(text[a_start:a_end], text[b_start:b_end]):
+            continue  # a person's name and surname (Hu Jintao), not one word split in two
         if len(a) + len(b) >= 4:
             yield Joined(text[a_start:a_end] + text[b_start:b_end], a_start, b_end)
+
+
+def _name_pair(first: str, second: str) -> bool:
+    """Two capitalised Latin words (Hu Jintao, Hui Lin): a name, as a word split in two is
+    rarely capitalised in both halves (a surname has three letters or more: Fu Ck is no name)."""
+    return (len(second) >= 3 and first.isascii() and second.isascii() and first.istitle()
+            and second.istitle())
