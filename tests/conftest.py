@@ -18,6 +18,26 @@ from bot.core.clock import FakeClock
 
 DATA = Path(__file__).parent / "data"
 
+#: The files whose tests run real `modbot` processes through outages of half a minute, longest
+#: first (seconds of one worker, measured in session 14). `make test` hands tests out two at a
+#: time (`--dist load --maxschedchunk 2`), so starting with these spreads them over the four
+#: workers instead of leaving one worker with a minute-long test after the others are done.
+SLOW_FILES = (
+    "test_qa39_two_networks_one_process.py",  # 520 s
+    "test_qa38_strict_complaints.py",  # 360 s
+    "test_qa33_foreign_emulator.py",  # 264 s
+    "test_qa34_foreign_deeper.py",  # 259 s
+    "test_qa37_strict_commands.py",  # 243 s
+    "test_qa35_vk_community_edges.py",  # 208 s
+    "test_faq_quality.py",  # 64 s, most of it one model fit shared by its tests
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow files first (see SLOW_FILES); otherwise the collection's own order."""
+    rank = {name: n for n, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES)))
+
 BASIC_CONFIG = """
 [database]
 url = "sqlite+aiosqlite:///modbot.db"
