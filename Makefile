@@ -20,7 +20,7 @@ demo: $(STAMP)
 # the wire tests mostly wait on sockets: four workers on two cores take a third of the time;
 # worksteal keeps the slow subprocess tests (real modbot runs) from queueing on one worker
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 4 --dist load --maxschedchunk 2 --durations=15
+	$(BIN)/python -m pytest -n 6 --dist load --maxschedchunk 2 --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
