@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/modbot demo
 
-# the wire tests mostly wait on sockets: four workers on two cores take a third of the time;
-# worksteal keeps the slow subprocess tests (real modbot runs) from queueing on one worker
+# the wire tests mostly wait on sockets: six workers on two cores (14.5 min of tests in CI, 16 with
+# four); the slow files go first, two tests at a time (tests/conftest.py: SLOW_FILES), so the
+# subprocess tests (real modbot runs) spread over the workers instead of queueing on one
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 6 --dist load --maxschedchunk 2 --durations=15
 

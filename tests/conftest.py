@@ -20,7 +20,7 @@ DATA = Path(__file__).parent / "data"
 
 #: The files whose tests run real `modbot` processes through outages of half a minute, longest
 #: first (seconds of one worker, measured in session 14). `make test` hands tests out two at a
-#: time (`--dist load --maxschedchunk 2`), so starting with these spreads them over the four
+#: time (`--dist load --maxschedchunk 2`), so starting with these spreads them over the six
 #: workers instead of leaving one worker with a minute-long test after the others are done.
 SLOW_FILES = (
     "test_qa39_two_networks_one_process.py",  # 520 s

@@ -361,6 +361,9 @@ async def test_suggest_band_offers_buttons_in_private(bot: tuple[App, Recorder])
     assert isinstance(answered, AnswerCallback) and answered.text.key == "faq.shown"
     assert isinstance(shown, SendMessage) and shown.chat == PRIVATE
     assert shown.text.params["text"] == ENTRIES[2].answer
+    await app.pipeline.process(callback(PRIVATE, "faq:show:refund"))  # a double tap
+    (again,) = recorder.take()
+    assert isinstance(again, AnswerCallback) and again.text.key == "faq.shown_above"
 
 
 async def test_callback_for_a_deleted_entry(bot: tuple[App, Recorder]) -> None:

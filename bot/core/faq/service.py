@@ -241,6 +241,11 @@ class FaqFeature(BaseFeature):
         if entry is None:
             return [AnswerCallback(event.callback_id, event.chat, Text("faq.gone"), lang,
                                    alert=True)]
+        # a second press of the same suggestion (an impatient double tap) shows nothing new
+        shown = f"faq-shown:{event.chat}:{event.message_id}:{entry.id}"
+        if await uow.state.get(shown):
+            return [AnswerCallback(event.callback_id, event.chat, Text("faq.shown_above"), lang)]
+        await uow.state.put(shown, "1", now)
         return [SendMessage(event.chat, Text.raw(entry.answer), lang),
                 AnswerCallback(event.callback_id, event.chat, Text("faq.shown"), lang)]
 
