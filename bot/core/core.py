@@ -260,11 +260,15 @@ class Core:
         # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours; an edit is not a new
         # command (editing an old message into "/ban" must not run it, as in Rose)
         command = None
-        if (event.author.kind is not SenderKind.FORWARDED and not event.for_other_bot
-                and not event.edited):
+        if event.author.kind is not SenderKind.FORWARDED and not event.for_other_bot:
             command = parse_command(event.text, event.chat.platform)
-            if command is None and placement.role is Role.CHAT and "report" in self._commands:
+            if command is None and placement.role is Role.CHAT and "report" in self._commands \
+                    and not event.edited:
                 command = admin_call(event.text)
+        if event.edited:
+            if command is not None and command.name in self._commands:
+                return await self._edited_command(ctx, command)
+            command = None
         if command is not None and command.name in self._commands:
             screened = await self._screen_command(ctx)
             removed = any(isinstance(a, DeleteMessage) and a.message_id == event.message_id
@@ -279,30 +283,28 @@ class Core:
                          event.chat, event.author.ref, command.name)
                 return screened
             return screened + await self._run_command(ctx, command)
-        if event.edited and event.author.kind is not SenderKind.FORWARDED:
-            edited = await self._edited_command(ctx)
-            if edited is not None:
-                return edited
         if command is not None and command.prefix != "@":
             hint = await self._near_miss(ctx, command)
             if hint:
                 return hint
+        return await self._features_on(ctx)
+
+    async def _features_on(self, ctx: MessageContext) -> list[AnyAction]:
+        """A message that is no command (or an edit): the first feature that takes it."""
         for feature in self.features:
             actions = await feature.on_message(ctx)
             if actions is not None:
                 return actions
         return []
 
-    async def _edited_command(self, ctx: MessageContext) -> list[AnyAction] | None:
+    async def _edited_command(self, ctx: MessageContext,
+                              command: ParsedCommand) -> list[AnyAction]:
         """A moderator fixed a command by editing it (/schedule tomorow → tomorrow). An edit
         never runs (an old message edited into /ban must not ban), but silence would read as
         done: they are told once per message to send it again."""
         event = ctx.event
-        command = parse_command(event.text, event.chat.platform)
-        if command is None or command.name not in self._commands or event.for_other_bot:
-            return None
         if not await ctx.is_moderator():
-            return None
+            return await self._features_on(ctx)
         key = f"edited-command:{event.chat}:{event.message_id}"
         if await ctx.uow.state.get(key):
             return []

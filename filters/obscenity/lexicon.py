@@ -270,7 +270,7 @@ class Lexicon:
         more (a piece of a nickname: @Hui_Lin_88, @scunthorpe_fc, @ebay_store; a shorter allowed
         word such as the pinyin hui is also мат in Latin letters), or a Latin word known not to
         be Russian (@ebisu_jp)."""
-        if word.titlecase and word.text in self._names:
+        if word.titlecase and self.is_listed_name(word):
             return True
         return len(word.text) >= 4 and (self.is_allowed(word.text)
                                         or word.text in self._translit_allow)

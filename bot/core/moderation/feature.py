@@ -129,10 +129,12 @@ class ModerationFeature(BaseFeature):
             return author
         return author.renamed(f"id{author.ref.user_id}")
 
-    def _chat_notice(self, ctx: MessageContext, text: Text) -> SendMessage:
-        """Not a reply: the member's message is being deleted. The notice remembers whom it
-        is about (see on_result)."""
+    def _chat_notice(self, ctx: MessageContext, text: Text, *,
+                     answers: bool = False) -> SendMessage:
+        """Not a reply, as the member's message is being deleted, unless it is kept
+        (``answers``). The notice remembers whom it is about (see on_result)."""
         return SendMessage(ctx.chat, text, ctx.lang, thread_id=ctx.event.thread_id,
+                           reply_to=ctx.event.message_id if answers else None,
                            delete_after=ctx.community.moderation.notice_ttl,
                            ref=f"{SUBJECT_REF}{ctx.chat}|{ctx.event.author.ref}")
 
@@ -146,8 +148,8 @@ class ModerationFeature(BaseFeature):
         punished = f"{PUNISHED_PREFIX}{ctx.chat}:{ctx.event.message_id}"
         if ctx.event.edited and (done := await ctx.uow.state.get(punished)) is not None:
             return [] if done == KEPT else [ctx.delete_current()]
-        await ctx.uow.state.put(punished, "1", ctx.now)
         if await is_banned_in(ctx.uow, ctx.chat, author.ref, ctx.now):
+            await ctx.uow.state.put(punished, "1", ctx.now)
             # the backlog of a member banned a moment ago (a raid's burst): the ladder is done
             # with them, so no step, no notice, and no mute that would lift the ban
             return [ctx.delete_current(), *await ctx.audit(
@@ -159,8 +161,7 @@ class ModerationFeature(BaseFeature):
                       fallback=settings.vk_mute_fallback)
         # a step with delete = false keeps the message as evidence: the notice answers it
         kept = not rung.sanction.delete
-        if kept:
-            await ctx.uow.state.put(punished, KEPT, ctx.now)
+        await ctx.uow.state.put(punished, KEPT if kept else "1", ctx.now)
         out: list[AnyAction] = [] if kept else [ctx.delete_current()]
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
@@ -170,10 +171,7 @@ class ModerationFeature(BaseFeature):
                      "reason": Text("moderation.reason.obscene")})
         said = notice(head, result=outcome(rung.sanction), step=progress(rung),
                       why=note(rung.sanction))
-        out.append(SendMessage(ctx.chat, said, ctx.lang, reply_to=ctx.event.message_id,
-                               thread_id=ctx.event.thread_id,
-                               delete_after=ctx.community.moderation.notice_ttl) if kept
-                   else self._chat_notice(ctx, said))
+        out.append(self._chat_notice(ctx, said, answers=kept))
         matches = _matches(verdict)
         out.extend(await ctx.audit("filter.flag" if kept else "filter.delete",
                                    actor=FILTER_ACTOR, target=str(author.ref),
