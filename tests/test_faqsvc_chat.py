@@ -139,6 +139,35 @@ async def test_a_broken_file_keeps_the_last_good_faq(tmp_path: Path,
     assert sent[0].text.params["text"] == PAY
 
 
+async def test_a_broken_or_removed_file_is_told_to_the_queue_once(
+        tmp_path: Path, bot: tuple[App, Recorder]) -> None:
+    """The owner saves a broken FAQ file: answers keep coming from the last good version and
+    the queue hears once what is wrong (the log alone would leave the owner wondering); a
+    second broken version is told again, and a removed file too."""
+    app, recorder = bot
+    path = tmp_path / "faq.toml"
+
+    async def queue_texts_after_tick() -> list[str]:
+        app.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]
+        await app.pipeline.tick()
+        said = [a for a in recorder.take() if isinstance(a, (SendMessage, NotifyQueue))
+                and (a.queue if isinstance(a, NotifyQueue) else a.chat) == QUEUE]
+        return [app.catalog.render(a.text, "en") for a in said]
+
+    assert await queue_texts_after_tick() == []
+    path.write_text("[[faq]]\nid = 1\n", encoding="utf-8")
+    (told,) = await queue_texts_after_tick()
+    assert "faq.toml" in told and "last good version" in told and "question" in told, told
+    assert await queue_texts_after_tick() == []
+    path.write_text("[[faq]\n", encoding="utf-8")
+    assert len(await queue_texts_after_tick()) == 1
+    path.unlink()
+    (gone,) = await queue_texts_after_tick()
+    assert "faq.toml" in gone and "is gone" in gone, gone
+    sent = await ask(app, recorder, GROUP, "How do I pay for the course?")
+    assert sent[0].text.params["text"] == PAY
+
+
 async def test_tick_reloads_the_file(tmp_path: Path, bot: tuple[App, Recorder]) -> None:
     app, _ = bot
     write_faq(tmp_path / "faq.toml", ENTRIES[:1])

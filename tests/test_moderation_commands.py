@@ -216,8 +216,11 @@ async def test_ban_timed_permanent_and_channel(app, clock: FakeClock) -> None:
     assert forever.until is None
     [channel] = of(await run(app, cmd("/ban", reply_to=CHANNEL)), Ban)
     assert channel.sender_chat and channel.user == CHANNEL.ref
-    [by_id] = of(await run(app, cmd("/ban -100555")), Ban)
+    [by_id] = of(await run(app, cmd("/ban -100777")), Ban)
     assert by_id.sender_chat
+    # the same channel again: its ban already runs for good, so nothing is banned twice
+    again = await run(app, cmd("/ban -100555"))
+    assert not of(again, Ban) and "already banned" in texts(app, again)[0]
 
 
 async def test_unban_lifts_the_ban_and_clears_warnings(app) -> None:

@@ -269,6 +269,16 @@ by word), «ёп твою мать» (ёб by sound); «бл,» alone is still n
 0.979 — Ukrainian їб- (їбанутий, заїбав, Заiбали with a Latin i) was missed, and lake Ebeyty,
 the Khüiten peak and "Hu Jintao" (two capitalised words read as one) were flagged;
 ``fresh_round79.jsonl`` (long reviews, complaints, forwarded posts) 0.997.
+
+Session 15, first contact: ``fresh_round80.jsonl`` (gaming chats: leetspeak, translit both ways,
+mixed scripts, separators, nicknames and clan tags) 1.000; ``fresh_round81.jsonl`` (work chats:
+sales, logistics, HR, chemistry and medicine, abbreviations) 0.997 — ЕБС (the biometric
+system) was flagged; ``fresh_round82.jsonl`` (teenagers and students: slang, words run
+together, clipped forms) 0.988 — «чтозахуйня», «нуиблядство» (хуйня and блядство after other
+words run together) were missed and «купиздесь» (купи здесь without the space) flagged; «иди
+нах» stays flagged (two earlier sets label it obscene, this one mild); ``fresh_round83.jsonl``
+(English-language communities with translit) 0.994 — the Swiss village Cunter and Dutch «Kunt
+u…?» were flagged.
 """
 
 from __future__ import annotations
@@ -316,7 +326,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round69.jsonl", "fresh_round70.jsonl", "fresh_round71.jsonl",
              "fresh_round72.jsonl", "fresh_round73.jsonl", "fresh_round74.jsonl",
              "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl",
-             "fresh_round78.jsonl", "fresh_round79.jsonl"])
+             "fresh_round78.jsonl", "fresh_round79.jsonl", "fresh_round80.jsonl",
+             "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -417,7 +417,7 @@ async def test_two_vk_moderators_press_ban_and_reject_at_once_one_wins_other_tol
     await vk_settle(vk)
     first, second = snackbars(vk, e1)[0], snackbars(vk, e2)[0]
     assert first == render("complaints.done_ban", "ru", number=1), first
-    assert second == render("complaints.refused_closed", "ru", number=1), second
+    assert second.startswith("Тикет #1 уже закрыт"), second
     assert len(tg.calls_of("banChatMember", ok=None)) == 1
     text = current(vk, card).text
     assert render("complaints.state_resolved", "ru") in text, text
@@ -471,7 +471,7 @@ async def test_old_resolve_button_pressed_after_reject_is_refused_card_not_rever
     event = vk.press(VK_QUEUE, VK_QUEUE_ADMIN, card.cmid, old["resolve"])
     await vk.wait_for(lambda: snackbars(vk, event))
     said = snackbars(vk, event)[0]
-    assert said == render("complaints.refused_closed", "ru", number=1), said
+    assert said.startswith("Тикет #1 уже закрыт"), said
     await vk_settle(vk)
     assert current(vk, card).text == rejected
 

@@ -721,9 +721,9 @@ async def test_lost_rights_fail_only_that_target_tell_the_queue_once_and_resume_
     told = queue_texts(tg)
     assert len(told) == 3, told
     # the reason in the queue's words, not the platforms' raw errors (those are logged)
-    for chat, why in (("telegram:-1007", "I need to be an admin with that right here"),
-                      ("vk:2000000001", "I need to be an admin with that right here"),
-                      ("vk:wall", "I need to be an admin with that right here")):
+    for chat, why in (("telegram:-1007", "I need to be an admin with that right there"),
+                      ("vk:2000000001", "I need to be an admin with that right there"),
+                      ("vk:wall", "I need to be an admin with that right there")):
         [notice] = [t for t in told if f" to {chat} " in t]
         assert "Daily deal 💸" in notice and "2026-03-02 10:00" in notice, notice
         assert why in notice, notice

@@ -60,6 +60,7 @@ OBSCENE = "Блядь, ну кто так строит?"
 OBSCENE_2 = "Это просто пиздец какой-то"
 NEW_TOKEN = "123456:NEW-TOKEN-zyxwvutsrqponmlkjihgfedcba"  # same bot, token regenerated
 NOT_ADMIN = "I need to be an admin with that right here"
+NOT_ADMIN_THERE = "I need to be an admin with that right there"  # as the queue reads it
 CHAT_GONE = "the bot is not in that chat (removed, or the chat is gone)"
 TOPIC = 45
 
@@ -142,15 +143,43 @@ async def test_tg_delete_right_taken_mid_run_is_told_once_and_deleting_resumes_w
         await emu.wait_for(lambda: emu.is_deleted(GROUP, later["message_id"]), what="resumed")
         await settle(emu)
     assert failures(emu.sent_texts(QUEUE)) == [
-        f"I could not delete the message: {NOT_ADMIN}."], emu.sent_texts(QUEUE)
+        f"I could not delete a message in Demo (telegram:{GROUP}): {NOT_ADMIN_THERE}."], \
+        emu.sent_texts(QUEUE)
     assert len(failures(emu.sent_texts(GROUP))) == 1, emu.sent_texts(GROUP)
     assert not any(emu.is_deleted(GROUP, m["message_id"]) for m in kept)
     warned = [t for t in emu.sent_texts(GROUP) if "Warning 1 of 4" in t]
     assert len(warned) == 5, emu.sent_texts(GROUP)
 
 
-@pytest.mark.xfail(strict=True, reason="QA50: the queue's failure notice (Telegram) does not "
-                                        "name the chat that lost the right")
+async def test_tg_without_the_delete_right_members_are_not_told_a_message_was_removed(
+        make_app, emu, fake) -> None:
+    """Once a delete was refused for want of the right, the next offender reads that the
+    message breaks the rules (it stays), not that it was removed; when the right is back and
+    a delete works again, members read "removed" again."""
+    app = await make_app()
+    async with RunningBot(app, fast_options(fake)):
+        emu.world.chats[GROUP].bot_rights["can_delete_messages"] = False
+        emu.user_message(GROUP, MEMBER, OBSCENE)
+        await emu.wait_for(lambda: failures(emu.sent_texts(QUEUE)), what="the queue notice")
+        await settle(emu)
+        stays = emu.user_message(GROUP, OTHER_MEMBER, OBSCENE_2)
+        await emu.wait_for(lambda: [t for t in emu.sent_texts(GROUP) if "breaks the rules" in t],
+                           what="the notice for a message that stays")
+        await settle(emu)
+        emu.world.chats[GROUP].bot_rights["can_delete_messages"] = True
+        back = emu.user_message(GROUP, 444, OBSCENE)
+        await emu.wait_for(lambda: emu.is_deleted(GROUP, back["message_id"]), what="deleted")
+        await settle(emu)
+        after = emu.user_message(GROUP, 445, OBSCENE_2)
+        await emu.wait_for(lambda: emu.is_deleted(GROUP, after["message_id"]), what="deleted")
+        await settle(emu)
+    assert not emu.is_deleted(GROUP, stays["message_id"])
+    notices = [t for t in emu.sent_texts(GROUP) if "Warning 1 of 4" in t]
+    assert len(notices) == 4, notices
+    assert "breaks the rules" in notices[1] and "removed" not in notices[1], notices
+    assert "your message was removed" in notices[3], notices
+
+
 async def test_tg_queue_notice_says_which_chat_lost_the_right(make_app, emu, fake) -> None:
     """In the queue chat "I need to be an admin with that right here" points at the queue
     itself. An owner with several chats must read there WHICH chat needs the right back."""
@@ -190,8 +219,6 @@ async def test_tg_restrict_right_taken_mute_fails_once_and_works_again_when_give
     assert emu.world.chats[GROUP].members[MEMBER]["status"] == "restricted"
 
 
-@pytest.mark.xfail(strict=True, reason="QA50: a demotion to member (my_chat_member) is "
-                                        "ignored; no queue notice until an action fails")
 async def test_tg_demotion_to_member_is_told_to_the_queue_when_it_happens(
         make_app, emu, fake) -> None:
     """An admin demotes the bot to an ordinary member (Telegram sends my_chat_member). The
@@ -300,8 +327,6 @@ async def test_tg_token_revoked_mid_run_no_busy_loop_and_nothing_lost_after_rest
     assert len(replies_to(emu, GROUP, question["message_id"])) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="QA50: a mid-run 401 is logged only as a generic "
-                                        "poll_error Unauthorized, never as a token problem")
 async def test_tg_token_revoked_mid_run_the_log_says_it_is_the_token(
         make_app, emu, fake, caplog) -> None:
     """Telegram answers 401 Unauthorized to everything: the owner reading the log must learn
@@ -392,6 +417,7 @@ async def test_tg_scheduled_post_to_a_closed_or_deleted_topic_fails_once_and_que
     assert str(tries[0].params.get("message_thread_id")) == str(TOPIC)
     told = [t for t in emu.sent_texts(QUEUE) if text in t]
     assert len(told) == 1 and "could not be published" in told[0], told
+    assert "the topic in that chat is closed or deleted" in told[0], told
 
 
 async def test_tg_closed_topic_the_offence_is_still_removed_and_the_refused_notice_not_hammered(
@@ -511,14 +537,39 @@ async def test_vk_chat_admin_taken_delete_told_once_and_deleting_resumes_when_gi
     await emulator.wait_for(lambda: later in deleted_cmids(emulator))
     await vk_drain(vk_bot, clock, rounds=2)
     await vk_settle(emulator)
-    assert vk_failures(emulator, VK_QUEUE) == [f"I could not delete the message: {NOT_ADMIN}."]
+    assert vk_failures(emulator, VK_QUEUE) == [
+        f"I could not delete a message in Oak chat (vk:{VK_CHAT}): {NOT_ADMIN_THERE}."]
     assert len(vk_failures(emulator, VK_CHAT)) == 1
     assert not set(cmids) & deleted_cmids(emulator)
     assert len(said(emulator, VK_CHAT, "Warning 1 of 4")) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="QA50: the queue's failure notice (VK) does not "
-                                        "name the chat that lost the right")
+async def test_vk_without_the_delete_right_members_are_not_told_a_message_was_removed(
+        emulator, vk_bot) -> None:
+    """VK refuses deletes (925): after the first refusal, offenders read that their message
+    breaks the rules, not that it was removed; once a delete works again, "removed" again."""
+    emulator.fail("messages.delete", 925, times=2)
+    emulator.post_message(VK_CHAT, 501, OBSCENE)
+    await emulator.wait_for(lambda: vk_failures(emulator, VK_QUEUE))
+    await vk_settle(emulator)
+    stays = emulator.post_message(VK_CHAT, 502, OBSCENE_2)
+    await emulator.wait_for(lambda: said(emulator, VK_CHAT, "breaks the rules"))
+    await emulator.wait_for(lambda: len([c for c in emulator.calls
+                                         if c.method == "messages.delete" and c.error]) >= 2)
+    await vk_settle(emulator)
+    back = emulator.post_message(VK_CHAT, 503, OBSCENE)
+    await emulator.wait_for(lambda: back in deleted_cmids(emulator))
+    await vk_settle(emulator)
+    after = emulator.post_message(VK_CHAT, 504, OBSCENE_2)
+    await emulator.wait_for(lambda: after in deleted_cmids(emulator))
+    await vk_settle(emulator)
+    assert stays not in deleted_cmids(emulator)
+    notices = [m.text for m in said(emulator, VK_CHAT, "Warning 1 of 4")]
+    assert len(notices) == 4, notices
+    assert "breaks the rules" in notices[1] and "removed" not in notices[1], notices
+    assert "your message was removed" in notices[3], notices
+
+
 async def test_vk_queue_notice_says_which_chat_lost_the_rights(emulator, vk_bot) -> None:
     """The queue reads "I need to be an admin with that right here": an SMM manager with
     several VK chats must learn which one, so the notice names it."""

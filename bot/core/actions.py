@@ -52,6 +52,8 @@ class DeleteMessage:
     message_id: str
     # VK wall: the post a comment is under; without it the message is the wall post itself
     thread_id: str | None = None
+    # e.g. "deleted:CHAT|": the filter learns the bot can delete in that chat again
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

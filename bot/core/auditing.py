@@ -6,7 +6,7 @@ same trace, or the owner who turned `audit` on sees only half of what moderators
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,13 +52,15 @@ async def record(uow: UnitOfWork, community: CommunitySettings, now: datetime, a
                  actor: str, chat: str, chat_title: str = "", target: str | None = None,
                  actor_name: str = "", target_name: str = "", reason: str = "",
                  shown_reason: Text | None = None, applied_in: Sequence[str] = (),
+                 chat_titles: Mapping[str, str] | None = None,
                  **details: Any) -> list[AnyAction]:
     """Store an audit record; with `audit = true`, the line for the queue chat.
 
     ``chat`` is where the command came from; ``applied_in`` where it took effect, when that
     is elsewhere (a /ban typed in the queue chat lands in the community's groups): the record
     and the line name the place it took effect, or the moderator reading "banned in the queue"
-    cannot tell which group the member left. ``shown_reason`` words a reason the bot itself
+    cannot tell which group the member left (``chat_titles`` names those places as their
+    titles were last seen). ``shown_reason`` words a reason the bot itself
     gives in the queue's language (the record keeps ``reason``); ``chat_title`` names
     ``chat`` on the line, for the moderator reading it on the other network, and
     ``actor_name``/``target_name`` name the people (the record keeps the refs, and the names
@@ -79,7 +81,11 @@ async def record(uow: UnitOfWork, community: CommunitySettings, now: datetime, a
     return [NotifyQueue(community.queue, Text("audit.line", {
         "action": audit_action_text(action), "actor": _actor_text(actor, actor_name),
         "target": _named(target, target_name) if target else "-",
-        "chat": ", ".join(f"{chat_title} ({c})" if chat_title and c == chat else c
-                          for c in where),
+        "chat": ", ".join(_chat_text(c, chat_title if c == chat else
+                                     (chat_titles or {}).get(c, "")) for c in where),
         "reason": shown_reason or reason or "-",
     }), community.language)]
+
+
+def _chat_text(chat: str, title: str) -> str:
+    return f"{title} ({chat})" if title else chat

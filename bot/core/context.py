@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ class MessageContext:
     uow: UnitOfWork
     now: datetime
     permissions: Permissions
+    #: a configured chat's title as last seen, for lines naming a chat other than this one
+    title_of: Callable[[ChatRef], str] = field(default=lambda _chat: "", repr=False)
     _moderator: bool | None = field(default=None, repr=False)
 
     @property
@@ -80,8 +83,8 @@ class MessageContext:
         """A bot notice in a community chat that removes itself after `notice_ttl`."""
         return self.reply(key, delete_after=self.community.moderation.notice_ttl, **params)
 
-    def delete_current(self) -> DeleteMessage:
-        return DeleteMessage(self.event.chat, self.event.message_id, self.event.thread_id)
+    def delete_current(self, ref: str | None = None) -> DeleteMessage:
+        return DeleteMessage(self.event.chat, self.event.message_id, self.event.thread_id, ref)
 
     def to_queue(self, key: str, *, buttons: tuple[tuple[Button, ...], ...] = (),
                  ref: str | None = None, **params: Any) -> NotifyQueue | None:
@@ -99,6 +102,8 @@ class MessageContext:
         return await auditing.record(self.uow, self.community, self.now, action, actor=actor,
                                      chat=str(self.event.chat),
                                      chat_title=self.event.chat_title, target=target,
+                                     chat_titles={c: self.title_of(ChatRef.parse(c))
+                                                  for c in details.get("applied_in", ())},
                                      actor_name=self._shown_name(actor),
                                      target_name=target_name or self._shown_name(target),
                                      reason=reason,

@@ -99,6 +99,8 @@ class Core:
     async def handle(self, event: Event, uow: UnitOfWork) -> list[AnyAction]:
         """Decide what to do about one event, inside the caller's transaction."""
         await self._restore_migration(event.chat, uow)
+        if isinstance(event, (IncomingMessage, MemberChanged)):
+            self.directory.note_title(event.chat, event.chat_title)
         if isinstance(event, ChatMigrated):
             actions = await self._on_migrated(event, uow)
         elif isinstance(event, IncomingMessage):
@@ -206,6 +208,8 @@ class Core:
                                              invited=True)
         if event.is_bot_itself and not event.joined:
             return self._removed(event)
+        if event.is_bot_itself and event.admin is not None:
+            return [] if event.admin else self._demoted(event)
         if event.joined and event.chat.platform == "vk" \
                 and self.directory.place(event.chat).role is Role.CHAT \
                 and await is_banned(uow, event.user.ref, self.clock.now()):
@@ -225,8 +229,21 @@ class Core:
         log.warning("event=boundary.removed chat=%s", event.chat)
         if placement.role is not Role.CHAT or community is None or community.queue is None:
             return []
-        chat = f"{event.chat_title} ({event.chat})" if event.chat_title else str(event.chat)
-        return [NotifyQueue(community.queue, Text("common.bot_removed", {"chat": chat}),
+        return [NotifyQueue(community.queue,
+                            Text("common.bot_removed", {"chat": self.directory.label(event.chat)}),
+                            community.language)]
+
+    def _demoted(self, event: MemberChanged) -> list[AnyAction]:
+        """The bot stays in a community chat but is no longer an admin there: nothing it
+        deletes, mutes or bans will work, and the moderators hear it now rather than from
+        the first failure after the next spam wave."""
+        placement = self.directory.place(event.chat)
+        community = placement.community
+        log.warning("event=boundary.demoted chat=%s", event.chat)
+        if placement.role is not Role.CHAT or community is None or community.queue is None:
+            return []
+        return [NotifyQueue(community.queue,
+                            Text("common.bot_demoted", {"chat": self.directory.label(event.chat)}),
                             community.language)]
 
     async def _on_callback(self, event: CallbackPressed, uow: UnitOfWork) -> list[AnyAction]:
@@ -256,7 +273,8 @@ class Core:
         if self._decent is not None:
             event = self._decently_named(event, community.name)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
-                             now=now, permissions=self.permissions)
+                             now=now, permissions=self.permissions,
+                             title_of=self.directory.title)
         # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours; an edit is not a new
         # command (editing an old message into "/ban" must not run it, as in Rose)
         command = None

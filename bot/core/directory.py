@@ -35,6 +35,23 @@ class Directory:
         self._chats = {chat: c for c in self.communities for chat in c.chats}
         self._queues = {c.queue: c for c in self.communities if c.queue is not None}
         self._aliases: dict[ChatRef, ChatRef] = {}  # a migrated chat's new id -> configured id
+        self._titles: dict[ChatRef, str] = {}  # the last title seen, for configured chats only
+
+    def note_title(self, chat: ChatRef, title: str) -> None:
+        """Remember a configured chat's title as events bring it, so notices sent elsewhere
+        (the queue) can name it; strangers' chats are not kept (the map stays bounded)."""
+        if title and self.is_known(chat):
+            self._titles[self.configured(chat)] = title
+
+    def title(self, chat: ChatRef) -> str:
+        """The chat's last seen title, or "" (not seen since the start)."""
+        return self._titles.get(self.configured(chat), "")
+
+    def label(self, chat: ChatRef) -> str:
+        """How a notice names a chat to moderators who look after several: its title when
+        one was seen, and its id (which config.toml uses)."""
+        title = self._titles.get(self.configured(chat))
+        return f"{title} ({chat})" if title else str(chat)
 
     def alias(self, new: ChatRef, configured: ChatRef) -> None:
         """From now on `new` is placed as `configured` (a group Telegram made a supergroup)."""

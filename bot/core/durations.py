@@ -84,8 +84,21 @@ def parse_duration(text: str) -> timedelta:
 
 _UNIT_NAMES = {
     "en": (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)),
-    "ru": ((" нед.", 604800), (" дн.", 86400), (" ч", 3600), (" мин", 60), (" с", 1)),
+    "ru": ((" нед", 604800), (" дн", 86400), (" ч", 3600), (" мин", 60), (" с", 1)),
 }
+#: Russian weeks and days as words (accusative, as in "на 1 неделю"): their abbreviations take
+#: a full stop, and a notice's sentence ending after one read "на 1 дн..".
+_RU_WORDS = {" нед": ("неделю", "недели", "недель"), " дн": ("день", "дня", "дней")}
+
+
+def _ru_count(count: int, unit: str) -> str:
+    forms = _RU_WORDS.get(unit)
+    if forms is None:
+        return f"{count}{unit}"
+    n100, n10 = count % 100, count % 10
+    form = forms[2] if 11 <= n100 <= 14 else forms[0] if n10 == 1 else \
+        forms[1] if 2 <= n10 <= 4 else forms[2]
+    return f"{count} {form}"
 
 
 def format_duration(delta: timedelta, lang: str = "en") -> str:
@@ -98,5 +111,5 @@ def format_duration(delta: timedelta, lang: str = "en") -> str:
     for unit, size in units:
         count, seconds = divmod(seconds, size)
         if count:
-            parts.append(f"{count}{unit}")
+            parts.append(_ru_count(count, unit) if lang == "ru" else f"{count}{unit}")
     return ("" if lang == "en" else " ").join(parts)

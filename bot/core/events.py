@@ -149,7 +149,8 @@ class CallbackPressed:
 
 @dataclass(frozen=True, slots=True)
 class MemberChanged:
-    """Someone joined or left a chat, or the bot itself was added somewhere."""
+    """Someone joined or left a chat, the bot itself was added somewhere, or its admin rights
+    there were given or taken (``admin``; then ``joined`` is True: it is still in)."""
 
     event_id: str
     chat: ChatRef
@@ -160,6 +161,9 @@ class MemberChanged:
     chat_title: str = ""
     # a channel: anything the bot says there is a post to every subscriber
     broadcast: bool = False
+    # the bot itself stayed in the chat but its admin rights changed: True made an admin,
+    # False made an ordinary member (it can no longer delete, mute or ban there)
+    admin: bool | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "chat_title", visible(self.chat_title))

@@ -16,12 +16,20 @@ from bot.core.actions import ActionResult, AnyAction, Ban, DeleteMessage, Kick, 
 from bot.core.directory import Directory
 from bot.core.events import Author
 from bot.core.ports import UnitOfWork
-from bot.core.reasons import reason_text
+from bot.core.reasons import classify, reason_text
 from bot.core.texts import Text
 
 QUIET = timedelta(hours=1)
 WATCHED = (Mute, Ban, Kick, DeleteMessage)
 _KINDS = {Mute: "mute", Ban: "ban", Kick: "kick", DeleteMessage: "delete"}
+#: state key prefix: the bot was refused a delete for want of the right in a chat (until a
+#: delete there works again), so the filter stops telling members "your message was removed"
+NO_DELETE_PREFIX = "nodelete:"
+
+
+def no_delete_key(chat: object) -> str:
+    """One key per chat; the "|" keeps one chat's key from being a prefix of another's."""
+    return f"{NO_DELETE_PREFIX}{chat}|"
 
 
 async def failure_notice(directory: Directory, action: AnyAction, result: ActionResult,
@@ -33,6 +41,8 @@ async def failure_notice(directory: Directory, action: AnyAction, result: Action
     placement = directory.place(action.chat)
     if placement.community is None:
         return []
+    if isinstance(action, DeleteMessage) and not degraded and classify(result.error) == "rights":
+        await uow.state.put(no_delete_key(action.chat), now.isoformat(), now)
     kind = _KINDS[type(action)]
     key = f"failed:{action.chat}:{kind}"
     last = await uow.state.get(key)
@@ -62,6 +72,7 @@ async def failure_notice(directory: Directory, action: AnyAction, result: Action
     if queue is not None and queue != action.chat:
         # the moderator may have acted from the queue chat (/ban ID, a card's button) and
         # would otherwise never see that it failed; the queue keeps its messages
-        notices.append(SendMessage(queue, Text(f"moderation.failed.{kind}",
-                                               {"user": who, "why": why}), lang))
+        # and, looking after several chats, must read which one needs their attention
+        notices.append(SendMessage(queue, Text(f"moderation.failed_queue.{kind}", {
+            "user": who, "why": why, "chat": directory.label(action.chat)}), lang))
     return notices

@@ -13,14 +13,16 @@ from typing import Literal
 
 from bot.core.texts import Text
 
-Reason = Literal["user_token", "rights", "not_in_chat", "member_gone", "message_gone",
-                 "outage", "other"]
+Reason = Literal["user_token", "rights", "not_in_chat", "topic_closed", "member_gone",
+                 "message_gone", "outage", "other"]
 
 # Checked in this order: the first kind whose marker the error holds (lower case).
 _MARKERS: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     ("user_token", ("user_token is not set",)),
     ("not_in_chat", ("bot is not a member", "bot was kicked", "chat not found",
                      "bot was blocked", "[945]")),
+    ("topic_closed", ("topic_closed", "topic_deleted", "message thread not found",
+                      "topic not found")),
     ("member_gone", ("participant_id_invalid", "user not found", "user_not_participant",
                      "member not found", "[935]")),
     ("message_gone", ("message to delete not found", "message can't be deleted for everyone",
@@ -44,8 +46,9 @@ def classify(error: str | None) -> Reason:
 
 def reason_text(error: str | None, *, owner: bool = True) -> Text:
     """The reason as a catalog text (``common.reason.<kind>``). ``owner=False`` for a chat's
-    members: the owner's remedy (a config key to set) is said only where moderators read."""
+    members: the owner's remedy (a config key to set) is said only where moderators read, and
+    the chat hears about rights "here" where the queue hears "there"."""
     kind = classify(error)
-    if kind == "user_token" and not owner:
-        return Text("common.reason.user_token_chat")
+    if kind in ("user_token", "rights") and not owner:
+        return Text(f"common.reason.{kind}_chat")
     return Text(f"common.reason.{kind}")

@@ -274,16 +274,21 @@ def _present(status: str, member: object) -> bool:
 
 
 def map_member(update: ChatMemberUpdated, bot_id: int, update_id: int) -> MemberChanged | None:
-    """Only arrivals and departures; promotions and restrictions are not membership news.
+    """Arrivals and departures, and the bot's own promotion or demotion; other members'
+    promotions and restrictions are not membership news.
 
     Membership changes have no message id, so the update id (stable across redelivery) makes
     the event id unique: the same person may leave and come back within one second.
     """
     old, new = update.old_chat_member, update.new_chat_member
     was, now_in = _present(old.status, old), _present(new.status, new)
-    if was == now_in:
-        return None
     user = new.user
+    admin: bool | None = None
+    if was and now_in and user.id == bot_id and admins_changed(update):
+        # the bot's own promotion or demotion: the core tells the moderators what it means
+        admin = new.status in ("administrator", "creator")
+    elif was == now_in:
+        return None
     date = _as_utc(update.date)
     return MemberChanged(
         event_id=f"{PLATFORM}:member:{update.chat.id}:{user.id}:{update_id}",
@@ -294,6 +299,7 @@ def map_member(update: ChatMemberUpdated, bot_id: int, update_id: int) -> Member
         date=date,
         chat_title=_chat_title(update.chat),
         broadcast=update.chat.type == "channel",
+        admin=admin,
     )
 
 

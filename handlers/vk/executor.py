@@ -148,6 +148,7 @@ class VkExecutor:
         self._refused: set[str] = set()  # methods VK refused to the community token
         # groups.ban calls made in the last BAN_REPEAT_WINDOW: (user, end_date) -> when
         self._banned: dict[tuple[str, int | None], float] = {}
+        self._unbanned: dict[str, float] = {}  # groups.unban calls likewise: user -> when
 
     async def execute(self, action: AnyAction) -> ActionResult:
         try:
@@ -187,10 +188,7 @@ class VkExecutor:
         if isinstance(action, Ban):
             return await self._ban(action)
         if isinstance(action, Unban):
-            self._banned = {k: t for k, t in self._banned.items() if k[0] != action.user.user_id}
-            await self._user_only("groups.unban", {"group_id": self.group_id,
-                                                   "owner_id": action.user.user_id})
-            return ActionResult(ok=True)
+            return await self._unban(action)
         if isinstance(action, Publish):
             return await self._publish(action)
         if isinstance(action, AnswerCallback):
@@ -312,6 +310,7 @@ class VkExecutor:
         # One ban is the whole community's: a /ban from the queue acts in each VK chat and on
         # the wall, and the same groups.ban for each would spend the admin's user token.
         key = (action.user.user_id, params.get("end_date"))
+        self._unbanned.pop(action.user.user_id, None)
         now = time.monotonic()
         if now - self._banned.get(key, -BAN_REPEAT_WINDOW) >= BAN_REPEAT_WINDOW:
             await self._user_only("groups.ban", params)
@@ -323,6 +322,19 @@ class VkExecutor:
                 await self._remove(action.chat, int(action.user.user_id), "kick")
             except VkCallError as exc:
                 return ActionResult(ok=True, details={"kick_error": str(exc)})
+        return ActionResult(ok=True)
+
+    async def _unban(self, action: Unban) -> ActionResult:
+        """Lifting the community's one ban is one groups.unban, however many of its chats
+        (and the wall) an /unban from the queue names."""
+        user = action.user.user_id
+        self._banned = {k: t for k, t in self._banned.items() if k[0] != user}
+        now = time.monotonic()
+        if now - self._unbanned.get(user, -BAN_REPEAT_WINDOW) >= BAN_REPEAT_WINDOW:
+            await self._user_only("groups.unban", {"group_id": self.group_id, "owner_id": user})
+            self._unbanned = {k: t for k, t in self._unbanned.items()
+                              if now - t < BAN_REPEAT_WINDOW}
+            self._unbanned[user] = now
         return ActionResult(ok=True)
 
     async def _answer(self, action: AnswerCallback) -> ActionResult:

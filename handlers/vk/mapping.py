@@ -79,6 +79,28 @@ def forwarded_text(forwards: Any, depth: int = 0) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def attached_text(attachments: Any) -> str:
+    """The words members read inside attachments: a poll's question and answers, a shared
+    wall post's text (and the post it shares). A message with only a poll or a repost has no
+    text of its own, and мат there must not slip past the filter."""
+    if not isinstance(attachments, list):
+        return ""
+    parts: list[str] = []
+    for item in attachments:
+        if not isinstance(item, dict):
+            continue
+        poll, post = item.get("poll"), item.get("wall")
+        if item.get("type") == "poll" and isinstance(poll, dict):
+            parts.append(str(poll.get("question", "")))
+            parts.extend(str(a.get("text", "")) for a in poll.get("answers") or []
+                         if isinstance(a, dict))
+        elif item.get("type") == "wall" and isinstance(post, dict):
+            parts.append(str(post.get("text", "")))
+            parts.extend(str(c.get("text", "")) for c in post.get("copy_history") or []
+                         if isinstance(c, dict))
+    return "\n".join(part for part in parts if part)
+
+
 def normalize_text(text: str, group_id: int) -> tuple[str, tuple[tuple[str, UserRef], ...]]:
     """Strip a leading mention of this community; turn "[id1|@durov]" into "@durov".
 
@@ -175,7 +197,8 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
     labels = mention_labels(raw_text)
     author = author_of(from_id, group_id)
     forwards = message.get("fwd_messages") or []
-    shown = forwarded_text(forwards)
+    shown = "\n".join(part for part in (forwarded_text(forwards),
+                                         attached_text(message.get("attachments"))) if part)
     reply_to = _reply_target(message.get("reply_message"), group_id)
     if not text and forwards and author.kind is SenderKind.MEMBER:
         forwarded = forwards[0]

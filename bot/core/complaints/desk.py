@@ -144,6 +144,11 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
     """Apply one lifecycle step, record it, refresh the card, notify reporters on closing."""
     outcome = transition(TicketState(ticket.state), action, actor, ticket.claimed_by)
     if not isinstance(outcome, Moved):
+        if outcome.reason == "closed" and ticket.claimed_by not in (None, actor) \
+                and now - ticket.updated_at < CLAIM_SETTLE:
+            # a verdict race: the loser hears who decided and how, not an invitation to
+            # reopen a ticket whose reporter was just told the outcome
+            return Worked(ticket, refused=f"just_{ticket.state}")
         return Worked(ticket, refused=outcome.reason)
     if action is TicketAction.CLAIM and ticket.claimed_by not in (None, actor) \
             and now - ticket.updated_at < CLAIM_SETTLE:
@@ -221,11 +226,15 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     if kind == "ban":
         if await _ban_pending(uow, ticket, now):
             return Worked(ticket, refused="ban_pending")
+        if await _author_banned_here(uow, ticket, now):
+            # a reopened ticket: the ban it gave still runs; a second one would only add a
+            # second record (and a delete of a message long gone)
+            return Worked(ticket, refused="already_banned")
         await uow.state.put(_ban_key(ticket), f"{now.isoformat()}|{actor}|{actor_name}", now)
     actions: list[AnyAction] = [action]
     if kind == "ban" and ticket.message_id:
         # as with Rose's /dban the reported message goes with its author, unless already gone
-        deleted = any(e.action == "delete" for e in await repo.events(ticket.id))
+        deleted = any(e.action in ("delete", "ban") for e in await repo.events(ticket.id))
         if not deleted:
             actions.append(DeleteMessage(chat, ticket.message_id, ticket.thread_id))
     await repo.add_event(ticket.id, audit_action, actor, "", now)

@@ -108,10 +108,17 @@ class FaqLibrary:
         self._files = dict(files)
         self.matcher_factory = matcher_factory
         self._states: dict[str, _State] = {}
+        self._problems: dict[str, list[tuple[str, str]]] = {}  # community -> (kind, detail)
         self.builds = 0  # how many matchers were built (tests and logs check rebuilds are rare)
 
     def file_of(self, community: str) -> Path | None:
         return self._files.get(community)
+
+    def take_problems(self, community: str) -> list[tuple[str, str]]:
+        """File problems seen since the last call, as (kind, detail): ``invalid`` with the
+        file's problems, or ``missing`` with the system's reason. Each broken version of the
+        file is reported once, so the owner hears of it in the queue, not only in the log."""
+        return self._problems.pop(community, [])
 
     def invalidate(self, community: str | None = None) -> None:
         """Forget cached state (all communities when None); the next `book()` reloads."""
@@ -167,6 +174,8 @@ class FaqLibrary:
             if state.file_signature != _MISSING:
                 log.warning("event=faq.file_missing community=%s path=%s error=%s",
                             community, path, exc.strerror)
+                self._problems.setdefault(community, []).append(
+                    ("missing", exc.strerror or type(exc).__name__))
             state.file_signature = _MISSING
             return
         if signature == state.file_signature:
@@ -176,6 +185,7 @@ class FaqLibrary:
             entries = tuple(load_faq_file(path))
         except FaqFileError as exc:
             log.error("event=faq.file_invalid community=%s problems=%r", community, str(exc))
+            self._problems.setdefault(community, []).append(("invalid", str(exc)))
             return
         if entries != state.file_entries:
             before = {e.id: e for e in state.file_entries}

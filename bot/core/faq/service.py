@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.core.actions import ActionResult, AnswerCallback, AnyAction, Button, SendMessage
+from bot.core.actions import (
+    ActionResult,
+    AnswerCallback,
+    AnyAction,
+    Button,
+    NotifyQueue,
+    SendMessage,
+)
 from bot.core.chats import ChatRef
 from bot.core.commands import CommandSpec, ParsedCommand, Where
 from bot.core.context import MessageContext
@@ -250,10 +257,20 @@ class FaqFeature(BaseFeature):
                 AnswerCallback(event.callback_id, event.chat, Text("faq.shown"), lang)]
 
     async def tick(self, uow: UnitOfWork, now: datetime) -> list[AnyAction]:
-        """Pick up FAQ file changes between messages, so the rebuild rarely delays an answer."""
+        """Pick up FAQ file changes between messages, so the rebuild rarely delays an answer;
+        a file the owner broke (or moved) is told to the queue: answers keep coming from the
+        last good version, and a log line alone would leave the owner wondering why."""
+        out: list[AnyAction] = []
         for community in self.directory.communities:
             await self.book(community, uow)
-        return []
+            for kind, detail in self.library.take_problems(community.name):
+                if community.queue is None:
+                    continue
+                path = self.library.file_of(community.name)
+                out.append(NotifyQueue(community.queue, Text(f"faq.file_{kind}", {
+                    "path": path.name if path else "", "detail": _clip(detail)}),
+                    community.language))
+        return out
 
     # --- /faq -----------------------------------------------------------------------------
 
@@ -422,3 +439,8 @@ def _check(questions: Sequence[str], answer: str) -> str | None:
 def _repo(uow: UnitOfWork) -> FaqRepo:
     repo: FaqRepo = uow.faq
     return repo
+
+
+def _clip(detail: str, limit: int = 800) -> str:
+    """A queue message stays readable even if every line of the file is wrong."""
+    return detail if len(detail) <= limit else detail[:limit].rsplit("\n", 1)[0] + "\n…"

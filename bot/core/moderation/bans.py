@@ -20,7 +20,7 @@ A member who joins the chat again was unbanned by hand: the chat's record is for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.actions import AnyAction, Ban, Mute, Unban, Unmute
 from bot.core.chats import ChatRef, UserRef
@@ -28,6 +28,9 @@ from bot.core.ports import UnitOfWork
 
 BANNED = "banned:"
 BANNED_IN = "banned-in:"
+BANNED_BY = "banned-by:"
+#: the end of a ban without one, for comparing ends
+NO_END = datetime.max.replace(tzinfo=UTC)
 MUTED = "muted:"
 FOREVER = "forever"
 
@@ -62,6 +65,27 @@ async def is_banned_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datet
 
 def _in_chat(chat: ChatRef, user: UserRef) -> str:
     return f"{BANNED_IN}{chat}|{user}"
+
+
+async def ban_end_in(uow: UnitOfWork, chat: ChatRef, user: UserRef,
+                     now: datetime) -> datetime | None:
+    """When the ban the bot gave in ``chat`` ends (``NO_END`` for a permanent one), or None
+    when none runs: a second moderator's shorter /ban must not replace a longer one."""
+    value = await uow.state.get(_in_chat(chat, user))
+    if not value:
+        return None
+    end = NO_END if value == FOREVER else datetime.fromisoformat(value)
+    return end if end > now else None
+
+
+async def note_banned_by(uow: UnitOfWork, chat: ChatRef, user: UserRef, who: str,
+                         now: datetime) -> None:
+    """Who gave the ban in ``chat``, so a second moderator is told who got there first."""
+    await uow.state.put(f"{BANNED_BY}{chat}|{user}", who, now)
+
+
+async def banned_by(uow: UnitOfWork, chat: ChatRef, user: UserRef) -> str:
+    return await uow.state.get(f"{BANNED_BY}{chat}|{user}") or ""
 
 
 async def is_banned(uow: UnitOfWork, user: UserRef, now: datetime) -> bool:

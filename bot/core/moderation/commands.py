@@ -26,7 +26,15 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.durations import DurationError, join_spaced, parse_duration
 from bot.core.events import SenderKind
-from bot.core.moderation.bans import is_banned, is_banned_in, is_muted
+from bot.core.moderation.bans import (
+    NO_END,
+    ban_end_in,
+    banned_by,
+    is_banned,
+    is_banned_in,
+    is_muted,
+    note_banned_by,
+)
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
 from bot.core.moderation.sanctions import (
     TextPart,
@@ -365,11 +373,27 @@ class ModerationCommands:
             cmd.name)
 
     async def ban(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
+        """A ban where the bot's own ban already runs at least as long does nothing: two
+        moderators banning one raider seconds apart ban once, and a second moderator's
+        "/ban 1d" never cuts a permanent ban to a day (the platform would replace it)."""
         request = await self._request(ctx, cmd, timed=True)
         if not isinstance(request, Request):
             return request
+        wanted_end = NO_END if request.duration is None else ctx.now + request.duration
+        longer = tuple([chat for chat in request.chats
+                        if ((end := await ban_end_in(ctx.uow, chat, request.target.ref, ctx.now))
+                            is None or end < wanted_end)])
+        if not longer:
+            who = await banned_by(ctx.uow, request.chats[0], request.target.ref)
+            params = {"user": request.target.display, "who": who}
+            key = "moderation.already_banned_by" if who else "moderation.already_banned"
+            return [*_evidence_deleted(ctx, cmd, request), say(ctx, Text(key, params))]
+        who = ctx.event.author.plain_name or ctx.event.author.display
+        for chat in longer:
+            await note_banned_by(ctx.uow, chat, request.target.ref, who, ctx.now)
         return _evidence_deleted(ctx, cmd, request) + await self._apply(
-            ctx, request, Sanction("ban", request.duration, delete=False), cmd.name)
+            ctx, replace(request, chats=longer), Sanction("ban", request.duration, delete=False),
+            cmd.name)
 
     async def kick(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
         request = await self._request(ctx, cmd, timed=False)

@@ -18,6 +18,7 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.durations import format_duration
 from bot.core.events import Author, SenderKind
+from bot.core.failures import NO_DELETE_PREFIX, no_delete_key
 from bot.core.feature import BaseFeature
 from bot.core.moderation.antiflood import FloodGuard, FloodVerdict
 from bot.core.moderation.bans import is_banned_in
@@ -33,6 +34,8 @@ FLOOD_ACTOR = "auto:antiflood"
 
 
 PUNISHED_PREFIX = "filtered:"
+#: ref of a filter's delete in a chat where a delete was refused for want of the right
+DELETED_REF = "deleted:"
 #: the value recorded for a message a ladder step with delete = false kept: its edits stay too
 KEPT = "kept"
 PUNISHED_KEPT = timedelta(days=1)
@@ -66,6 +69,10 @@ class ModerationFeature(BaseFeature):
         if ref.startswith(SUBJECT_REF) and result.ok and result.message_id:
             chat, _, user = ref.removeprefix(SUBJECT_REF).partition("|")
             await uow.state.put(subject_key(chat, result.message_id), user, now)
+        elif ref.startswith(DELETED_REF) and result.ok:
+            # the right is back: members are told "removed" again
+            await uow.state.forget(NO_DELETE_PREFIX + ref.removeprefix(DELETED_REF),
+                                   now + timedelta(seconds=1))
         return []
 
     def commands(self) -> Sequence[CommandSpec]:
@@ -162,11 +169,17 @@ class ModerationFeature(BaseFeature):
         # a step with delete = false keeps the message as evidence: the notice answers it
         kept = not rung.sanction.delete
         await ctx.uow.state.put(punished, KEPT if kept else "1", ctx.now)
-        out: list[AnyAction] = [] if kept else [ctx.delete_current()]
+        # without the right to delete, the delete is still tried (the right may be back) but
+        # members are not told a message that stays was removed
+        key = no_delete_key(ctx.chat)
+        cannot_delete = not kept and await ctx.uow.state.get(key) is not None
+        out: list[AnyAction] = [] if kept else [
+            ctx.delete_current(ref=DELETED_REF + key.removeprefix(NO_DELETE_PREFIX)
+                               if cannot_delete else None)]
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
                                     thread_id=ctx.event.thread_id))
-        head = Text("moderation.auto.kept" if kept else "moderation.auto.head",
+        head = Text("moderation.auto.kept" if kept or cannot_delete else "moderation.auto.head",
                     {"user": mention(author.display, author.ref),
                      "reason": Text("moderation.reason.obscene")})
         said = notice(head, result=outcome(rung.sanction), step=progress(rung),
