@@ -380,17 +380,28 @@ def _cross_check(app: AppConfig, path: Path, problems: list[str]) -> None:
     _check_shared_chats(list(enumerate(app.community)), path, problems)
 
 
-def _check_database_folder(app: AppConfig, path: Path, problems: list[str]) -> None:
+def _check_database_folder(database_url: str, path: Path, problems: list[str]) -> None:
     """A SQLite file in a folder that does not exist would fail only at `modbot run`."""
     from sqlalchemy.engine import make_url
 
-    url = make_url(resolve_database_url(app.database.url, path.resolve().parent))
+    url = make_url(resolve_database_url(database_url, path.resolve().parent))
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return
     folder = Path(url.database).parent
     if not folder.is_dir():
         problems.append(f"{path}: database.url: folder not found: {folder} (create it, or "
                         f"point the URL at an existing folder)")
+
+
+def _private_chat_hint(chat: ChatRef) -> str:
+    """What a one-to-one chat id in `chats` most likely should have been: the bot would treat
+    the real group as a stranger's and leave it."""
+    if chat.platform == "telegram":
+        return (f"{chat} is a private chat with a person, not a group or channel (their ids are "
+                f"negative: the group of a t.me/c/{chat.chat_id}/… link is "
+                f"telegram:-100{chat.chat_id})")
+    return (f"{chat} is a private dialogue, not a chat (a VK chat's peer id is 2000000000 plus "
+            f"its number: the chat im?sel=c{chat.chat_id} is vk:{2_000_000_000 + int(chat.chat_id)})")
 
 
 def _check_shared_chats(communities: Sequence[tuple[int, CommunitySettings]], path: Path,
@@ -435,6 +446,8 @@ def _check_community(community: CommunitySettings, index: int,
                 f"{where}.chats[{chat_index}]: {chat} is on {chat.platform}, "
                 f"but there is no [{chat.platform}] section"
             )
+        if chat.is_private and chat.platform in ("telegram", "vk"):
+            problems.append(f"{where}.chats[{chat_index}]: {_private_chat_hint(chat)}")
     if community.queue is not None and community.queue in community.chats:
         problems.append(
             f"{where}.queue: {community.queue} is one of this community's chats; complaint "
@@ -616,9 +629,13 @@ def load_config(path: str | Path) -> LoadedConfig:
                   if _clean_loc(err["loc"]) not in found.reported]
         problems.extend(_pydantic_problem(file, err) for err in errors)
         _check_what_validates(expanded, exc.errors(), file, problems)
+        database = expanded.get("database") if isinstance(expanded, dict) else None
+        if isinstance(database, dict) and isinstance(database.get("url"), str) \
+                and not any(err["loc"][:1] == ("database",) for err in exc.errors()):
+            _check_database_folder(database["url"], file, problems)
         raise ConfigError(_scrub(problems, secrets)) from None
     _cross_check(app, file, problems)
-    _check_database_folder(app, file, problems)
+    _check_database_folder(app.database.url, file, problems)
     if problems:
         raise ConfigError(_scrub(problems, secrets))
     return LoadedConfig(app=app, path=file.resolve(),

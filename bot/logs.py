@@ -16,6 +16,8 @@ from collections.abc import Iterable
 _TELEGRAM_TOKEN = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}")
 _VK_TOKEN = re.compile(r"\bvk1\.a\.[A-Za-z0-9_-]{20,}|\b[a-f0-9]{85}\b")
 _ACCESS_TOKEN_PARAM = re.compile(r"(access_token=)[^&\s'\"]+")
+# VK's Long Poll session key ("a_check&key=…"): with it anyone can read the community's events
+_LONG_POLL_KEY = re.compile(r"([?&]key=)[^&\s'\"]+")
 # the Bot API puts the token in the path (/bot<TOKEN>/sendMessage); a proxy's error page may
 # quote it back, whatever the token's shape
 _BOT_API_PATH = re.compile(r"(/bot)[^/\s'\"<>]{4,}(?=/)")
@@ -44,6 +46,7 @@ class Redactor:
         text = _TELEGRAM_TOKEN.sub(REDACTED, text)
         text = _VK_TOKEN.sub(REDACTED, text)
         text = _BOT_API_PATH.sub(r"\1" + REDACTED, text)
+        text = _LONG_POLL_KEY.sub(r"\1" + REDACTED, text)
         return _ACCESS_TOKEN_PARAM.sub(r"\1" + REDACTED, text)
 
 

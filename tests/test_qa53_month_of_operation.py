@@ -752,9 +752,6 @@ async def test_notices_and_acknowledgements_go_exactly_when_their_ttl_is_up(
         assert deletes.count(str(notice.cmid)) == 1 and deletes.count(str(ack.cmid)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="QA53: processed update ids and delivered outbox rows "
-                                       "are kept forever: the database grows with every "
-                                       "message")
 async def test_per_message_bookkeeping_does_not_pile_up_month_after_month(
         bot, tg, vk, clock) -> None:
     """A busy day (40 messages on each network, some obscene), then a month of quiet with
@@ -780,9 +777,6 @@ async def test_per_message_bookkeeping_does_not_pile_up_month_after_month(
     assert not grown, f"rows (after month 1, after month 2): {grown}"
 
 
-@pytest.mark.xfail(strict=True, reason="QA53: a question asked privately (Telegram private "
-                                       "chat, VK community messages) that got no answer is "
-                                       "never recorded for `modbot faq gaps`")
 async def test_questions_asked_in_private_that_got_no_answer_are_faq_gaps_too(
         tmp_path, bot, tg, vk, clock, capsys) -> None:
     """Members often ask the bot itself: over the month two ask it privately on Telegram and

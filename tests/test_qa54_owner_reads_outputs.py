@@ -413,8 +413,6 @@ async def test_a_dry_run_trial_is_audited_on_both_networks_and_nothing_is_done(
     assert all("←" in r["reason"] and "(ru.mat)" in r["reason"] for r in records), records
 
 
-@pytest.mark.xfail(strict=True, reason="QA54: `modbot audit` shows a scheduled post's due "
-                   "time in UTC, not on the community's clock")
 async def test_audit_of_published_and_failed_posts_shows_their_due_time_on_local_clock(
         tmp_path, clock, tg, vk, started) -> None:
     """Olga schedules "in 10m" from the Telegram group; it goes to the group and the VK chat,
@@ -547,8 +545,6 @@ async def test_schedule_list_and_export_show_both_networks_plan_in_local_time_an
             row["last"]), (text, csv_row, row)
 
 
-@pytest.mark.xfail(strict=True, reason="QA54: a typed /schedule (!schedule) loses its line "
-                   "breaks: the post goes out, and is exported, as one line")
 async def test_a_typed_multi_line_announcement_is_posted_and_exported_as_written(
         tmp_path, clock, tg, vk, started) -> None:
     """Olga types a three-line announcement after `/schedule in 10m` in the Telegram group,
@@ -755,8 +751,6 @@ async def test_check_config_on_a_broken_config_names_every_problem_and_run_refus
     assert leaks == [], leaks
 
 
-@pytest.mark.xfail(strict=True, reason="QA54: a SQLite folder that does not exist is "
-                   "reported only once every other problem is fixed, not in the same pass")
 def test_check_config_names_a_missing_database_folder_in_the_same_pass_as_a_typo(
         tmp_path: Path) -> None:
     """README: check-config reports "all problems in one pass: a typo gets a suggestion
@@ -783,8 +777,6 @@ def test_check_config_names_a_missing_database_folder_in_the_same_pass_as_a_typo
     assert "database.url" in keys, f"the missing folder is not named:\n{done.stderr}"
 
 
-@pytest.mark.xfail(strict=True, reason="QA54: check-config accepts a member's private chat "
-                   "(telegram:1234567890, vk:12) as one of the community's chats")
 def test_check_config_refuses_a_private_chat_id_where_a_group_belongs(tmp_path: Path) -> None:
     """README: Telegram "chat ids look like -1001234567890"; VK "chat peer ids start at
     2000000001"; issue #2: chat references "are parsed and checked". The two ids an owner
@@ -918,8 +910,6 @@ async def test_a_busy_sessions_log_is_one_structured_line_per_record_private_and
     assert found({"log at INFO": kept}, private) == []
 
 
-@pytest.mark.xfail(strict=True, reason="QA54: at DEBUG the log prints the VK Bots Long Poll "
-                   "secret key with every long-poll request")
 async def test_the_debug_log_does_not_hand_out_the_vk_long_poll_key(
         tmp_path, clock, tg, vk, started, bot_log) -> None:
     """VK's documentation calls the Bots Long Poll `key` the secret session key: with it and

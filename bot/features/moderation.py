@@ -94,10 +94,14 @@ def _local(value: object, tz: ZoneInfo) -> object:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+#: details that are moments, shown on the community's clock like the line's own time
+_MOMENTS = frozenset({"until", "due"})
+
+
 def format_record(record: AuditRecord, tz: ZoneInfo) -> str:
     """One line per record: when (community time), what, who, whom, where, why, details."""
     when = record.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-    details = {k: _local(v, tz) if k == "until" else v
+    details = {k: _local(v, tz) if k in _MOMENTS else v
                for k, v in record.details.items() if v is not None}
     line = (f"{when}  {record.action}  by={record.actor}  target={record.target or '-'}  "
             f"chat={record.chat or '-'}  reason={json.dumps(record.reason, ensure_ascii=False)}")

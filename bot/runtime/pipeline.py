@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 EDITS_REMEMBERED = 2000
+#: How often the bookkeeping of every message is swept, and how long it is kept: no platform
+#: delivers an update again after a week (Telegram keeps them a day), a delivered outbox item
+#: is history after a week, and a failed one is kept a month for whoever looks into it.
+SWEEP_EVERY = timedelta(hours=1)
+EVENTS_KEPT = timedelta(days=7)
+DONE_KEPT = timedelta(days=7)
+FAILED_KEPT = timedelta(days=30)
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
@@ -51,6 +58,7 @@ class Pipeline:
         # The newest outbox item that edited each message, so an older edit coming back from
         # a retry cannot overwrite a newer one (a rate-limited "claimed" after "resolved").
         self._last_edit: dict[tuple[str, str], int] = {}
+        self._swept_at: datetime | None = None
 
     def request_stop(self) -> None:
         """The process is asked to stop: the item being sent is finished, the rest wait in
@@ -123,7 +131,24 @@ class Pipeline:
                 now = self.clock.now()
                 await uow.outbox.add(f"tick:{now.isoformat()}", [encode_action(a) for a in actions], now)
             await uow.commit()
+        await self._sweep()
         await self.drain()
+
+    async def _sweep(self) -> None:
+        """Hourly, drop per-message bookkeeping past its use: one processed-event row per
+        update and one outbox row per action would grow a busy community's database by
+        millions of rows a year."""
+        now = self.clock.now()
+        if self._swept_at is not None and timedelta(0) <= now - self._swept_at < SWEEP_EVERY:
+            return
+        self._swept_at = now
+        async with self.uow_factory() as uow:
+            events = await uow.processed.forget(now - EVENTS_KEPT)
+            items = await uow.outbox.forget_finished(now - DONE_KEPT, now - FAILED_KEPT)
+            await uow.commit()
+        if events or items:
+            log.info("event=housekeeping.swept processed_events=%d outbox_items=%d",
+                     events, items)
 
     async def drain(self, limit: int = 100) -> int:
         """Execute due outbox items in order; returns how many were attempted."""

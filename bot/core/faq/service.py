@@ -160,7 +160,12 @@ class FaqFeature(BaseFeature):
             return None
         entry = book.get(verdict.faq_id) if verdict.faq_id else None
         if ctx.role is Role.PRIVATE:
-            return self._private(ctx, book, verdict, entry)
+            private = self._private(ctx, book, verdict, entry)
+            if private is None:
+                # asked in private and left unanswered: as much a gap as in the group (on VK,
+                # community messages are how many members ask)
+                await self._record_gap(ctx, verdict)
+            return private
         if verdict.band == "answer" and entry is not None:
             return await self._answer_in_chat(ctx, entry)
         await self._record_gap(ctx, verdict)

@@ -137,7 +137,9 @@ def split_when(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[Rule, str]:
                 rule = parse_when(" ".join(words[:size]), now=now, tz=tz)
             except ScheduleRuleError:
                 continue
-            return rule, " ".join(words[size:])
+            # the post as written: an announcement's line breaks are part of it
+            head = re.match(rf"\s*(?:\S+\s+){{{size - 1}}}\S+", text)
+            return rule, text[head.end():].strip() if head else " ".join(words[size:])
     raise ScheduleRuleError(f"{text!r} does not start with a time")
 
 

@@ -17,7 +17,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class StateValue(Base):

@@ -39,6 +39,13 @@ class SqlProcessedEvents:
             await self._s.execute(insert(ProcessedEvent),
                                   [{"event_id": e, "processed_at": at} for e in event_ids])
 
+    async def forget(self, before: datetime) -> int:
+        """Drop ids processed before ``before``: no platform delivers an update again that
+        late, and one row per update would otherwise grow the database for ever."""
+        result = await self._s.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.processed_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class SqlStateStore:
     def __init__(self, session: AsyncSession) -> None:
@@ -140,6 +147,14 @@ class SqlOutbox:
             .values(state="pending", not_before=at, attempts=OutboxRow.attempts - 1,
                     updated_at=at)
         )
+
+    async def forget_finished(self, done_before: datetime, failed_before: datetime) -> int:
+        """Drop delivered items older than ``done_before`` and failed ones older than
+        ``failed_before`` (kept longer: someone may be looking into why)."""
+        result = await self._s.execute(delete(OutboxRow).where(
+            ((OutboxRow.state == "done") & (OutboxRow.updated_at < done_before))
+            | ((OutboxRow.state == "failed") & (OutboxRow.updated_at < failed_before))))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
         await self._s.execute(
