@@ -278,7 +278,9 @@ together, clipped forms) 0.988 — «чтозахуйня», «нуиблядс�
 words run together) were missed and «купиздесь» (купи здесь without the space) flagged; «иди
 нах» stays flagged (two earlier sets label it obscene, this one mild); ``fresh_round83.jsonl``
 (English-language communities with translit) 0.994 — the Swiss village Cunter and Dutch «Kunt
-u…?» were flagged.
+u…?» were flagged; ``fresh_round84.jsonl`` (VK comments under shops and local news: masks and
+symbols, innocent sizes and ratings) 0.994 — «Людмила Х*******» (a winner's hidden surname) and
+dick.morris.shop@gmail.com were flagged (the e-mail still is).
 """
 
 from __future__ import annotations
@@ -327,7 +329,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round72.jsonl", "fresh_round73.jsonl", "fresh_round74.jsonl",
              "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl",
              "fresh_round78.jsonl", "fresh_round79.jsonl", "fresh_round80.jsonl",
-             "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl"])
+             "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl",
+             "fresh_round84.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

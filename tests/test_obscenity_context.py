@@ -84,6 +84,7 @@ PAIRS = [
     ("ну и бляха-муха с этими оценками", "нуиблядство конечно с этими оценками"),
     ("Cunter is a tiny village in Graubünden", "you absolute kunt"),
     ("Learning Dutch: 'Kunt u dat herhalen?'", "Learning Dutch from a kunt"),
+    ("Победитель розыгрыша — Людмила Х*******, поздравляем!", "Победитель розыгрыша — х*******!"),
 ]
 
 

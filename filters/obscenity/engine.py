@@ -71,6 +71,10 @@ _RUSSIAN_WORD = re.compile(
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: an identifier in camelCase (hashIt, pushItems) and its words; the first word has three
 #: letters or more, so mixed case used as a disguise (shIt, fuCk) is not one
+#: a capital Cyrillic letter and four or more stars, after a capitalised Cyrillic word: a name
+#: with its surname hidden (мат masks are short: х**, п***ц, б**ть)
+_MASKED_SURNAME = re.compile(r"[А-ЯЁ]\*{4,}")
+_GIVEN_NAME_BEFORE = re.compile(r"(?<![\w.!?])[А-ЯЁ][а-яё]{2,}\s+$")
 _CAMEL_CASE = re.compile(r"[a-z]{3,}(?:[A-Z][a-z]+)+\Z")
 _CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
 #: a word with underscores in it (a nickname: @huy_nguyen)
@@ -527,6 +531,9 @@ class ObscenityFilter:
     def _match_token(
         self, text: str, token: Token, default: Script, budget: _Budget
     ) -> Match | None:
+        if _MASKED_SURNAME.fullmatch(text, token.start, token.end) \
+                and _GIVEN_NAME_BEFORE.search(text, 0, token.start):
+            return None  # «Людмила Х*******»: a winners' list hides the surname, not мат
         key = (token.text, token.masked, default, token.hashtag)
         cached = self._seen.get(key, _MISSING)
         if cached is _MISSING:
