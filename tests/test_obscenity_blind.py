@@ -280,7 +280,9 @@ words run together) were missed and «купиздесь» (купи здесь 
 (English-language communities with translit) 0.994 — the Swiss village Cunter and Dutch «Kunt
 u…?» were flagged; ``fresh_round84.jsonl`` (VK comments under shops and local news: masks and
 symbols, innocent sizes and ratings) 0.994 — «Людмила Х*******» (a winner's hidden surname) and
-dick.morris.shop@gmail.com were flagged (the e-mail still is).
+dick.morris.shop@gmail.com were flagged (the e-mail still is); ``fresh_round85.jsonl`` (sports
+fans: insults, reported speech, players' and clubs' names) 0.997 — Kike García (Kike, the
+Spanish short form of Enrique) was flagged.
 """
 
 from __future__ import annotations
@@ -330,7 +332,7 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl",
              "fresh_round78.jsonl", "fresh_round79.jsonl", "fresh_round80.jsonl",
              "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl",
-             "fresh_round84.jsonl"])
+             "fresh_round84.jsonl", "fresh_round85.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

@@ -85,6 +85,7 @@ PAIRS = [
     ("Cunter is a tiny village in Graubünden", "you absolute kunt"),
     ("Learning Dutch: 'Kunt u dat herhalen?'", "Learning Dutch from a kunt"),
     ("Победитель розыгрыша — Людмила Х*******, поздравляем!", "Победитель розыгрыша — х*******!"),
+    ("Kike García scored again for Alavés", "get out of here, you dirty kike"),
 ]
 
 
