@@ -470,12 +470,13 @@ async def test_unanswered_group_questions_are_stored_as_gaps(bot: tuple[App, Rec
     await ask(app, recorder, VK_WALL, "weird question?", thread_id="9")  # none: gap
     await ask(app, recorder, GROUP, "just chatting")              # not a question
     await ask(app, recorder, GROUP, "how to pay?")                # answered
-    await ask(app, recorder, PRIVATE, "weird private question?")  # private: not a gap
+    await ask(app, recorder, PRIVATE, "weird private question?")  # unanswered in private: a gap
     async with app.uow_factory() as uow:
         gaps = await uow.faq.gaps("demo", app.clock.now() - timedelta(days=1))
     assert [(g.chat, g.text, g.best_faq_id) for g in gaps] == [
         ("telegram:-1001", "where does my money go?", "refund"),
         ("vk:wall#9", "weird question?", None),
+        (str(PRIVATE), "weird private question?", None),
     ]
     assert gaps[0].author == "telegram:555"
 

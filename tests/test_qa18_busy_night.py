@@ -250,8 +250,9 @@ async def test_tg_buttons_on_a_card_closed_by_a_command_do_nothing(make_app, emu
                           tg_button(stale, "t:ban:"))
         answers = await answered(emu, q_claim, q_reject, q_ban)
         await settle(emu)
-    closed = render("complaints.refused_closed", number=1)
-    assert [a["text"] for a in answers] == [closed] * 3, answers
+    # each press is refused as closed; within a minute of the verdict it also says who gave it
+    assert all(a["text"].startswith("Ticket #1 is already closed") for a in answers), answers
+    assert len(answers) == 3, answers
     assert rows(tmp_path, "select state from tickets where number = 1") == [("resolved",)]
     assert not emu.calls_of("banChatMember", ok=None), "a closed card's Ban button banned"
     assert not emu.is_deleted(GROUP, bad["message_id"])

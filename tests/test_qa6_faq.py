@@ -385,11 +385,11 @@ def test_gaps_cli_by_community_groups_and_orders(tmp_path: Path,
     assert main(["faq", "gaps", "--config", str(config), "--community", "demo"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].startswith("5 unanswered questions in demo")
+    assert lines[0].startswith("6 unanswered questions in demo")  # the private one too
     heads = [line.split(None, 1) for line in lines[1:] if line.strip()[:1].isdigit()]
-    assert [count for count, _ in heads] == ["3", "2"]
-    assert "dog" in heads[0][1] and "sauna" in heads[1][1]
-    assert "lol" not in out and "pool" not in out and "lessons" not in out
+    assert [count for count, _ in heads] == ["3", "2", "1"]
+    assert "dog" in heads[0][1] and "sauna" in heads[1][1] and "pool" in heads[2][1]
+    assert "lol" not in out and "lessons" not in out
 
 
 # --- export / import ---------------------------------------------------------------------------
