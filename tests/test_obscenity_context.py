@@ -86,6 +86,7 @@ PAIRS = [
     ("Learning Dutch: 'Kunt u dat herhalen?'", "Learning Dutch from a kunt"),
     ("Победитель розыгрыша — Людмила Х*******, поздравляем!", "Победитель розыгрыша — х*******!"),
     ("Kike García scored again for Alavés", "get out of here, you dirty kike"),
+    ("Email dick.morris.shop@gmail.com for wholesale prices", "Email fuck.you@gmail.com, dick"),
 ]
 
 

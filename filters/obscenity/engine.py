@@ -75,6 +75,9 @@ _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: with its surname hidden (мат masks are short: х**, п***ц, б**ть)
 _MASKED_SURNAME = re.compile(r"[А-ЯЁ]\*{4,}")
 _GIVEN_NAME_BEFORE = re.compile(r"(?<![\w.!?])[А-ЯЁ][а-яё]{2,}\s+$")
+#: an e-mail address (its local part in group 1), and what joins the words of a local part
+_EMAIL = re.compile(r"\b([a-z0-9][a-z0-9._+-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.I)
+_EMAIL_SEPARATORS = re.compile(r"[._+\-\d]+")
 _CAMEL_CASE = re.compile(r"[a-z]{3,}(?:[A-Z][a-z]+)+\Z")
 _CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
 #: a word with underscores in it (a nickname: @huy_nguyen)
@@ -234,6 +237,11 @@ class ObscenityFilter:
         if "." in text:
             read = _DOTTED_SENTENCE.sub(_dots_as_spaces, text)
         verdict = self._check_message(read)
+        if verdict.obscene and "@" in text:
+            named = self._blank_named_emails(text)
+            if named != text:
+                read = _DOTTED_SENTENCE.sub(_dots_as_spaces, named) if "." in named else named
+                verdict = self._check_message(read)
         if verdict.obscene:
             blanked = blank_innocent_phrases(read, read.lower())
             if blanked == text:
@@ -258,6 +266,22 @@ class ObscenityFilter:
             return verdict
         return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
                                    for m in verdict.matches))
+
+    def _blank_named_emails(self, text: str) -> str:
+        """``text`` with the local part of e-mail addresses that spell a person's name blanked
+        (dick.morris.shop@…: Dick is a given name there); fuck.you@… is still read."""
+        def blank(found: re.Match[str]) -> str:
+            pieces = [p for p in _EMAIL_SEPARATORS.split(found.group(1)) if p]
+            words = [normalize_word(piece, Script.LAT) for piece in pieces]
+            if len(pieces) < 2 or not any(w is not None and self._lexicon.is_listed_name(w)
+                                          for w in words):
+                return found.group()
+            others = [w for w in words if w is not None and not self._lexicon.is_listed_name(w)]
+            if any(self._lexicon.match(w, masks=False) is not None for w in others):
+                return found.group()
+            return " " * len(found.group(1)) + found.group()[len(found.group(1)):]
+
+        return _EMAIL.sub(blank, text)
 
     def _underscores_as_spaces(self, text: str) -> str:
         """``text`` with underscores between letters read as spaces, except in a person's full
