@@ -53,7 +53,12 @@ def test_basic_group_has_no_link() -> None:
 
 def test_edited_message_gets_its_own_event_id() -> None:
     event = mapped({"edited_message": msg(text="fixed", edit_date=1772442100)})
-    assert event.event_id == "telegram:-1001234567890:42:edit:1772442100"
+    assert event.event_id.startswith("telegram:-1001234567890:42:edit:1772442100:")
+    # a second edit within the same second is another event; a redelivery is the same one
+    again = mapped({"edited_message": msg(text="fixed, you fool", edit_date=1772442100)})
+    assert again.event_id != event.event_id
+    assert mapped({"edited_message": msg(text="fixed", edit_date=1772442100)}).event_id \
+        == event.event_id
     assert event.edited and event.date == datetime.fromtimestamp(1772442100, UTC)
 
 

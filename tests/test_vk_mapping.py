@@ -129,7 +129,7 @@ def test_an_edited_chat_message_is_an_edit_with_its_own_event_id() -> None:
     update["object"] = update["object"]["message"]  # message_edit sends the message itself
     event = map_update(update, GROUP, NOW)
     assert isinstance(event, IncomingMessage) and event.edited
-    assert event.event_id == "vk:2000000001:17:edit:1772442100"
+    assert event.event_id.startswith("vk:2000000001:17:edit:1772442100:")
 
 
 def test_a_reply_to_a_wall_comment_names_the_author_replied_to() -> None:

@@ -31,6 +31,7 @@ from bot.core.events import (
     ReplyTarget,
     SenderKind,
 )
+from handlers.edits import edit_digest
 
 PLATFORM = "telegram"
 TELEGRAM_SERVICE_USER = 777000  # the sender of a linked channel's automatic forwards
@@ -222,7 +223,8 @@ def map_message(message: Message, *, edited: bool = False) -> IncomingMessage | 
     if edited:
         edit_date = message.edit_date or message.date
         edit_unix = int(_as_utc(edit_date).timestamp())
-        event_id = f"{event_id}:edit:{edit_unix}"
+        # edit_date counts seconds: the text tells two edits within one apart
+        event_id = f"{event_id}:edit:{edit_unix}:{edit_digest(message.text or message.caption)}"
         date = _as_utc(edit_date)
     thread = message.message_thread_id if message.is_topic_message else None
     return IncomingMessage(

@@ -23,6 +23,7 @@ from bot.core.events import (
     ReplyTarget,
     SenderKind,
 )
+from handlers.edits import edit_digest
 
 WALL = ChatRef("vk", "wall")
 _MENTION = re.compile(r"\[(id|club|public)(\d+)\|([^\]]*)\]")
@@ -177,7 +178,9 @@ def _map_message(update: dict[str, Any], group_id: int) -> Event | None:
     cmid = message.get("conversation_message_id", message.get("id"))
     chat = ChatRef("vk", str(peer_id))
     edited = update.get("type") == "message_edit"
-    fallback = f"{peer_id}:{cmid}" + (f":edit:{message.get('update_time')}" if edited else "")
+    fallback = f"{peer_id}:{cmid}" + (
+        f":edit:{message.get('update_time')}:{edit_digest(str(message.get('text', '')))}"
+        if edited else "")
     event_id = _event_id(update, fallback)
     date = _date(message.get("date"))
     action = message.get("action")
@@ -250,7 +253,8 @@ def _map_wall_reply(update: dict[str, Any], group_id: int) -> Event | None:
     if from_id == -group_id:
         return None
     edited = update["type"] == "wall_reply_edit"
-    fallback = f"wall:{post_id}:{comment_id}" + (f":edit:{obj.get('date')}" if edited else "")
+    fallback = f"wall:{post_id}:{comment_id}" + (
+        f":edit:{obj.get('date')}:{edit_digest(str(obj.get('text', '')))}" if edited else "")
     text, mentions = normalize_text(str(obj.get("text", "")), group_id)
     reply_to = None
     if obj.get("reply_to_comment"):
