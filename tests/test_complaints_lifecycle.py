@@ -312,7 +312,7 @@ async def test_two_claims_in_one_moment_the_second_is_told_a_later_one_takes_ove
         await app.pipeline.process(press(f"t:claim:{tid}", user="901"))
         answers = [render(app, a.text) for a in telegram.of(AnswerCallback)]
         assert answers == ["Ticket #1 is yours.",
-                           "user900 claimed ticket #1 a moment ago. To take it over, claim it "
+                           "user900 just claimed ticket #1. To take it over, claim it "
                            "again in a minute."], answers
         assert (await ticket(app, 1)).claimed_by == "telegram:900"
 

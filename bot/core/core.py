@@ -363,8 +363,11 @@ class Core:
         if len(self.directory.communities) < 2:
             return None
         for community in self.directory.communities:
-            if await self.permissions.is_moderator(community, community.chats[0], author):
-                return community
+            # the chats on the author's own network: a VK admin is no admin of a Telegram group
+            for chat in community.chats:
+                if chat.platform == author.ref.platform and not chat.is_vk_wall \
+                        and await self.permissions.is_moderator(community, chat, author):
+                    return community
         return None
 
     async def _remember_home(self, event: IncomingMessage, community: CommunitySettings,

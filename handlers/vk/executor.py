@@ -52,7 +52,7 @@ from handlers.vk.api import (
     VkCallError,
     VkClient,
 )
-from handlers.vk.mentions import linked_mentions
+from handlers.vk.mentions import defanged, linked_mentions
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ class MissingUserToken(Exception):
                          f"user token")
 
 
+#: The most VK shows of a button's snackbar answer.
+SNACKBAR_LIMIT = 90
 #: Seconds within which a second identical groups.ban is known to be a repeat.
 BAN_REPEAT_WINDOW = 60.0
 
@@ -198,7 +200,25 @@ class VkExecutor:
     # -- helpers ----------------------------------------------------------------------------
 
     def _render(self, text: Text, lang: str) -> str:
-        return self.catalog.render(text, lang)[:MAX_TEXT]
+        return self.catalog.render(defanged(text), lang)[:MAX_TEXT]
+
+    def _fitted(self, text: Text, lang: str, limit: int) -> str:
+        """``text`` within ``limit`` characters, shortening its longest plain parameter (a
+        name) before the sentence: "Александр Ив… claimed ticket #1… claim it again in a
+        minute." keeps the instruction whole where a cut at the limit lost its end."""
+        text = defanged(text)
+        rendered = self.catalog.render(text, lang)
+        params = dict(text.params)
+        while len(rendered) > limit:
+            names = [k for k, v in params.items() if isinstance(v, str) and len(v) > 4]
+            if not names:
+                return rendered[:limit - 1].rstrip() + "…"
+            longest = max(names, key=lambda k: len(params[k]))
+            value = params[longest]
+            keep = max(3, len(value) - (len(rendered) - limit) - 1)
+            params[longest] = value[:keep].rstrip() + "…"
+            rendered = self.catalog.render(Text(text.key, params), lang)
+        return rendered
 
     async def _user_only(self, method: str, params: dict[str, Any]) -> Any:
         if self.client.user is None:
@@ -339,7 +359,8 @@ class VkExecutor:
 
     async def _answer(self, action: AnswerCallback) -> ActionResult:
         event_id, user_id, peer_id = [*action.callback_id.split(":"), "", ""][:3]
-        data = {"type": "show_snackbar", "text": self._render(action.text, action.lang)[:90]}
+        data = {"type": "show_snackbar", "text": self._fitted(action.text, action.lang,
+                                                             SNACKBAR_LIMIT)}
         await self.client.call("messages.sendMessageEventAnswer", {
             "event_id": event_id, "user_id": user_id, "peer_id": peer_id or user_id,
             "event_data": json.dumps(data, ensure_ascii=False)})

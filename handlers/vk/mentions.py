@@ -7,9 +7,10 @@ Chat messages keep plain names (sent with ``disable_mentions``: a notice never p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from bot.core.texts import MENTION_KEY, Text
+from bot.core.texts import MENTION_KEY, RAW_KEY, Text
 
 _LINK_BREAKERS = str.maketrans({"[": "(", "]": ")", "|": "/"})
 
@@ -19,8 +20,11 @@ def linked_mentions(text: Text) -> Text:
     if text.key == MENTION_KEY:
         user = text.params.get("user")
         name = str(text.params.get("name", ""))
-        if user is not None and user.platform == "vk" and user.user_id.isdigit():
-            return Text.raw(f"[id{user.user_id}|{name.translate(_LINK_BREAKERS)}]")
+        if user is not None and user.platform == "vk" and user.user_id.lstrip("-").isdigit():
+            # a community commenting as itself has a negative id: its link is [clubN|…]
+            kind, number = ("club", user.user_id[1:]) if user.user_id.startswith("-") \
+                else ("id", user.user_id)
+            return Text.raw(f"[{kind}{number}|{name.translate(_LINK_BREAKERS)}]")
         return text
     params = {key: _linked(value) for key, value in text.params.items()}
     return Text(text.key, params)
@@ -31,4 +35,28 @@ def _linked(value: Any) -> Any:
         return linked_mentions(value)
     if isinstance(value, tuple | list):
         return type(value)(_linked(v) for v in value)
+    return value
+
+
+#: VK's link markup: "[id1|text]", "[club123|text]" — in a name, a link to a stranger's page
+_VK_MARKUP = re.compile(r"\[(?:id|club|public|event)\d+\|[^\]]*\]")
+
+
+def defanged(text: Text) -> Text:
+    """``text`` with VK link markup inside its worded parameters (names from the other
+    network, a reporter's reason) broken into plain text, so "[club123|FREE CRYPTO]" as a
+    Telegram name is not a link in a VK queue. Raw texts (an FAQ answer, a post, the bot's
+    own wall mentions) are the owner's or the bot's and keep their links."""
+    if text.key == RAW_KEY:
+        return text
+    return Text(text.key, {key: _defanged(value) for key, value in text.params.items()})
+
+
+def _defanged(value: Any) -> Any:
+    if isinstance(value, str) and "[" in value:
+        return _VK_MARKUP.sub(lambda found: found.group().translate(_LINK_BREAKERS), value)
+    if isinstance(value, Text):
+        return defanged(value)
+    if isinstance(value, tuple | list):
+        return type(value)(_defanged(v) for v in value)
     return value

@@ -129,7 +129,7 @@ class ComplaintsFeature(BaseFeature):
         banable = reported is not None and reported.kind is not SenderKind.BOT
         report = NewTicket(
             community=ctx.community.name, source_event=event.event_id,
-            reporter=str(event.author.ref), reporter_name=event.author.display,
+            reporter=str(event.author.ref), reporter_name=event.author.card_name,
             reason=cmd.args, message_text=target.text or _media_text(target),
             chat=str(event.chat), message_id=target.message_id, thread_id=event.thread_id,
             message_link=target.link or event.link,
@@ -167,12 +167,18 @@ class ComplaintsFeature(BaseFeature):
         from a private dialog) the ticket is about that message and its author."""
         event = ctx.event
         target = event.reply_to
+        if target is not None and target.chat is not None:
+            owner = self._directory.place(target.chat).community
+            if owner is not None and owner is not ctx.community:
+                # the forwarded message is another community's (the reporter was last seen
+                # there): its moderators must get the ticket, merged with reports there
+                ctx = replace(ctx, community=owner)
         if target is not None:
             reported = target.author
             origin = target.chat if target.chat in ctx.community.chats else None
             report = NewTicket(
                 community=ctx.community.name, source_event=event.event_id,
-                reporter=str(event.author.ref), reporter_name=event.author.display,
+                reporter=str(event.author.ref), reporter_name=event.author.card_name,
                 reason=text, message_text=target.text or _media_text(target),
                 chat=str(origin) if origin else None,
                 message_id=target.message_id if origin else None,
@@ -187,7 +193,7 @@ class ComplaintsFeature(BaseFeature):
             return await self._acknowledged(ctx, filed, None)
         report = NewTicket(
             community=ctx.community.name, source_event=event.event_id,
-            reporter=str(event.author.ref), reporter_name=event.author.display,
+            reporter=str(event.author.ref), reporter_name=event.author.card_name,
             reason="", message_text=text, message_link=event.link,
         )
         filed = await file_report(ctx.uow, ctx.community, report, ctx.now)

@@ -8,7 +8,7 @@ bot's cards), so the target must be given as @username or ID there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.core.chats import ChatRef, UserRef
@@ -81,7 +81,17 @@ def mention_words(ctx: MessageContext, words: list[str]) -> tuple[UserRef, int] 
 
 
 async def resolve(ctx: MessageContext, words: list[str]) -> tuple[Target | TargetProblem, list[str]]:
-    """The target and the remaining words (duration, reason)."""
+    """The target and the remaining words (duration, reason). Named from the other network's
+    queue, a member keeps their name but not their @username: there it is a stranger's."""
+    found, rest = await _resolve(ctx, words)
+    if isinstance(found, Target) and found.ref.platform != ctx.chat.platform \
+            and found.author.username:
+        found = replace(found, author=found.author.renamed(found.author.plain_name))
+    return found, rest
+
+
+async def _resolve(ctx: MessageContext, words: list[str]
+                   ) -> tuple[Target | TargetProblem, list[str]]:
     mentioned = mention_words(ctx, words)
     if mentioned is not None:
         return await _by_id(ctx, mentioned[0]), words[mentioned[1]:]
