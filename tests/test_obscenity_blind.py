@@ -280,7 +280,8 @@ words run together) were missed and «купиздесь» (купи здесь 
 (English-language communities with translit) 0.994 — the Swiss village Cunter and Dutch «Kunt
 u…?» were flagged; ``fresh_round84.jsonl`` (VK comments under shops and local news: masks and
 symbols, innocent sizes and ratings) 0.994 — «Людмила Х*******» (a winner's hidden surname) and
-dick.morris.shop@gmail.com were flagged (an e-mail address spelling a person's name is now read as a name); ``fresh_round85.jsonl`` (sports
+dick.morris.shop@gmail.com were flagged (an e-mail address spelling a person's name is now
+read as a name); ``fresh_round85.jsonl`` (sports
 fans: insults, reported speech, players' and clubs' names) 0.997 — Kike García (Kike, the
 Spanish short form of Enrique) was flagged.
 """
