@@ -499,7 +499,7 @@ async def test_a_second_report_on_the_same_message_merges_into_the_ticket() -> N
     lines = await tour("/as bob\nspam spam\n/as member\n>1 /report spam\n/as carol\n"
                        ">1 /report ad\n")
     assert sum("Ticket #1 · demo · new" in line for line in lines) == 2  # card, then its edit
-    assert "Reported by: @alice (console:1001) · reports: 2" in lines
+    assert "Reported by: Alice @alice (console:1001) · reports: 2" in lines
     assert any("Your report was added to ticket #1" in line for line in lines)
     assert not any("Ticket #2" in line for line in lines)
 

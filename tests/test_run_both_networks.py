@@ -92,8 +92,8 @@ async def test_vk_report_is_handled_from_the_telegram_queue(
         card = tg.sent_messages(TG_QUEUE)[0]
         assert "#1" in card["text"] and "buy my stuff" in card["text"]
         # names come from users.get: the moderator sees people, not "id501"; a VK handle
-        # loses its @ in Telegram, where "@vasya" would mention a Telegram account
-        assert "vasya (vk:500)" in card["text"] and "@vasya" not in card["text"]
+        # is left out in Telegram, where "@vasya" would mention a Telegram account
+        assert "Member 500 (vk:500)" in card["text"] and "@vasya" not in card["text"]
         assert "Member 501" in card["text"]
         ban = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"]
                    for b in row if b["callback_data"].startswith("t:ban:"))
