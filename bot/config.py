@@ -275,6 +275,10 @@ _TYPE_WORDS = {
     "dict_type": "expected a table ([section] or { key = value })",
 }
 
+#: range errors in plain words: "must be at most 90 (got 120)"
+_BOUNDS = {"greater_than": "must be more than", "greater_than_equal": "must be at least",
+           "less_than": "must be less than", "less_than_equal": "must be at most"}
+
 _SECRET_KEYS = frozenset({"token", "user_token", "webhook_secret"})
 
 
@@ -294,6 +298,12 @@ def _toml_message(error: Any, loc: list[Any]) -> str | None:
         return _PATTERN_HINTS[loc[-1]]
     if kind == "literal_error" and ctx.get("expected"):
         return f"must be {ctx['expected']}"
+    bound = _BOUNDS.get(kind)
+    if bound is not None:
+        key = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
+               "less_than_equal": "le"}[kind]
+        if key in ctx:
+            return f"{bound} {ctx[key]}"
     return None
 
 

@@ -189,3 +189,18 @@ def test_a_token_written_in_the_file_is_named_for_the_note(
     config = load_config(write_config(GOOD.replace("${TG_TOKEN}", "123:inline-token-value")))
     assert config.inline_secrets == ("telegram.token",)
     assert "123:inline-token-value" in config.secrets
+
+
+def test_a_value_out_of_range_is_said_in_plain_words(write_config: Callable[[str], Path]) -> None:
+    """Not the validation library's "Input should be less than or equal to 90"."""
+    text = GOOD.replace('token = "${TG_TOKEN}"', 'token = "${TG_TOKEN}"\nadmins_ttl = -5')
+    problems = problems_of(write_config, text)
+    assert len(problems) == 1 and "telegram.admins_ttl: must be " in problems[0], problems
+    assert "(got -5)" in problems[0] and "Input should" not in problems[0], problems
+
+
+def test_a_private_chat_id_in_chats_is_refused_with_the_group_id_it_should_be(
+        write_config: Callable[[str], Path]) -> None:
+    problems = problems_of(write_config, GOOD.replace('"telegram:-1001"', '"telegram:1234567890"'))
+    assert len(problems) == 1 and "community[0].chats[0]" in problems[0], problems
+    assert "telegram:-1001234567890" in problems[0], problems
