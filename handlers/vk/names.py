@@ -1,8 +1,8 @@
 """Real names for VK members and chats: long-poll events carry only ids, and "id123" or
 "vk:2000000001" on a queue card helps no moderator at 2 a.m. Member names are fetched with
 users.get once per batch for the ids not seen before, chat titles with
-messages.getConversationsById, and both are cached (titles for an hour: a chat may be
-renamed); a failed look-up keeps the id (never blocks an event)."""
+messages.getConversationsById, and both are cached (titles for an hour, names for six: a chat
+or a member may be renamed); a failed look-up keeps the id (never blocks an event)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from handlers.vk.api import VkClient
 log = logging.getLogger(__name__)
 _CACHE_LIMIT = 50_000
 TITLE_TTL = 3600.0  # seconds a chat title is trusted: renames are rare, and only cards show it
+#: seconds a member's name is trusted: one who renames is named anew within hours, not never
+NAME_TTL = 6 * 3600.0
 
 
 class VkNames:
@@ -32,6 +34,7 @@ class VkNames:
                  ) -> None:
         self._client = client
         self._known: dict[str, tuple[str, str | None]] = {}
+        self._known_at: dict[str, float] = {}
         self._titles: dict[str, tuple[str, float]] = {}
         self._monotonic = monotonic
 
@@ -69,7 +72,9 @@ class VkNames:
         return dataclasses.replace(event, chat_title=title) if title else event
 
     async def _fetch(self, user_ids: set[str]) -> None:
-        missing = sorted(u for u in user_ids if u not in self._known)
+        now = self._monotonic()
+        missing = sorted(u for u in user_ids if u not in self._known
+                         or now - self._known_at.get(u, now) > NAME_TTL)
         if not missing:
             return
         try:
@@ -80,11 +85,13 @@ class VkNames:
             return
         if len(self._known) > _CACHE_LIMIT:
             self._known.clear()
+            self._known_at.clear()
         for person in people if isinstance(people, list) else ():
             name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
             screen = person.get("screen_name")
             username = screen if screen and screen != f"id{person.get('id')}" else None
             self._known[str(person.get("id"))] = (name or f"id{person.get('id')}", username)
+            self._known_at[str(person.get("id"))] = now
 
     def _named(self, event: Event) -> Event:
         if isinstance(event, CallbackPressed):
