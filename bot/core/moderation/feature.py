@@ -39,6 +39,8 @@ DELETED_REF = "deleted:"
 #: the value recorded for a message a ladder step with delete = false kept: its edits stay too
 KEPT = "kept"
 PUNISHED_KEPT = timedelta(days=1)
+#: how long a refused delete is taken to mean the right is still missing
+NO_DELETE_TRUSTED = timedelta(days=1)
 PURGE_EVERY = timedelta(hours=1)
 
 
@@ -172,7 +174,10 @@ class ModerationFeature(BaseFeature):
         # without the right to delete, the delete is still tried (the right may be back) but
         # members are not told a message that stays was removed
         key = no_delete_key(ctx.chat)
-        cannot_delete = not kept and await ctx.uow.state.get(key) is not None
+        refused_at = await ctx.uow.state.get(key) if not kept else None
+        # a day later the right may well be back unnoticed (no offence since): try "removed"
+        cannot_delete = bool(refused_at) and \
+            ctx.now - datetime.fromisoformat(str(refused_at)) < NO_DELETE_TRUSTED
         out: list[AnyAction] = [] if kept else [
             ctx.delete_current(ref=DELETED_REF + key.removeprefix(NO_DELETE_PREFIX)
                                if cannot_delete else None)]
