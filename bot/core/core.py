@@ -207,9 +207,9 @@ class Core:
             return await self._leave_unknown(event.chat, uow, broadcast=event.broadcast,
                                              invited=True)
         if event.is_bot_itself and not event.joined:
-            return self._removed(event)
+            return self._lost_chat(event, "removed")
         if event.is_bot_itself and event.admin is not None:
-            return [] if event.admin else self._demoted(event)
+            return [] if event.admin else self._lost_chat(event, "demoted")
         if event.joined and event.chat.platform == "vk" \
                 and self.directory.place(event.chat).role is Role.CHAT \
                 and await is_banned(uow, event.user.ref, self.clock.now()):
@@ -221,29 +221,17 @@ class Core:
             await forget_ban_in(uow, event.chat, event.user.ref, self.clock.now())
         return []
 
-    def _removed(self, event: MemberChanged) -> list[AnyAction]:
-        """The bot was removed from one of its community's chats: moderation there stops,
-        and the moderators must hear it now, not find out from the spam days later."""
+    def _lost_chat(self, event: MemberChanged, what: str) -> list[AnyAction]:
+        """The bot was removed from one of its community's chats (``what`` = "removed"), or
+        stays there demoted from admin ("demoted"): moderation there stops, and the
+        moderators must hear it now, not find out from the spam days later."""
         placement = self.directory.place(event.chat)
         community = placement.community
-        log.warning("event=boundary.removed chat=%s", event.chat)
+        log.warning("event=boundary.%s chat=%s", what, event.chat)
         if placement.role is not Role.CHAT or community is None or community.queue is None:
             return []
         return [NotifyQueue(community.queue,
-                            Text("common.bot_removed", {"chat": self.directory.label(event.chat)}),
-                            community.language)]
-
-    def _demoted(self, event: MemberChanged) -> list[AnyAction]:
-        """The bot stays in a community chat but is no longer an admin there: nothing it
-        deletes, mutes or bans will work, and the moderators hear it now rather than from
-        the first failure after the next spam wave."""
-        placement = self.directory.place(event.chat)
-        community = placement.community
-        log.warning("event=boundary.demoted chat=%s", event.chat)
-        if placement.role is not Role.CHAT or community is None or community.queue is None:
-            return []
-        return [NotifyQueue(community.queue,
-                            Text("common.bot_demoted", {"chat": self.directory.label(event.chat)}),
+                            Text(f"common.bot_{what}", {"chat": self.directory.label(event.chat)}),
                             community.language)]
 
     async def _on_callback(self, event: CallbackPressed, uow: UnitOfWork) -> list[AnyAction]:
