@@ -275,9 +275,12 @@ _TYPE_WORDS = {
     "dict_type": "expected a table ([section] or { key = value })",
 }
 
-#: range errors in plain words: "must be at most 90 (got 120)"
-_BOUNDS = {"greater_than": "must be more than", "greater_than_equal": "must be at least",
-           "less_than": "must be less than", "less_than_equal": "must be at most"}
+#: range errors in plain words, "must be at most 90 (got 120)": the bound's key in the error
+#: and its wording
+_BOUNDS = {"greater_than": ("gt", "must be more than"),
+           "greater_than_equal": ("ge", "must be at least"),
+           "less_than": ("lt", "must be less than"),
+           "less_than_equal": ("le", "must be at most")}
 
 _SECRET_KEYS = frozenset({"token", "user_token", "webhook_secret"})
 
@@ -298,12 +301,9 @@ def _toml_message(error: Any, loc: list[Any]) -> str | None:
         return _PATTERN_HINTS[loc[-1]]
     if kind == "literal_error" and ctx.get("expected"):
         return f"must be {ctx['expected']}"
-    bound = _BOUNDS.get(kind)
-    if bound is not None:
-        key = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
-               "less_than_equal": "le"}[kind]
-        if key in ctx:
-            return f"{bound} {ctx[key]}"
+    if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+        key, words = _BOUNDS[kind]
+        return f"{words} {ctx[key]}"
     return None
 
 

@@ -50,7 +50,7 @@ class Directory:
     def label(self, chat: ChatRef) -> str:
         """How a notice names a chat to moderators who look after several: its title when
         one was seen, and its id (which config.toml uses)."""
-        title = self._titles.get(self.configured(chat))
+        title = self.title(chat)
         return f"{title} ({chat})" if title else str(chat)
 
     def alias(self, new: ChatRef, configured: ChatRef) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.actions import ActionResult, AnyAction, Ban, DeleteMessage, Kick, Mute, SendMessage
+from bot.core.chats import ChatRef
 from bot.core.directory import Directory
 from bot.core.events import Author
 from bot.core.ports import UnitOfWork
@@ -22,14 +23,10 @@ from bot.core.texts import Text
 QUIET = timedelta(hours=1)
 WATCHED = (Mute, Ban, Kick, DeleteMessage)
 _KINDS = {Mute: "mute", Ban: "ban", Kick: "kick", DeleteMessage: "delete"}
-#: state key prefix: the bot was refused a delete for want of the right in a chat (until a
-#: delete there works again), so the filter stops telling members "your message was removed"
-NO_DELETE_PREFIX = "nodelete:"
-
-
-def no_delete_key(chat: object) -> str:
-    """One key per chat; the "|" keeps one chat's key from being a prefix of another's."""
-    return f"{NO_DELETE_PREFIX}{chat}|"
+def no_delete_key(chat: ChatRef | str) -> str:
+    """When the bot was refused a delete in ``chat`` for want of the right (empty once a
+    delete there works again): the filter stops telling members "your message was removed"."""
+    return f"nodelete:{chat}"
 
 
 async def failure_notice(directory: Directory, action: AnyAction, result: ActionResult,

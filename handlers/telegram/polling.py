@@ -151,18 +151,16 @@ class TelegramPoller:
             log.error("event=telegram.poll_conflict error=%s", exc.message)
             await wait_or_stop(stop, self._settings.lease_retry)
             return []
-        except TelegramUnauthorizedError:
-            # every call will fail the same way: the owner must learn it is the token (revoked
-            # in @BotFather or mistyped), not read it as one more network hiccup
-            delay = self._backoff()
-            log.error("event=telegram.token_rejected in=%.1fs error=Telegram refused the bot "
-                      "token (401 Unauthorized): it was revoked or is mistyped; put the current "
-                      "token from @BotFather in [telegram] token and restart", delay)
-            await wait_or_stop(stop, delay)
-            return []
         except _POLL_ERRORS as exc:
             delay = self._backoff()
-            log.warning("event=telegram.poll_error in=%.1fs error=%s", delay, exc)
+            if isinstance(exc, TelegramUnauthorizedError):
+                # every call will fail the same way: the owner must learn it is the token
+                # (revoked in @BotFather or mistyped), not read one more network hiccup
+                log.error("event=telegram.token_rejected in=%.1fs error=Telegram refused the "
+                          "bot token (401 Unauthorized): it was revoked or is mistyped; put the "
+                          "current token from @BotFather in [telegram] token and restart", delay)
+            else:
+                log.warning("event=telegram.poll_error in=%.1fs error=%s", delay, exc)
             await wait_or_stop(stop, delay)
             return []
         self._failures = 0

@@ -329,14 +329,9 @@ class VkExecutor:
             params["end_date"] = int(action.until.timestamp())
         # One ban is the whole community's: a /ban from the queue acts in each VK chat and on
         # the wall, and the same groups.ban for each would spend the admin's user token.
-        key = (action.user.user_id, params.get("end_date"))
         self._unbanned.pop(action.user.user_id, None)
-        now = time.monotonic()
-        if now - self._banned.get(key, -BAN_REPEAT_WINDOW) >= BAN_REPEAT_WINDOW:
+        if _first_in_window(self._banned, (action.user.user_id, params.get("end_date"))):
             await self._user_only("groups.ban", params)
-            self._banned = {k: t for k, t in self._banned.items()
-                            if now - t < BAN_REPEAT_WINDOW}
-            self._banned[key] = now
         if in_chat:
             try:
                 await self._remove(action.chat, int(action.user.user_id), "kick")
@@ -348,13 +343,10 @@ class VkExecutor:
         """Lifting the community's one ban is one groups.unban, however many of its chats
         (and the wall) an /unban from the queue names."""
         user = action.user.user_id
-        self._banned = {k: t for k, t in self._banned.items() if k[0] != user}
-        now = time.monotonic()
-        if now - self._unbanned.get(user, -BAN_REPEAT_WINDOW) >= BAN_REPEAT_WINDOW:
+        for key in [k for k in self._banned if k[0] == user]:
+            del self._banned[key]
+        if _first_in_window(self._unbanned, user):
             await self._user_only("groups.unban", {"group_id": self.group_id, "owner_id": user})
-            self._unbanned = {k: t for k, t in self._unbanned.items()
-                              if now - t < BAN_REPEAT_WINDOW}
-            self._unbanned[user] = now
         return ActionResult(ok=True)
 
     async def _answer(self, action: AnswerCallback) -> ActionResult:
@@ -423,3 +415,15 @@ def _sent_id(response: Any) -> str:
                               str(first["error"].get("description", "")))
         return str(first.get("conversation_message_id", first.get("message_id")))
     return str(response)
+
+
+def _first_in_window(seen: dict[Any, float], key: Any) -> bool:
+    """Whether ``key`` was not seen in the last BAN_REPEAT_WINDOW seconds (it is noted as seen
+    now); older entries are dropped, so the map holds only the window's calls."""
+    now = time.monotonic()
+    if now - seen.get(key, -BAN_REPEAT_WINDOW) < BAN_REPEAT_WINDOW:
+        return False
+    for old in [k for k, at in seen.items() if now - at >= BAN_REPEAT_WINDOW]:
+        del seen[old]
+    seen[key] = now
+    return True

@@ -60,7 +60,7 @@ async def forget_ban_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: date
 
 async def is_banned_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> bool:
     """True while a ban the bot gave in ``chat`` runs."""
-    return await _runs(uow, _in_chat(chat, user), now)
+    return await ban_end_in(uow, chat, user, now) is not None
 
 
 def _in_chat(chat: ChatRef, user: UserRef) -> str:

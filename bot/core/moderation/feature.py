@@ -18,7 +18,7 @@ from bot.core.context import MessageContext
 from bot.core.directory import Role
 from bot.core.durations import format_duration
 from bot.core.events import Author, SenderKind
-from bot.core.failures import NO_DELETE_PREFIX, no_delete_key
+from bot.core.failures import no_delete_key
 from bot.core.feature import BaseFeature
 from bot.core.moderation.antiflood import FloodGuard, FloodVerdict
 from bot.core.moderation.bans import is_banned_in
@@ -73,8 +73,7 @@ class ModerationFeature(BaseFeature):
             await uow.state.put(subject_key(chat, result.message_id), user, now)
         elif ref.startswith(DELETED_REF) and result.ok:
             # the right is back: members are told "removed" again
-            await uow.state.forget(NO_DELETE_PREFIX + ref.removeprefix(DELETED_REF),
-                                   now + timedelta(seconds=1))
+            await uow.state.put(no_delete_key(ref.removeprefix(DELETED_REF)), "", now)
         return []
 
     def commands(self) -> Sequence[CommandSpec]:
@@ -173,14 +172,12 @@ class ModerationFeature(BaseFeature):
         await ctx.uow.state.put(punished, KEPT if kept else "1", ctx.now)
         # without the right to delete, the delete is still tried (the right may be back) but
         # members are not told a message that stays was removed
-        key = no_delete_key(ctx.chat)
-        refused_at = await ctx.uow.state.get(key) if not kept else None
+        refused_at = await ctx.uow.state.get(no_delete_key(ctx.chat)) if not kept else None
         # a day later the right may well be back unnoticed (no offence since): try "removed"
         cannot_delete = bool(refused_at) and \
             ctx.now - datetime.fromisoformat(str(refused_at)) < NO_DELETE_TRUSTED
         out: list[AnyAction] = [] if kept else [
-            ctx.delete_current(ref=DELETED_REF + key.removeprefix(NO_DELETE_PREFIX)
-                               if cannot_delete else None)]
+            ctx.delete_current(ref=f"{DELETED_REF}{ctx.chat}" if cannot_delete else None)]
         out.extend(platform_actions(rung.sanction, ctx.chat, author.ref,
                                     channel=author.kind is SenderKind.CHANNEL, now=ctx.now,
                                     thread_id=ctx.event.thread_id))
