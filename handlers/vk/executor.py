@@ -330,8 +330,10 @@ class VkExecutor:
         # One ban is the whole community's: a /ban from the queue acts in each VK chat and on
         # the wall, and the same groups.ban for each would spend the admin's user token.
         self._unbanned.pop(action.user.user_id, None)
-        if _first_in_window(self._banned, (action.user.user_id, params.get("end_date"))):
+        key = (action.user.user_id, params.get("end_date"))
+        if not _seen_lately(self._banned, key):
             await self._user_only("groups.ban", params)
+            self._banned[key] = time.monotonic()  # only once it went through: a retry calls
         if in_chat:
             try:
                 await self._remove(action.chat, int(action.user.user_id), "kick")
@@ -345,8 +347,9 @@ class VkExecutor:
         user = action.user.user_id
         for key in [k for k in self._banned if k[0] == user]:
             del self._banned[key]
-        if _first_in_window(self._unbanned, user):
+        if not _seen_lately(self._unbanned, user):
             await self._user_only("groups.unban", {"group_id": self.group_id, "owner_id": user})
+            self._unbanned[user] = time.monotonic()
         return ActionResult(ok=True)
 
     async def _answer(self, action: AnswerCallback) -> ActionResult:
@@ -417,13 +420,10 @@ def _sent_id(response: Any) -> str:
     return str(response)
 
 
-def _first_in_window(seen: dict[Any, float], key: Any) -> bool:
-    """Whether ``key`` was not seen in the last BAN_REPEAT_WINDOW seconds (it is noted as seen
-    now); older entries are dropped, so the map holds only the window's calls."""
+def _seen_lately(seen: dict[Any, float], key: Any) -> bool:
+    """Whether the call ``key`` stands for went through in the last BAN_REPEAT_WINDOW seconds;
+    older entries are dropped, so the map holds only the window's calls."""
     now = time.monotonic()
-    if now - seen.get(key, -BAN_REPEAT_WINDOW) < BAN_REPEAT_WINDOW:
-        return False
     for old in [k for k, at in seen.items() if now - at >= BAN_REPEAT_WINDOW]:
         del seen[old]
-    seen[key] = now
-    return True
+    return key in seen
