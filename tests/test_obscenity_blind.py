@@ -284,6 +284,11 @@ dick.morris.shop@gmail.com were flagged (an e-mail address spelling a person's n
 read as a name); ``fresh_round85.jsonl`` (sports
 fans: insults, reported speech, players' and clubs' names) 0.997 — Kike García (Kike, the
 Spanish short form of Enrique) was flagged.
+
+Session 16, first contact: ``fresh_round86.jsonl`` (dating, parents, a parish and wedding
+planners: sexual and bodily words that are not мат, euphemisms, masked sexual obscenities) 1.000;
+``fresh_round87.jsonl`` (marketplaces and classifieds: brands, models, SKUs, surnames and places
+that resemble obscene roots, мат in listings and reviews) 1.000.
 """
 
 from __future__ import annotations
@@ -333,7 +338,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round75.jsonl", "fresh_round76.jsonl", "fresh_round77.jsonl",
              "fresh_round78.jsonl", "fresh_round79.jsonl", "fresh_round80.jsonl",
              "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl",
-             "fresh_round84.jsonl", "fresh_round85.jsonl"])
+             "fresh_round84.jsonl", "fresh_round85.jsonl",
+             "fresh_round86.jsonl", "fresh_round87.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

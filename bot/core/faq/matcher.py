@@ -63,6 +63,7 @@ from .text import (
     stem,
     translit_to_cyrillic,
     words,
+    written_out,
 )
 
 # Similarity = query_cover^share × entry_cover^(1-share): explaining the message matters more.
@@ -557,10 +558,15 @@ class FaqMatcher:
         if len(parts) > 1:
             asking = [_tail(p, MAX_CHARS) for p in parts if is_question_like(p)]
             texts += asking[-ENCODED_SENTENCES:]
-        topic = content_words(text)[-WORD_LIMIT:]
-        asked = content_words(" ".join(asking))[-WORD_LIMIT:]
+        topic = content_words(written_out(text) or text)[-WORD_LIMIT:]
+        joined = " ".join(asking)
+        asked = content_words(written_out(joined) or joined)[-WORD_LIMIT:]
         if translit and _latin_only(text):
             read = " ".join(translit_to_cyrillic(w) for w in words(read))
+            texts.append(read)
+        standard = written_out(read)
+        if standard is not None:
+            read = standard
             texts.append(read)
         repaired = repaired_text(read, vocab)
         if repaired is not None:

@@ -173,3 +173,27 @@ def message_language(text: str) -> str | None:
     if "en" in scripts and not _ENGLISH.isdisjoint(tokens):
         return "en"
     return None
+
+
+def _load_spellings(name: str) -> dict[str, str]:
+    """``short short: full`` lines of a data file as a map from each short form to the full."""
+    found: dict[str, str] = {}
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0]
+        if ":" in line:
+            shorts, full = line.split(":", 1)
+            for short in normalise(shorts).split():
+                found[short] = normalise(full).strip()
+    return found
+
+
+_SPELLINGS = _load_spellings("chat_spellings.txt")
+
+
+def written_out(text: str) -> str | None:
+    """``text``'s words with chat spellings written in full ("скока" → "сколько", "hw" →
+    "how"); None when it has none. The sentence encoder learnt from edited text and reads a
+    clipped word as noise."""
+    tokens = words(text)
+    full = [_SPELLINGS.get(token, token) for token in tokens]
+    return " ".join(full) if full != tokens else None
