@@ -16,6 +16,7 @@ from bot.core.faq.encoder import default_encoder
 from bot.core.faq.entries import FaqEntry, load_faq_file
 from bot.core.faq.index import load_or_build
 from bot.core.faq.matcher import FaqMatcher, Thresholds
+from bot.core.faq.text import written_out
 
 DATA = Path(__file__).parent / "data" / "faq"
 
@@ -204,6 +205,17 @@ def test_repaired_text_uses_the_faqs_spelling_for_the_encoder() -> None:
     assert repaired_text("how do I resett my pasword", vocab) == "how do i reset my password"
     assert repaired_text("как заморозить абонемент", vocab) is None
     assert repaired_text("где купить гантели", vocab) is None
+
+
+def test_chat_spellings_are_written_out_for_the_encoder() -> None:
+    """Clipped chat words ("скока", "hw", "u") are read in full; a number, a word that means
+    something else, and a message without chat spellings are left alone."""
+    assert written_out("скока стоит абик") == "сколько стоит абик"
+    assert written_out("мона с собакой?") == "можно с собакой"
+    assert written_out("hw much r u charging") == "how much are you charging"
+    assert written_out("game for 4 ppl") == "game for 4 people"
+    assert written_out("сколько стоит абонемент") is None
+    assert written_out("ток в розетке") is None
 
 
 def test_chat_spellings_of_tsya_are_read_as_the_faqs_verb() -> None:
