@@ -52,6 +52,16 @@ def test_allowed_word_is_matched_after_normalisation() -> None:
     assert not flt.check("xeр").obscene
 
 
+def test_allowed_word_holds_in_hashtags_handles_and_with_a_year() -> None:
+    """The owner's brand stays allowed where brands are written: glued to a year, in a
+    hashtag of joined words and in the brand's own @handle; мат glued to it is still read."""
+    flt = ObscenityFilter(allowed_words=["Хуяндай"])
+    for text in ("Тест-драйв #Хуяндай2026", "Встречаемся в #Хуяндай_Сити",
+                 "Вопросы пишите @хуяндай_авто"):
+        assert not flt.check(text).obscene, text
+    assert flt.check("#Хуяндай_хуйня").obscene
+
+
 def test_languages_russian_only() -> None:
     flt = ObscenityFilter(languages=("ru",))
     assert flt.check("блядь").obscene

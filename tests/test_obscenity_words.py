@@ -11,6 +11,8 @@ FILTER = ObscenityFilter()
 
 RU_MAT = [
     "охуенно отдохнули на даче",
+    "#пиздец2026 какой-то",
+    "huy2024",
     "ну это полный охуеть",
     "какой-то распиздяй оставил дверь открытой",
     "ты меня заебал своими опросами",
@@ -97,6 +99,7 @@ SLURS = [
 
 EN_PROFANITY = [
     "fucking hell",
+    "fuck2020 and everything in it",
     "what the fuck",
     "fuckers",
     "clusterfuck of a release",
@@ -198,6 +201,12 @@ HARD_NEGATIVES = [
     "говно погода",
     # English
     "Scunthorpe United",
+    "Scunthorpe FC won 2-1",
+    "tickets are out #Scunthorpe2026",
+    "Got my laptop on ebuyer.com",
+    "pay through eBalance in the app",
+    "eBuddy is back",
+    "list is on whorepresents.com",
     "my assistant",
     "cockpit",
     "cocktail",

@@ -80,6 +80,11 @@ _EMAIL = re.compile(r"\b([a-z0-9][a-z0-9._+-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re
 _EMAIL_SEPARATORS = re.compile(r"[._+\-\d]+")
 _CAMEL_CASE = re.compile(r"[a-z]{3,}(?:[A-Z][a-z]+)+\Z")
 _CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
+#: an "e-" brand or product (eBuddy, eBalance): English, never Russian еб- in Latin letters
+_E_PREFIXED = re.compile(r"e[A-Z][a-z]{2,}")
+#: a word with a number after it (#Scunthorpe2026, Хуяндай2026, Model500): the number is a year
+#: or a model, not letters in disguise (those are single digits: п1здец, долбо6)
+_NUMBERED = re.compile(r"([@#]?[^\W\d_]{3,})\d{2,}")
 #: a word with underscores in it (a nickname: @huy_nguyen)
 _UNDERSCORED = re.compile(r"\w*_\w*")
 #: one dot inside a Russian word (нах.ер): read again without it, as an invisible character
@@ -351,6 +356,9 @@ class ObscenityFilter:
                 hit = self._lexicon.match(word, masks=False) if word is not None else None
                 if len(joins) < _MAX_SEEN:
                     joins[key] = hit
+            if hit is not None and any(len(part) >= 4 and self._lexicon.is_allowed(part.lower())
+                                       for part in joined.parts):
+                continue  # an innocent word and a short one after it (Scunthorpe FC)
             if hit is not None:
                 fragment = text[joined.start:joined.end]
                 return Verdict(True, (Match(hit.name, joined.start, joined.end, fragment,
@@ -583,6 +591,8 @@ class ObscenityFilter:
                 if found is not None:
                     return found
             return None
+        if hit is not None and hit.lexicon.startswith("ru.") and _E_PREFIXED.fullmatch(token.source):
+            return None
         if hit is not None and hit.lexicon.startswith("ru.") and _HANDLE.match(token.text):
             handle = replace(token, text=token.text[1:], source=token.source.removeprefix("@"))
             inner = self._match_reading(handle, default, budget)
@@ -590,6 +600,10 @@ class ObscenityFilter:
         return hit
 
     def _match_reading(self, token: Token, default: Script, budget: _Budget) -> Hit | None:
+        numbered = _NUMBERED.fullmatch(token.text)
+        if numbered is not None and token.masked is None:
+            token = replace(token, text=numbered.group(1),
+                            source=token.source.removesuffix(token.text[numbered.end(1):]))
         word = normalize_word(token.text, default)
         if word is None:
             return None

@@ -263,7 +263,8 @@ class Lexicon:
     def is_allowed(self, text: str) -> bool:
         """Whether a normalised word is on the allow-list (as written or with repeats read
         as one or two letters)."""
-        return any(self._allowed(spelling, collapsed) for spelling, collapsed in spellings(text))
+        return any(self._allowed(spelling, collapsed) for spelling, collapsed in spellings(text)) \
+            or self._match_owner_lists(text) is False
 
     def is_name_or_allowed(self, word: Word) -> bool:
         """Whether a normalised word is a capitalised name or an allowed word of four letters or

@@ -51,6 +51,8 @@ class Joined:
     text: str
     start: int
     end: int
+    #: the halves as written (one piece for a hyphenated word)
+    parts: tuple[str, ...] = ()
 
 
 def _is_fragment(core: str) -> bool:
@@ -117,7 +119,8 @@ def _joins(text: str, before: Piece | None, piece: Piece, after: Piece | None) -
         if _name_pair(text[a_start:a_end], text[b_start:b_end]):
             continue  # a person's name and surname (Hu Jintao), not one word split in two
         if len(a) + len(b) >= 4:
-            yield Joined(text[a_start:a_end] + text[b_start:b_end], a_start, b_end)
+            yield Joined(text[a_start:a_end] + text[b_start:b_end], a_start, b_end,
+                         (text[a_start:a_end], text[b_start:b_end]))
 
 
 def _name_pair(first: str, second: str) -> bool:
