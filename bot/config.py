@@ -101,7 +101,20 @@ def _host_port(value: str) -> str:
     return value
 
 
+def _webhook_secret(value: SecretStr) -> SecretStr:
+    """Telegram's setWebhook takes 1-256 characters of A-Z, a-z, 0-9, _ and -; anything else is
+    refused there, and the bot would retry registering for ever without one update."""
+    secret = _token(value).get_secret_value()
+    if len(secret) > 256:
+        raise ValueError(f"is {len(secret)} characters long; Telegram takes at most 256")
+    if re.fullmatch(r"[A-Za-z0-9_-]+", secret) is None:
+        raise ValueError("may hold only the letters A-Z and a-z, digits, _ and - "
+                         "(Telegram refuses other characters)")
+    return SecretStr(secret)
+
+
 Token = Annotated[SecretStr, AfterValidator(_token)]
+WebhookSecret = Annotated[SecretStr, AfterValidator(_webhook_secret)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 HostPort = Annotated[str, AfterValidator(_host_port)]
 
@@ -113,7 +126,7 @@ class TelegramSettings(Strict):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: HttpUrl | None = None
     webhook_listen: HostPort = "0.0.0.0:8080"
-    webhook_secret: Token | None = None
+    webhook_secret: WebhookSecret | None = None
     leave_unknown_chats: StrictBool = True
     poll_timeout: StrictInt = Field(default=25, ge=0, le=50)
     admins_ttl: StrictInt = Field(default=300, ge=0)

@@ -33,7 +33,10 @@ def webhook_path(url: str) -> str:
 
 
 def split_listen(listen: str) -> tuple[str, int]:
+    """``host:port`` as the socket wants it: an IPv6 host loses its brackets ("[::1]:8443")."""
     host, _, port = listen.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     return host or "0.0.0.0", int(port)
 
 

@@ -115,6 +115,26 @@ def _parse(ctx: MessageContext, word: str, command: str) -> timedelta | list[Any
         "value": word, "usage": Text(f"moderation.usage.{command}")}))]
 
 
+def _trailing_duration(ctx: MessageContext, word: str,
+                       command: str) -> timedelta | list[AnyAction] | None:
+    """A duration at the end of the reason; the reply when it is one but out of range; None
+    when the word is no duration at all ("3pm" stays in the reason)."""
+    try:
+        parse_duration(word)
+    except DurationError as exc:
+        if exc.problem == "format":
+            return None
+    return _parse(ctx, word, command)
+
+
+#: "for" before a trailing time ("/mute flood for 10m") belongs to the time, not the reason
+_FOR = frozenset({"for", "на"})
+
+
+def _without_for(words: list[str]) -> list[str]:
+    return words[:-1] if len(words) > 1 and words[-1].lower() in _FOR else words
+
+
 async def active_warnings(ctx: MessageContext, user_ref: str) -> list[WarningRecord]:
     """Active by the stored expiry *and* by today's `warn_expiry`."""
     stored = await ctx.uow.warnings.active(ctx.community.name, user_ref, ctx.now)
@@ -187,6 +207,14 @@ class ModerationCommands:
             if not isinstance(parsed, timedelta):
                 return parsed
             duration, rest = parsed, rest[1:]
+        elif timed and len(rest) > 1 and _WITH_UNIT.match(rest[-1]) is not None:
+            # "/ban spam 1d", «/mute спам 2 часа»: the time typed after the reason is still the
+            # time (a reason never ends in one); left in the reason, the ban would be permanent
+            trailing = _trailing_duration(ctx, rest[-1], cmd.name)
+            if isinstance(trailing, list):
+                return trailing
+            if trailing is not None:
+                duration, rest = trailing, _without_for(rest[:-1])
         chats = chats_for(ctx, found)
         if not chats:
             return [say(ctx, Text("moderation.no_chats", {"platform": found.ref.platform}))]
