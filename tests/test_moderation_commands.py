@@ -288,7 +288,8 @@ async def test_warns_hides_the_filters_words_in_the_chat_but_not_in_the_queue(ap
     [in_chat] = texts(app, await run(app, cmd("/warns", reply_to=OTHER)))
     assert "badword" not in in_chat
     assert in_chat == ("@eve has active warnings: 2; the ladder has 4 steps:\n"
-                       "1. 2026-03-02 12:00 — strong language\n2. 2026-03-02 12:00 — spam")
+                       "1. 2026-03-02 12:00 — strong language\n2. 2026-03-02 12:00 — spam\n"
+                       "Muted until 2026-03-02 13:00: spam.")
     [in_queue] = texts(app, await run(app, cmd("/warns 502", chat=QUEUE)))
     assert "'badword' at 0-7" in in_queue
 

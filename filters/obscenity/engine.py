@@ -80,6 +80,11 @@ _EMAIL = re.compile(r"\b([a-z0-9][a-z0-9._+-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re
 _EMAIL_SEPARATORS = re.compile(r"[._+\-\d]+")
 _CAMEL_CASE = re.compile(r"[a-z]{3,}(?:[A-Z][a-z]+)+\Z")
 _CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
+#: a Cyrillic word with і and a letter no Latin word fakes (дешеві, Безвіз, худі): Ukrainian or
+#: Belarusian, not English disguised in Cyrillic look-alikes (ѕніт), so never read in Latin
+_UKRAINIAN_WORD = re.compile("(?=.*[іїє])(?=.*[бгджзийлпфцчшщъыьэюяїєґ])")
+#: the Ukrainian prefix під- before a consonant (підручник, підрядник, підріс), not пидр-
+_UKRAINIAN_PID = re.compile("під[бвгджзклмнпрстфхцчшщ]")
 #: an "e-" brand or product (eBuddy, eBalance): English, never Russian еб- in Latin letters
 _E_PREFIXED = re.compile(r"e[A-Z][a-z]{2,}")
 #: a word with a number after it (#Scunthorpe2026, Хуяндай2026, Model500): the number is a year
@@ -593,6 +598,8 @@ class ObscenityFilter:
             return None
         if hit is not None and hit.lexicon.startswith("ru.") and _E_PREFIXED.fullmatch(token.source):
             return None
+        if hit is not None and hit.name == "пидор" and _UKRAINIAN_PID.match(token.text.lower()):
+            return None
         if hit is not None and hit.lexicon.startswith("ru.") and _HANDLE.match(token.text):
             handle = replace(token, text=token.text[1:], source=token.source.removeprefix("@"))
             inner = self._match_reading(handle, default, budget)
@@ -628,7 +635,7 @@ class ObscenityFilter:
         if hit is None and not token.spaced:
             hit = self._match_dotted_words(token.text, default, budget)
         if hit is None and word.script is Script.CYR and FOREIGN_LOOK_ALIKE.search(
-                token.text.lower()):
+                token.text.lower()) and not _UKRAINIAN_WORD.search(token.text.lower()):
             latin = normalize_word(token.text, default, script=Script.LAT)
             hit = self._lexicon.match(latin, masks=False) if latin is not None else None
         if hit is None and word.script is Script.LAT and _CYRILLIC_LETTER.search(token.text):

@@ -118,13 +118,15 @@ def _joins(text: str, before: Piece | None, piece: Piece, after: Piece | None) -
             continue  # punctuation between them ends a word: "here, LF" is two
         if _name_pair(text[a_start:a_end], text[b_start:b_end]):
             continue  # a person's name and surname (Hu Jintao), not one word split in two
+        if left is piece and before is not None and _name_pair(text[before[1]:before[2]],
+                                                               text[start:end] + "__"):
+            continue  # a title and a short name (Доктор Ху, Mr Fu): the name ends there
         if len(a) + len(b) >= 4:
             yield Joined(text[a_start:a_end] + text[b_start:b_end], a_start, b_end,
                          (text[a_start:a_end], text[b_start:b_end]))
 
 
 def _name_pair(first: str, second: str) -> bool:
-    """Two capitalised Latin words (Hu Jintao, Hui Lin): a name, as a word split in two is
+    """Two capitalised words (Hu Jintao, Hui Lin, Ху Яобан): a name, as a word split in two is
     rarely capitalised in both halves (a surname has three letters or more: Fu Ck is no name)."""
-    return (len(second) >= 3 and first.isascii() and second.isascii() and first.istitle()
-            and second.istitle())
+    return len(second) >= 3 and first.istitle() and second.istitle()

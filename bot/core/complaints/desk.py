@@ -196,11 +196,14 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
 
 
 async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
-                         kind: str, actor: str, now: datetime, actor_name: str = "") -> Worked:
+                         kind: str, actor: str, now: datetime, actor_name: str = "",
+                         audit_name: str = "") -> Worked:
     """"Delete message" / "Ban author" (which also deletes the message) from the card, on the
     network the message lives on (a VK complaint worked in a Telegram queue acts on VK). Both
     are audited. A ban resolves the ticket once the platform confirms it (``ban_settled``);
-    until then the same button is refused, so two presses ban once."""
+    until then the same button is refused, so two presses ban once. ``actor_name`` names the
+    moderator on the card (their @handle on its own network), ``audit_name`` on the audit line
+    (their name, as a typed command's line reads)."""
     if ticket.state not in OPEN_STATES:  # a stale card's button: the verdict was given
         return Worked(ticket, refused="closed")
     if not ticket.chat:
@@ -240,7 +243,7 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     await repo.add_event(ticket.id, audit_action, actor, "", now)
     actions += await auditing.record(
         uow, community, now, audit_action, actor=actor, chat=ticket.chat,
-        chat_title=ticket.chat_title, actor_name=actor_name,
+        chat_title=ticket.chat_title, actor_name=audit_name or actor_name,
         target=ticket.reported_user, target_name=ticket.reported_name, reason=f"ticket #{ticket.number}",
         ticket=ticket.number, message_id=ticket.message_id or "")
     log.info("event=complaints.%s community=%s ticket=%s actor=%s chat=%s", audit_action,

@@ -368,7 +368,7 @@ class ComplaintsFeature(BaseFeature):
             # a ban closes the ticket when the platform confirms it (on_result); "Delete
             # message" alone is often a first step, so it leaves the ticket open
             worked = await act_on_message(uow, community, ticket, kind, actor, now,
-                                          event.author.display)
+                                          event.author.display, event.author.plain_name)
             done = f"complaints.done_{kind}"
         else:
             return [_answer(event, "complaints.button_unknown", lang, alert=True)]

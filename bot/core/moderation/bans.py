@@ -20,6 +20,7 @@ A member who joins the chat again was unbanned by hand: the chat's record is for
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.actions import AnyAction, Ban, Mute, Unban, Unmute
@@ -103,3 +104,39 @@ async def _runs(uow: UnitOfWork, key: str, now: datetime) -> bool:
     if not value:
         return False
     return value == FOREVER or datetime.fromisoformat(value) > now
+
+
+#: why a moderator gave the running ban or mute: "<its end>|<reason>", so a reason is only
+#: shown while the sanction it was given with runs (a later ladder mute has none of its own)
+WHY = "why:"
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """A ban or mute the bot gave that still runs, for a moderator's lookup (/warns)."""
+
+    kind: str  # "ban" or "mute"
+    until: datetime | None  # None: until a moderator lifts it
+    reason: str
+
+
+async def note_why(uow: UnitOfWork, actions: Sequence[AnyAction], reason: str,
+                   now: datetime) -> None:
+    """Remember the moderator's reason for the bans and mutes among ``actions``."""
+    for action in actions:
+        if isinstance(action, Ban | Mute):
+            kind = "ban" if isinstance(action, Ban) else "mute"
+            until = action.until.isoformat() if action.until is not None else FOREVER
+            await uow.state.put(f"{WHY}{kind}:{action.user}", f"{until}|{reason}", now)
+
+
+async def restriction(uow: UnitOfWork, user: UserRef, now: datetime) -> Restriction | None:
+    """The ban (first) or mute the bot gave ``user`` that still runs, with its reason."""
+    for kind, prefix in (("ban", BANNED), ("mute", MUTED)):
+        value = await uow.state.get(prefix + str(user))
+        if not value or (value != FOREVER and datetime.fromisoformat(value) <= now):
+            continue
+        stamp, _, reason = (await uow.state.get(f"{WHY}{kind}:{user}") or "").partition("|")
+        until = None if value == FOREVER else datetime.fromisoformat(value)
+        return Restriction(kind, until, reason if stamp == value else "")
+    return None

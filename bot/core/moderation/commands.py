@@ -34,6 +34,8 @@ from bot.core.moderation.bans import (
     is_banned_in,
     is_muted,
     note_banned_by,
+    note_why,
+    restriction,
 )
 from bot.core.moderation.ladder import Sanction, count_active, decide, degrade
 from bot.core.moderation.sanctions import (
@@ -44,6 +46,7 @@ from bot.core.moderation.sanctions import (
     outcome,
     platform_actions,
     progress,
+    span,
 )
 from bot.core.moderation.targets import (
     Target,
@@ -269,6 +272,8 @@ class ModerationCommands:
             out.extend(await self._audit(
                 ctx, sanction.action, request, request.reason, command=f"/{command}",
                 until=_iso(sanction, ctx), degraded_from=sanction.degraded_from))
+        await note_why(ctx.uow, out, request.reason, ctx.now)
+        out.extend(_tell_member(ctx, request, head))
         return out
 
     async def warn(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
@@ -300,6 +305,8 @@ class ModerationCommands:
             out.extend(await self._audit(
                 ctx, rung.sanction.action, request, f"ladder: warning {count} of {rung.total}",
                 until=_iso(rung.sanction, ctx), degraded_from=rung.sanction.degraded_from))
+        await note_why(ctx.uow, out, request.reason, ctx.now)
+        out.extend(_tell_member(ctx, request, Sanction("warn"), outcome(rung.sanction)))
         return out
 
     async def unwarn(self, ctx: MessageContext, cmd: ParsedCommand) -> list[AnyAction]:
@@ -345,8 +352,10 @@ class ModerationCommands:
                 return await ctx.refuse(cmd.name)
             target = own
         active = await active_warnings(ctx, str(target.ref))
+        running = await self._restriction_text(ctx, target)
         if not active:
-            return [say(ctx, Text("moderation.no_warnings", {"user": target.display}))]
+            return [say(ctx, _with_state(
+                Text("moderation.no_warnings", {"user": target.display}), running))]
         numbered = list(enumerate(active, start=1))
         hidden = len(numbered) - WARNS_SHOWN
         items: TextPart = Text("moderation.warns.earlier", {"count": hidden}) if hidden > 0 else ""
@@ -357,9 +366,24 @@ class ModerationCommands:
                 "reason": self._shown_reason(ctx, warning),
                 "rest": items,
             })
-        return [say(ctx, Text("moderation.warns.list", {
+        return [say(ctx, _with_state(Text("moderation.warns.list", {
             "user": target.display, "count": len(active),
-            "total": len(ctx.community.moderation.ladder), "items": items}))]
+            "total": len(ctx.community.moderation.ladder), "items": items}), running))]
+
+    @staticmethod
+    async def _restriction_text(ctx: MessageContext, target: Target) -> TextPart:
+        """The ban or mute the member is under, with its end and the moderator's reason: the
+        moderator looking a member up at night, and the member asking why they cannot write,
+        need it more than the list of warnings."""
+        running = await restriction(ctx.uow, target.ref, ctx.now)
+        if running is None:
+            return ""
+        why: TextPart = Text("moderation.warns.why", {"reason": clip(running.reason, WARNS_REASON)}) \
+            if running.reason else ""
+        if running.until is None:
+            return Text(f"moderation.warns.{running.kind}_forever", {"why": why})
+        until = running.until.astimezone(ctx.community.tz).strftime("%Y-%m-%d %H:%M")
+        return Text(f"moderation.warns.{running.kind}_until", {"until": until, "why": why})
 
     @staticmethod
     async def _own_target(ctx: MessageContext, cmd: ParsedCommand) -> Target | None:
@@ -544,3 +568,27 @@ def _evidence_deleted(ctx: MessageContext, cmd: ParsedCommand,
 def _iso(sanction: Sanction, ctx: MessageContext) -> str | None:
     until = sanction.until(ctx.now)
     return until.isoformat() if until is not None else None
+
+
+def _with_state(record: Text, running: TextPart) -> Text:
+    """A /warns answer with the ban or mute that runs, when one does."""
+    return Text("moderation.warns.with_state", {"record": record, "state": running}) \
+        if running else record
+
+
+def _tell_member(ctx: MessageContext, request: Request, sanction: Sanction,
+                 result: TextPart = "") -> list[AnyAction]:
+    """A sanction given from the queue chat is told to the member privately: nobody in their
+    group saw the command, and a member muted without a word only learns that they cannot
+    write. A platform may refuse a private message the member never allowed: nothing more
+    is said then (a SendMessage failure is not a moderation failure)."""
+    user = request.target.ref
+    if ctx.role is not Role.QUEUE or request.target.channel or user.user_id.startswith("-"):
+        return []
+    where = ", ".join(dict.fromkeys(ctx.title_of(chat) or ctx.community.name
+                                    for chat in request.chats))
+    text = Text(f"moderation.told.{sanction.action}", {
+        "where": where, "span": span(sanction.duration), "reason": request.reason_text(),
+        "outcome": result})
+    private = f"private-{user.user_id}" if user.platform == "console" else user.user_id
+    return [SendMessage(ChatRef(user.platform, private), text, ctx.community.language)]
