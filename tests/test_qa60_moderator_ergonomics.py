@@ -821,8 +821,6 @@ async def test_help_lists_the_moderators_commands_for_moderators_and_none_for_me
         assert "@username" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="QA60: the moderators' /help leaves out /purge, which "
-                   "README's command table gives them")
 async def test_moderators_help_names_purge(tg, emu, fake, clock) -> None:
     """README's moderation table lists /purge ("delete every message from the replied one up
     to the command"): the one tool for a raid's clean-up. A moderator who never read the
