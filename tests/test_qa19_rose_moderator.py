@@ -179,7 +179,7 @@ async def test_quoted_reason_arrives_as_typed(make_app, emu, fake, clock) -> Non
     (ban,) = emu.calls_of("banChatMember")
     assert near(ban.params["until_date"], clock.now() + timedelta(days=1))
     assert replies_to(emu, GROUP, cmd["message_id"]) == [
-        '@bob is banned for 1d. Reason: "scam links" (see #rules).']
+        '@bob is banned for 1d. Reason: "scam links" (see #rules). To lift it: /unban.']
 
 
 async def test_ban_a_week_boundary_52w_ok_53w_too_long(make_app, emu, fake, clock) -> None:

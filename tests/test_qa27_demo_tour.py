@@ -334,7 +334,7 @@ async def test_schedule_in_1h_then_wait_1h_publishes_exactly_once_and_leaves_the
 async def test_unschedule_of_a_post_takes_it_away_and_unknown_id_says_so() -> None:
     lines = await tour("/as mod\n/schedule in 1h Gone soon\n/unschedule 2\n/unschedule 99\n"
                        "/wait 2h\n")
-    assert any("Post #2 is unscheduled." in line for line in lines)
+    assert any("Post #2 is unscheduled: «" in line for line in lines)
     assert any("no scheduled post #99" in line for line in lines)
     assert not any("Gone soon" in line and "(post)" in line for line in lines)
 

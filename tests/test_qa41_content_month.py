@@ -911,7 +911,7 @@ async def test_config_post_unscheduled_from_vk_stays_off_everywhere_after_a_rest
     process = await bot(entries=entry(cron="0 10 * * *", text="Daily reminder"))
     await process.rounds(berlin(2026, 3, 2, 10, 5), timedelta(minutes=5))
     assert count(tg, vk, "Daily reminder") == dict.fromkeys(ALL_TARGETS, 1)
-    assert await vk_say(vk, "!unschedule 1") == "Post #1 is unscheduled."
+    assert (await vk_say(vk, "!unschedule 1")).startswith("Post #1 is unscheduled: «")
     await process.rounds(berlin(2026, 3, 3, 12, 0), timedelta(hours=1))
     process = await restart(process, bot=bot)
     await process.rounds(berlin(2026, 3, 5, 12, 0), timedelta(hours=1))
@@ -949,7 +949,7 @@ async def test_post_cancelled_while_it_waits_for_a_flood_retry_is_not_sent_later
     await process.rounds(berlin(2026, 3, 2, 10, 1), timedelta(seconds=30))
     assert len(sends_of(tg, "Wrong price: 9 €")) == 1
     reply = await tg_say(tg, "/unschedule 1", chat=QUEUE)
-    assert reply == "Post #1 is unscheduled.", reply
+    assert reply.startswith("Post #1 is unscheduled: «"), reply
     await process.rounds(berlin(2026, 3, 2, 10, 30), timedelta(seconds=30))
     assert count(tg, vk, "Wrong price: 9 €")["telegram:-1001"] == 0
     assert len(sends_of(tg, "Wrong price: 9 €")) == 1

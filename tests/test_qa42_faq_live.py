@@ -710,7 +710,8 @@ async def test_vk_moderator_adds_both_ways_edits_deletes_and_it_survives_a_resta
     assert towel == ["Полотенца выдают на ресепшене бесплатно."]
     assert edited == [render("faq.updated", "ru", id="est-li-dush", question="Есть ли душ?")]
     assert again == ["Да, душ и сауна в каждой раздевалке."]
-    assert removed == [render("faq.deleted", "ru", id="est-li-dush", question="Есть ли душ?")]
+    assert removed == [render("faq.deleted", "ru", id="est-li-dush", question="Есть ли душ?",
+                              answer="Да, душ и сауна в каждой раздевалке.")]
     assert vk_replies(emulator, VK_CHAT, after) == []
     assert towel_after == ["Полотенца выдают на ресепшене бесплатно."]
 

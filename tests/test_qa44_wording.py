@@ -450,7 +450,7 @@ async def test_en_moderator_results_are_plain_sentences_on_telegram(tg_app, emu,
     assert texts[0] == "Bob has been warned for spam. Warning 1 of 4; next: mute 1h.", texts[0]
     assert texts[1] == "Bob is muted for 1h30m for spam.", texts[1]
     assert texts[2] == "Bob can write again.", texts[2]
-    assert texts[3] == "Bob is banned until a moderator lifts it. Reason: scam.", texts[3]
+    assert texts[3] == "Bob is banned until a moderator lifts it. Reason: scam. To lift it: /unban.", texts[3]
     assert texts[4].startswith("Bob is unbanned."), texts[4]
     assert not [t for t in texts if internal_leaks(t)], texts
 
@@ -777,7 +777,7 @@ async def test_en_weekly_post_on_vk_is_confirmed_listed_and_removed_in_plain_eng
     assert re.search(r"Scheduled post #1: next run \d{4}-\d\d-\d\d 10:00 \(Europe/Moscow, "
                      r"UTC\+3\)", added), added
     assert "every Monday at 10:00" in listing and "* * MON" not in listing, listing
-    assert removed == "Post #1 is unscheduled.", removed
+    assert removed.startswith("Post #1 is unscheduled: «"), removed
     assert not [t for t in (added, listing, removed) if internal_leaks(t)]
 
 

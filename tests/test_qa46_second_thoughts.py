@@ -798,11 +798,11 @@ async def test_tg_post_cancelled_and_added_again_goes_out_once_and_both_steps_ar
         added = await tg_says(emu, ADMIN, f"/schedule in 1h {text}")
         assert "Scheduled post #1" in added[0], added
         removed = await tg_says(emu, ADMIN, "/unschedule 1")
-        assert removed == [render("schedule.removed", id=1)], removed
+        assert removed == [render("schedule.removed", id=1, text=text)], removed
         again = await tg_says(emu, ADMIN, f"/schedule in 1h {text}")
         assert "Scheduled post #2" in again[0], again
         twice = await tg_says(emu, LISTED_MODERATOR, "/unschedule 1")
-        assert render("schedule.removed", id=1) not in twice, twice
+        assert render("schedule.removed", id=1, text=text) not in twice, twice
         for _ in range(4):
             clock.advance(timedelta(minutes=20))
             await scheduler_round(app, clock)

@@ -537,7 +537,7 @@ async def test_unschedule_cancels_the_post(make_app, emu, fake, clock) -> None:
         await run_due_after(app, clock, timedelta(hours=2))
         await settle(emu)
     assert replies_to(emu, GROUP, un["message_id"]) == [
-        render("schedule.removed", id=post_id)]
+        render("schedule.removed", id=post_id, text="Cancelled webinar")]
     assert "Cancelled webinar" not in emu.sent_texts(GROUP)
 
 

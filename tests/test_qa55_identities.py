@@ -287,7 +287,7 @@ async def test_tg_newcomers_added_by_an_admin_or_by_link_are_the_ones_acted_on_a
     assert [c.params["user_id"] for c in emu.calls_of("banChatMember")] == [4545, 4646]
     assert [c.params["user_id"] for c in emu.calls_of("unbanChatMember")] == [4646]
     assert replies_to(emu, GROUP, banned["message_id"]) == [
-        "id4545 is banned until a moderator lifts it. Reason: spam bot."]
+        "id4545 is banned until a moderator lifts it. Reason: spam bot. To lift it: /unban."]
     (kick,) = replies_to(emu, GROUP, kicked["message_id"])
     assert kick.startswith("<i>Mark</i> [x](y) has been removed from the chat"), kick
     audit = [t for t in emu.sent_texts(QUEUE) if t.startswith("Audit:")]

@@ -168,7 +168,8 @@ async def test_timed_ban_with_reason(make_app, emu, fake, clock) -> None:
     (ban,) = emu.calls_of("banChatMember")
     assert ban.params["user_id"] == MEMBER
     assert near(ban.params["until_date"], clock.now() + timedelta(days=3))
-    assert replies_to(emu, GROUP, cmd["message_id"]) == ["@bob is banned for 3d. Reason: scam links."]
+    assert replies_to(emu, GROUP, cmd["message_id"]) == [
+        "@bob is banned for 3d. Reason: scam links. To lift it: /unban."]
 
 
 async def test_kick_by_username_lets_them_rejoin(make_app, emu, fake) -> None:
@@ -387,7 +388,8 @@ async def test_ban_from_the_queue_chat_acts_in_the_group(make_app, emu, fake, cl
     (ban,) = emu.calls_of("banChatMember")
     assert ban.params["chat_id"] == GROUP and ban.params["user_id"] == MEMBER
     assert near(ban.params["until_date"], clock.now() + timedelta(days=1))
-    assert replies_to(emu, QUEUE, cmd["message_id"]) == ["@bob is banned for 1d. Reason: spam."]
+    assert replies_to(emu, QUEUE, cmd["message_id"]) == [
+        "@bob is banned for 1d. Reason: spam. To lift it: /unban."]
 
 
 # --- second batch ------------------------------------------------------------------------

@@ -50,8 +50,9 @@ async def test_report_in_the_queue_chat_is_explained(app: App) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("/ban", "user66 is banned until a moderator lifts it. Reason: breaking the chat rules."),
-    ("/ban 1d spam", "user66 is banned for 1d. Reason: spam."),
+    ("/ban", "user66 is banned until a moderator lifts it. Reason: breaking the chat rules. "
+             "To lift it: /unban."),
+    ("/ban 1d spam", "user66 is banned for 1d. Reason: spam. To lift it: /unban."),
 ])
 async def test_the_ban_confirmation_does_not_run_span_and_reason_together(
         app: App, text: str, expected: str) -> None:

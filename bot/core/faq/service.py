@@ -35,7 +35,7 @@ from bot.core.faq.store import FaqRepo
 from bot.core.feature import BaseFeature
 from bot.core.ports import UnitOfWork
 from bot.core.settings import CommunitySettings
-from bot.core.texts import Text
+from bot.core.texts import Text, clip
 
 CALLBACK_PREFIX = "faq:show:"
 ANSWER_REF = "faq-answer:"
@@ -43,6 +43,8 @@ CALLBACK_DATA_LIMIT = 64  # bytes; Telegram's limit for callback data
 MAX_SUGGESTIONS = 3
 MAX_QUESTION = 300
 LIST_CHUNK = 3500
+#: the deleted entry's answer shown back, so a slip can be put right with /faq add
+DELETED_ANSWER_SHOWN = 1000
 
 _EDIT_WORDS = {"add": "add", "edit": "edit", "del": "del", "delete": "del", "remove": "del",
                "rm": "del"}
@@ -431,7 +433,8 @@ class FaqFeature(BaseFeature):
                                     at=ctx.now)
         audit = await ctx.audit("faq.delete", actor=str(ctx.event.author.ref), target=entry.id,
                                 reason=entry.questions[0])
-        return [self._say(ctx, "faq.deleted", id=entry.id, question=entry.questions[0]), *audit]
+        return [self._say(ctx, "faq.deleted", id=entry.id, question=entry.questions[0],
+                          answer=clip(entry.answer, DELETED_ANSWER_SHOWN)), *audit]
 
 
 def _check(questions: Sequence[str], answer: str) -> str | None:

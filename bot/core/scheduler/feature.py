@@ -147,7 +147,7 @@ class SchedulerFeature(BaseFeature):
         # a one-off that already went out is only taken off the list: saying "unscheduled"
         # would make the moderator believe it never reached the members
         key = "schedule.already_out" if gone_out else "schedule.removed"
-        out: list[AnyAction] = [*withdrawn, self._answer(ctx, key, id=post.id)]
+        out: list[AnyAction] = [*withdrawn, self._answer(ctx, key, id=post.id, text=preview(post.text))]
         out.extend(await ctx.audit("schedule.remove", actor=author, target=f"post:{post.id}",
                                    text=preview(post.text), cancelled=cancelled))
         return out
