@@ -85,6 +85,11 @@ _CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
 _UKRAINIAN_WORD = re.compile("(?=.*[іїє])(?=.*[бгджзийлпфцчшщъыьэюяїєґ])")
 #: the Ukrainian prefix під- before a consonant (підручник, підрядник, підріс), not пидр-
 _UKRAINIAN_PID = re.compile("під[бвгджзклмнпрстфхцчшщ]")
+#: a word with a hyphen or a dot between one letter and the rest (п-здец, f.ck, shi-t)
+_LONE_LETTER_MARK = re.compile(
+    "(?<![\\w.\\-\u00ad])(?:[a-zа-яё][-.\u00ad][^\\W\\d_]{2,}|[^\\W\\d_]{2,}[-.\u00ad][a-zа-яё])"
+    "(?![\\w\\-\u00ad]|\\.\\w)", re.IGNORECASE)
+_MARK = re.compile("[-.\u00ad]")
 #: an "e-" brand or product (eBuddy, eBalance): English, never Russian еб- in Latin letters
 _E_PREFIXED = re.compile(r"e[A-Z][a-z]{2,}")
 #: a word with a number after it (#Scunthorpe2026, Хуяндай2026, Model500): the number is a year
@@ -272,6 +277,16 @@ class ObscenityFilter:
             if joined != read:
                 read = joined
                 verdict = self._check_message(read)
+        if not verdict.obscene and ("-" in read or "." in read or "\u00ad" in read) \
+                and _LONE_LETTER_MARK.search(read) is not None:
+            # a hyphen or a dot beside one letter of a word: a letter left out (п-здец, f.ck,
+            # с-ка) or a break put in (х-уйня, shi-t); read both ways, e-mail and x-ray stay
+            for stand_in in ("\u00ad", "*"):
+                tried = _LONE_LETTER_MARK.sub(functools.partial(_marked_as, stand_in), read)
+                verdict = self._check_message(tried)
+                if verdict.obscene:
+                    read = tried
+                    break
         if not verdict.obscene or read == text:
             return verdict
         return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
@@ -691,6 +706,11 @@ class ObscenityFilter:
                 if hit is not None:
                     return hit
         return None
+
+
+def _marked_as(stand_in: str, found: re.Match[str]) -> str:
+    """The word found with its hyphen or dot read as ``stand_in`` (nothing, or a mask)."""
+    return _MARK.sub(stand_in, found.group())
 
 
 def _dots_as_spaces(found: re.Match[str]) -> str:
