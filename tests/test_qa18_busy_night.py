@@ -826,7 +826,8 @@ async def test_tg_sla_overdue_with_two_instances_reannounces_each_ticket_once(
             await asyncio.gather(first.pipeline.tick(), second.pipeline.tick())
             await asyncio.gather(first.pipeline.drain(), second.pipeline.drain())
         await emu.wait_for(lambda: len([t for t in emu.sent_texts(QUEUE)
-                                        if t.startswith("⏰")]) >= 8, what="eight reminders")
+                                        if t.startswith("⏰")]) >= 8, timeout=60,
+                               what="eight reminders")
         tg_clock.advance(timedelta(minutes=31))
         for _ in range(2):
             await asyncio.gather(first.pipeline.tick(), second.pipeline.tick())
