@@ -116,3 +116,14 @@ class UserRef:
         if re.fullmatch(r"-?\d+", user_id):
             user_id = str(int(user_id))  # "0111" is the account 111
         return cls(platform, user_id)
+
+    def private_chat(self) -> ChatRef | None:
+        """The person's private chat with the bot: on Telegram and VK its id is the user's own
+        (the console demo names it "private-<user>"). A sender that is a chat (an anonymous
+        admin or a channel on Telegram, a community on VK: a negative id) has none, and a
+        "private" message sent there would be public: None."""
+        if self.platform == "console":
+            return ChatRef("console", f"private-{self.user_id}")
+        if self.user_id.startswith("-"):
+            return None
+        return ChatRef(self.platform, self.user_id)

@@ -93,19 +93,6 @@ def card_refresh(ticket: TicketRecord, lang: str) -> tuple[TicketRecord, list[An
     return ticket, []
 
 
-def _reporter_chat(reporter: str) -> ChatRef:
-    """A user's private chat: on Telegram and VK its id is the user's own id (the console
-    demo names private chats "private-<user>"). A reporter who is a chat (an anonymous admin
-    or a channel on Telegram, a community on VK: a negative id) has no private chat, and a
-    "private" notice sent there would be public: ValueError."""
-    user = UserRef.parse(reporter)
-    if user.platform == "console":
-        return ChatRef("console", f"private-{user.user_id}")
-    if user.user_id.startswith("-"):
-        raise ValueError(f"{reporter} is a chat, not a person")
-    return ChatRef(user.platform, user.user_id)
-
-
 def _ban(chat: ChatRef, reported: str, ref: str) -> Ban:
     """A Telegram author with a negative id posted as a channel: ban that sender chat."""
     user = UserRef.parse(reported)
@@ -121,9 +108,8 @@ async def _outcome_notices(repo: TicketRepo, ticket: TicketRecord,
     text = Text(f"complaints.outcome_{ticket.state}", {"number": ticket.number, "note": note})
     notices: list[AnyAction] = []
     for reporter in await repo.reporters(ticket.id):
-        try:
-            chat = _reporter_chat(reporter)
-        except ValueError:
+        chat = UserRef.parse(reporter).private_chat()
+        if chat is None:
             continue
         notices.append(SendMessage(chat, text, lang,
                                    ref=f"{NOTICE_REF}{ticket.id}:{reporter}"))

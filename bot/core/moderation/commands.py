@@ -582,13 +582,12 @@ def _tell_member(ctx: MessageContext, request: Request, sanction: Sanction,
     group saw the command, and a member muted without a word only learns that they cannot
     write. A platform may refuse a private message the member never allowed: nothing more
     is said then (a SendMessage failure is not a moderation failure)."""
-    user = request.target.ref
-    if ctx.role is not Role.QUEUE or request.target.channel or user.user_id.startswith("-"):
+    private = request.target.ref.private_chat()
+    if ctx.role is not Role.QUEUE or request.target.channel or private is None:
         return []
     where = ", ".join(dict.fromkeys(ctx.title_of(chat) or ctx.community.name
                                     for chat in request.chats))
     text = Text(f"moderation.told.{sanction.action}", {
         "where": where, "span": span(sanction.duration), "reason": request.reason_text(),
         "outcome": result})
-    private = f"private-{user.user_id}" if user.platform == "console" else user.user_id
-    return [SendMessage(ChatRef(user.platform, private), text, ctx.community.language)]
+    return [SendMessage(private, text, ctx.community.language)]
