@@ -76,7 +76,7 @@ async def test_delete_and_ban_buttons_act_where_the_message_lives_and_are_audite
     tid = (await ticket(app, 1)).id
     await app.pipeline.process(press(f"t:del:{tid}"))
     await app.pipeline.process(press(f"t:ban:{tid}"))
-    assert telegram.of(DeleteMessage)[0] == DeleteMessage(TG_GROUP, "77", None)
+    assert telegram.of(DeleteMessage)[0] == DeleteMessage(TG_GROUP, "77", None, ref="ticket-delete:1")
     assert telegram.of(Ban) == [Ban(TG_GROUP, UserRef("telegram", "66"), None, ref="ticket-ban:1")]
     async with app.uow_factory() as uow:
         audit = await uow.audit.since("demo", app.clock.now() - timedelta(days=1))
@@ -113,7 +113,7 @@ async def test_vk_report_goes_to_the_telegram_queue_and_ban_acts_on_vk(app: App)
     await app.pipeline.process(press(f"t:ban:{stored.id}"))
     # "Ban author" also deletes the message and closes the ticket, telling the reporter
     assert vk.of(Ban) == [Ban(VK_CHAT, UserRef("vk", "4002"), None, ref="ticket-ban:1")]
-    assert vk.of(DeleteMessage) == [DeleteMessage(VK_CHAT, "45", None)]
+    assert vk.of(DeleteMessage) == [DeleteMessage(VK_CHAT, "45", None, ref="ticket-delete:1")]
     assert not telegram.of(Ban)
     assert (await ticket(app, 1)).state == "resolved"
     outcome = [a for a in vk.of(SendMessage) if a.chat == ChatRef("vk", "3001")]

@@ -365,3 +365,194 @@ def test_english_profanity(text: str) -> None:
 def test_hard_negatives(text: str) -> None:
     verdict = FILTER.check(text)
     assert not verdict.obscene, verdict.explain()
+
+
+# --- disguises of round 88, each with the innocent text the same rule must leave alone ---------
+
+#: ?, &, ^ typed for a hidden letter (tokens.hides_letters), and two words joined by them
+MASK_MARKS_CAUGHT = [
+    ("х&йня какая-то", "хуй"),
+    ("п^здец полный", "пизд"),
+    ("f?ck this", "fuck"),
+    ("бл#дь", "бля"),
+    ("f#ck", "fuck"),
+    ("sh?t happens", "shit"),
+    ("пизд?ц", "пизд"),
+    ("бл&дь, опять", "бля"),
+    ("f^ck off", "fuck"),
+    ("ху&ня", "хуй"),
+    ("ну?бля", "бля"),
+    ("что?сука", "сука"),
+    ("п`здец", "пизд"),
+    ("х~йня", "хуй"),
+    ("sh|t happens", "shit"),
+]
+MASK_MARKS_CLEAN = [
+    "AT&T raised prices again",
+    "R&D budget is fixed",
+    "Q&A session at 5",
+    "what?",
+    "what?! no way",
+    "costs $100",
+    "#hashtag",
+    "C# developer wanted",
+    "x^2 + y^2 = r^2",
+    "^_^",
+    "спасибо^^",
+    "H&M sale today",
+    "rock&roll forever",
+    "T&C apply",
+    "как дела?норм",
+    "Не руби сук?на котором сидишь",
+    "Спи?дорогой?я закажу нам суши",
+    "stop taking the piss?Gaz",
+    "Переезжаю в Ёбург?подскажите коворкинг",
+    "https://youtube.com/watch?v=dQw4w9WgXcQ",
+    "https://site.ru/page?id=5&ref=abc",
+    "Tom&amp;Jerry",
+    "don`t do it",
+    "it`s fine",
+    "hello~world",
+    "col1|col2",
+    "yes|no",
+]
+
+#: у spelt "oo" in transliteration (Lexicon._match_transliterated)
+OO_TRANSLIT_CAUGHT = [
+    ("sooka, verni dengi", "сука"),
+    ("nahooy eto nado", "хуй"),
+    ("ty moodak ili kak", "муд"),
+    ("pohooy mne", "хуй"),
+    ("zaloopa", "залуп"),
+]
+OO_TRANSLIT_CLEAN = [
+    "I read a good book",
+    "she is moody today",
+    "see you soon",
+    "Sookie Stackhouse",
+    "Hooyah! Navy SEALs",
+    "log in to Moodle",
+    "he answered moodily",
+    "hooligan behaviour",
+    "what a load of hooey",
+    "sook, stop crying",
+]
+
+#: мат glued to a common word (glued.py)
+GLUED_CAUGHT = [
+    ("вообщехуёво всё сегодня", "хуй"),
+    ("ты чтоебанутый?", "еб"),
+    ("нублять опять сломалось", "бля"),
+    ("сукаблять, кто так паркуется", "сука"),
+    ("ебтвою мать, опять дождь", "еб"),
+    ("ебтвоюмать, опять свет отключили", "еб"),
+    ("нусука держись", "сука"),
+    ("вотпидор", "пидор"),
+]
+GLUED_CLEAN = [
+    "застрахуйте машину",
+    "два рубля",
+    "скипидар",
+    "потребляют много",
+    "хулиган",
+    "не надо оскорблять",
+    "подстрахуй меня",
+    "колебаться не стоит",
+    "наша команда",
+    "употреблять",
+    "выхухоль",
+    "педикебы на набережной",
+    "нуждаться в помощи",
+    "вотчина",
+    "чтобы успеть",
+    "этого мало",
+    "тыквенный суп",
+]
+
+#: a listed form split once into two halves that are no words (splits.py) and asshole after
+#: an article or "you"
+SPLIT_CAUGHT = [
+    ("пиз дец полный", "пизд"),
+    ("пиз\nдец", "пизд"),
+    ("охуе нный", "хуй"),
+    ("fuc ker", "fuck"),
+    ("what an ass hole", "asshole"),
+    ("you ass holes", "asshole"),
+]
+SPLIT_CLEAN = [
+    "a big ass hole in the road",
+    "kick ass hole in one",
+    "Пиз Дец",
+    "ху из ху",
+    "число пи здесь",
+    "поедем на Дон, гон будет",
+]
+
+#: spellings and forms (ru_roots.txt, en_roots.txt) and Cyrillic letters in English words
+FORMS_CAUGHT = [
+    ("Подзаебал уже этот сосед со своей дрелью", "еб"),
+    ("Всё это подзаебало, хочу в отпуск", "еб"),
+    ("пизьдец полный с этими пробками", "пизд"),
+    ("бляаа, опять опоздал", "бля"),
+    ("суко, опять не работает", "сука"),
+    ("Какой-то пидер опять поцарапал машину", "пидор"),
+    ("пидеры в комментах опять", "пидор"),
+    ("the driver was a total dikhead", "dickhead"),
+    ("stop being a dickhed", "dickhead"),
+    ("beetch please", "bitch"),
+    ("what's up my niqqa", "nigger"),
+    ("shut up faqqot", "faggot"),
+    ("фuck this", "fuck"),
+    ("what a шit show", "shit"),
+    ("нигга, ты где пропал", "нигер"),
+    ("эти нигги опять шумят под окнами", "нигер"),
+    ("понаехала жидовня", "жид"),
+    ("жидёнок какой-то влез без очереди", "жид"),
+    ("you bytch", "bitch"),
+    ("you absolute vvanker", "wanker"),
+    ("ну ты и факер", "fuck"),
+    ("какой-то шитсторм в комментах", "shit"),
+    ("полный бульшит", "bullshit"),
+    ("опять шитпостинг в чате", "shit"),
+    ("факю всем, я спать", "fuck"),
+    ("хуѐво всё", "хуй"),
+    ("пѝздец полный", "пизд"),
+    ("хㅤуйня", "хуй"),
+    ("пиз⠀дец", "пизд"),
+    ("fﾠuck this", "fuck"),
+]
+FORMS_CLEAN = [
+    "подзаголовок статьи",
+    "подзабыл пароль",
+    "эпидерма кожи",
+    "Спидермен вернулся",
+    "сукно для бильярда",
+    "Отдыхали в Сукко, море чистое",
+    "a beech tree",
+    "she wears a niqab",
+    "Dickens wrote it",
+    "shiitake soup",
+    "фото first",
+    "жиденький суп",
+    "Нигерия",
+    "факел и факир",
+    "шитьё на заказ",
+    "savvy bytes",
+    "привет⠀мир",
+    "неㅤбудь",
+]
+
+
+@pytest.mark.parametrize(("text", "word"), MASK_MARKS_CAUGHT + OO_TRANSLIT_CAUGHT + GLUED_CAUGHT
+                         + SPLIT_CAUGHT + FORMS_CAUGHT)
+def test_round88_disguises_caught(text: str, word: str) -> None:
+    verdict = FILTER.check(text)
+    assert verdict.obscene, text
+    assert word in {match.word for match in verdict.matches}, verdict.explain()
+
+
+@pytest.mark.parametrize("text", MASK_MARKS_CLEAN + OO_TRANSLIT_CLEAN + GLUED_CLEAN + SPLIT_CLEAN
+                         + FORMS_CLEAN)
+def test_round88_look_alikes_clean(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert not verdict.obscene, verdict.explain()

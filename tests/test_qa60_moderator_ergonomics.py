@@ -742,9 +742,6 @@ async def test_vk_card_buttons_do_what_they_say_and_the_card_shows_the_state_aft
     assert "resolved" in ban[1].splitlines()[0] and ban[2] == {"Reopen"}, ban
 
 
-@pytest.mark.xfail(strict=True, reason="QA60: after Delete message the card neither shows the "
-                   "message is gone nor drops the button; a second press says 'being deleted' "
-                   "again and calls the delete again")
 async def test_card_after_delete_message_shows_it_is_gone_and_a_second_press_does_nothing(
         tg, emu, fake, vk, emulator, clock) -> None:
     """Issue #6: "the queue card is edited in place to show the current state". After Delete

@@ -30,6 +30,9 @@ class MessageContext:
     permissions: Permissions
     #: a configured chat's title as last seen, for lines naming a chat other than this one
     title_of: Callable[[ChatRef], str] = field(default=lambda _chat: "", repr=False)
+    #: actions of a feature that lets the message go on to the next one (a dry-run verdict's
+    #: audit line): the Core sends them with whatever the next feature decides
+    noted: list[AnyAction] = field(default_factory=list, repr=False)
     _moderator: bool | None = field(default=None, repr=False)
 
     @property

@@ -19,6 +19,7 @@ from bot.core.actions import (
     DeleteMessage,
     Kick,
     LeaveChat,
+    Mute,
     NotifyQueue,
     SendMessage,
 )
@@ -44,9 +45,9 @@ from bot.core.events import (
     MemberChanged,
     SenderKind,
 )
-from bot.core.failures import failure_notice
+from bot.core.failures import failure_notice, no_delete_key
 from bot.core.feature import Feature
-from bot.core.moderation.bans import forget_ban_in, is_banned, note_bans
+from bot.core.moderation.bans import forget_ban_in, forget_refused, is_banned, note_bans
 from bot.core.permissions import Permissions
 from bot.core.ports import UnitOfWork
 from bot.core.settings import CommunitySettings
@@ -121,7 +122,8 @@ class Core:
         for action in actions:
             if isinstance(action, DeleteMessage) and action.message_id != own:
                 for feature in self.features:
-                    await feature.on_deleted(action.chat, action.message_id, uow)
+                    await feature.on_deleted(action.chat, action.message_id, uow,
+                                             self.clock.now())
 
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork) -> list[AnyAction]:
         """Let the feature that asked for an action record what the platform answered."""
@@ -131,12 +133,21 @@ class Core:
             follow.extend(await feature.on_result(ref, result, uow, now))
         return follow
 
+    async def on_gone(self, action: DeleteMessage, uow: UnitOfWork) -> list[AnyAction]:
+        """A delete went through: the features update what still shows the message."""
+        now = self.clock.now()
+        follow: list[AnyAction] = []
+        for feature in self.features:
+            follow.extend(await feature.on_gone(action.chat, action.message_id, uow, now))
+        return follow
+
     async def on_action_failed(self, action: AnyAction, result: ActionResult,
                                uow: UnitOfWork) -> list[AnyAction]:
         """A moderation action the platform refused for good is said in the chat."""
-        if isinstance(action, Ban) and not result.ok and result.permanent:
-            # not banned after all: the member's next offence must climb the ladder again
-            await forget_ban_in(uow, action.chat, action.user, self.clock.now())
+        if isinstance(action, Ban | Mute) and not result.ok and result.permanent:
+            # not banned (muted) after all: /warns must not show it, and the member's next
+            # offence must climb the ladder again
+            await forget_refused(uow, action, self.clock.now())
         return await failure_notice(self.directory, action, result, uow, self.clock.now())
 
     async def tick(self, uow: UnitOfWork) -> list[AnyAction]:
@@ -209,6 +220,11 @@ class Core:
         if event.is_bot_itself and not event.joined:
             return self._lost_chat(event, "removed")
         if event.is_bot_itself and event.admin is not None:
+            # the filter's notices say "removed" only where the bot can remove: a demotion
+            # the platform announced counts as a refused delete, a promotion ends it
+            now = self.clock.now()
+            await uow.state.put(no_delete_key(event.chat), "" if event.admin else now.isoformat(),
+                                now)
             return [] if event.admin else self._lost_chat(event, "demoted")
         if event.joined and event.chat.platform == "vk" \
                 and self.directory.place(event.chat).role is Role.CHAT \
@@ -300,8 +316,8 @@ class Core:
         for feature in self.features:
             actions = await feature.on_message(ctx)
             if actions is not None:
-                return actions
-        return []
+                return [*ctx.noted, *actions]
+        return list(ctx.noted)
 
     async def _edited_command(self, ctx: MessageContext,
                               command: ParsedCommand) -> list[AnyAction]:
@@ -343,7 +359,7 @@ class Core:
         out: list[AnyAction] = []
         for feature in self.features:
             out.extend(await feature.screen_command(ctx) or [])
-        return out
+        return [*ctx.noted, *out]
 
     async def _moderated_by(self, author: Author) -> CommunitySettings | None:
         """For someone never seen in a community chat (an admin who only reads): the first

@@ -34,9 +34,16 @@ class Feature(Protocol):
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
                           now: datetime) -> list[AnyAction] | None: ...
 
-    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork) -> None:
+    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                         now: datetime) -> None:
         """Someone else's message is being deleted on a moderator's word (/del, a card's
         Delete button): what pointed at it must not any more."""
+        ...
+
+    async def on_gone(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                      now: datetime) -> list[AnyAction]:
+        """A message is confirmed gone from its chat (any delete of the bot's went through:
+        the filter's, /del, /purge, a card's button): what shows it as present is updated."""
         ...
 
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
@@ -65,8 +72,13 @@ class BaseFeature:
                           now: datetime) -> list[AnyAction] | None:
         return None
 
-    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork) -> None:
+    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                         now: datetime) -> None:
         return None
+
+    async def on_gone(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                      now: datetime) -> list[AnyAction]:
+        return []
 
     async def on_result(self, ref: str, result: ActionResult, uow: UnitOfWork,
                         now: datetime) -> list[AnyAction]:

@@ -48,3 +48,5 @@ class OutboxItem:
     event_id: str
     payload: dict[str, Any]
     attempts: int
+    #: when the action was decided: transient failures are retried for a while from then
+    created_at: datetime | None = None

@@ -24,6 +24,13 @@ from bot.runtime.executor import DELIVERY_KEY, ActionRouter, TransientError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+#: Transient failures (5xx, network, 429) are retried at least this long from when the action
+#: was decided, however many attempts that takes: a ten-minute Bot API outage must delay a
+#: delete, not leave the obscene message in the chat.
+RETRY_FOR = timedelta(minutes=30)
+#: the longest wait between two tries without a retry_after: once the platform is back, what
+#: waited goes out within a minute
+BACKOFF_CAP = 60
 EDITS_REMEMBERED = 2000
 #: How often the bookkeeping of every message is swept, and how long it is kept: no platform
 #: delivers an update again after a week (Telegram keeps them a day), a delivered outbox item
@@ -35,10 +42,10 @@ FAILED_KEPT = timedelta(days=30)
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
-    """Seconds to wait before attempt N+1: the platform's retry_after, else 1, 2, 4 … 300."""
+    """Seconds to wait before attempt N+1: the platform's retry_after, else 1, 2, 4 … 60."""
     if retry_after is not None:
         return max(retry_after, 0.0)
-    return float(min(2 ** max(attempt - 1, 0), 300))
+    return float(min(2 ** min(max(attempt - 1, 0), 16), BACKOFF_CAP))
 
 
 class Pipeline:
@@ -173,7 +180,8 @@ class Pipeline:
                         await self._defer(item.id, blocker[1])
                         continue
                     done += 1
-                    retry_at = await self._deliver(item.id, item.payload, item.attempts)
+                    retry_at = await self._deliver(item.id, item.payload, item.attempts,
+                                                   item.created_at)
                     if chat and retry_at is not None:
                         held.setdefault(chat, (item.id, retry_at))
 
@@ -213,7 +221,7 @@ class Pipeline:
             log.info("event=outbox.result_recorded_late item=%s", item_id)
 
     async def _deliver(self, item_id: int, payload: dict[str, object],
-                       attempts: int) -> datetime | None:
+                       attempts: int, created_at: datetime | None = None) -> datetime | None:
         """Execute one item; when it is to be tried again, when."""
         try:
             action = decode_action(dict(payload))
@@ -233,7 +241,8 @@ class Pipeline:
             finally:
                 DELIVERY_KEY.reset(key)
         except TransientError as exc:
-            if attempts >= MAX_ATTEMPTS:
+            if attempts >= MAX_ATTEMPTS and (created_at is None
+                                             or self.clock.now() - created_at >= RETRY_FOR):
                 result = ActionResult(ok=False, error=f"gave up after {attempts} attempts: {exc}")
             else:
                 delay = backoff(attempts, exc.retry_after)
@@ -288,6 +297,8 @@ class Pipeline:
             ref = getattr(action, "ref", None)
             if ref:
                 follow = await self.core.on_result(ref, result, uow)
+            if isinstance(action, DeleteMessage) and result.ok:
+                follow += await self.core.on_gone(action, uow)
             if action is not None and (not result.ok or result.details.get("degraded")):
                 follow += await self.core.on_action_failed(action, result, uow)
             if follow:

@@ -29,7 +29,7 @@ from .fancy import unfancy
 from .layout import from_qwerty, has_layout_stem
 from .lexicon import READ_AS_RUSSIAN, Lexicon
 from .model import CLEAN, Match, Verdict
-from .normalize import FOREIGN_LOOK_ALIKE, Script, normalize_word
+from .normalize import FOREIGN_LOOK_ALIKE, QUERY_MASK, Script, normalize_word
 from .phrases import blank_innocent_phrases
 from .prefilter import (
     ANY_CYRILLIC,
@@ -85,6 +85,13 @@ _CAMEL_PIECE = re.compile(r"[A-Z]?[a-z]+")
 _UKRAINIAN_WORD = re.compile("(?=.*[іїє])(?=.*[бгджзийлпфцчшщъыьэюяїєґ])")
 #: the Ukrainian prefix під- before a consonant (підручник, підрядник, підріс), not пидр-
 _UKRAINIAN_PID = re.compile("під[бвгджзклмнпрстфхцчшщ]")
+#: two Latin letters in a row, and Cyrillic letters with no Latin look-alike, as English says
+#: them: an English word written with one of those (фuck, шit)
+_LATIN_RUN = re.compile("[a-z]{2}")
+_CYRILLIC_SOUND = re.compile("[фшщчдлпгицбз]")
+_CYRILLIC_TO_LATIN_SOUND = str.maketrans(
+    {"ф": "f", "ш": "sh", "щ": "sh", "ч": "ch", "д": "d", "л": "l", "п": "p", "г": "g", "и": "i",
+     "ц": "c", "б": "b", "з": "z"})
 #: a word with a hyphen or a dot between one letter and the rest (п-здец, f.ck, shi-t)
 _LONE_LETTER_MARK = re.compile(
     "(?<![\\w.\\-\u00ad])(?:[a-zа-яё][-.\u00ad][^\\W\\d_]{2,}|[^\\W\\d_]{2,}[-.\u00ad][a-zа-яё])"
@@ -140,12 +147,16 @@ _PHRASES = (
     # блять and бладь in Latin letters with the apostrophe for ь (blat', bl@d'): without it,
     # blat is блат (pull, connections), and a Latin word does not take a trailing apostrophe
     (re.compile(r"(?<![\w'])bl[a@4][td]'(?![\w'])"), "бля", "ru.mat", "ru"),
+    # asshole split into its two words after an article or "you" («what an ass hole», "you ass
+    # holes"): ass alone is mild and hole innocent, and "a big ass hole" is a large hole
+    (re.compile(r"(?<!\w)(?:an|you|u|ya|such\s+an|total|absolute|complete)\s+ass\s+holes?(?!\w)"),
+     "asshole", "en.profanity", "en"),
     # «ёп твою мать»: ёб by sound; ёп alone is too short to tell (ёпрст is allowed)
     (re.compile(r"(?<!\w)(?:[её]|йо)пт?\s+твою(?!\w)"), "еб", "ru.mat", "ru"),
 )
 #: the words those phrases turn on: the phrases are looked for only in a message holding one
 _PHRASE_WORDS = ("фак", "шит", "нах", "бич", "fk", "blat'", "blad'", "bl@t'", "bl@d'", "bl4t'",
-                 "bl4d'", "ёп", "еп", "йоп", "ёпт", "епт", "йопт")
+                 "bl4d'", "ёп", "еп", "йоп", "ёпт", "епт", "йопт", "ass")
 #: pieces judged with their neighbours (see ``check``): never cached as clean on their own (the
 #: phrases' words with the punctuation that may follow them too)
 _CONTEXT_WORDS = frozenset(
@@ -399,6 +410,7 @@ class ObscenityFilter:
         if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
                                           or "шит" in lowered or "fk" in lowered
                                           or "п твою" in lowered or "пт твою" in lowered
+                                          or "ass hole" in lowered
                                           or ("'" in lowered and "bl" in lowered)):
             for pattern, name, lexicon, language in _PHRASES:
                 found = pattern.search(lowered)
@@ -626,6 +638,8 @@ class ObscenityFilter:
         if numbered is not None and token.masked is None:
             token = replace(token, text=numbered.group(1),
                             source=token.source.removesuffix(token.text[numbered.end(1):]))
+        if not token.spaced and QUERY_MASK.search(token.text) is not None:
+            return self._match_query_word(token, default, budget)
         word = normalize_word(token.text, default)
         if word is None:
             return None
@@ -642,6 +656,9 @@ class ObscenityFilter:
             hit = self._lexicon.read_as_russian(word)
         if hit is None:
             hit = self._lexicon.match(word, masks=budget.masks >= 0)
+        if hit is None and word.script is Script.CYR and _PLAIN_CYRILLIC.fullmatch(word.text):
+            # two words typed without a space (вообщехуёво, сукаблять): glued.py
+            hit = self._lexicon.match_glued(word.text)
         if (hit is None and token.spaced and len(word.text) > 3
                 and not self._lexicon.is_allowed(word.text)):
             # letters spaced out may run several words together (и д и н а х у й); a run
@@ -662,6 +679,15 @@ class ObscenityFilter:
             # (Pi3дец: the P is п, not р)
             sounded = normalize_word(self._lexicon.sound_out(lowered), default, script=Script.CYR)
             hit = self._lexicon.match(sounded, masks=False) if sounded is not None else None
+        if hit is None and word.script is Script.CYR and _LATIN_RUN.search(token.text.lower()) \
+                and _CYRILLIC_SOUND.search(lowered := token.text.lower()):
+            # an English word with a Cyrillic letter no Latin one looks like, read by sound
+            # (фuck, шit): English matches only, a Russian word is read in Cyrillic above
+            english = normalize_word(lowered.translate(_CYRILLIC_TO_LATIN_SOUND), default,
+                                     script=Script.LAT)
+            found = self._lexicon.match(english, masks=False) if english is not None else None
+            if found is not None and not found.lexicon.startswith("ru."):
+                hit = found
         if hit is None and token.masked is not None:
             masked = normalize_word(token.masked, default)
             if masked is not None:
@@ -692,6 +718,26 @@ class ObscenityFilter:
         elif not any(w is not None and self._lexicon.is_name_or_allowed(w) for w in words):
             return False
         return all(w is None or self._lexicon.match(w, masks=False) is None for w in words)
+
+    def _match_query_word(self, token: Token, default: Script, budget: _Budget) -> Hit | None:
+        """A word with ``?``, ``&``, ``^``… hiding a letter (tokens.py: х&йня, п^здец, f?ck),
+        read as a mask, but only against the listed word forms: these marks have innocent uses
+        (a question mark typed without its space, x^y), and filling them letter by letter would
+        find мат in two pieces run together (xy&passcode → хуи…).  When no form fits, the
+        pieces are read as the words they may be, each on its own."""
+        word = normalize_word(token.text, default)
+        if word is not None and budget.masks >= 0:
+            budget.masks -= 1
+            hit = self._lexicon.match_listed_masks(word)
+            if hit is not None:
+                return hit
+        for part in QUERY_MASK.split(token.source):
+            for piece in tokenize(part):
+                if self._may_match(piece):
+                    hit = self._match_word(piece, default, budget)
+                    if hit is not None:
+                        return hit
+        return None
 
     def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:
         """Words run together by an ellipsis («всё...пиздец»): read each on its own when every

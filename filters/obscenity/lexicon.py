@@ -19,6 +19,7 @@ from .data import (
     load_tagged_words,
     load_words,
 )
+from .glued import TRIGGER_HEADS, glued_pairs
 from .masks import MaskForms
 from .normalize import Script, Word, collapse_all, normalize_phrase, spellings
 from .rules import Hit, RuleSet
@@ -117,6 +118,12 @@ class Lexicon:
         stems = self._ru_rules.stems + self._en_rules.stems
         if self.ru:
             stems += self._translit.stems
+            # a word's start after the commonest words typed before it without the space
+            # (нусука, нубля, вотпидор: glued.py); мат and insults only, whose stems hold the
+            # word's start (the other stems find the word anywhere already)
+            stems += ["^" + head + stem[1:] for head in TRIGGER_HEADS
+                      for rule in self._ru_rules.rules if rule.lexicon in ("ru.mat", "ru.insult")
+                      for stem in rule.stems if stem.startswith("^")]
         if self.en:
             stems += ["^" + w for w in self._en_words if w.isalpha()]
         stems += [e for e in self._extras if e.isalpha()]
@@ -238,6 +245,17 @@ class Lexicon:
     def _match_transliterated(self, text: str) -> Hit | None:
         if text in self._translit_allow:
             return None
+        hit = self._match_transliterated_as_written(text)
+        if hit is None and "oo" in text:
+            # у spelt "oo" the English way (sooka, nahooy, moodak, zaloopa): read as "u", unless
+            # that spelling is an allowed word (sooki → suki, the Japanese word) or an English
+            # word reads as мат so (moodily, hooey: in translit_allow.txt)
+            sounded = text.replace("oo", "u")
+            if not self._allowed(sounded, False) and sounded not in self._translit_allow:
+                hit = self._match_transliterated_as_written(sounded)
+        return hit
+
+    def _match_transliterated_as_written(self, text: str) -> Hit | None:
         # most collapsed first; a stretched vowel may collapse to one or two letters (blyaaaat)
         for spelling, _ in reversed(spellings(text)):
             if set(spelling) <= SHAPE_LETTERS:
@@ -300,13 +318,33 @@ class Lexicon:
             return Hit(entry.name, entry.lexicon, form)
         return Hit(self._extras.get(form, form), lexicon, form)
 
-    def _match_mask(self, text: str) -> Hit | None:
+    def match_glued(self, text: str) -> Hit | None:
+        """A normalised Cyrillic word that is two words run together, one of them matched
+        (вообщехуево, чтоебанутый, сукаблять, ебтвою: see glued.py)."""
+        if not self.ru or self.is_allowed(text):
+            return None
+        for first, second, head in glued_pairs(text):
+            hit = self._match_russian(second if head else first)
+            if hit is not None:
+                return Hit(hit.name, hit.lexicon, first + " " + second)
+        return None
+
+    def match_listed_masks(self, word: Word) -> Hit | None:
+        """The listed word form a masked reading of ``word`` stands for, never filling a mask
+        letter by letter (a mask typed with ``?``, ``&`` or ``^``: see the engine)."""
+        for text, masked in word.readings:
+            hit = self._match_mask(text, fill=False) if masked else None
+            if hit is not None:
+                return hit
+        return None
+
+    def _match_mask(self, text: str, *, fill: bool = True) -> Hit | None:
         hit = self.listed_mask(text)
         if hit is None:
             # a stretched word under a mask (хуууу*ня) is the word with one letter
             one = spellings(text)[0][0]
             hit = self.listed_mask(one) if one != text else None
-        return hit if hit is not None else self._fill_mask(text)
+        return hit if hit is not None or not fill else self._fill_mask(text)
 
     def _fill_mask(self, text: str) -> Hit | None:
         """A masked word no listed form fits (вып*здили, за*башил, ох*евший, f*ckwit): fill each

@@ -29,9 +29,15 @@ def _invisible_code_points() -> list[int]:
     planes = (range(0x80, 0x30000), range(0xE0000, 0xE01F0))
     for plane in planes:
         for cp in plane:
-            if unicodedata.category(chr(cp)) in ("Mn", "Me", "Cf"):
+            if unicodedata.category(chr(cp)) in ("Mn", "Me", "Cf") or cp in _BLANK_LETTERS:
                 points.append(cp)
     return points
+
+
+#: characters drawn blank that Unicode calls letters or symbols, not format characters: the
+#: Hangul fillers (ㅤ, its halfwidth form, the choseong and jungseong fillers) and the blank
+#: Braille pattern (⠀), pasted inside a word as an invisible break (хㅤуйня, пиз⠀дец)
+_BLANK_LETTERS = frozenset({0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0})
 
 
 def char_class(points: list[int]) -> str:
@@ -96,6 +102,12 @@ _THREE_AFTER_LETTER = re.compile(r"[^\W\d_]3")
 _CODE = re.compile(r"[a-z]{1,3}\d{2,}")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
 _SYMBOLS = re.compile(r"[@$!]")
+#: marks typed for a hidden letter as ``*`` is (х&йня, п^здец, f?ck, п`здец, х~йня, sh|t), with
+#: innocent uses between letters too (a question mark typed without its space, AT&T, x^y):
+#: the tokenizer keeps them inside a word only where they hide a letter (tokens.py), and a
+#: word is read with them as the ``*`` wildcard
+QUERY_MARKS = "?&^`~|"
+QUERY_MASK = re.compile(f"[{re.escape(QUERY_MARKS)}]+")
 _PLAIN_RUSSIAN = re.compile("[а-яё]+")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -163,6 +175,8 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
     """Normalise one token; ``None`` if it has no letter at all (numbers, lone symbols).
     ``script`` forces the alphabet the word is read in."""
     text = clean(raw)
+    if not text.isalnum() and QUERY_MASK.search(text) is not None:
+        text = QUERY_MASK.sub("*", text)
     if _CODE.fullmatch(text):
         # a road, a model or a flight (SH17, A320, B52): its digits are a number, not letters
         return Word(Script.LAT, ((text, False),), False, sum(c.isalpha() for c in text))

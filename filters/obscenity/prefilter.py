@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .normalize import ACCENTED_LATIN_CLASS, INVISIBLE_REGEX_POINTS, char_class
+from .normalize import ACCENTED_LATIN_CLASS, INVISIBLE_REGEX_POINTS, QUERY_MARKS, char_class
 from .tokens import EMOJI_CLASS, SEPARATORS
 
 _LETTER_VARIANTS = {"е": "её", "ё": "её"}
@@ -206,12 +206,15 @@ def build_triggers(
 
 
 _LETTER = r"[^\W\d_]"
+_QUERY = re.escape(QUERY_MARKS)
 #: a digit or symbol inside a word: sh1t, 6лядь, n1gg3r, 3.14здец, х*й, f**k, п@здец, a$$,
 #: $hit, @sshole, sh!t, bi+ch (a "!" or "+" only between letters: not the end of a sentence,
-#: not C++), п...ц, п…ц,
+#: not C++), х&йня, п^здец, f?ck, п`здец, х~йня, sh|t (only between letters: "what?", "^_^",
+#: x^2 stay clean), п...ц, п…ц,
 #: х%йня, х___й, and a star before a word's first letter: *баный
 SYMBOLS = re.compile(
-    rf"[\d*#@$!.…%_+€¢×](?:(?<={_LETTER}[\d*#@$…%€¢×])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
+    rf"[\d*#@$!.…%_+€¢×{_QUERY}](?:(?<={_LETTER}[\d*#@$…%€¢×])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
+    rf"|(?<={_LETTER}[{_QUERY}])(?={_LETTER})"
     rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER}"
     rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER}))"
 )
@@ -248,7 +251,8 @@ _WEIRD_CLASS = (
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
-    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€¢×+](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€¢×])"
+    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€¢×+{_QUERY}](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€¢×])"
+    rf"|(?<={_LETTER}[{_QUERY}])(?={_LETTER})"
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})|(?<=[\d@$])(?={_LETTER})"
     rf"|(?<={_LETTER}\.)\.+{_LETTER}"

@@ -54,6 +54,11 @@ class RuleSet:
         return None
 
     @property
+    def rules(self) -> list[Rule]:
+        """The rules, in file order."""
+        return self._rules
+
+    @property
     def stems(self) -> list[str]:
         """The pre-check stems of all rules."""
         return [stem for rule in self._rules for stem in rule.stems]

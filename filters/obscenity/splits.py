@@ -8,9 +8,11 @@ joined when one half cannot be a word by itself:
 * one or two letters that are not a real short word (ху, fu, ц — but not из, на, is, ok);
 * a start no Russian word has (йня, ьян, ыть);
 
-and neither half is a real short word.  A hyphen inside one piece (пиз-дец) joins halves of
-two to four letters.  The joined word must then match the lexicon as a whole word, the way
-any word does, allow-list included.
+and neither half is a real short word.  Two longer halves (пиз дец, еба нутый) are joined
+only into one of the commonest мат forms (mask_forms.txt), and only when neither half is a
+real word (``data/split_words.txt``: «гон дон», «спи здили» are two words).  A hyphen inside
+one piece (пиз-дец) joins halves of two to four letters.  The joined word must then match the
+lexicon as a whole word, the way any word does, allow-list included.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .data import load_words
+from .data import load_sections, load_words
 
 _LINES = load_words("short_words.txt")
 #: real one- and two-letter words (and chat shorthands): never a fragment, never joined
@@ -29,6 +31,30 @@ SHORT_WORDS = frozenset(w for line in _LINES if not line.startswith("particle:")
 #: ... and halves of ordinary hyphenated words (кто-то, из-за, кое-как, какой-нибудь)
 _PARTICLES = SHORT_WORDS | frozenset(w for line in _LINES if line.startswith("particle:")
                                      for w in line.removeprefix("particle:").split())
+#: the shortest half of a listed form cut in two that ``_FORM_HALVES`` holds (shorter halves
+#: are fragments, joined by the general rule)
+_LONG_HALF = 3
+#: real words that are halves of listed forms: never joined so (гон дон, ass hole)
+_REAL_HALVES = frozenset(w for line in load_words("split_words.txt") for w in line.split())
+
+
+def _form_halves() -> frozenset[tuple[str, str]]:
+    """The listed мат forms (mask_forms.txt) cut in two at every place where both halves have
+    ``_LONG_HALF`` letters or more and neither is a real word: пиз|дец, еба|нутый, fuc|ker."""
+    halves: set[tuple[str, str]] = set()
+    for forms in load_sections("mask_forms.txt").values():
+        for form in forms:
+            form = form.replace("ё", "е")
+            for cut in range(_LONG_HALF, len(form) - _LONG_HALF + 1):
+                first, second = form[:cut], form[cut:]
+                if first not in _REAL_HALVES and second not in _REAL_HALVES:
+                    halves.add((first, second))
+    return frozenset(halves)
+
+
+_FORM_HALVES = _form_halves()
+#: every piece that may be one of those halves (such a piece is never remembered as clean)
+_FORM_PIECES = frozenset(piece for pair in _FORM_HALVES for piece in pair)
 #: real short words that also begin мат: «число пи», but «пи-дор» is one word
 _HYPHEN_HEADS = frozenset({"пи"})
 _LETTERS = "a-zа-яё"
@@ -67,10 +93,12 @@ def _is_fragment(core: str) -> bool:
 def may_split(chunk: str) -> bool:
     """Whether a lower-case whitespace-free piece of a message may be half of a split word
     (or a hyphenated one): such pieces are never remembered as clean on their own."""
-    if len(chunk) > 5 and "-" not in chunk and chunk[0] not in _MAY_START:
+    if len(chunk) > 5 and "-" not in chunk and chunk[0] not in _MAY_START \
+            and chunk.replace("ё", "е") not in _FORM_PIECES:
         return False  # the common case, without a regex: a whole word of its own
     core = _CORE.fullmatch(chunk)
-    return core is not None and _joinable(core.group(1))
+    return core is not None and (_joinable(core.group(1))
+                                 or core.group(1).replace("ё", "е") in _FORM_PIECES)
 
 
 def _joinable(core: str) -> bool:
@@ -103,7 +131,15 @@ def candidates(text: str, lowered: str, pieces: int) -> Iterator[Joined]:
 def _joins(text: str, before: Piece | None, piece: Piece, after: Piece | None) -> Iterator[Joined]:
     """The joins around one piece: itself if hyphenated, else with a neighbour."""
     core, start, end = piece
-    if not core or not _joinable(core):
+    if not core:
+        return
+    if not _joinable(core):
+        # a longer half: joined only into a listed form, with the piece after it
+        if after is not None and (core.replace("ё", "е"), after[0].replace("ё", "е")) \
+                in _FORM_HALVES and not text[end:after[1]].strip() \
+                and not _name_pair(text[start:end], text[after[1]:after[2]]):
+            yield Joined(text[start:end] + text[after[1]:after[2]], start, after[2],
+                         (text[start:end], text[after[1]:after[2]]))
         return
     if "-" in core:
         yield Joined(text[start:end].replace("-", ""), start, end)

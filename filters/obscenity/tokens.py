@@ -4,7 +4,7 @@ Two kinds of token come out:
 
 * a *word*: letters and digits, with invisible characters and combining marks inside it, and
   mask characters between letters (``х*й``, ``п...ц``, ``х%йня``, ``х_йня``, ``a$$hole``,
-  ``п@здец``), at its end
+  ``п@здец``, ``х&йня``, ``п^здец``, ``f?ck``), at its end
   (``на х**``, ``сук@``), a ``*`` at its start (``*баный``; ``*word*`` is emphasis) or a
   ``$``/``@`` there (``$hit``, ``@sshole``), plus the
   ``3.14`` that stands for «пи»;
@@ -19,11 +19,13 @@ The regex is linear: its character classes are disjoint, so nothing backtracks.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .normalize import INVISIBLE_CLASS
+from .normalize import INVISIBLE_CLASS, QUERY_MARKS, QUERY_MASK
+from .splits import SHORT_WORDS
 
 _LETTER = r"[^\W_]"
 #: what may stand between spaced-out letters: blanks, dots, dashes, and the punctuation and
@@ -31,7 +33,11 @@ _LETTER = r"[^\W_]"
 SEPARATORS = r"\s._\-~|/•·▪+"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
-_JOIN = r"(?:[*#@$!%_☆★€¢×]+\+?|\+(?=[a-z])|\.{2,}|…|'(?=[aeiouy]))"
+#: what joins the pieces of one word: mask characters and look-alike symbols, and the
+#: ``?``, ``&`` and ``^`` members type for a hidden letter (х&йня, п^здец, f?ck), which stay in
+#: the token's text (normalize.py reads them as ``*``) only where they hide a letter (see
+#: ``hides_letters``)
+_JOIN = rf"(?:[*#@$!%_☆★€¢×{re.escape(QUERY_MARKS)}]+\+?|\+(?=[a-z])|\.{{2,}}|…|'(?=[aeiouy]))"
 #: emoji inside a word (пиз🤬дец, fu🤬ck) and a hyphenated line break (пиз-⏎дец): removed
 EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
@@ -50,6 +56,29 @@ _RUN_SEPARATORS = re.compile(f"[{SEPARATORS}]+")
 #: other mask characters between letters (``х%йня``, ``х_йня``, ``зал#па``, the × that looks like
 #: an x in ``на×уй``), read as the ``*`` wildcard
 _MASK_STANDINS = re.compile(r"[%☆★#×]+|_+")
+
+
+#: the most letters a word with ``?``, ``&``, ``^``… (QUERY_MARKS) is read as one masked word
+#: in (п^здюлей, f?ck; a longer run is two words joined by a question mark)
+_QUERY_WORD_LETTERS = 12
+
+
+def hides_letters(word: str) -> bool:
+    """Whether every ``?``, ``&``, ``^``… in a word stands for a hidden letter: beside a piece
+    of one or two letters that is no word by itself (п^здец, f?ck, бл&дь, пизд?ц, sh?t), in a
+    word of at most ``_QUERY_WORD_LETTERS`` characters.  Between longer pieces, or beside a
+    real short word, the mark is punctuation typed without its space («сук?на котором»,
+    «Спи?дорогой», «ну?бля») or joins initials (AT&T, Q&A, R&D): the pieces are then words of
+    their own."""
+    pieces = QUERY_MASK.split(word)
+    if sum(map(len, pieces)) > _QUERY_WORD_LETTERS:
+        return False
+    return all(_fragment(left) or _fragment(right) for left, right in itertools.pairwise(pieces))
+
+
+def _fragment(piece: str) -> bool:
+    """A piece of one or two letters that is no word of its own (п, бл, ck, ц; not на, is)."""
+    return 1 <= len(piece) <= 2 and piece.isalpha() and piece.lower() not in SHORT_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +103,15 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
     """Yield the tokens of ``text[start:end]`` in order (spans index the whole text)."""
     for found in _TOKEN.finditer(text, start, len(text) if end is None else end):
         start, end = found.span()
+        if found.lastgroup == "word" and QUERY_MASK.search(found.group()) is not None \
+                and not hides_letters(found.group()):
+            # punctuation between two words (ну?бля, AT&T): each piece is a token of its own
+            position = start
+            for mark in QUERY_MASK.finditer(text, start, end):
+                yield from tokenize(text, position, mark.start())
+                position = mark.end()
+            yield from tokenize(text, position, end)
+            continue
         if found.lastgroup == "run":
             yield Token(_RUN_SEPARATORS.sub("", found.group()), start, end, True)
         elif found.lastgroup == "chain":

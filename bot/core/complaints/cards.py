@@ -106,6 +106,7 @@ def card_text(ticket: TicketRecord) -> Text:
         "reports": ticket.reporters_count,
         "author": author,
         "text": _short(ticket.message_text, CARD_TEXT_LIMIT) or "—",
+        "deleted": Text("complaints.card_deleted") if ticket.message_deleted else _empty(),
         "link": (Text("complaints.card_link", {"link": ticket.message_link})
                  if ticket.message_link else _empty()),
         "reason": (Text("complaints.card_reason", {"reason": _one_line(ticket.reason,
@@ -130,7 +131,7 @@ def card_buttons(ticket: TicketRecord) -> Buttons:
         first.append(_button("claim", "claim", ticket))
     first += [_button("resolve", "resolve", ticket), _button("reject", "reject", ticket)]
     second: list[Button] = []
-    if ticket.chat and ticket.message_id:
+    if ticket.chat and ticket.message_id and not ticket.message_deleted:
         second.append(_button("delete", "del", ticket))
     if ticket.chat and ticket.reported_user and not ticket.against_moderator:
         second.append(_button("ban", "ban", ticket))

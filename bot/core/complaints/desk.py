@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 NOTICE_REF = "ticket-notice:"
 CARD_REF = "ticket-card:"
 BAN_REF = "ticket-ban:"
+DELETE_REF = "ticket-delete:"
+#: messages the bot deleted, so a report that comes after the delete files a card that says so
+GONE_PREFIX = "gone:"
+#: members report what they saw minutes ago, not days
+GONE_KEPT = timedelta(days=2)
 #: how long a pressed "Ban author" holds the button while the platform answers: the outbox
 #: retries for minutes at most, and a crash must not leave the button refused for good
 BAN_PATIENCE = timedelta(minutes=15)
@@ -202,7 +207,11 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
     if kind == "del":
         if not ticket.message_id:
             return Worked(ticket, refused="no_message")
-        action = DeleteMessage(chat, ticket.message_id, ticket.thread_id)
+        if ticket.message_deleted:  # a stale card's button: the message is gone already
+            return Worked(ticket, refused="already_deleted")
+        if await _delete_pending(uow, ticket, now):
+            return Worked(ticket, refused="delete_pending")
+        action = _delete(chat, ticket, ticket.message_id)
         audit_action = "delete"
     else:
         if not ticket.reported_user:
@@ -221,11 +230,13 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
             return Worked(ticket, refused="already_banned")
         await uow.state.put(_ban_key(ticket), f"{now.isoformat()}|{actor}|{actor_name}", now)
     actions: list[AnyAction] = [action]
-    if kind == "ban" and ticket.message_id:
+    if kind == "ban" and ticket.message_id and not ticket.message_deleted:
         # as with Rose's /dban the reported message goes with its author, unless already gone
         deleted = any(e.action in ("delete", "ban") for e in await repo.events(ticket.id))
         if not deleted:
-            actions.append(DeleteMessage(chat, ticket.message_id, ticket.thread_id))
+            actions.append(_delete(chat, ticket, ticket.message_id))
+    if isinstance(actions[-1], DeleteMessage):
+        await uow.state.put(_delete_key(ticket), now.isoformat(), now)
     await repo.add_event(ticket.id, audit_action, actor, "", now)
     actions += await auditing.record(
         uow, community, now, audit_action, actor=actor, chat=ticket.chat,
@@ -246,6 +257,64 @@ async def _author_banned_here(uow: UnitOfWork, ticket: TicketRecord, now: dateti
         return False
     return await is_banned_in(uow, ChatRef.parse(ticket.chat), UserRef.parse(ticket.reported_user),
                               now)
+
+
+def _delete(chat: ChatRef, ticket: TicketRecord, message_id: str) -> DeleteMessage:
+    """The reported message's delete, with a ref: its result marks the card (`delete_settled`)."""
+    return DeleteMessage(chat, message_id, ticket.thread_id, ref=f"{DELETE_REF}{ticket.id}")
+
+
+def _delete_key(ticket: TicketRecord) -> str:
+    return f"{DELETE_REF}{ticket.id}"
+
+
+async def _delete_pending(uow: UnitOfWork, ticket: TicketRecord, now: datetime) -> bool:
+    """A card's delete is on its way (a second moderator, or a phone showing the old card,
+    pressed too): one call is enough. Held no longer than ``BAN_PATIENCE``, as a ban is."""
+    pending = await uow.state.get(_delete_key(ticket))
+    return bool(pending) and now - datetime.fromisoformat(pending or "") < BAN_PATIENCE
+
+
+async def message_gone(uow: UnitOfWork, community: CommunitySettings, chat: ChatRef,
+                       message_id: str, now: datetime) -> list[AnyAction]:
+    """Whoever deleted it (the filter, /del, /purge, the card), the message is gone: its open
+    ticket's card says so and stops offering "Delete message", and a report that comes later
+    (the reporter's screen still showed it) files a card that says so from the start."""
+    await uow.state.put(_gone_key(chat, message_id), now.isoformat(), now)
+    ticket = await tickets_of(uow).open_for_message(community.name, str(chat), message_id)
+    if ticket is None or ticket.message_deleted:
+        return []
+    ticket, actions = card_refresh(replace(ticket, message_deleted=True), community.language)
+    await tickets_of(uow).save(ticket)
+    await tickets_of(uow).add_event(ticket.id, "message_gone", "", "", now)
+    return actions
+
+
+async def was_deleted(uow: UnitOfWork, chat: str, message_id: str) -> bool:
+    """The bot deleted this message (within ``GONE_KEPT``)."""
+    return bool(await uow.state.get(_gone_key(ChatRef.parse(chat), message_id)))
+
+
+def _gone_key(chat: ChatRef, message_id: str) -> str:
+    return f"{GONE_PREFIX}{chat}|{message_id}"
+
+
+async def delete_settled(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRecord,
+                         result: ActionResult, now: datetime) -> list[AnyAction]:
+    """The platform answered the card's delete: when it went (or the message was gone
+    already), the card says so and stops offering "Delete message"; when it was refused
+    (no right to delete, a VK message past its day), the button stays for another try and
+    the failure itself is said where failures are (failures.py)."""
+    await uow.state.put(_delete_key(ticket), "", now)
+    repo = tickets_of(uow)
+    if not result.ok:
+        await repo.add_event(ticket.id, "delete_failed", "", result.error or "", now)
+        return []
+    if ticket.message_deleted:
+        return []
+    ticket, actions = card_refresh(replace(ticket, message_deleted=True), community.language)
+    await repo.save(ticket)
+    return actions
 
 
 def _ban_key(ticket: TicketRecord) -> str:

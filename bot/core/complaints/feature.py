@@ -30,10 +30,15 @@ from bot.core.complaints.cards import card_buttons, card_text, parse_number, que
 from bot.core.complaints.desk import (
     BAN_REF,
     CARD_REF,
+    DELETE_REF,
+    GONE_KEPT,
+    GONE_PREFIX,
     NOTICE_REF,
     Worked,
     act_on_message,
     ban_settled,
+    delete_settled,
+    message_gone,
     ticket_of_card,
     tickets_of,
     work,
@@ -52,6 +57,8 @@ from bot.core.texts import Text
 
 log = logging.getLogger(__name__)
 
+FORGET_EVERY = timedelta(hours=1)
+CARDS_RESENT_EVERY = timedelta(hours=1)
 AWAIT_WINDOW = timedelta(minutes=30)  # how long "/complaint" waits for the text that follows
 QUEUE_SHOWN = 25
 CALLBACK_PREFIX = "t:"
@@ -89,6 +96,8 @@ class ComplaintsFeature(BaseFeature):
     def __init__(self, directory: Directory, permissions: Permissions) -> None:
         self._directory = directory
         self._permissions = permissions
+        self._forgot_at: datetime | None = None
+        self._cards_resent_at: datetime | None = None
 
     def commands(self) -> Sequence[CommandSpec]:
         member = Where.CHAT | Where.PRIVATE
@@ -248,7 +257,8 @@ class ComplaintsFeature(BaseFeature):
             return await repo.by_number(ctx.community.name, number), words[1:], True
         target = ctx.event.reply_to
         if target is not None:
-            ticket = await ticket_of_card(ctx.uow, ctx.chat, target, ctx.community.name)
+            ticket = await ticket_of_card(ctx.uow, self._directory.configured(ctx.chat), target,
+                                          ctx.community.name)
             if ticket is not None and ticket.community == ctx.community.name:
                 return ticket, words, True
         return None, words, False
@@ -346,14 +356,16 @@ class ComplaintsFeature(BaseFeature):
         valid = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9  # data can be forged
         ticket = await tickets_of(uow).get(int(raw_id)) if valid else None
         community = self._directory.by_name(ticket.community) if ticket else None
-        if ticket is None or community is None or not _near(community, ticket, event.chat):
+        # a queue Telegram upgraded to a supergroup presses from its new id
+        pressed_in = self._directory.configured(event.chat)
+        if ticket is None or community is None or not _near(community, ticket, pressed_in):
             placed = self._directory.place(event.chat).community
             lang = placed.language if placed is not None else self._directory.default_language
             return [_answer(event, "complaints.button_unknown", lang, alert=True)]
         lang = community.language
         # judged where the ticket is, unless pressed in the queue (community-wide): a side
         # group's admin forging a card button in their own group gains no power in the main one
-        where = event.chat if event.chat == community.queue or ticket.chat is None \
+        where = event.chat if pressed_in == community.queue or ticket.chat is None \
             else ChatRef.parse(ticket.chat)
         if not await self._permissions.is_moderator(community, where, event.author):
             return [_answer(event, "common.not_moderator", lang, alert=True,
@@ -388,6 +400,8 @@ class ComplaintsFeature(BaseFeature):
             return [] if result.ok else await self._reporter_not_told(ref, result, uow)
         if ref.startswith(BAN_REF):
             return await self._ban_settled(ref.removeprefix(BAN_REF), result, uow, now)
+        if ref.startswith(DELETE_REF):
+            return await self._delete_settled(ref.removeprefix(DELETE_REF), result, uow, now)
         if not ref.startswith(CARD_REF) or not ref.removeprefix(CARD_REF).isdigit():
             return []
         repo = tickets_of(uow)
@@ -434,6 +448,14 @@ class ComplaintsFeature(BaseFeature):
             return []
         return await ban_settled(uow, community, ticket, result, now)
 
+    async def _delete_settled(self, raw_id: str, result: ActionResult, uow: UnitOfWork,
+                              now: datetime) -> list[AnyAction]:
+        ticket = await tickets_of(uow).get(int(raw_id)) if raw_id.isdigit() else None
+        community = self._directory.by_name(ticket.community) if ticket else None
+        if ticket is None or community is None:
+            return []
+        return await delete_settled(uow, community, ticket, result, now)
+
     async def _reporter_not_told(self, ref: str, result: ActionResult,
                                  uow: UnitOfWork) -> list[AnyAction]:
         """The platform would not carry the outcome to the reporter (never wrote to the bot,
@@ -455,10 +477,24 @@ class ComplaintsFeature(BaseFeature):
         return [NotifyQueue(community.queue, Text("complaints.reporter_not_told", {
             "number": ticket.number, "reporter": shown}), community.language)]
 
+    async def on_gone(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                      now: datetime) -> list[AnyAction]:
+        community = self._directory.place(chat).community
+        if community is None:
+            return []
+        return await message_gone(uow, community, chat, message_id, now)
+
     async def tick(self, uow: UnitOfWork, now: datetime) -> list[AnyAction]:
-        """Re-announce, once, each ticket nobody claimed within the community's SLA."""
+        """Re-announce, once, each ticket nobody claimed within the community's SLA; hourly,
+        forget the deleted messages no report will come about any more."""
+        if self._forgot_at is None or now - self._forgot_at >= FORGET_EVERY:
+            self._forgot_at = now
+            await uow.state.forget(GONE_PREFIX, now - GONE_KEPT)
         repo = tickets_of(uow)
         out: list[AnyAction] = []
+        if self._cards_resent_at is None or now - self._cards_resent_at >= CARDS_RESENT_EVERY:
+            self._cards_resent_at = now
+            out.extend(await self._resend_failed_cards(uow))
         for ticket in await repo.unannounced_new():
             community = self._directory.by_name(ticket.community)
             if community is None or community.queue is None:
@@ -475,6 +511,26 @@ class ComplaintsFeature(BaseFeature):
             assert community.queue is not None
             out.append(NotifyQueue(community.queue, sla_text(announced, now), community.language,
                                    card_buttons(announced), ref=f"{CARD_REF}{ticket.id}"))
+        return out
+
+
+    async def _resend_failed_cards(self, uow: UnitOfWork) -> list[AnyAction]:
+        """A card the queue chat refused (the bot was out of it, the token revoked, an outage
+        longer than the retries) is sent again at the first tick after a start and hourly
+        after, while its ticket is open: the owner's fix (a new token, the bot added back)
+        brings the complaint to the queue without anyone remembering to ask for it."""
+        repo = tickets_of(uow)
+        out: list[AnyAction] = []
+        for ticket in await repo.failed_cards():
+            community = self._directory.by_name(ticket.community)
+            if community is None or community.queue is None:
+                continue
+            ticket = replace(ticket, card_chat=str(community.queue), card_state="pending")
+            await repo.save(ticket)
+            log.info("event=complaints.card_resent community=%s ticket=%s", community.name,
+                     ticket.number)
+            out.append(NotifyQueue(community.queue, card_text(ticket), community.language,
+                                   card_buttons(ticket), ref=f"{CARD_REF}{ticket.id}"))
         return out
 
 

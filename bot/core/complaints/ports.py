@@ -65,6 +65,7 @@ class TicketRecord:
     updated_at: datetime
     opened_at: datetime
     chat_title: str = ""
+    message_deleted: bool = False  # the reported message is gone (the card's delete worked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,10 @@ class TicketRepo(Protocol):
 
     async def unannounced_new(self) -> list[TicketRecord]:
         """New tickets whose SLA re-announcement has not gone out yet (all communities)."""
+        ...
+
+    async def failed_cards(self) -> list[TicketRecord]:
+        """Open tickets whose card the queue chat refused (all communities)."""
         ...
 
     async def mark_abusive(self, community: str, reporter: str, by: str, at: datetime) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core.actions import AnyAction, NotifyQueue
 from bot.core.complaints.cards import card_buttons, card_text
-from bot.core.complaints.desk import CARD_REF, card_refresh, tickets_of
+from bot.core.complaints.desk import CARD_REF, card_refresh, tickets_of, was_deleted
 from bot.core.complaints.ports import NewTicket, TicketRecord
 from bot.core.ports import UnitOfWork
 from bot.core.records import AuditRecord
@@ -84,6 +84,11 @@ async def _create(uow: UnitOfWork, community: CommunitySettings, report: NewTick
     report = replace(report, card_chat=str(queue) if queue else None,
                      card_state="pending" if queue else "none")
     ticket = await repo.create(report, now)
+    if ticket.chat and ticket.message_id and await was_deleted(uow, ticket.chat,
+                                                                ticket.message_id):
+        # the filter or a moderator was quicker than the reporter: the card says so
+        ticket = replace(ticket, message_deleted=True)
+        await repo.save(ticket)
     await repo.add_event(ticket.id, "opened", report.reporter, report.reason, now)
     await _audit(uow, community, ticket, report, now)
     params = {"number": ticket.number}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.actions import (
@@ -18,6 +18,7 @@ from bot.core.actions import (
     AnswerCallback,
     AnyAction,
     Button,
+    DeleteMessage,
     NotifyQueue,
     SendMessage,
 )
@@ -39,6 +40,11 @@ from bot.core.texts import Text, clip
 
 CALLBACK_PREFIX = "faq:show:"
 ANSWER_REF = "faq-answer:"
+#: answered questions, so the answer goes when the filter removes its question
+ASKED_PREFIX = "faq-asked:"
+#: an edit that turns a question into abuse comes within minutes, not days
+ASKED_KEPT = timedelta(days=2)
+FORGET_EVERY = timedelta(hours=1)
 CALLBACK_DATA_LIMIT = 64  # bytes; Telegram's limit for callback data
 MAX_SUGGESTIONS = 3
 MAX_QUESTION = 300
@@ -118,6 +124,11 @@ def _holding(entries: Sequence[FaqEntry], question: str) -> FaqEntry | None:
     return next((e for e in entries if any(exact_key(q) == key for q in e.questions)), None)
 
 
+def _asked_key(chat: ChatRef, message_id: str) -> str:
+    """The answered question (chat, message) → its answer (`faq-asked:` state)."""
+    return f"{ASKED_PREFIX}{chat}|{message_id}"
+
+
 def answer_key(event: IncomingMessage) -> str:
     """Where "the same chat" is for anti-repeat: a VK wall post's comments are their own chat."""
     return f"{event.chat}#{event.thread_id}" if event.thread_id else str(event.chat)
@@ -135,6 +146,7 @@ class FaqFeature(BaseFeature):
         self.group_list_limit = group_list_limit
         # Networks where the pointer can quote the earlier answer (reply to the bot's message).
         self.reply_to_answer = reply_to_answer
+        self._forgot_at: datetime | None = None
 
     def commands(self) -> Sequence[CommandSpec]:
         return (CommandSpec("faq", self._command, moderator_only=False, where=Where.ANY),)
@@ -201,6 +213,8 @@ class FaqFeature(BaseFeature):
         earlier = await repo.last_answer(ctx.community.name, key, entry.id, since)
         if earlier is None:
             answer_id = await repo.add_answer(ctx.community.name, key, entry.id, ctx.now)
+            await ctx.uow.state.put(_asked_key(ctx.chat, ctx.event.message_id),
+                                    f"{answer_id}|{ctx.event.thread_id or ''}", ctx.now)
             return [ctx.reply_raw(entry.answer, ref=f"{ANSWER_REF}{answer_id}")]
         who = ctx.event.author.display
         if earlier.message_id and self._can_quote(ctx):
@@ -231,10 +245,30 @@ class FaqFeature(BaseFeature):
             await _repo(uow).drop_answer(answer_id)
         return []
 
-    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork) -> None:
+    async def on_deleted(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                         now: datetime) -> None:
         """A moderator deleted a message: if it was an answer, the next asker gets the answer
-        again instead of "answered above ↑" pointing at nothing."""
+        again instead of "answered above ↑" pointing at nothing; if it was a question, its
+        answer stays (the moderator chose what to remove, and the answer still serves)."""
         await _repo(uow).forget_answer_message(str(chat), message_id)
+        if await uow.state.get(_asked_key(chat, message_id)):
+            await uow.state.put(_asked_key(chat, message_id), "", now)
+
+    async def on_gone(self, chat: ChatRef, message_id: str, uow: UnitOfWork,
+                      now: datetime) -> list[AnyAction]:
+        """An answered question is gone and no moderator chose that (the filter removed it
+        once it was edited into abuse): the bot's answer goes too, so no answer hangs under
+        a deleted message, and the next asker gets the answer afresh."""
+        asked = await uow.state.get(_asked_key(chat, message_id))
+        if not asked:
+            return []
+        await uow.state.put(_asked_key(chat, message_id), "", now)
+        raw_id, _sep, thread_id = asked.partition("|")
+        answer = await _repo(uow).answer_message(int(raw_id)) if raw_id.isdigit() else None
+        if answer is None:
+            return []
+        await _repo(uow).forget_answer_message(str(chat), answer)
+        return [DeleteMessage(chat, answer, thread_id or None)]
 
     async def on_callback(self, event: CallbackPressed, uow: UnitOfWork,
                           now: datetime) -> list[AnyAction] | None:
@@ -268,6 +302,9 @@ class FaqFeature(BaseFeature):
         a file the owner broke (or moved) is told to the queue: answers keep coming from the
         last good version, and a log line alone would leave the owner wondering why."""
         out: list[AnyAction] = []
+        if self._forgot_at is None or now - self._forgot_at >= FORGET_EVERY:
+            self._forgot_at = now
+            await uow.state.forget(ASKED_PREFIX, now - ASKED_KEPT)
         for community in self.directory.communities:
             await self.book(community, uow)
             for kind, detail in self.library.take_problems(community.name):

@@ -84,6 +84,10 @@ class FaqRepo(Protocol):
 
     async def set_answer_message(self, answer_id: int, message_id: str) -> None: ...
 
+    async def answer_message(self, answer_id: int) -> str | None:
+        """The sent answer's message id, while the bot knows it is in the chat."""
+        ...
+
     async def drop_answer(self, answer_id: int) -> None:
         """The answer never reached the chat: forget it so the next asker gets it."""
         ...

@@ -52,6 +52,18 @@ async def note_bans(actions: Sequence[AnyAction], uow: UnitOfWork, now: datetime
                 await forget_ban_in(uow, action.chat, action.user, now)
 
 
+async def forget_refused(uow: UnitOfWork, action: Ban | Mute, now: datetime) -> None:
+    """The platform refused this ban or mute for good (the bot lost the right): it was never
+    given, so no lookup (/warns) may show it and the ladder does not count on it. A later
+    sanction recorded since (another end) is left alone."""
+    prefix = BANNED if isinstance(action, Ban) else MUTED
+    until = action.until.isoformat() if action.until is not None else FOREVER
+    if await uow.state.get(prefix + str(action.user)) == until:
+        await uow.state.put(prefix + str(action.user), "", now)
+    if isinstance(action, Ban):
+        await forget_ban_in(uow, action.chat, action.user, now)
+
+
 async def forget_ban_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> None:
     """The ban in ``chat`` no longer holds (lifted, or the member is back in the chat)."""
     key = _in_chat(chat, user)

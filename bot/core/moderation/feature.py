@@ -103,12 +103,13 @@ class ModerationFeature(BaseFeature):
         verdict = self._check(ctx)
         if verdict is not None and ctx.community.filter.mode == "enforce":
             return await self._enforce(ctx, verdict)
-        out: list[AnyAction] = []
-        if verdict is not None:
-            out.extend(await self._dry_run(ctx, verdict))
-        if flood.acted:
-            out.extend(await self._on_flood(ctx, flood))
-        return out if verdict is not None or flood.acted else None
+        if not flood.acted:
+            if verdict is not None:
+                # a trial verdict changes nothing for the member: the FAQ still answers them
+                ctx.noted.extend(await self._dry_run(ctx, verdict))
+            return None
+        out = await self._dry_run(ctx, verdict) if verdict is not None else []
+        return out + await self._on_flood(ctx, flood)
 
     @staticmethod
     async def _judges(ctx: MessageContext) -> bool:

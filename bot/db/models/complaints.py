@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models.base import Base, UtcDateTime
@@ -50,6 +50,9 @@ class Ticket(Base):
     card_state: Mapped[str] = mapped_column(String(16), default="pending")
     chat_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     sla_announced: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The reported message is gone from the chat (the card's delete went through).
+    message_deleted: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # When the ticket last became "new" (creation or reopen): the SLA clock starts here.

@@ -14,7 +14,8 @@ from bot.db.models import AbusiveReporter, Ticket, TicketEvent, TicketReporter
 from bot.db.repos.runtime import SqlStateStore
 
 _MUTABLE = ("state", "claimed_by", "claimed_name", "resolution", "reporters_count", "card_chat",
-            "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at")
+            "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at",
+            "message_deleted")
 
 
 def _record(row: Ticket) -> TicketRecord:
@@ -29,6 +30,7 @@ def _record(row: Ticket) -> TicketRecord:
         card_chat=row.card_chat, card_message_id=row.card_message_id, card_state=row.card_state,
         sla_announced=row.sla_announced, created_at=row.created_at, updated_at=row.updated_at,
         opened_at=row.opened_at, chat_title=row.chat_title,
+        message_deleted=row.message_deleted,
     )
 
 
@@ -150,6 +152,13 @@ class SqlTicketRepo:
         rows = await self._s.scalars(select(Ticket).where(
             Ticket.state == "new", Ticket.sla_announced.is_(False)).order_by(Ticket.opened_at)
             .with_for_update(skip_locked=True))
+        return [_record(r) for r in rows]
+
+    async def failed_cards(self) -> list[TicketRecord]:
+        """Locked as `unannounced_new` is: one instance sends each card again."""
+        rows = await self._s.scalars(select(Ticket).where(
+            Ticket.state.in_(("new", "claimed")), Ticket.card_state == "failed")
+            .order_by(Ticket.id).with_for_update(skip_locked=True))
         return [_record(r) for r in rows]
 
     async def mark_abusive(self, community: str, reporter: str, by: str, at: datetime) -> bool:

@@ -76,6 +76,10 @@ class SqlFaqRepo:
             row.message_id = message_id
             await self._s.flush()
 
+    async def answer_message(self, answer_id: int) -> str | None:
+        row = await self._s.get(FaqAnswer, answer_id)
+        return row.message_id if row is not None else None
+
     async def drop_answer(self, answer_id: int) -> None:
         await self._s.execute(delete(FaqAnswer).where(FaqAnswer.id == answer_id))
 

@@ -122,7 +122,7 @@ class SqlOutbox:
             row.state, row.holder, row.updated_at = "sending", holder, now
             row.attempts += 1
             items.append(OutboxItem(id=row.id, event_id=row.event_id, payload=row.payload,
-                                    attempts=row.attempts))
+                                    attempts=row.attempts, created_at=row.created_at))
         await self._s.flush()
         return items
 

@@ -1,0 +1,53 @@
+"""Two words typed without the space between them (вообщехуёво, чтоебанутый, сукаблять,
+ебтвою): мат glued to a common word is read as the two words.
+
+Searching every long word for мат inside it would find it in innocent ones (застрахуйте,
+скипидар, потребляют, оскорблять, колебаться, педикеб), so a word is only cut in two where one
+half is one of a few words members type next to мат, and the other half is a whole word the
+lexicon matches as it matches any word (prefixes, endings and allow-list included):
+
+* a common word first (``HEADS``: ну, вот, что, это, вообще, какой…), then a matched word;
+* a matched word first, then a word typed after мат (``TAILS``: твою, мать, блять, сука…).
+
+Measured on 1.5 million Russian word forms (every form of a Russian spelling dictionary): no
+innocent word splits so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+#: common words typed right before мат with no space (нублять, вообщехуёво, чтоебанутый), of
+#: two letters or more; не, на, по, за, до are left out: they are prefixes of the words
+#: themselves (наебал), and the lexicon reads them so already
+HEADS = frozenset((
+    "ну", "вот", "что", "это", "вообще", "ваще", "блин", "опять", "иди", "пошел", "пошла",
+    "пошли", "ты", "вы", "он", "она", "они", "мы", "же", "так", "как", "какой", "какая",
+    "какое", "какие", "какого", "полный", "полная", "полное", "просто", "совсем", "очень",
+    "ничего", "че", "чо", "ой", "ах", "эх", "ох", "ай", "эй", "аж", "еще", "уже", "кто", "где",
+    "мне", "тебе", "все", "там", "тут", "нахрен", "даже",
+))
+#: the commonest of them, looked for by the pre-check before a word it only finds at a word's
+#: start (нусука, вотбля): each costs the pre-check of every message
+TRIGGER_HEADS = ("ну", "вот", "что", "это", "ты")
+#: words typed right after мат with no space (ебтвою, ебтвоюмать, сукаблять), ё read as е
+TAILS = frozenset((
+    "твою", "твоюмать", "вашу", "вашумать", "мать", "бля", "блять",
+    "блядь", "нахуй", "нахер", "пиздец", "сука",
+))
+#: the shortest word cut in two: a head of two letters and a word of three
+_SHORTEST = 5
+
+
+def glued_pairs(word: str) -> Iterator[tuple[str, str, bool]]:
+    """The ways a normalised Cyrillic word may be two words run together: ``(first, second,
+    head)``, where ``head`` says the first is one of ``HEADS`` (the second is the word to
+    match); otherwise the second is one of ``TAILS`` (the first is the word to match)."""
+    if len(word) < _SHORTEST:
+        return
+    for cut in range(2, len(word) - 2):
+        first, second = word[:cut], word[cut:]
+        if first in HEADS:
+            yield first, second, True
+        if second in TAILS:
+            yield first, second, False
