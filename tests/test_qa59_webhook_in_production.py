@@ -497,6 +497,9 @@ async def test_malformed_bodies_and_wrong_content_types_get_a_clean_answer_and_t
         (b"update_id=5&message=hi", "application/x-www-form-urlencoded"),
         (b"\xff\xfe\x00garbage", "application/json"),
         (b'{"update_id": 6, "message": {"message_id": 1}}', "text/plain"),
+        (b"[" * 50_000 + b"]" * 50_000, "application/json"),
+        (b'{"update_id": 7, "message": ' + b'{"a": ' * 50_000 + b"1" + b"}" * 50_001,
+         "application/json"),
     ]
     async with RunningBot(app, fast_options(FakeTime())):
         await registered(emu)

@@ -53,7 +53,7 @@ def make_webhook_app(handler: UpdateHandler, path: str, secret: str | None) -> w
                 return web.Response(status=403, text="forbidden")
         try:
             raw = json.loads(await request.text())
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past Python's limit: no update is
             log.warning("event=telegram.bad_update error=not JSON")
             return web.Response(status=200, text="ignored")  # resending cannot fix it
         try:
