@@ -394,6 +394,7 @@ async def test_tg_banned_member_appeals_privately_unban_from_the_queue_and_is_to
         f"telegram:{BOB}", banned
     filed = [r for r in rows(lines, "ticket.report") if '"ticket": 2' in r]
     assert len(filed) == 1 and field(filed[0], "by") == f"telegram:{BOB}", filed
+    assert "please unban me" in field(filed[0], "reason"), filed  # a private complaint's words
     (unban,) = rows(lines, "unban")
     assert field(unban, "by") == f"telegram:{OLGA}" and field(unban, "reason") == \
         "appeal accepted", unban

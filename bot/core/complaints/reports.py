@@ -20,8 +20,11 @@ from bot.core.complaints.ports import NewTicket, TicketRecord
 from bot.core.ports import UnitOfWork
 from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
+from bot.core.texts import clip
 
 log = logging.getLogger(__name__)
+#: a private complaint's text, as its audit line's reason: one line of `modbot audit`
+AUDIT_REASON_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,10 @@ async def _audit(uow: UnitOfWork, community: CommunitySettings, ticket: TicketRe
                  report: NewTicket, now: datetime, *, merged: bool = False) -> None:
     """Filing is a step of the ticket like claiming it: `modbot audit` shows who reported
     what, so a ticket's history there starts where it started."""
+    # a private complaint's text is its reason ("/complaint" then what happened)
+    reason = report.reason or ("" if ticket.chat else clip(" ".join(report.message_text.split()),
+                                                           AUDIT_REASON_LIMIT))
     await uow.audit.add(AuditRecord(
         community=community.name, at=now, actor=report.reporter, action="ticket.report",
-        target=ticket.reported_user, chat=ticket.chat, reason=report.reason,
+        target=ticket.reported_user, chat=ticket.chat, reason=reason,
         details={"ticket": ticket.number, **({"merged": True} if merged else {})}))
