@@ -241,7 +241,7 @@ async def test_tg_after_a_demotion_telegram_announced_offenders_are_not_told_rem
 # ============================================================================================
 
 async def test_tg_group_upgraded_faq_and_a_config_post_follow_it_also_after_a_restart(
-        make_app, emu, fake, clock, monkeypatch, tmp_path, open_app) -> None:
+        make_app, emu, fake, clock, monkeypatch, tmp_path, open_app, caplog) -> None:
     """The owner's basic group becomes a supergroup (a new id; the config still names the
     old one). Members ask in the new chat and get the FAQ answer there; the post planned in
     config.toml for the old id is published once, in the new chat, with no "could not be
@@ -265,7 +265,8 @@ async def test_tg_group_upgraded_faq_and_a_config_post_follow_it_also_after_a_re
     await app.close()
     again = await open_app(load_config(tmp_path / "config.toml"), clock, "qa62-after")
     fake2 = FakeTime()
-    async with RunningBot(again, fast_options(fake2)):
+    caplog.clear()
+    async with RunningBot(again, fast_options(fake2, check_rights=True)):
         await run_clock(again, clock, fake2, step=timedelta(minutes=2), rounds=15, posts=True)
         rude = emu.user_message(UPGRADED, OTHER_MEMBER, OBSCENE)
         await emu.wait_for(lambda: emu.is_deleted(UPGRADED, rude["message_id"]),
@@ -278,6 +279,10 @@ async def test_tg_group_upgraded_faq_and_a_config_post_follow_it_also_after_a_re
         emu.sent_texts(UPGRADED)
     assert not queue_failures(emu), emu.sent_texts(QUEUE)
     assert len([t for t in emu.sent_texts(QUEUE) if str(UPGRADED) in t]) == 1
+    # the start-up check tells the owner what to change, and admin lookups follow the group
+    assert f"event=telegram.chat_migrated chat=telegram:{GROUP} new_chat=telegram:{UPGRADED}" \
+        in caplog.text, caplog.text[-3000:]
+    assert "admins_unavailable" not in caplog.text, caplog.text[-3000:]
     assert not emu.calls_of("leaveChat", ok=None)
     refused = [c for c in emu.calls if not c.ok and str(c.params.get("chat_id")) == str(GROUP)]
     assert len(refused) <= 8, [c.method for c in refused]

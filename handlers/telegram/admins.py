@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNotFound,
+)
 
 from bot.core.chats import ChatRef
 from handlers.telegram.raw import GetRawChat, GetRawChatAdministrators, member_user_id
@@ -30,6 +35,10 @@ class TelegramChatAdmins:
             return frozenset()
         try:
             members = await self._bot(GetRawChatAdministrators(chat_id=int(chat.chat_id)))
+        except TelegramMigrateToChat as exc:
+            # the group became a supergroup and the config still has its old id: its admins
+            # are the new chat's (the bot follows the group there, README)
+            return await self.admin_ids(ChatRef("telegram", str(exc.migrate_to_chat_id)))
         except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound) as exc:
             # Not an outage but a fact (chat gone, bot removed): nobody there is an admin
             # we can see, and failing here would fail every message that asks.

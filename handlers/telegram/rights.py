@@ -12,6 +12,7 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -63,6 +64,13 @@ async def check_rights(bot: Bot, config: LoadedConfig) -> list[str]:
             continue
         try:
             member = await bot(GetRawChatMember(chat_id=int(chat.chat_id), user_id=bot.id))
+        except TelegramMigrateToChat as exc:
+            # the bot follows an upgraded group to its new id, but the owner should know
+            new = ChatRef("telegram", str(exc.migrate_to_chat_id))
+            log.warning("event=telegram.chat_migrated chat=%s new_chat=%s", chat, new)
+            problems.append(f"{chat}: the group became a supergroup; put {new} in the config "
+                            f"in place of {chat}")
+            continue
         except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
                 TelegramUnauthorizedError):
             raise  # Telegram unreachable or the token wrong: not a fact about this chat
