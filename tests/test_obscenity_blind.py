@@ -289,6 +289,14 @@ Session 16, first contact: ``fresh_round86.jsonl`` (dating, parents, a parish an
 planners: sexual and bodily words that are not мат, euphemisms, masked sexual obscenities) 1.000;
 ``fresh_round87.jsonl`` (marketplaces and classifieds: brands, models, SKUs, surnames and places
 that resemble obscene roots, мат in listings and reviews) 1.000.
+
+Session 17, after the red team's fixes (? & ^ masks, "oo" translit, glued words, split halves),
+first contact: ``fresh_round89.jsonl`` (programmers', gamers' and maths tutors' chats typed fast:
+symbols between innocent words, words glued without spaces, "oo" names, against мат masked with
+? & ^ ` and glued to a neighbour) F1 0.979 (two contrived glued false alarms, «число пиздесь»
+and «у всехуйма»; three misses: ох&енно, motherf^cker, му`дак), 0.996 after the fixes they
+showed (one false alarm left: «пиздесь» for «пи здесь»); ``fresh_round90.jsonl`` (emigrants'
+chats mixing Ukrainian, Belarusian, Bulgarian, Serbian, Polish and Kazakh words) 1.000.
 """
 
 from __future__ import annotations
@@ -339,7 +347,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round78.jsonl", "fresh_round79.jsonl", "fresh_round80.jsonl",
              "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl",
              "fresh_round84.jsonl", "fresh_round85.jsonl",
-             "fresh_round86.jsonl", "fresh_round87.jsonl"])
+             "fresh_round86.jsonl", "fresh_round87.jsonl", "fresh_round89.jsonl",
+             "fresh_round90.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

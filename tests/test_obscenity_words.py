@@ -371,6 +371,10 @@ def test_hard_negatives(text: str) -> None:
 
 #: ?, &, ^ typed for a hidden letter (tokens.hides_letters), and two words joined by them
 MASK_MARKS_CAUGHT = [
+    ("ох&енно сыграли вчера", "хуй"),
+    ("motherf^cker camped the spawn", "fuck"),
+    ("му`дак на миде опять", "муд"),
+    ("ху`йня какая-то", "хуй"),
     ("х&йня какая-то", "хуй"),
     ("п^здец полный", "пизд"),
     ("f?ck this", "fuck"),
@@ -388,6 +392,14 @@ MASK_MARKS_CAUGHT = [
     ("sh|t happens", "shit"),
 ]
 MASK_MARKS_CLEAN = [
+    "rock&roll forever",
+    "black&white photo",
+    "Johnson&Johnson shares",
+    "drag&drop works now",
+    "Procter&Gamble",
+    "don`t push to main",
+    "п`ять хвилин",
+    "комп`ютер не вмикається",
     "AT&T raised prices again",
     "R&D budget is fixed",
     "Q&A session at 5",
@@ -440,6 +452,10 @@ OO_TRANSLIT_CLEAN = [
 
 #: мат glued to a common word (glued.py)
 GLUED_CAUGHT = [
+    ("этотхуй опять сломал билд", "хуй"),
+    ("этамразь", "мразь"),
+    ("нукакогохуя опять мерж конфликт", "хуй"),
+    ("вотжеблядь", "бля"),
     ("вообщехуёво всё сегодня", "хуй"),
     ("ты чтоебанутый?", "еб"),
     ("нублять опять сломалось", "бля"),
@@ -450,6 +466,12 @@ GLUED_CAUGHT = [
     ("вотпидор", "пидор"),
 ]
 GLUED_CLEAN = [
+    "багов у всехуйма, не парься",
+    "всехорошо, спасибо",
+    "этажерка в углу",
+    "чтожеэто такое",
+    "тамжехутор рядом",
+    "ещеужехуже стало",
     "застрахуйте машину",
     "два рубля",
     "скипидар",

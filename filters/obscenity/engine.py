@@ -731,6 +731,14 @@ class ObscenityFilter:
             hit = self._lexicon.match_listed_masks(word)
             if hit is not None:
                 return hit
+        unticked = token.text.replace("`", "")
+        if unticked != token.text and QUERY_MASK.search(unticked) is None:
+            # a backtick inside a word is mostly typed in, hiding nothing (му`дак, с`ука; an
+            # apostrophe: don`t, п`ять): the word without it
+            joined = normalize_word(unticked, default)
+            hit = self._lexicon.match(joined, masks=False) if joined is not None else None
+            if hit is not None:
+                return hit
         for part in QUERY_MASK.split(token.source):
             for piece in tokenize(part):
                 if self._may_match(piece):

@@ -25,7 +25,7 @@ HEADS = frozenset((
     "пошли", "ты", "вы", "он", "она", "они", "мы", "же", "так", "как", "какой", "какая",
     "какое", "какие", "какого", "полный", "полная", "полное", "просто", "совсем", "очень",
     "ничего", "че", "чо", "ой", "ах", "эх", "ох", "ай", "эй", "аж", "еще", "уже", "кто", "где",
-    "мне", "тебе", "все", "там", "тут", "нахрен", "даже",
+    "мне", "тебе", "все", "там", "тут", "нахрен", "даже", "этот", "эта", "этой", "всех", "всем",
 ))
 #: the commonest of them, looked for by the pre-check before a word it only finds at a word's
 #: start (нусука, вотбля): each costs the pre-check of every message
@@ -35,8 +35,16 @@ TAILS = frozenset((
     "твою", "твоюмать", "вашу", "вашумать", "мать", "бля", "блять",
     "блядь", "нахуй", "нахер", "пиздец", "сука",
 ))
+#: a head and the next letter that are a word too (всех уйма typed «всехуйма»): the space may
+#: belong after that letter, so the rest is only мат when it is a listed form (все хуёво)
+LONGER_HEADS = frozenset(("всех", "всем", "этом", "этот", "чтоб", "таки", "мнем"))
 #: the shortest word cut in two: a head of two letters and a word of three
 _SHORTEST = 5
+
+
+def ambiguous_head(first: str, second: str) -> bool:
+    """Whether the head may end one letter later (все|хуйма or всех|уйма)."""
+    return first + second[:1] in LONGER_HEADS
 
 
 def glued_pairs(word: str) -> Iterator[tuple[str, str, bool]]:
@@ -47,7 +55,13 @@ def glued_pairs(word: str) -> Iterator[tuple[str, str, bool]]:
         return
     for cut in range(2, len(word) - 2):
         first, second = word[:cut], word[cut:]
-        if first in HEADS:
+        if first in HEADS or _two_heads(first):
             yield first, second, True
         if second in TAILS:
             yield first, second, False
+
+
+def _two_heads(text: str) -> bool:
+    """Two common words run together before мат as well (нукакогохуя, вотжеблядь)."""
+    return len(text) >= 4 and any(text[:cut] in HEADS and text[cut:] in HEADS
+                                  for cut in range(2, len(text) - 1))

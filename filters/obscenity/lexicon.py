@@ -19,7 +19,7 @@ from .data import (
     load_tagged_words,
     load_words,
 )
-from .glued import TRIGGER_HEADS, glued_pairs
+from .glued import TRIGGER_HEADS, ambiguous_head, glued_pairs
 from .masks import MaskForms
 from .normalize import Script, Word, collapse_all, normalize_phrase, spellings
 from .rules import Hit, RuleSet
@@ -324,7 +324,10 @@ class Lexicon:
         if not self.ru or self.is_allowed(text):
             return None
         for first, second, head in glued_pairs(text):
-            hit = self._match_russian(second if head else first)
+            if head and ambiguous_head(first, second):
+                hit = self.listed_mask(second)
+            else:
+                hit = self._match_russian(second if head else first)
             if hit is not None:
                 return Hit(hit.name, hit.lexicon, first + " " + second)
         return None

@@ -61,6 +61,10 @@ _MASK_STANDINS = re.compile(r"[%☆★#×]+|_+")
 #: the most letters a word with ``?``, ``&``, ``^``… (QUERY_MARKS) is read as one masked word
 #: in (п^здюлей, f?ck; a longer run is two words joined by a question mark)
 _QUERY_WORD_LETTERS = 12
+#: the most letters a word with ``&``, ``^`` or a backtick between two letters is read as one
+#: masked word in (motherf^cker)
+_INSIDE_WORD_LETTERS = 16
+_INSIDE_WORD = re.compile(r"[^\W\d_]+(?:[&^`][^\W\d_]+)+")
 
 
 def hides_letters(word: str) -> bool:
@@ -71,7 +75,16 @@ def hides_letters(word: str) -> bool:
     «Спи?дорогой», «ну?бля») or joins initials (AT&T, Q&A, R&D): the pieces are then words of
     their own."""
     pieces = QUERY_MASK.split(word)
-    if sum(map(len, pieces)) > _QUERY_WORD_LETTERS:
+    letters = sum(map(len, pieces))
+    if letters > _INSIDE_WORD_LETTERS:
+        return False
+    if _INSIDE_WORD.fullmatch(word) is not None and not word.isupper():
+        # ``&``, ``^`` or a backtick between letters is no punctuation a member types between
+        # two words (the question mark is): ох&енно, motherf^cker, му`дак; a masked reading
+        # is only ever compared with the listed forms, and falls back to the pieces
+        # (black&white, rock&roll), so a longer word is safe; capitals are initials (AT&T)
+        return True
+    if letters > _QUERY_WORD_LETTERS:
         return False
     return all(_fragment(left) or _fragment(right) for left, right in itertools.pairwise(pieces))
 
