@@ -86,7 +86,7 @@ async def test_a_database_from_the_first_release_keeps_its_tickets(tmp_path: Pat
                 " 'telegram:-1001', 'spam', '', 'telegram:5', 'Ann', '', 0, 1, '', '',"
                 f" 'pending', 0, '{now}', '{now}', '{now}')")
         await upgrade(engine)
-        assert await current_revision(engine) == "0004"
+        assert await current_revision(engine) == "0005"
         async with async_sessionmaker(engine)() as session:
             ticket = await SqlTicketRepo(session).by_number("demo", 1)
         assert ticket is not None

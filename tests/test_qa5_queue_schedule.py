@@ -228,7 +228,8 @@ async def test_report_of_a_message_the_filter_already_deleted_is_handled_sanely(
         # if a ticket is filed, Delete message must not pretend to delete it again with an error
         await app.pipeline.process(press(f"t:del:{found[0].id}"))
         assert telegram.of(AnswerCallback)[-1].text.key in (
-            "complaints.done_del", "complaints.refused_no_message")
+            "complaints.done_del", "complaints.refused_no_message",
+            "complaints.refused_already_deleted")
 
 
 async def test_a_flooding_reporter_is_limited_and_others_are_not(app, clock) -> None:

@@ -443,6 +443,9 @@ async def test_tg_restart_while_a_burst_and_a_due_post_wait_out_a_429_sends_each
                            what="the deletes told to wait")
         await run_clock(app, clock, fake, step=timedelta(seconds=20), rounds=4, posts=True)
         await emu.wait_for(lambda: not emu.pending_updates, what="updates confirmed")
+        await emu.wait_for(lambda: [c for c in emu.calls_of("sendMessage", ok=False)
+                                    if c.params.get("text") == "Open lesson at 19:00"],
+                           what="the post told to wait too")
     told_to_wait = [c for c in emu.calls_of("sendMessage", ok=False)
                     if c.params.get("text") == "Open lesson at 19:00"]
     await app.close()

@@ -26,12 +26,26 @@ MIGRATION_LOCK = 0x6D6F64626F74  # "modbot"
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade inside the caller's event loop by handing Alembic a ready connection."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": MIGRATION_LOCK})
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    """Upgrade inside the caller's event loop by handing Alembic a ready connection.
+
+    On SQLite foreign keys are off while migrating: a batch migration rebuilds a table by
+    copying it, dropping the old one and renaming the copy, and with foreign keys on the drop
+    would cascade to the rows that refer to it (a ticket's reporters and history)."""
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # outside a transaction, where SQLite honours it
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": MIGRATION_LOCK})
+                await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

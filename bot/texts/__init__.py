@@ -42,8 +42,17 @@ def load_language(lang: str, root: Path = _ROOT) -> dict[str, str]:
 
 
 class _Missing(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    """A placeholder the values lack reads as nothing: a message decided by an older release
+    (waiting in the outbox across an upgrade) lacks the fields the catalog has gained since,
+    and a member must not read "{deleted}"."""
+
+    def __init__(self, values: dict[str, Any], key: str) -> None:
+        super().__init__(values)
+        self._key = key
+
+    def __missing__(self, name: str) -> str:
+        log.warning("event=texts.missing_value key=%s name=%s", self._key, name)
+        return ""
 
 
 class TextCatalog:
@@ -65,7 +74,7 @@ class TextCatalog:
             log.warning("event=texts.missing key=%s lang=%s", text.key, lang)
             return text.key
         params = {k: self._param(v, lang) for k, v in text.params.items()}
-        return string.Formatter().vformat(template, (), _Missing(params))
+        return string.Formatter().vformat(template, (), _Missing(params, text.key))
 
     def _param(self, value: Any, lang: str) -> Any:
         if isinstance(value, Text):

@@ -29,6 +29,8 @@ from bot.core.ports import UnitOfWork
 
 BANNED = "banned:"
 BANNED_IN = "banned-in:"
+#: the chat of a ban recorded before bans were kept per chat
+ANY_CHAT = "*"
 BANNED_BY = "banned-by:"
 #: the end of a ban without one, for comparing ends
 NO_END = datetime.max.replace(tzinfo=UTC)
@@ -65,10 +67,11 @@ async def forget_refused(uow: UnitOfWork, action: Ban | Mute, now: datetime) -> 
 
 
 async def forget_ban_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> None:
-    """The ban in ``chat`` no longer holds (lifted, or the member is back in the chat)."""
-    key = _in_chat(chat, user)
-    if await uow.state.get(key):
-        await uow.state.put(key, "", now)
+    """The ban in ``chat`` no longer holds (lifted, or the member is back in the chat); a
+    ban kept from an older release, for no chat in particular, is lifted with it."""
+    for key in (_in_chat(chat, user), _in_any_chat(user)):
+        if await uow.state.get(key):
+            await uow.state.put(key, "", now)
 
 
 async def is_banned_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> bool:
@@ -80,11 +83,19 @@ def _in_chat(chat: ChatRef, user: UserRef) -> str:
     return f"{BANNED_IN}{chat}|{user}"
 
 
+def _in_any_chat(user: UserRef) -> str:
+    """A ban an older release recorded per member only (migration 0005 carries it over):
+    it holds in every chat until lifted in one."""
+    return f"{BANNED_IN}{ANY_CHAT}|{user}"
+
+
 async def ban_end_in(uow: UnitOfWork, chat: ChatRef, user: UserRef,
                      now: datetime) -> datetime | None:
     """When the ban the bot gave in ``chat`` ends (``NO_END`` for a permanent one), or None
     when none runs: a second moderator's shorter /ban must not replace a longer one."""
     value = await uow.state.get(_in_chat(chat, user))
+    if value is None:  # never banned in this chat by this release: one from before, maybe
+        value = await uow.state.get(_in_any_chat(user))
     if not value:
         return None
     end = NO_END if value == FOREVER else datetime.fromisoformat(value)

@@ -24,9 +24,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('message_deleted', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # a plain ADD COLUMN (SQLite has it): no table rebuild, whose cascade would empty the
+    # tickets' reporters and history
+    op.add_column('tickets', sa.Column('message_deleted', sa.Boolean(), server_default=sa.false(),
+                                       nullable=False))
 
 
 def downgrade() -> None:
