@@ -8,6 +8,7 @@ the caller may confirm it to Telegram.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import re
@@ -134,15 +135,33 @@ class UpdateHandler:
         return self._addressed(event)
 
     async def handle(self, raw: Any) -> Outcome:
-        """Map and process one update; raises StorageUnavailable only when the DB is down."""
+        """Map and process one update, its actions delivered before it returns; raises
+        StorageUnavailable only when the DB is down."""
+        return (await self._handle(raw, deliver=True))[0]
+
+    async def accept(self, raw: Any) -> tuple[Outcome, asyncio.Future[None] | None]:
+        """Map, decide and commit one update; its actions go out in the background (the
+        webhook answers Telegram once the update is committed, not once the bot's own sends
+        are through). Returns the outcome and, for a processed update, a future done once
+        its actions were attempted. Raises StorageUnavailable only when the DB is down."""
+        outcome, event_id = await self._handle(raw, deliver=False)
+        if outcome is not Outcome.PROCESSED or event_id is None:
+            return outcome, None
+        return outcome, self._pipeline.kick([event_id])
+
+    async def settle(self) -> None:
+        """Wait for the background delivery `accept` started to finish."""
+        await self._pipeline.settle()
+
+    async def _handle(self, raw: Any, *, deliver: bool) -> tuple[Outcome, str | None]:
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         await self._learn_username()
         event = self._map(raw)
         if isinstance(event, Outcome):
-            return event
+            return event, None
         for attempt in range(1, self._attempts + 1):
             try:
-                fresh = await self._pipeline.process(event)
+                fresh = await self._pipeline.process(event, deliver=deliver)
             except IntegrityError:
                 # another instance committed this update first (webhook fan-out: the retry
                 # finds it processed), or a race on a counter (two /report at once taking the
@@ -159,10 +178,10 @@ class UpdateHandler:
                 if attempt < self._attempts:
                     await self._sleep(self._retry_delay * 2 ** (attempt - 1))
                 continue
-            return Outcome.PROCESSED if fresh else Outcome.DUPLICATE
+            return (Outcome.PROCESSED if fresh else Outcome.DUPLICATE), event.event_id
         log.error("event=telegram.update_skipped update_id=%s event_id=%s", update_id,
                   event.event_id)
-        return Outcome.BAD
+        return Outcome.BAD, None
 
     def _note_admin_change(self, update: Update) -> None:
         changed = update.chat_member or update.my_chat_member

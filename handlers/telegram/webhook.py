@@ -2,7 +2,10 @@
 
 The reply is sent only after the update was committed: a 200 is Telegram's confirmation, so
 a crash before it makes Telegram deliver the update again (and the pipeline drops the
-duplicate). Requests without the configured secret header are refused, because the URL alone
+duplicate). The bot's own actions are not waited for: they are committed in the outbox and go
+out in the background (per-chat lanes), so a slow Bot API or a paced chat never holds
+Telegram's request past a short head start (`HEAD_START`), and Telegram does not time out and
+re-send. Requests without the configured secret header are refused, because the URL alone
 is guessable; without `webhook_secret` in the config a random one is made at each start and
 handed to Telegram with setWebhook, so the endpoint is never open to forged updates.
 """
@@ -26,6 +29,10 @@ from handlers.telegram.mapping import ALLOWED_UPDATES
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: Seconds the answer waits for the update's own actions at most: a delete or a reply that
+#: goes out at once is done before Telegram hears back (and before the next update of the
+#: chat comes), while a slow or paced send keeps no request open.
+HEAD_START = 1.0
 
 
 def webhook_path(url: str) -> str:
@@ -40,9 +47,11 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host or "0.0.0.0", int(port)
 
 
-def make_webhook_app(handler: UpdateHandler, path: str, secret: str | None) -> web.Application:
-    # Telegram may open several connections; one at a time keeps each chat's order (a /report
-    # before its private follow-up) and spares SQLite competing writers.
+def make_webhook_app(handler: UpdateHandler, path: str, secret: str | None, *,
+                     head_start: float = HEAD_START) -> web.Application:
+    # Telegram may open several connections; deciding one at a time keeps each chat's order
+    # (a /report before its private follow-up) and spares SQLite competing writers. Delivery
+    # is not under the lock: it runs in the background, each chat's actions in order.
     in_order = asyncio.Lock()
 
     async def receive(request: web.Request) -> web.Response:
@@ -58,10 +67,12 @@ def make_webhook_app(handler: UpdateHandler, path: str, secret: str | None) -> w
             return web.Response(status=200, text="ignored")  # resending cannot fix it
         try:
             async with in_order:
-                await handler.handle(raw)
+                _, delivery = await handler.accept(raw)
         except StorageUnavailable as exc:
             log.error("event=telegram.storage_unavailable error=%s", exc)
             return web.Response(status=503, text="retry later")
+        if delivery is not None and head_start > 0:
+            await asyncio.wait({delivery}, timeout=head_start)  # never cancels the delivery
         return web.Response(status=200, text="ok")
 
     app = web.Application()
@@ -80,6 +91,7 @@ class WebhookServer:
         redactor().add(secret)
         self._secret = secret
         self._host, self._port = split_listen(listen)
+        self._handler = handler
         self._app = make_webhook_app(handler, webhook_path(url), secret)
         self._runner: web.AppRunner | None = None
 
@@ -103,6 +115,9 @@ class WebhookServer:
                  self.bound_port)
 
     async def stop(self) -> None:
+        """Stop serving, then let the background delivery of what was accepted finish (at a
+        process stop the pipeline hands the unsent rest back to the outbox)."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._handler.settle()
