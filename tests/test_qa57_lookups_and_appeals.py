@@ -459,24 +459,6 @@ async def test_tg_member_muted_from_the_queue_can_learn_why(tg_app, emu, fake, c
     assert asked != [render("moderation.no_warnings", user="@bob")], asked
 
 
-async def test_tg_queue_sanction_without_a_reason_takes_the_tickets(tg_app, emu, fake,
-                                                                     clock) -> None:
-    """Olga replies a bare "/mute 2h" to card #1: the moderator read the card, and the
-    ticket's reason ("spam, he sent me the same in DMs") is what the mute is for. Bob is told
-    that reason privately and his /warns shows it, instead of "no reason given"."""
-    app = await tg_app()
-    async with RunningBot(app, fast_options(fake)):
-        await say_hello(emu, BOB)
-        _spam, card = await tg_report(emu, clock)
-        private_before = len(emu.sent_texts(BOB))
-        await tg_ask(emu, QUEUE, OLGA, "/mute 2h", reply_to=card["message_id"])
-        await emu.wait_for(lambda: restricts(emu, BOB), what="the mute")
-        asked = await tg_ask(emu, BOB, BOB, "/warns")
-    told = emu.sent_texts(BOB)[private_before:]
-    assert any("he sent me the same in DMs" in t for t in told), told
-    assert any("he sent me the same in DMs" in t for t in asked), asked
-
-
 async def test_tg_ban_author_button_audit_line_names_the_moderator(tg_app, emu, fake,
                                                                    clock) -> None:
     """README: with audit = true the queue reads "Audit: ban by Olga (telegram:700) →

@@ -221,8 +221,7 @@ class ModerationCommands:
         chats = chats_for(ctx, found)
         if not chats:
             return [say(ctx, Text("moderation.no_chats", {"platform": found.ref.platform}))]
-        request = Request(found, chats, duration, " ".join(rest) or found.reason_by_default,
-                          permanent)
+        request = Request(found, chats, duration, " ".join(rest), permanent)
         if cmd.name in PUNITIVE:
             refusal = await self._refusal(ctx, request, cmd.name)
             if refusal is not None:

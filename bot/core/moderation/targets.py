@@ -36,9 +36,6 @@ class Target:
 
     author: Author
     message_id: str | None = None  # the replied message, when the target came from a reply
-    #: the reason a command without one of its own takes: a reply to a ticket's card means
-    #: "for what this ticket is about" (the reporter's reason), as the moderator read it
-    reason_by_default: str = ""
 
     @property
     def ref(self) -> UserRef:
@@ -126,10 +123,7 @@ async def _resolve(ctx: MessageContext, words: list[str]
         # all the moderator has of them ("/ban 1d" in reply to it, as Rose users would)
         ticket = await ticket_of_card(ctx.uow, ctx.chat, reply, ctx.community.name)
         if ticket is not None and ticket.reported_user:
-            found = await _by_id(ctx, UserRef.parse(ticket.reported_user))
-            if isinstance(found, Target):
-                found = replace(found, reason_by_default=ticket.reason)
-            return found, words
+            return await _by_id(ctx, UserRef.parse(ticket.reported_user)), words
     if _BARE_ID.match(first):
         if int(first) == 0:  # no account has ID 0: a typo, not a target
             return TargetProblem("missing"), words
