@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -94,3 +96,30 @@ async def test_a_database_from_the_first_release_keeps_its_tickets(tmp_path: Pat
             1, "telegram:-1001", "", False)
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_migrations_run_with_foreign_keys_off_and_leave_them_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch migration rebuilds a table (copy, drop, rename): with foreign keys on, the drop
+    would cascade to a ticket's reporters and history. The migration sees them off; the
+    connection is handed back with them on."""
+    from alembic import command
+
+    from bot.db import migrate
+
+    seen: list[int] = []
+
+    def probe(config: Any, revision: str) -> None:
+        seen.append(config.attributes["connection"].exec_driver_sql(
+            "PRAGMA foreign_keys").scalar())
+
+    monkeypatch.setattr(command, "upgrade", probe)
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'fk.db'}")
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            after = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+    finally:
+        await engine.dispose()
+    assert seen == [0]
+    assert after == 1

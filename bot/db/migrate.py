@@ -30,12 +30,13 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     On SQLite foreign keys are off while migrating: a batch migration rebuilds a table by
     copying it, dropping the old one and renaming the copy, and with foreign keys on the drop
-    would cascade to the rows that refer to it (a ticket's reporters and history)."""
+    would cascade to the rows that refer to it (a ticket's reporters and history). SQLite
+    ignores the pragma inside a transaction, so it is set on the driver's connection before
+    SQLAlchemy begins one (engine.py makes every begin a BEGIN IMMEDIATE)."""
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # outside a transaction, where SQLite honours it
-            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            await conn.commit()
+        if sqlite:
+            await conn.run_sync(_foreign_keys, False)
         try:
             async with conn.begin():
                 if conn.dialect.name == "postgresql":
@@ -44,8 +45,16 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
                 await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
         finally:
             if sqlite:
-                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                await conn.commit()
+                await conn.run_sync(_foreign_keys, True)
+
+
+def _foreign_keys(connection: Connection, on: bool) -> None:
+    """Set SQLite's foreign_keys pragma on the driver's connection, outside any transaction."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
