@@ -392,6 +392,10 @@ MASK_MARKS_CAUGHT = [
     ("sh|t happens", "shit"),
 ]
 MASK_MARKS_CLEAN = [
+    "I failed the exam T^T",
+    "T_T опять не сдал",
+    "Т~Т",
+    "T__T",
     "rock&roll forever",
     "black&white photo",
     "Johnson&Johnson shares",

@@ -64,6 +64,8 @@ _QUERY_WORD_LETTERS = 12
 #: the most letters a word with ``&``, ``^`` or a backtick between two letters is read as one
 #: masked word in (motherf^cker)
 _INSIDE_WORD_LETTERS = 16
+#: the same letter either side of a face's mouth (T^T, T_T, Т~Т, T__T); a star is a mask (t**t)
+_EMOTICON = re.compile(r"([^\W\d_])[\^~&_]{1,2}\1", re.IGNORECASE)
 _INSIDE_WORD = re.compile(r"[^\W\d_]+(?:[&^`][^\W\d_]+)+")
 
 
@@ -116,6 +118,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
     """Yield the tokens of ``text[start:end]`` in order (spans index the whole text)."""
     for found in _TOKEN.finditer(text, start, len(text) if end is None else end):
         start, end = found.span()
+        if found.lastgroup == "word" and _EMOTICON.fullmatch(found.group()) is not None:
+            continue  # a face, not a masked word (T^T, T_T would read as t*t: twat)
         if found.lastgroup == "word" and QUERY_MASK.search(found.group()) is not None \
                 and not hides_letters(found.group()):
             # punctuation between two words (ну?бля, AT&T): each piece is a token of its own
