@@ -308,6 +308,8 @@ async def test_timed_ban_ends_exactly_on_time_and_the_next_offence_gets_the_ladd
         await vk.wait_for(lambda: len(vk.sent(VK_CHAT)) > before)
         reply = vk.sent(VK_CHAT)[before].text
         assert "banned for 2d" in reply, reply
+        # the ban goes out in the community's own delivery lane, beside the reply
+        await vk.wait_for(lambda: vk.calls_to("groups.ban"))
         [ban] = [c.params for c in vk.calls_to("groups.ban")]
         assert int(ban["end_date"]) == end, ban
         # the ban's own removal from the chat may follow its reply (another delivery lane)

@@ -30,6 +30,9 @@ class MessageContext:
     permissions: Permissions
     #: a configured chat's title as last seen, for lines naming a chat other than this one
     title_of: Callable[[ChatRef], str] = field(default=lambda _chat: "", repr=False)
+    #: the id the config knows a chat by (a Telegram group upgraded to a supergroup has a new
+    #: one): what tickets and settings were stored under
+    configured: Callable[[ChatRef], ChatRef] = field(default=lambda chat: chat, repr=False)
     #: actions of a feature that lets the message go on to the next one (a dry-run verdict's
     #: audit line): the Core sends them with whatever the next feature decides
     noted: list[AnyAction] = field(default_factory=list, repr=False)
@@ -42,6 +45,10 @@ class MessageContext:
     @property
     def chat(self) -> ChatRef:
         return self.event.chat
+
+    @property
+    def configured_chat(self) -> ChatRef:
+        return self.configured(self.event.chat)
 
     @property
     def sent_at(self) -> datetime:

@@ -147,7 +147,10 @@ class Core:
         if isinstance(action, Ban | Mute) and not result.ok and result.permanent:
             # not banned (muted) after all: /warns must not show it, and the member's next
             # offence must climb the ladder again
-            await forget_refused(uow, action, self.clock.now())
+            community = self.directory.place(action.chat).community
+            alone = community is None or sum(
+                chat.platform == action.chat.platform for chat in community.chats) <= 1
+            await forget_refused(uow, action, self.clock.now(), only_chat=alone)
         return await failure_notice(self.directory, action, result, uow, self.clock.now())
 
     async def tick(self, uow: UnitOfWork) -> list[AnyAction]:
@@ -278,7 +281,7 @@ class Core:
             event = self._decently_named(event, community.name)
         ctx = MessageContext(event=event, community=community, role=placement.role, uow=uow,
                              now=now, permissions=self.permissions,
-                             title_of=self.directory.title)
+                             title_of=self.directory.title, configured=self.directory.configured)
         # a forwarded "/ban" is a quote; "/ban@otherbot" is not ours; an edit is not a new
         # command (editing an old message into "/ban" must not run it, as in Rose)
         command = None

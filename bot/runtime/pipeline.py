@@ -365,6 +365,8 @@ class Pipeline:
                                               item.created_at)
         if chat and retry_at is not None:
             lane.hold((item.id, retry_at))
+        elif lane.held is not None and lane.held[0] == item.id:
+            lane.held = None  # the message the chat waited for is out: the rest may follow
         if more and ticket.background:  # a drain claims its follow-ups itself
             self.kick()
         return True
@@ -540,7 +542,7 @@ class _Lane:
     broken: bool = False
 
     def hold(self, blocker: tuple[int, datetime]) -> None:
-        if self.held is None or blocker[0] < self.held[0]:
+        if self.held is None or blocker[0] <= self.held[0]:  # the same one: its new time
             self.held = blocker
 
 

@@ -38,6 +38,8 @@ TAILS = frozenset((
 #: a head and the next letter that are a word too (всех уйма typed «всехуйма»): the space may
 #: belong after that letter, so the rest is only мат when it is a listed form (все хуёво)
 LONGER_HEADS = frozenset(("всех", "всем", "этом", "этот", "чтоб", "таки", "мнем"))
+_LONGEST_HEAD = max(map(len, HEADS))
+_LONGEST_TAIL = max(map(len, TAILS))
 #: the shortest word cut in two: a head of two letters and a word of three
 _SHORTEST = 5
 
@@ -53,12 +55,17 @@ def glued_pairs(word: str) -> Iterator[tuple[str, str, bool]]:
     match); otherwise the second is one of ``TAILS`` (the first is the word to match)."""
     if len(word) < _SHORTEST:
         return
-    for cut in range(2, len(word) - 2):
-        first, second = word[:cut], word[cut:]
+    # only cuts a head or a tail can end at: a 10,000-letter word costs no more than a short
+    # one (every cut of every prefix would be quadratic, minutes for a hostile message)
+    last = len(word) - 3
+    for cut in range(2, min(last, 2 * _LONGEST_HEAD) + 1):
+        first = word[:cut]
         if first in HEADS or _two_heads(first):
-            yield first, second, True
+            yield first, word[cut:], True
+    for cut in range(max(2, len(word) - _LONGEST_TAIL), last + 1):
+        second = word[cut:]
         if second in TAILS:
-            yield first, second, False
+            yield word[:cut], second, False
 
 
 def _two_heads(text: str) -> bool:

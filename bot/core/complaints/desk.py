@@ -284,9 +284,22 @@ async def message_gone(uow: UnitOfWork, community: CommunitySettings, chat: Chat
     ticket = await tickets_of(uow).open_for_message(community.name, str(chat), message_id)
     if ticket is None or ticket.message_deleted:
         return []
-    ticket, actions = card_refresh(replace(ticket, message_deleted=True), community.language)
-    await tickets_of(uow).save(ticket)
     await tickets_of(uow).add_event(ticket.id, "message_gone", "", "", now)
+    return await _marked_deleted(uow, community, ticket)
+
+
+async def _marked_deleted(uow: UnitOfWork, community: CommunitySettings,
+                          ticket: TicketRecord) -> list[AnyAction]:
+    """Mark the ticket's message gone and show it on the card. The ticket is read again
+    after the mark: what another result changed meanwhile (a ban resolving it) stays."""
+    repo = tickets_of(uow)
+    await repo.mark_message_deleted(ticket.id)
+    fresh = await repo.get(ticket.id)
+    if fresh is None:
+        return []
+    refreshed, actions = card_refresh(fresh, community.language)
+    if refreshed != fresh:  # the card not delivered yet: marked stale, edited when it is
+        await repo.save(refreshed)
     return actions
 
 
@@ -312,9 +325,7 @@ async def delete_settled(uow: UnitOfWork, community: CommunitySettings, ticket: 
         return []
     if ticket.message_deleted:
         return []
-    ticket, actions = card_refresh(replace(ticket, message_deleted=True), community.language)
-    await repo.save(ticket)
-    return actions
+    return await _marked_deleted(uow, community, ticket)
 
 
 def _ban_key(ticket: TicketRecord) -> str:

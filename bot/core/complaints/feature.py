@@ -257,7 +257,7 @@ class ComplaintsFeature(BaseFeature):
             return await repo.by_number(ctx.community.name, number), words[1:], True
         target = ctx.event.reply_to
         if target is not None:
-            ticket = await ticket_of_card(ctx.uow, self._directory.configured(ctx.chat), target,
+            ticket = await ticket_of_card(ctx.uow, ctx.configured_chat, target,
                                           ctx.community.name)
             if ticket is not None and ticket.community == ctx.community.name:
                 return ticket, words, True
@@ -365,7 +365,7 @@ class ComplaintsFeature(BaseFeature):
         lang = community.language
         # judged where the ticket is, unless pressed in the queue (community-wide): a side
         # group's admin forging a card button in their own group gains no power in the main one
-        where = event.chat if pressed_in == community.queue or ticket.chat is None \
+        where = pressed_in if pressed_in == community.queue or ticket.chat is None \
             else ChatRef.parse(ticket.chat)
         if not await self._permissions.is_moderator(community, where, event.author):
             return [_answer(event, "common.not_moderator", lang, alert=True,
@@ -525,7 +525,10 @@ class ComplaintsFeature(BaseFeature):
             community = self._directory.by_name(ticket.community)
             if community is None or community.queue is None:
                 continue
-            ticket = replace(ticket, card_chat=str(community.queue), card_state="pending")
+            moved = ticket.card_chat != str(community.queue)
+            # a card in another chat (the owner moved the queue meanwhile) is not this one's
+            ticket = replace(ticket, card_chat=str(community.queue), card_state="pending",
+                             card_message_id=None if moved else ticket.card_message_id)
             await repo.save(ticket)
             log.info("event=complaints.card_resent community=%s ticket=%s", community.name,
                      ticket.number)

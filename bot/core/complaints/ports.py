@@ -136,6 +136,10 @@ class TicketRepo(Protocol):
         """New tickets whose SLA re-announcement has not gone out yet (all communities)."""
         ...
 
+    async def mark_message_deleted(self, ticket_id: int) -> None:
+        """The reported message is gone (only this column: see the SQL implementation)."""
+        ...
+
     async def failed_cards(self) -> list[TicketRecord]:
         """Open tickets whose card the queue chat refused (all communities)."""
         ...

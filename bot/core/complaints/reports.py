@@ -90,8 +90,8 @@ async def _create(uow: UnitOfWork, community: CommunitySettings, report: NewTick
     if ticket.chat and ticket.message_id and await was_deleted(uow, ticket.chat,
                                                                 ticket.message_id):
         # the filter or a moderator was quicker than the reporter: the card says so
+        await repo.mark_message_deleted(ticket.id)
         ticket = replace(ticket, message_deleted=True)
-        await repo.save(ticket)
     await repo.add_event(ticket.id, "opened", report.reporter, report.reason, now)
     await _audit(uow, community, ticket, report, now)
     params = {"number": ticket.number}

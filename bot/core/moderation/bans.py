@@ -54,22 +54,27 @@ async def note_bans(actions: Sequence[AnyAction], uow: UnitOfWork, now: datetime
                 await forget_ban_in(uow, action.chat, action.user, now)
 
 
-async def forget_refused(uow: UnitOfWork, action: Ban | Mute, now: datetime) -> None:
+async def forget_refused(uow: UnitOfWork, action: Ban | Mute, now: datetime, *,
+                         only_chat: bool) -> None:
     """The platform refused this ban or mute for good (the bot lost the right): it was never
-    given, so no lookup (/warns) may show it and the ladder does not count on it. A later
-    sanction recorded since (another end) is left alone."""
+    given in that chat. The member's record (what /warns shows, what the ladder counts on) is
+    forgotten only when that chat was the only one it was given in (``only_chat``): a queue's
+    /ban that went through in the community's other group still stands. A later sanction
+    recorded since (another end) is left alone, and so is a ban kept from an older release."""
     prefix = BANNED if isinstance(action, Ban) else MUTED
     until = action.until.isoformat() if action.until is not None else FOREVER
-    if await uow.state.get(prefix + str(action.user)) == until:
+    if only_chat and await uow.state.get(prefix + str(action.user)) == until:
         await uow.state.put(prefix + str(action.user), "", now)
     if isinstance(action, Ban):
-        await forget_ban_in(uow, action.chat, action.user, now)
+        await forget_ban_in(uow, action.chat, action.user, now, legacy=False)
 
 
-async def forget_ban_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime) -> None:
+async def forget_ban_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, now: datetime, *,
+                        legacy: bool = True) -> None:
     """The ban in ``chat`` no longer holds (lifted, or the member is back in the chat); a
-    ban kept from an older release, for no chat in particular, is lifted with it."""
-    for key in (_in_chat(chat, user), _in_any_chat(user)):
+    ban kept from an older release, for no chat in particular, is lifted with it (``legacy``)."""
+    keys = (_in_chat(chat, user), _in_any_chat(user)) if legacy else (_in_chat(chat, user),)
+    for key in keys:
         if await uow.state.get(key):
             await uow.state.put(key, "", now)
 

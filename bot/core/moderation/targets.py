@@ -121,7 +121,7 @@ async def _resolve(ctx: MessageContext, words: list[str]
     if ctx.role is Role.QUEUE and reply is not None and reply.message_id:
         # a reply to a ticket's card in the queue chat means the ticket's author: the card is
         # all the moderator has of them ("/ban 1d" in reply to it, as Rose users would)
-        ticket = await ticket_of_card(ctx.uow, ctx.chat, reply, ctx.community.name)
+        ticket = await ticket_of_card(ctx.uow, ctx.configured_chat, reply, ctx.community.name)
         if ticket is not None and ticket.reported_user:
             return await _by_id(ctx, UserRef.parse(ticket.reported_user)), words
     if _BARE_ID.match(first):

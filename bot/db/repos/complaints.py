@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.complaints.ports import NewTicket, TicketEventRecord, TicketRecord
@@ -14,8 +14,7 @@ from bot.db.models import AbusiveReporter, Ticket, TicketEvent, TicketReporter
 from bot.db.repos.runtime import SqlStateStore
 
 _MUTABLE = ("state", "claimed_by", "claimed_name", "resolution", "reporters_count", "card_chat",
-            "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at",
-            "message_deleted")
+            "card_message_id", "card_state", "sla_announced", "updated_at", "opened_at")
 
 
 def _record(row: Ticket) -> TicketRecord:
@@ -127,6 +126,16 @@ class SqlTicketRepo:
         for name in _MUTABLE:
             setattr(row, name, getattr(ticket, name))
         await self._s.flush()
+
+    async def mark_message_deleted(self, ticket_id: int) -> None:
+        """One column, not the whole record: a ban's result saving the ticket at the same
+        moment (another delivery lane) must not undo it, nor this undo the ban's."""
+        await self._s.execute(update(Ticket).where(Ticket.id == ticket_id)
+                              .values(message_deleted=True))
+        await self._s.flush()
+        row = await self._s.get(Ticket, ticket_id)
+        if row is not None:
+            await self._s.refresh(row, ["message_deleted"])
 
     async def add_event(self, ticket_id: int, action: str, actor: str, note: str,
                         at: datetime) -> None:
