@@ -58,6 +58,9 @@ from bot.core.texts import Text
 log = logging.getLogger(__name__)
 
 FORGET_EVERY = timedelta(hours=1)
+#: what records a platform's answer to a card's action on its ticket (desk.py)
+Settle = Callable[[UnitOfWork, CommunitySettings, TicketRecord, ActionResult, datetime],
+                  Awaitable[list[AnyAction]]]
 CARDS_RESENT_EVERY = timedelta(hours=1)
 AWAIT_WINDOW = timedelta(minutes=30)  # how long "/complaint" waits for the text that follows
 QUEUE_SHOWN = 25
@@ -399,9 +402,10 @@ class ComplaintsFeature(BaseFeature):
         if ref.startswith(NOTICE_REF):
             return [] if result.ok else await self._reporter_not_told(ref, result, uow)
         if ref.startswith(BAN_REF):
-            return await self._ban_settled(ref.removeprefix(BAN_REF), result, uow, now)
+            return await self._settled(ref.removeprefix(BAN_REF), result, uow, now, ban_settled)
         if ref.startswith(DELETE_REF):
-            return await self._delete_settled(ref.removeprefix(DELETE_REF), result, uow, now)
+            return await self._settled(ref.removeprefix(DELETE_REF), result, uow, now,
+                                       delete_settled)
         if not ref.startswith(CARD_REF) or not ref.removeprefix(CARD_REF).isdigit():
             return []
         repo = tickets_of(uow)
@@ -440,21 +444,14 @@ class ComplaintsFeature(BaseFeature):
                                    community.language, card_buttons(ticket)))
         return out
 
-    async def _ban_settled(self, raw_id: str, result: ActionResult, uow: UnitOfWork,
-                           now: datetime) -> list[AnyAction]:
+    async def _settled(self, raw_id: str, result: ActionResult, uow: UnitOfWork,
+                       now: datetime, settle: Settle) -> list[AnyAction]:
+        """A card's ban or delete was answered: ``settle`` records it on its ticket."""
         ticket = await tickets_of(uow).get(int(raw_id)) if raw_id.isdigit() else None
         community = self._directory.by_name(ticket.community) if ticket else None
         if ticket is None or community is None:
             return []
-        return await ban_settled(uow, community, ticket, result, now)
-
-    async def _delete_settled(self, raw_id: str, result: ActionResult, uow: UnitOfWork,
-                              now: datetime) -> list[AnyAction]:
-        ticket = await tickets_of(uow).get(int(raw_id)) if raw_id.isdigit() else None
-        community = self._directory.by_name(ticket.community) if ticket else None
-        if ticket is None or community is None:
-            return []
-        return await delete_settled(uow, community, ticket, result, now)
+        return await settle(uow, community, ticket, result, now)
 
     async def _reporter_not_told(self, ref: str, result: ActionResult,
                                  uow: UnitOfWork) -> list[AnyAction]:
