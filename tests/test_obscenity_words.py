@@ -392,6 +392,8 @@ MASK_MARKS_CAUGHT = [
     ("sh|t happens", "shit"),
 ]
 MASK_MARKS_CLEAN = [
+    "Only cock the hammer when you're ready to shoot",
+    "Pheasant: cocks only, hens are off limits",
     "I failed the exam T^T",
     "T_T опять не сдал",
     "Т~Т",
