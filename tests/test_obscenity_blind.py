@@ -300,6 +300,14 @@ chats mixing Ukrainian, Belarusian, Bulgarian, Serbian, Polish and Kazakh words)
 ``fresh_round91.jsonl`` (sports fans, fishing and hunting, car clubs: jargon, players' surnames,
 faces typed with symbols) 0.993 (two innocent "cock": cocking a gun's hammer, pheasant cocks
 against hens), 1.000 after those readings were added.
+
+Session 18: ``fresh_round92.jsonl`` (parents' school chats, housing associations, marketplace
+sellers: letters spelt out unevenly with blanks, commas, dots or hyphens, symbols drawn as
+letters against prices and trade marks, apostrophes and hyphens inside words, codes of letters
+and digits, insults split in two) F1 0.945 against the session's starting filter, 0.979 after
+the red team's fixes (written without this set), 0.993 after the fixes it showed (© opening a
+Russian word, «этот пи дор», «какая-то шлю ха», "bi tch"); left: «гон дон» opening a message
+and the hashtag #orbitchair.
 """
 
 from __future__ import annotations
@@ -351,7 +359,7 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl",
              "fresh_round84.jsonl", "fresh_round85.jsonl",
              "fresh_round86.jsonl", "fresh_round87.jsonl", "fresh_round89.jsonl",
-             "fresh_round90.jsonl", "fresh_round91.jsonl"])
+             "fresh_round90.jsonl", "fresh_round91.jsonl", "fresh_round92.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

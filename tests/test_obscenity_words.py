@@ -3,6 +3,8 @@ negatives that look like them.  Each case is a whole message, as a member would 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from filters.obscenity import ObscenityFilter
@@ -584,3 +586,195 @@ def test_round88_disguises_caught(text: str, word: str) -> None:
 def test_round88_look_alikes_clean(text: str) -> None:
     verdict = FILTER.check(text)
     assert not verdict.obscene, verdict.explain()
+
+
+# Letters of one word spelt out in uneven groups, with blanks, commas or stars between them
+# (splits.spread_candidates): joined only into a listed form, one separator throughout, never a
+# word cut out of letters spaced one by one, and only with a piece that is no word of its own.
+SPREAD_CAUGHT = [
+    ("ну это пи зд ец", "пизд"),
+    ("fu c k mondays", "fuck"),
+    ("f u ck this", "fuck"),
+    ("х у йня какая-то", "хуй"),
+    ("п и здец, ребята", "пизд"),
+    ("п    и    з    д    е    ц", "пизд"),
+    ("F    U    C    K    this", "fuck"),
+    ("f,u,c,k this", "fuck"),
+    ("х, у, й, н, я какая-то", "хуй"),
+    ("f*u*c*k this", "fuck"),
+    ("ты с у ка", "сука"),
+]
+SPREAD_CLEAN = [
+    "Ху из ху в нашей гильдии?",
+    "по ху дожнику видно",
+    "на х у лице",
+    "т.е. это и т.д.",
+    "U.S.A. and U.K.",
+    "f, u, and c are variables",
+    "a, b, c, d are the options",
+    "С А Б Л Я — слово из пяти букв",
+    "Напиши по буквам: к-о-м-а-н-д-а",
+    "Ну на ху. Я пошёл",
+    "это пи здесь",
+    "2*3*4 = 24",
+]
+
+# Symbols drawn like a letter between letters (tokens.LOOK_ALIKE_SYMBOLS, confusables.txt), ß for
+# б/b, € opening a Russian word, a Greek letter with a tonos (fύck, normalize._latin_bases) and a
+# star of the symbols-and-arrows block inside a word (f⭐ck, tokens.EMOJI_CLASS): a price, a year,
+# a trade mark, a German or a Greek word, a hotel's stars stay clean.
+SHAPES_CAUGHT = [
+    ("fu©k this", "fuck"),
+    ("х¥йня какая-то", "хуй"),
+    ("ßitch please", "bitch"),
+    ("ßля, опять", "бля"),
+    ("€бать ты", "еб"),
+    ("©ука, опять возврат", "сука"),
+    ("$h¡t happens", "shit"),
+    ("you who®e", "whore"),
+    ("fύck this", "fuck"),
+    ("f⭐ck this", "fuck"),
+    ("ну и х⭐йня", "хуй"),
+]
+SHAPES_CLEAN = [
+    "¥500 за штуку",
+    "€20 per ticket",
+    "£5 each",
+    "©2026 Acme Inc.",
+    "Acme® is a trade mark",
+    "MegaCorp®Cloud",
+    "JP¥500",
+    "Die Straße ist lang",
+    "Scheiße, sagte er",
+    "Viele Grüße, bißchen Spaß, Fußball",
+    "¡Hola! como estas",
+    "€uro area",
+    "©Reuters",
+    "©Сбербанк 2026, ©Яндекс, ©Сукачёв",
+    "Καλημέρα, τι κάνεις; Ευχαριστώ πολύ",
+    "отель 5⭐ рядом, great⭐service",
+]
+
+# One apostrophe or hyphen inside a word (engine._mark_as_hidden_letter): the apostrophe read as
+# nothing or a hidden letter, the hyphen as a hidden letter beside a piece that is no word.
+MARK_INSIDE_CAUGHT = [
+    ("бл-дь, опять", "бля"),
+    ("пи'здец, я в шоке", "пизд"),
+    ("бл'ядь опять", "бля"),
+    ("ху'йня", "хуй"),
+    ("f'ck this", "fuck"),
+    ("sh'it happens", "shit"),
+    ("пи’здец", "пизд"),
+]
+MARK_INSIDE_CLEAN = [
+    "кое-что из-за тебя",
+    "по-русски",
+    "д'Артаньян",
+    "O'Brien",
+    "don't",
+    "Dick's Sporting Goods",
+    "we'll see",
+    "Хуа-Хин — курорт",
+    "e-mail and x-ray",
+    "г-н Иванов, кол-во, п-ов Крым, пр-т Мира",
+    "T-shirt, Wi-Fi, hi-fi, sci-fi, K-pop, co-op",
+    "п'ять, м'ясо, пам'ять",
+    "rock'n'roll",
+    "c'mon y'all, it's o'clock",
+]
+
+# A lower-case code whose digits spell a listed form (sh17): a code in capitals stays a code.
+CODE_CAUGHT = [
+    ("what a sh17 show", "shit"),
+    ("tw47", "twat"),
+]
+CODE_CLEAN = [
+    "SH17 road closed",
+    "take the SH17 exit",
+    "A320 and B52",
+    "meet at 17:30",
+    "sh1 code",
+    "t175 and a55",
+    "ps45 rx78 vw17 cu17 fa66 ho35",
+]
+
+# An English insult glued to the word in front of it (glued.EN_HEADS), and a Russian hard insult
+# split into two real words after a word an insult follows (splits._cued_halves).
+GLUED_INSULT_CAUGHT = [
+    ("Этот пи дор ставит тачку на газон", "пидор"),
+    ("Какая-то шлю ха спамит в чат", "шлюха"),
+    ("bi tch please, that's not a defect", "bitch"),
+    ("youtwat", "twat"),
+    ("#absolutewanker", "wanker"),
+    ("uasshole", "asshole"),
+    ("totalprick", "prick"),
+    ("этот гон дон опять не отвечает", "гондон"),
+    ("ты ублю док", "ублюдок"),
+]
+GLUED_INSULT_CLEAN = [
+    "число пи дорого обходится",
+    "я шлю ха-ха в ответ",
+    "какая-то шлю хаотично",
+    "ну пи дор",
+    "bi tchotchke shop",
+    "Scunthorpe, Sussex, therapist, assassin",
+    "cocktail, Dickens, shitake, grape, analysis",
+    "youth utter",
+    "гон Дон",
+    "рыбный гон дон",
+    "это гон, Дон",
+    "Тихий Дон — гон дон",
+    "какой-то гон дон",
+]
+
+# The number π glued to здесь (glued.number_pi_glued): two words, not the пизд root.
+PI_GLUED_CAUGHT = [
+    ("пиздравляю", "пизд"),
+    ("пиздец", "пизд"),
+]
+PI_GLUED_CLEAN = [
+    "число пиздесь",
+    "ПИЗДЕСЬ",
+    "пиздешний",
+]
+
+
+@pytest.mark.parametrize(("text", "word"), SPREAD_CAUGHT + SHAPES_CAUGHT + MARK_INSIDE_CAUGHT
+                         + CODE_CAUGHT + GLUED_INSULT_CAUGHT + PI_GLUED_CAUGHT)
+def test_round88b_disguises_caught(text: str, word: str) -> None:
+    verdict = FILTER.check(text)
+    assert verdict.obscene, text
+    assert word in {match.word for match in verdict.matches}, verdict.explain()
+
+
+@pytest.mark.parametrize("text", SPREAD_CLEAN + SHAPES_CLEAN + MARK_INSIDE_CLEAN + CODE_CLEAN
+                         + GLUED_INSULT_CLEAN + PI_GLUED_CLEAN)
+def test_round88b_look_alikes_clean(text: str) -> None:
+    verdict = FILTER.check(text)
+    assert not verdict.obscene, verdict.explain()
+
+
+# Hostile input on this round's paths: a symbol drawn as a letter between 10,000 letters, uneven
+# groups, commas, apostrophes and hyphens; a 10,000-letter word searched inside must not try every
+# length of a \w+ head at every letter (data._search_core: «хуa» ×3000 once took 2.7 s).
+ROUND88B_HOSTILE = {
+    "yen_between_letters": "х¥" * 5000,
+    "euro_between_letters": "х€" * 5000,
+    "latin_inside_cyrillic": "хуa" * 3000,
+    "dotted_pairs": "х.у" * 3000,
+    "uneven_groups": "пи зд " * 3000,
+    "spaced_pairs": "f u " * 5000,
+    "commas": "f,u," * 5000,
+    "comma_blank": "х, у, " * 3000,
+    "apostrophes": "пи'зд" * 2000,
+    "hyphens": "бл-" * 5000 + "дь",
+    "codes": "sh17 " * 3000,
+    "glued_heads": "you" * 3000 + "twat",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUND88B_HOSTILE))
+def test_round88b_hostile_input_is_fast(name: str) -> None:
+    start = time.thread_time()
+    FILTER.check(ROUND88B_HOSTILE[name])
+    assert time.thread_time() - start < 0.25, name

@@ -417,7 +417,10 @@ async def test_two_vk_moderators_press_ban_and_reject_at_once_one_wins_other_tol
     await vk_settle(vk)
     first, second = snackbars(vk, e1)[0], snackbars(vk, e2)[0]
     assert first == render("complaints.done_ban", "ru", number=1), first
-    assert second.startswith("Тикет #1 уже закрыт"), second
+    # the reject is read either after the ban went out (the ticket is closed) or while it is
+    # on its way (the ticket closes once the network confirms it): refused either way
+    assert second.startswith("Тикет #1 уже закрыт") or \
+        second == render("complaints.refused_ban_pending", "ru", number=1), second
     assert len(tg.calls_of("banChatMember", ok=None)) == 1
     text = current(vk, card).text
     assert render("complaints.state_resolved", "ru") in text, text

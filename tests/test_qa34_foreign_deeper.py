@@ -57,6 +57,8 @@ from test_qa33_foreign_emulator import (
     buttons,
     no_tracebacks,
     running,
+    schedule_lead,
+    seconds_past_a_scheduler_round,
     write_config,
 )
 
@@ -260,6 +262,7 @@ async def vk_running(api: DeeperVkApi, folder: Path, **kw: Any) -> BotProcess:
         await bot.stop()
         raise AssertionError("the bot did not start polling:\n" + bot.log()[-3000:]) from None
     assert bot.proc.returncode is None, bot.log()[-3000:]  # type: ignore[union-attr]
+    bot.polling()
     return bot
 
 
@@ -453,7 +456,7 @@ async def test_vk_obscene_ladder_warn_then_removed_with_vk_wording(
 async def test_vk_scheduled_wall_post_goes_out_exactly_once(
         vkapi: DeeperVkApi, tmp_path: Path) -> None:
     api = vkapi
-    at = (datetime.now(UTC) + timedelta(seconds=20)).strftime("%Y-%m-%d %H:%M:%S")
+    at = (datetime.now(UTC) + timedelta(seconds=schedule_lead(20))).strftime("%Y-%m-%d %H:%M:%S")
     bot = await vk_running(api, tmp_path, chats=f'"vk:{VK_CHAT}", "vk:wall"', extra=f"""
         [[community.schedule]]
         at = "{at}"
@@ -469,8 +472,9 @@ async def test_vk_scheduled_wall_post_goes_out_exactly_once(
         assert str(post.get("from_group")) == "1"
         assert "parents' evening" in post["message"]
         assert not post["_as_user"]
-        mark = time.time()
-        await api.wait_for(lambda: time.time() - mark > 12, timeout=30)
+        mark = time.time()  # the next scheduler round must not post it again
+        await api.wait_for(lambda: time.time() - mark > seconds_past_a_scheduler_round(),
+                           timeout=30)
         assert len(api.wall_posts) == 1, api.wall_posts
         assert not [s for s in api.sent if "parents' evening" in s["message"]]
         no_tracebacks(bot)

@@ -319,6 +319,11 @@ async def test_tg_token_revoked_mid_run_no_busy_loop_and_nothing_lost_after_rest
     path.write_text(path.read_text(encoding="utf-8").replace(TOKEN, NEW_TOKEN), encoding="utf-8")
     restarted = await open_app(load_config(path), clock, "qa50-new-token")
     async with RunningBot(restarted, fast_options(fake)):
+        # what the old token read before Telegram refused it waits for its retry (at most a
+        # minute); what it did not read comes with the first poll
+        await emu.wait_for(lambda: emu.request_counts.get("getUpdates", 0) > before + 4,
+                           what="the new token polling")
+        clock.advance(timedelta(minutes=1))
         await emu.wait_for(lambda: replies_to(emu, GROUP, question["message_id"]),
                            what="the /help written while the token was revoked")
         await emu.wait_for(lambda: emu.is_deleted(GROUP, bad["message_id"]),

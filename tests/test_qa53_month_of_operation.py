@@ -404,6 +404,7 @@ async def test_permanent_ban_is_still_on_record_after_a_month_of_restarts(
         assert "Warning 1 of 4" in said[0], said
         reply = await vk_say(vk, f"!ban vk:{VK_MEMBER} spam bot")
         assert "banned until a moderator lifts it" in reply, reply
+        await vk.wait_for(lambda: vk.calls_to("groups.ban"))  # the ban has a lane of its own
         [ban] = [c.params for c in vk.calls_to("groups.ban")]
         assert not ban.get("end_date"), ban
     for day, step in ((3, timedelta(hours=6)), (10, timedelta(hours=12)),
@@ -416,15 +417,19 @@ async def test_permanent_ban_is_still_on_record_after_a_month_of_restarts(
         assert said == [], said
         assert tg_calls(tg, "restrictChatMember", MEMBER) == []
         reply = await tg_say(tg, f"/unban {MEMBER}", chat=QUEUE)
+        # the reply is the queue's lane, the unban the group's: either may go first
+        await tg.wait_for(lambda: tg_calls(tg, "unbanChatMember", MEMBER), what="the unban")
         assert len(tg_calls(tg, "unbanChatMember", MEMBER)) == 1
     else:
         removed = vk_removed(vk, VK_MEMBER)
         vk_invite(vk, VK_MEMBER)
+        await vk.wait_for(lambda: vk_removed(vk, VK_MEMBER) > removed)
         await vk_settle(vk)
         assert vk_removed(vk, VK_MEMBER) == removed + 1, "a banned member invited back"
         _, said = await vk_offend(vk, notice=False)
         assert said == [], said
         reply = await vk_say(vk, f"!unban vk:{VK_MEMBER}")
+        await vk.wait_for(lambda: vk.calls_to("groups.unban"))
         assert len(vk.calls_to("groups.unban")) == 1
     assert "is unbanned. Active warnings cleared: 1." in reply, reply
 

@@ -281,12 +281,12 @@ async def test_an_update_that_keeps_failing_is_skipped_and_the_next_one_handled(
     real_process = app.pipeline.process_many
     tries: list[str] = []
 
-    async def buggy(events):  # type: ignore[no-untyped-def]
+    async def buggy(events, **options):  # type: ignore[no-untyped-def]
         poisoned = [e.event_id for e in events if getattr(e, "text", "") == "poison"]
         if poisoned:
             tries.extend(poisoned)
             raise RuntimeError("a feature bug")
-        return await real_process(events)
+        return await real_process(events, **options)
 
     app.pipeline.process_many = buggy  # type: ignore[method-assign]
     async with RunningBot(app, fast_options(fake)):

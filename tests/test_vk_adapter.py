@@ -180,7 +180,10 @@ async def test_a_message_in_an_unknown_chat_also_makes_the_bot_leave_once(
     emulator.post_message(stranger, MEMBER, "hello")
     emulator.post_message(stranger, MEMBER, "hello again")  # sent before the bot left
     after = emulator.post_message(CHAT, MEMBER, "/help")
-    await emulator.wait_for(lambda: _answers(emulator) == [after])
+    await emulator.wait_for(lambda: _answers(emulator) == [after])  # all three decided
+    await emulator.wait_calls("messages.removeChatUser")
+    assert bot.app is not None
+    await bot.app.pipeline.settle()  # the stranger's chat has its own lane: all of it sent
     assert len(emulator.sent(stranger)) == 1
     assert len(emulator.calls_to("messages.removeChatUser")) == 1
 

@@ -39,6 +39,10 @@ RETRY_FOR = timedelta(minutes=30)
 #: the longest wait between two tries without a retry_after: once the platform is back, what
 #: waited goes out within a minute
 BACKOFF_CAP = 60
+#: How long a poller waits for a batch's actions before it reads the next batch: the usual
+#: sends take milliseconds and a chat's pace wait up to 5 s, but a hung call takes up to its
+#: timeout (a minute), and every chat's next messages would wait for it.
+POLL_DELIVERY_WAIT = 5.0
 EDITS_REMEMBERED = 2000
 #: How often the bookkeeping of every message is swept, and how long it is kept: no platform
 #: delivers an update again after a week (Telegram keeps them a day), a delivered outbox item
@@ -218,6 +222,16 @@ class Pipeline:
         if self._kicker is None or self._kicker.done():
             self._kicker = asyncio.create_task(self._kick_rounds())
         return waiter
+
+    async def kick_and_wait(self, event_ids: Collection[str], at_most: float) -> None:
+        """Deliver the actions of `event_ids` in the background and wait for them, but only
+        `at_most` seconds (the pollers, before they read the next batch).
+
+        Waiting keeps the order members see across chats when the platform is quick (a
+        report's card is out before the next batch's button press is decided); the bound
+        keeps one paced chat or one slow call from holding every chat's next messages."""
+        sent = self.kick(event_ids)
+        await asyncio.wait({sent}, timeout=at_most)
 
     async def settle(self) -> None:
         """Wait until background delivery is idle: no claiming round, no lane at work."""

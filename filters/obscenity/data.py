@@ -14,8 +14,8 @@ from importlib import resources
 
 _DEFINE = re.compile(r"@define\s+(\w+)\s*=\s*(.+)")
 _CAPTURING = re.compile(r"(?<!\\)\((?!\?)")
-# a leading prefix macro or \w* (only meaningful for whole-word matching)
-_LEADING = re.compile(r"^(?:\{\w+\}|\\w\*)")
+# a leading prefix macro, \w* or \w+ (only meaningful for whole-word matching)
+_LEADING = re.compile(r"^(?:\{\w+\}|\\w[*+])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,42 @@ def load_rules(name: str) -> list[Rule]:
             raise ValueError(f"{name}: bad rule line: {line!r}")
         rule_name, lexicon, stems, raw = parts
         pattern = _expand(raw, macros)
-        core = _expand(_LEADING.sub("", raw), macros)
+        core = _expand(_search_core(raw), macros)
         if _CAPTURING.search(pattern):
             raise ValueError(f"{name}: use (?:...) groups only: {line!r}")
         re.compile(pattern)
         re.compile(core)
         rules.append(Rule(rule_name, lexicon, tuple(stems.split()), pattern, core))
     return rules
+
+
+def _search_core(raw: str) -> str:
+    r"""The pattern for searching inside a long string: each top-level alternative without its
+    leading prefix macro, ``\w*`` or ``\w+``.  Searched for, ``\w+нахуй`` would try every
+    length of its head at every letter of a 10,000-letter "word" (quadratic time: seconds);
+    the rest of the alternative finds the same places."""
+    alternatives: list[str] = []
+    depth, start, index = 0, 0, 0
+    in_class = False
+    while index < len(raw):
+        char = raw[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            alternatives.append(raw[start:index])
+            start = index + 1
+        index += 1
+    alternatives.append(raw[start:])
+    return "|".join(_LEADING.sub("", alternative) for alternative in alternatives)
 
 
 def _expand(pattern: str, macros: dict[str, str]) -> str:

@@ -29,7 +29,13 @@ from .fancy import unfancy
 from .layout import from_qwerty, has_layout_stem
 from .lexicon import READ_AS_RUSSIAN, Lexicon
 from .model import CLEAN, Match, Verdict
-from .normalize import FOREIGN_LOOK_ALIKE, QUERY_MASK, Script, normalize_word
+from .normalize import (
+    FOREIGN_LOOK_ALIKE,
+    QUERY_MASK,
+    Script,
+    digits_as_letters,
+    normalize_word,
+)
 from .phrases import blank_innocent_phrases
 from .prefilter import (
     ANY_CYRILLIC,
@@ -45,7 +51,14 @@ from .prefilter import (
     spaced_out,
 )
 from .rules import Hit
-from .splits import candidates, may_split
+from .splits import (
+    SPREAD_CHUNK,
+    candidates,
+    marks_as_hidden_letters,
+    may_split,
+    spread_candidates,
+    spread_pieces,
+)
 from .tokens import Token, tokenize
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
@@ -102,6 +115,11 @@ _E_PREFIXED = re.compile(r"e[A-Z][a-z]{2,}")
 #: a word with a number after it (#Scunthorpe2026, Хуяндай2026, Model500): the number is a year
 #: or a model, not letters in disguise (those are single digits: п1здец, долбо6)
 _NUMBERED = re.compile(r"([@#]?[^\W\d_]{3,})\d{2,}")
+#: a road, a model or a flight's code (SH17, A320: normalize.py reads its digits as a number)
+#: typed in lower case as a word in a sentence (what a sh17 show, tw47): its digits may be
+#: letters, so it is also read so, and counts only as one of the listed forms (shit, twat); a
+#: capital after the first letter keeps it a code (SH17, Sh-17 is no word)
+_LOWER_CODE = re.compile(r"[a-z]{2,3}\d{2,3}")
 #: a word with underscores in it (a nickname: @huy_nguyen)
 _UNDERSCORED = re.compile(r"\w*_\w*")
 #: one dot inside a Russian word (нах.ер): read again without it, as an invisible character
@@ -172,6 +190,8 @@ _TOKEN_BUDGET = 64
 _MASK_BUDGET = 8
 # per message: words split in two (ху йня) joined and matched
 _SPLIT_BUDGET = 16
+# ... and words spelt out in uneven groups (пи зд ец, f,u,c,k) put together and matched
+_SPREAD_BUDGET = 24
 # ... looked for among the message's first pieces only (a split word in a 500-word message is
 # not worth the cost of every message)
 _SPLIT_PIECES = 200
@@ -359,8 +379,17 @@ class ObscenityFilter:
         if verdict.obscene or len(lowered) != len(text):
             return verdict
         # pieces that may be half a word are remembered apart from the clean ones (see _check)
-        if self._halves.isdisjoint(chunks[:_SPLIT_PIECES]):
-            return verdict
+        if self._halves.isdisjoint(chunks[:_SPLIT_PIECES]) and not (
+                "*" in lowered and SPREAD_CHUNK.search(lowered) is not None):
+            return verdict  # (a star is a mask, so f*u*c*k is never remembered as clean)
+        if ("'" in lowered or "’" in lowered or "-" in lowered) \
+                and (marked := marks_as_hidden_letters(text)) != text:
+            # a word with an apostrophe or a hyphen inside (пи'здец, бл-дь: splits.py); such a
+            # piece is one of the halves, never remembered as clean
+            verdict = self._check_message(marked)
+            if verdict.obscene:
+                return Verdict(True, tuple(replace(m, fragment=text[m.start:m.end])
+                                           for m in verdict.matches))
         return self._check_splits(text, lowered)
 
     def _check_new(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
@@ -394,7 +423,27 @@ class ObscenityFilter:
                 fragment = text[joined.start:joined.end]
                 return Verdict(True, (Match(hit.name, joined.start, joined.end, fragment,
                                             hit.normalized, hit.lexicon),))
+        for start, end in itertools.islice(spread_candidates(lowered, _SPLIT_PIECES),
+                                           _SPREAD_BUDGET):
+            hit = self._spread_hit(spread_pieces(text, start, end), default)
+            if hit is not None:
+                return Verdict(True, (Match(hit.name, start, end, text[start:end],
+                                            hit.normalized, hit.lexicon),))
         return CLEAN
+
+    def _spread_hit(self, joined: str, default: Script) -> Hit | None:
+        """The listed word form (one of the commonest, mask_forms.txt) a word put together from
+        pieces spelt out in groups is (cached): matched as any word, «Ху из ху в…» would join
+        into хуизху…, which the хуй rule takes for a form of it, so only a listed form counts
+        (пиздец, fuck, хуйня), as for two long halves (splits.py)."""
+        key = ("\x00" + joined, default)
+        hit = self._joins.get(key, _MISSING)
+        if isinstance(hit, _Missing):
+            word = normalize_word(joined, default)
+            hit = self._lexicon.listed_form(word) if word is not None else None
+            if len(self._joins) < _MAX_SEEN:
+                self._joins[key] = hit
+        return hit
 
     def _check_plain(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
         if self._lexicon.ru and ("her" in lowered or "hu" in lowered or "h*" in lowered):
@@ -656,9 +705,16 @@ class ObscenityFilter:
             hit = self._lexicon.read_as_russian(word)
         if hit is None:
             hit = self._lexicon.match(word, masks=budget.masks >= 0)
+        if hit is None and _LOWER_CODE.fullmatch(token.source):
+            spelt = normalize_word(digits_as_letters(token.text), Script.LAT, script=Script.LAT)
+            if spelt is not None:  # (fa66 is no fagg: repeats are not read as one)
+                hit = self._lexicon.listed_form(spelt, stretched=False)
         if hit is None and word.script is Script.CYR and _PLAIN_CYRILLIC.fullmatch(word.text):
             # two words typed without a space (вообщехуёво, сукаблять): glued.py
             hit = self._lexicon.match_glued(word.text)
+        if hit is None and word.script is Script.LAT and _PLAIN_LATIN.fullmatch(word.text):
+            # an English insult glued to the word in front of it (youtwat): glued.py
+            hit = self._lexicon.match_glued_english(word.text)
         if (hit is None and token.spaced and len(word.text) > 3
                 and not self._lexicon.is_allowed(word.text)):
             # letters spaced out may run several words together (и д и н а х у й); a run

@@ -11,10 +11,17 @@ lexicon matches as it matches any word (prefixes, endings and allow-list include
 
 Measured on 1.5 million Russian word forms (every form of a Russian spelling dictionary): no
 innocent word splits so.
+
+English insults are glued the same way to the word in front of them («youtwat»,
+«#absolutewanker», «ucunt»): ``EN_HEADS`` are the words an insult follows, and the rest must be
+one of the listed English forms (mask_forms.txt) as a whole, so Scunthorpe, Sussex, therapist,
+cocktail, Dickens or assassin (no head, or no listed form after one) stay clean; no word of an
+English dictionary (170,000 words and names) is a head and a listed form.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 #: common words typed right before мат with no space (нублять, вообщехуёво, чтоебанутый), of
@@ -38,10 +45,25 @@ TAILS = frozenset((
 #: a head and the next letter that are a word too (всех уйма typed «всехуйма»): the space may
 #: belong after that letter, so the rest is only мат when it is a listed form (все хуёво)
 LONGER_HEADS = frozenset(("всех", "всем", "этом", "этот", "чтоб", "таки", "мнем"))
+#: words an English insult follows, typed without the space («youtwat», «uasshole»,
+#: «absolutewanker», «totalprick»)
+EN_HEADS = ("you", "u", "ya", "ur", "youre", "absolute", "total", "complete", "utter")
 _LONGEST_HEAD = max(map(len, HEADS))
 _LONGEST_TAIL = max(map(len, TAILS))
 #: the shortest word cut in two: a head of two letters and a word of three
 _SHORTEST = 5
+
+
+#: the commonest words beginning with зд that no мат word continues: «пи» (the number π, a
+#: word of its own: short_words.txt) glued in front of one («число пиздесь» for «пи здесь»)
+#: spells the пизд root across the boundary; поздравляю and здрасьте are left out, as their
+#: glued puns (пиздравляю, пиздрасьте) are мат
+_PI_TAIL = re.compile(r"здесь|здешн(?:ий|его|ему|им|ем|яя|ей|юю|ее|ие|их|ими)")
+
+
+def number_pi_glued(word: str) -> bool:
+    """Whether a normalised word is «пи» glued to a common word after it (пиздесь: пи здесь)."""
+    return word.startswith("пи") and _PI_TAIL.fullmatch(word, 2) is not None
 
 
 def ambiguous_head(first: str, second: str) -> bool:

@@ -19,7 +19,7 @@ from .data import (
     load_tagged_words,
     load_words,
 )
-from .glued import TRIGGER_HEADS, ambiguous_head, glued_pairs
+from .glued import EN_HEADS, TRIGGER_HEADS, ambiguous_head, glued_pairs, number_pi_glued
 from .masks import MaskForms
 from .normalize import Script, Word, collapse_all, normalize_phrase, spellings
 from .rules import Hit, RuleSet
@@ -126,6 +126,11 @@ class Lexicon:
                       for stem in rule.stems if stem.startswith("^")]
         if self.en:
             stems += ["^" + w for w in self._en_words if w.isalpha()]
+            # an insult glued to the word in front of it (youtwat: glued.py), for the forms no
+            # stem finds inside a word already (twat, wanker, prick; not fuck, shit, asshole)
+            inside = [stem for stem in stems if stem.isascii() and stem[:1] not in "^["]
+            stems += ["^" + head + form for form in self._masks.latin_forms()
+                      if not any(stem in form for stem in inside) for head in EN_HEADS]
         stems += [e for e in self._extras if e.isalpha()]
         return stems
 
@@ -219,6 +224,8 @@ class Lexicon:
             if self._allowed(spelling, collapsed):
                 return None
             rule = self._ru_rules.match(spelling)
+            if rule is not None and number_pi_glued(spelling):
+                return None  # «число пиздесь»: пи здесь without the space (glued.py)
             if rule is not None:
                 return Hit(rule.name, rule.lexicon, shown or spelling)
         return None
@@ -318,6 +325,26 @@ class Lexicon:
             return Hit(entry.name, entry.lexicon, form)
         return Hit(self._extras.get(form, form), lexicon, form)
 
+    def listed_form(self, word: Word, *, stretched: bool = True) -> Hit | None:
+        """The listed word form (mask_forms.txt) a normalised word is, as written or (with
+        ``stretched``) with its repeated letters read as one or two (fuuuck), allow-list first: a
+        word put together from pieces is only trusted when it is one of the commonest мат forms
+        (splits.py)."""
+        for text, masked in word.readings:
+            if masked:
+                continue
+            for spelling, collapsed in spellings(text) if stretched else ((text, False),):
+                if self._allowed(spelling, collapsed):
+                    return None
+                lexicon = self._masks.lexicon_of(spelling)
+                if lexicon is None:
+                    continue
+                entry = self._entry_of(spelling)
+                if entry is not None:
+                    return Hit(entry.name, entry.lexicon, spelling)
+                return Hit(self._extras.get(spelling, spelling), lexicon, spelling)
+        return None
+
     def match_glued(self, text: str) -> Hit | None:
         """A normalised Cyrillic word that is two words run together, one of them matched
         (вообщехуево, чтоебанутый, сукаблять, ебтвою: see glued.py)."""
@@ -330,6 +357,20 @@ class Lexicon:
                 hit = self._match_russian(second if head else first)
             if hit is not None:
                 return Hit(hit.name, hit.lexicon, first + " " + second)
+        return None
+
+    def match_glued_english(self, text: str) -> Hit | None:
+        """A plain Latin word that is an insult glued to the word in front of it (youtwat,
+        absolutewanker, uasshole: see glued.py): the rest must be a listed English form."""
+        if not self.en:
+            return None
+        for head in EN_HEADS:
+            if text.startswith(head) and len(text) > len(head) + 2:
+                rest = text[len(head):]
+                if self._masks.lexicon_of(rest) is not None and _LATIN_WORD.fullmatch(rest):
+                    hit = self._match_english_rules(rest) or self.listed_mask(rest)
+                    if hit is not None:
+                        return Hit(hit.name, hit.lexicon, head + " " + rest)
         return None
 
     def match_listed_masks(self, word: Word) -> Hit | None:

@@ -49,6 +49,14 @@ class MaskForms:
         # one string, one form per line: a mask becomes one multi-line regex search
         self._text = "\n".join(lexicon_of)
 
+    def latin_forms(self) -> list[str]:
+        """The listed English forms (fuck, twat, wanker…)."""
+        return [form for form in self._lexicon_of if _LATIN.fullmatch(form)]
+
+    def lexicon_of(self, form: str) -> str | None:
+        """The lexicon of a listed word form (ё read as е), or None for any other word."""
+        return self._lexicon_of.get(form)
+
     def match(self, masked: str) -> tuple[str, str] | None:
         """The first form the masked word can stand for, and its lexicon."""
         pattern = mask_regex(masked)

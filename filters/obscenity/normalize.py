@@ -71,12 +71,18 @@ def _latin_bases() -> dict[int, str]:
 
     NFKC keeps precomposed letters whole, so stripping combining marks alone misses them.
     Only the Latin blocks (with Latin Extended Additional: ẉ, ị, ṣ): Cyrillic й and ё are
-    letters of their own.
+    letters of their own.  Greek letters with a tonos or a breathing (ύ, ό, ἀ), which look like
+    Latin ones with an accent (fύck), fold to their plain Greek letter, which the look-alike
+    tables then read.
     """
     table: dict[int, str] = {}
     for cp in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
         base = unicodedata.normalize("NFD", chr(cp))[0]
         if base != chr(cp) and base.isascii() and base.isalpha():
+            table[cp] = base
+    for cp in itertools.chain(range(0x370, 0x400), range(0x1F00, 0x2000)):
+        base = unicodedata.normalize("NFD", chr(cp))[0]
+        if base != chr(cp) and "\u03b1" <= base.lower() <= "\u03c9":
             table[cp] = base
     return table
 
@@ -249,6 +255,12 @@ def normalize_word(raw: str, default: Script, *, script: Script | None = None) -
     titlecase = stripped[:1].isupper() and stripped[1:].islower()
     letters = len(_LETTER.findall(text, 0, 64))  # only ever compared with small numbers
     return Word(script, readings, titlecase, letters)
+
+
+def digits_as_letters(text: str) -> str:
+    """A lower-case word with its digits and symbols read as the Latin letters they stand for
+    (sh17 → shit), where :func:`normalize_word` takes a code's digits for a number."""
+    return text.translate(_TO_LAT)
 
 
 def normalize_phrase(word: str) -> str:

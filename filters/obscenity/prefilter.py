@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .normalize import ACCENTED_LATIN_CLASS, INVISIBLE_REGEX_POINTS, QUERY_MARKS, char_class
-from .tokens import EMOJI_CLASS, SEPARATORS
+from .tokens import EMOJI_CLASS, LOOK_ALIKE_SYMBOLS, SEPARATORS
 
 _LETTER_VARIANTS = {"е": "её", "ё": "её"}
 _WORD_CHAR = r"[^\W\d_]"
@@ -207,14 +207,16 @@ def build_triggers(
 
 _LETTER = r"[^\W\d_]"
 _QUERY = re.escape(QUERY_MARKS)
+#: symbols drawn like a letter (fu©k, х¥йня): see tokens.py
+_SHAPES = re.escape(LOOK_ALIKE_SYMBOLS)
 #: a digit or symbol inside a word: sh1t, 6лядь, n1gg3r, 3.14здец, х*й, f**k, п@здец, a$$,
 #: $hit, @sshole, sh!t, bi+ch (a "!" or "+" only between letters: not the end of a sentence,
 #: not C++), х&йня, п^здец, f?ck, п`здец, х~йня, sh|t (only between letters: "what?", "^_^",
 #: x^2 stay clean), п...ц, п…ц,
 #: х%йня, х___й, and a star before a word's first letter: *баный
 SYMBOLS = re.compile(
-    rf"[\d*#@$!.…%_+€¢×{_QUERY}](?:(?<={_LETTER}[\d*#@$…%€¢×])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
-    rf"|(?<={_LETTER}[{_QUERY}])(?={_LETTER})"
+    rf"[\d*#@$!.…%_+€¢×{_QUERY}{_SHAPES}](?:(?<={_LETTER}[\d*#@$…%€¢×])|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})"
+    rf"|(?<={_LETTER}[{_QUERY}{_SHAPES}])(?={_LETTER})|(?<=[€©])(?=[а-яё])"
     rf"|(?<={_LETTER}_)(?=_|{_LETTER})|(?<=[\d@$])(?={_LETTER})|(?<={_LETTER}\.)\.+{_LETTER}"
     rf"|(?<=^\*)(?=\**{_LETTER})|(?<=[^\w*]\*)(?=\**{_LETTER}))"
 )
@@ -244,6 +246,8 @@ _WEIRD_CLASS = (
     + "\U0001d165-\U0001d1ad\U000e0000-\U000e01ef"
     + "\u0370-\u03ff\u1f00-\u1fff\u0450\u0452-\u045f\u0460-\u052f\u2026"
     + ACCENTED_LATIN_CLASS
+    # ß drawn for b (ßitch) or б (ßля): a letter, so no symbol class finds it
+    + "ß"
 )
 #: invisible characters, combining marks, Greek and non-Russian Cyrillic look-alikes, accented
 #: Latin letters (fúck), or a digit/symbol inside a word: everything non-ASCII text needs the
@@ -251,8 +255,8 @@ _WEIRD_CLASS = (
 #: (emoji presentation selector) is left out: it follows most emoji and is checked separately.
 #: One character class first, so sre scans for it in C.
 SUSPECT = re.compile(
-    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€¢×+{_QUERY}](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€¢×])"
-    rf"|(?<={_LETTER}[{_QUERY}])(?={_LETTER})"
+    f"[{_WEIRD_CLASS}\\d*#@$!.%_☆★€¢×+{_QUERY}{_SHAPES}](?:(?<=[{_WEIRD_CLASS}])|(?<={_LETTER}[\\d*#@$%☆★€¢×])"
+    rf"|(?<={_LETTER}[{_QUERY}{_SHAPES}])(?={_LETTER})|(?<=[€©])(?=[а-яё])"
     f"|(?<={_LETTER}_)(?=_|{_LETTER})"
     rf"|(?<={_LETTER}[!+])(?={_LETTER}|\+{_LETTER})|(?<=[\d@$])(?={_LETTER})"
     rf"|(?<={_LETTER}\.)\.+{_LETTER}"

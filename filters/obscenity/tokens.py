@@ -33,20 +33,32 @@ _LETTER = r"[^\W_]"
 SEPARATORS = r"\s._\-~|/•·▪+"
 _MARKS = f"[{INVISIBLE_CLASS}]*"
 _UNIT = rf"(?:(?:3[.,]14(?=[^\W\d_])|{_LETTER}){_MARKS})"
+#: symbols drawn like a letter, read as that letter between two letters (confusables.txt): © for
+#: c/с (fu©k), ¥ for у/y (х¥йня), ® for r (who®e), ¡ for i ($h¡t); alone or beside a number
+#: they are what they say (©2026, ¥500, Brand®, ¡Hola!), so they join nothing there
+LOOK_ALIKE_SYMBOLS = "©¥®¡"
 #: what joins the pieces of one word: mask characters and look-alike symbols, and the
 #: ``?``, ``&`` and ``^`` members type for a hidden letter (х&йня, п^здец, f?ck), which stay in
 #: the token's text (normalize.py reads them as ``*``) only where they hide a letter (see
 #: ``hides_letters``)
-_JOIN = rf"(?:[*#@$!%_☆★€¢×{re.escape(QUERY_MARKS)}]+\+?|\+(?=[a-z])|\.{{2,}}|…|'(?=[aeiouy]))"
-#: emoji inside a word (пиз🤬дец, fu🤬ck) and a hyphenated line break (пиз-⏎дец): removed
-EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf"
+_JOIN = (rf"(?:[*#@$!%_☆★€¢×{LOOK_ALIKE_SYMBOLS}{re.escape(QUERY_MARKS)}]+\+?"
+         rf"|\+(?=[a-z])|\.{{2,}}|…|'(?=[aeiouy]))")
+#: emoji inside a word (пиз🤬дец, fu🤬ck, f⭐ck: the stars, squares and circles of the
+#: miscellaneous symbols and arrows block are emoji too) and a hyphenated line break (пиз-⏎дец):
+#: removed
+EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 _SILENT = rf"(?:[{EMOJI_CLASS}]+|-\r?\n[ \t]*)"
 _SILENT_RE = re.compile(_SILENT)
 _EMOJI_RE = re.compile(f"[{EMOJI_CLASS}]+")
 #: a mask may also hide the first letter (*баный, *лядь), but not after a letter, digit or star
 #: (2*3, **bold**)
 _LEAD_MASK = r"(?:(?<![\w*])\*{1,3}(?=[^\W\d_]))"
-_WORD = rf"{_LEAD_MASK}?[@$]{{0,3}}{_MARKS}{_UNIT}+(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*"
+#: a € or © opening a Russian word is its е or с (€бать, ©ука): the word goes on in Cyrillic
+#: letters, so a price (€20), a year (©2026) or a Latin name (€uro, ©Acme) is never read so,
+#: and a brand after © (©Сбер) is read as nothing listed
+_LEAD_EURO = "[€©](?=[а-яёА-ЯЁ])"
+_WORD = (rf"{_LEAD_MASK}?(?:[@$]{{1,3}}|{_LEAD_EURO})?{_MARKS}{_UNIT}+"
+         rf"(?:(?:{_JOIN}|{_SILENT}){_UNIT}+)*[*#$@]*")
 _SINGLE = rf"{_LETTER}{_MARKS}(?!{_LETTER})"
 _RUN = rf"(?<!{_LETTER}){_SINGLE}(?:[{SEPARATORS}]{{1,3}}{_SINGLE}){{2,}}"
 _SYLLABLE = rf"{_LETTER}{{1,3}}"

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from bot.core.clock import Clock
 from bot.core.events import Event, IncomingMessage
 from bot.core.permissions import AdminCache
-from bot.runtime.pipeline import Pipeline
+from bot.runtime.pipeline import POLL_DELIVERY_WAIT, Pipeline
 from handlers.telegram.lenient import parse_update
 from handlers.telegram.mapping import admins_changed, chat_ref, map_update
 
@@ -77,6 +77,10 @@ class UpdateHandler:
     async def handle_batch(self, raws: list[Any]) -> None:
         """Decide a whole getUpdates batch in one transaction (one commit, not one per update).
 
+        Its actions go out in the chats' lanes, and the next getUpdates waits for them at
+        most POLL_DELIVERY_WAIT: one chat's pace wait or a slow Bot API call must not hold up
+        every chat's next messages.
+
         Parsing stays per update, so one malformed update is skipped alone; if deciding the
         batch fails, each update goes through `handle` again (committed ones are duplicates
         by then and are skipped), which retries and isolates the bad one.
@@ -91,13 +95,16 @@ class UpdateHandler:
         if not events:
             return
         try:
-            await self._pipeline.process_many(events)
+            await self._pipeline.process_many(events, deliver=False)
         except (OperationalError, InterfaceError) as exc:
             raise StorageUnavailable(str(exc)) from exc
         except Exception:
             log.exception("event=telegram.batch_failed size=%s", len(events))
             for raw in raws:
                 await self.handle(raw)
+            return
+        await self._pipeline.kick_and_wait([event.event_id for event in events],
+                                           POLL_DELIVERY_WAIT)
 
     async def _learn_username(self) -> None:
         """Our @username, to tell "/ban@modbot" from "/ban@otherbot" (getMe, cached)."""

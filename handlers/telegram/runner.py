@@ -135,6 +135,7 @@ async def run_telegram(app: App, stop: asyncio.Event, *,
             poller = TelegramPoller(bot, handler, app.uow_factory, app.clock, app.instance_id,
                                     poll)
             await poller.run(stop)
+            await handler.settle()  # what the last batches decided is sent (or handed back)
     finally:
         done.set()
         relay.cancel()

@@ -19,7 +19,7 @@ import requests
 from bot.core.clock import Clock
 from bot.core.events import Event
 from bot.core.ports import UnitOfWorkFactory
-from bot.runtime.pipeline import Pipeline
+from bot.runtime.pipeline import POLL_DELIVERY_WAIT, Pipeline
 from handlers.vk.api import Sleeper, VkClient
 from handlers.vk.mapping import map_update
 from handlers.vk.names import VkNames
@@ -107,23 +107,28 @@ class VkPoller:
             return 0
         if failed is not None:
             raise ValueError(f"unknown long-poll failure {failed!r}")
-        handled = 0
+        handled: list[str] = []
         events = [e for e in (self._map(u) for u in response.get("updates", ())) if e is not None]
         if self.names is not None and events:
             events = await self.names.enrich(events)
         for event in events:
             if await self._process(event):
-                handled += 1
+                handled.append(event.event_id)
+        if handled:  # the next long poll waits for this batch's actions, but not for long
+            await self.pipeline.kick_and_wait(handled, POLL_DELIVERY_WAIT)
         server.ts = str(response["ts"])
         await self._store_ts(server.ts)
-        return handled
+        return len(handled)
 
     async def _process(self, event: Event) -> bool:
         """Hand one event to the pipeline; a failure keeps ts where it is (so the batch is
         redelivered), unless this event already failed POISON_LIMIT times: then it is logged
-        and skipped, because one bad event must not stop the loop."""
+        and skipped, because one bad event must not stop the loop.
+
+        The event's actions start out at once in the chats' lanes: the next event is decided
+        meanwhile, so a raid in one paced chat does not hold up the others."""
         try:
-            await self.pipeline.process(event)
+            await self.pipeline.process(event, deliver=False)
         except Exception:
             count = self._poison.get(event.event_id, 0) + 1
             self._poison[event.event_id] = count
@@ -132,6 +137,7 @@ class VkPoller:
             log.exception("event=vk.event_dropped id=%s attempts=%s", event.event_id, count)
             return False
         self._poison.pop(event.event_id, None)
+        self.pipeline.kick([event.event_id])
         return True
 
     def _map(self, update: dict[str, Any]) -> Event | None:

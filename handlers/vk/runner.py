@@ -82,4 +82,5 @@ async def run_vk(app: App, stop: asyncio.Event, *, sleeper: Sleeper | None = Non
     if housekeeping:
         loops.append(run_housekeeping(app.pipeline, stop, HOUSEKEEPING_PERIOD))
     await asyncio.gather(*loops)
+    await app.pipeline.settle()  # what the last events decided is sent (or handed back)
     log.info("event=vk.stop")
