@@ -307,7 +307,8 @@ letters against prices and trade marks, apostrophes and hyphens inside words, co
 and digits, insults split in two) F1 0.945 against the session's starting filter, 0.979 after
 the red team's fixes (written without this set), 0.993 after the fixes it showed (© opening a
 Russian word, «этот пи дор», «какая-то шлю ха», "bi tch"); left: «гон дон» opening a message
-and the hashtag #orbitchair.
+and the hashtag #orbitchair. ``fresh_round93.jsonl`` (a second sample in the development samples'
+own style: neighbours, hobby clubs, customer and student chats) 1.000 on first contact.
 """
 
 from __future__ import annotations
@@ -359,7 +360,8 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round81.jsonl", "fresh_round82.jsonl", "fresh_round83.jsonl",
              "fresh_round84.jsonl", "fresh_round85.jsonl",
              "fresh_round86.jsonl", "fresh_round87.jsonl", "fresh_round89.jsonl",
-             "fresh_round90.jsonl", "fresh_round91.jsonl", "fresh_round92.jsonl"])
+             "fresh_round90.jsonl", "fresh_round91.jsonl", "fresh_round92.jsonl",
+             "fresh_round93.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

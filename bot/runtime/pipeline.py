@@ -26,6 +26,7 @@ from bot.core.core import Core
 from bot.core.events import Event
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.records import OutboxItem
+from bot.db.outage import first_line, storage_down
 from bot.runtime.executor import DELIVERY_KEY, ActionRouter, TransientError
 
 log = logging.getLogger(__name__)
@@ -252,8 +253,12 @@ class Pipeline:
                     tickets = await self._claim(KICK_CLAIM, background=True)
                     if len(tickets) < KICK_CLAIM:
                         break
-            except Exception:
-                log.exception("event=outbox.background_error")
+            except Exception as exc:
+                if storage_down(exc):  # an outage, in one line: the outbox waits for it
+                    log.error("event=outbox.storage_unavailable error=the database is "
+                              "unreachable: %s", first_line(exc))
+                else:
+                    log.exception("event=outbox.background_error")
             for event_ids, waiter in kicks:
                 _when_settled(waiter, [t.settled for t in self._in_process()
                                        if t.item.event_id in event_ids])
@@ -560,6 +565,8 @@ class _Lane:
             self.held = blocker
 
 
+#: the suffix of a chat's lane of deletions (see `_lane_key`)
+DELETIONS = "#deletions"
 #: actions that VK carries out for the whole community (groups.ban), whatever chat they name
 _COMMUNITY_WIDE_ON_VK = frozenset({"Ban", "Unban", "Mute", "Unmute"})
 
@@ -568,11 +575,18 @@ def _lane_key(payload: dict[str, object]) -> str | None:
     """The chat an item acts in (a send, a queue card, an edit, a delete, a mute, a button's
     answer …); None for an item naming none (one shared lane). A VK ban or mute is one call
     for the whole community however many chats it names: those share one lane, so the
-    executor sees the first go through before it decides whether the next is a repeat."""
+    executor sees the first go through before it decides whether the next is a repeat.
+
+    A chat's deletions have a lane of their own beside its messages: the platform paces the
+    bot's messages (≈20 a minute in a Telegram group), not its deletions, and a raid's twelfth
+    message must not stay up behind eleven paced warnings. Nothing orders a delete after a
+    send of the same lane: a delete names a message id, so the message it removes is out."""
     chat = payload.get("chat") or payload.get("queue")
     key = str(chat.get("$chat")) if isinstance(chat, dict) else None
     if key is not None and key.startswith("vk:") and payload.get("$action") in _COMMUNITY_WIDE_ON_VK:
         return "vk:community"
+    if key is not None and payload.get("$action") == "DeleteMessage":
+        return key + DELETIONS
     return key
 
 
@@ -598,7 +612,12 @@ def _log_failure(settled: asyncio.Future[bool]) -> None:
     if settled.cancelled():
         return
     error = settled.exception()
-    if error is not None:
+    if error is None:
+        return
+    if storage_down(error):
+        log.error("event=outbox.storage_unavailable error=the database is unreachable: %s",
+                  first_line(error))
+    else:
         log.error("event=outbox.background_error error=%s: %s", type(error).__name__, error)
 
 

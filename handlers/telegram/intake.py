@@ -19,11 +19,12 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import Update
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.core.clock import Clock
 from bot.core.events import Event, IncomingMessage
 from bot.core.permissions import AdminCache
+from bot.db.outage import storage_down
 from bot.runtime.pipeline import POLL_DELIVERY_WAIT, Pipeline
 from handlers.telegram.lenient import parse_update
 from handlers.telegram.mapping import admins_changed, chat_ref, map_update
@@ -44,22 +45,6 @@ class Outcome(Enum):
 
 class StorageUnavailable(Exception):
     """The database refused the update: it must not be confirmed (Telegram keeps it)."""
-
-
-def storage_down(exc: BaseException) -> bool:
-    """Whether an error means "the database is unreachable", not "this update is bad".
-
-    SQLite says so with OperationalError (locked, disk); PostgreSQL through asyncpg with a
-    connection SQLAlchemy invalidated, or with the driver's or the socket's own errors when a
-    new connection cannot be made. An update that met any of these must not be confirmed.
-    """
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, OSError | TimeoutError):
-        return True
-    return type(exc).__module__.startswith("asyncpg")
 
 
 class UpdateHandler:

@@ -29,8 +29,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock
 from bot.core.ports import UnitOfWorkFactory
+from bot.db.outage import storage_down
 from handlers.telegram.client import UNWRAPPED_NETWORK_ERRORS
-from handlers.telegram.intake import StorageUnavailable, UpdateHandler, storage_down
+from handlers.telegram.intake import StorageUnavailable, UpdateHandler
 from handlers.telegram.mapping import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
