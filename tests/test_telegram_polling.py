@@ -201,8 +201,9 @@ async def test_processed_but_unconfirmed_update_is_not_acted_on_twice(
     first = await create_app(config, clock=clock, instance_id="first")
     real_process = first.pipeline.process_many
 
-    async def process_then_die(events):  # type: ignore[no-untyped-def]
-        await real_process(events)
+    async def process_then_die(events, **options):  # type: ignore[no-untyped-def]
+        await real_process(events, **options)
+        await first.pipeline.drain()  # its answer is sent; the process dies before confirming
         raise Crash
 
     first.pipeline.process_many = process_then_die  # type: ignore[method-assign]
@@ -261,12 +262,12 @@ async def test_database_outage_keeps_the_update_until_it_is_stored(
     real_process = app.pipeline.process_many
     failures = 2
 
-    async def flaky(events):  # type: ignore[no-untyped-def]
+    async def flaky(events, **options):  # type: ignore[no-untyped-def]
         nonlocal failures
         if failures:
             failures -= 1
             raise OperationalError("INSERT", {}, Exception("database is locked"))
-        return await real_process(events)
+        return await real_process(events, **options)
 
     app.pipeline.process_many = flaky  # type: ignore[method-assign]
     async with RunningBot(app, fast_options(fake)):

@@ -32,7 +32,7 @@ from bot.runtime.executor import DELIVERY_KEY, ActionRouter, TransientError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-KICK_CLAIM = 100  # items one claiming round of a background kick takes at a time
+KICK_CLAIM = 100  # items one background kick claims at most
 #: Transient failures (5xx, network, 429) are retried at least this long from when the action
 #: was decided, however many attempts that takes: a ten-minute Bot API outage must delay a
 #: delete, not leave the obscene message in the chat.
@@ -249,10 +249,11 @@ class Pipeline:
         while self._kicks:
             kicks, self._kicks = self._kicks, []
             try:
-                while not self._stopping:
-                    tickets = await self._claim(KICK_CLAIM, background=True)
-                    if len(tickets) < KICK_CLAIM:
-                        break
+                # one claim per round: what is past it waits (unclaimed) for the next kick or
+                # drain; claiming a whole backlog behind a slow lane would leave items claimed
+                # long enough for another instance to take them as stale and send them again
+                if not self._stopping:
+                    await self._claim(KICK_CLAIM, background=True)
             except Exception as exc:
                 if storage_down(exc):  # an outage, in one line: the outbox waits for it
                     log.error("event=outbox.storage_unavailable error=the database is "

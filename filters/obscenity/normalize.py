@@ -107,7 +107,7 @@ _SLAVIC_CARON = re.compile("[šŠčČžŽ]")
 _THREE_AFTER_LETTER = re.compile(r"[^\W\d_]3")
 _CODE = re.compile(r"[a-z]{1,3}\d{2,}")
 _WILDCARD = re.compile(r"[*#]+|\.{2,}|…")
-_SYMBOLS = re.compile(r"[@$!]")
+_SYMBOLS = re.compile(r"[@$!©¥®¡]")
 #: marks typed for a hidden letter as ``*`` is (х&йня, п^здец, f?ck, п`здец, х~йня, sh|t), with
 #: innocent uses between letters too (a question mark typed without its space, AT&T, x^y):
 #: the tokenizer keeps them inside a word only where they hide a letter (tokens.py), and a

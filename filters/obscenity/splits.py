@@ -330,11 +330,26 @@ def _mark_as_hidden_letter(found: re.Match[str]) -> str:
     word = found.group()
     for mark in "'’":
         if mark in word:
+            at = word.index(mark)
+            if word[at + 1:at + 2].lower() in _IOTATED:
+                # Ukrainian and Belarusian write an apostrophe before я ю є ї (Х'ю, п'ять,
+                # м'ясо): a hidden letter there would read Х'ю as хую; read as nothing, бл'ядь
+                # is still блядь
+                return word.replace(mark, _NOTHING)
             return word.replace(mark, "`")
     head, _, tail = word.partition("-")
+    if len(head) <= 2 and len(tail) <= 2 and \
+            (head.lower() in SHORT_WORDS or tail.lower() in SHORT_WORDS):
+        return word  # an abbreviation of two short pieces, one a word (ж-д, с-х): no мат
     if not (_hyphen_fragment(head) or _hyphen_fragment(tail)):
         return word
     return head + "?" + tail
+
+
+#: letters an apostrophe stands before in Ukrainian and Belarusian spelling
+_IOTATED = frozenset("яюєї")
+#: a character the normaliser removes (a soft hyphen): the mark read as nothing, same length
+_NOTHING = "\u00ad"
 
 
 def _hyphen_fragment(piece: str) -> bool:

@@ -85,8 +85,12 @@ class UpdateHandler:
             raise StorageUnavailable(str(exc)) from exc
         except Exception:
             log.exception("event=telegram.batch_failed size=%s", len(events))
-            for raw in raws:
-                await self.handle(raw)
+            decided = []
+            for raw in raws:  # each alone, its actions sent as the batch's would have been
+                outcome, event_id = await self._handle(raw, deliver=False)
+                if outcome is Outcome.PROCESSED and event_id is not None:
+                    decided.append(event_id)
+            await self._pipeline.kick_and_wait(decided, POLL_DELIVERY_WAIT)
             return
         await self._pipeline.kick_and_wait([event.event_id for event in events],
                                            POLL_DELIVERY_WAIT)
