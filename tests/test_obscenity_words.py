@@ -784,3 +784,21 @@ def test_round88b_hostile_input_is_fast(name: str) -> None:
     start = time.thread_time()
     FILTER.check(ROUND88B_HOSTILE[name])
     assert time.thread_time() - start < 0.25, name
+
+
+def test_split_words_are_still_read_once_the_caches_of_clean_pieces_are_full(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-running bot fills the shared caches of clean pieces (`_MAX_KNOWN` each). A piece
+    that may be half a word (пиз-дец, бл'ядь, bi tch) must still be read whole then: once the
+    cache of clean pieces was full, such pieces were neither cached nor marked as halves, and
+    every split word after that was let through."""
+    from filters.obscenity import engine
+
+    monkeypatch.setattr(engine, "_MAX_KNOWN", 40)
+    check = ObscenityFilter(extra_words=("cachefilltest",)).check  # caches of its own
+    for first in "бвгдж":  # clean pieces and halves (two letters, no word), past both caps
+        for second in "клмнпрстф":
+            tail = first + second
+            assert not check(f"слово{tail} и дом{tail} ы{tail}").obscene
+    for text in ("пиз-дец полный", "бл'ядь, опять", "bi tch please", "ну это пи зд ец"):
+        assert check(text).obscene, text

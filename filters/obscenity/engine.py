@@ -480,12 +480,14 @@ class ObscenityFilter:
                 continue
             if not self._chunk_is_clean(chunk):
                 flagged.add(chunk)
-            elif len(known) >= _MAX_KNOWN or chunk in _CONTEXT_WORDS:
-                continue
             elif may_split(chunk):
-                if len(halves) < _MAX_KNOWN:
-                    halves.add(chunk)
-            else:
+                # `check` reads splits only for a message with a piece in `halves`, so a half
+                # must always get in: a full set (or a full `known`, once tested first) let
+                # every new half through unread after a long run (пиз-дец was clean)
+                if len(halves) >= _MAX_KNOWN:
+                    halves.clear()
+                halves.add(chunk)
+            elif len(known) < _MAX_KNOWN and chunk not in _CONTEXT_WORDS:
                 known.add(chunk)
         if "-\n" in lowered:  # a word hyphenated across lines (пиз-⏎дец): read it whole
             return self._check_tokens(text, tokenize(text))

@@ -105,9 +105,14 @@ _BAD_START = re.compile("[ьъы]|й[бвгджзклмнпрстфхцчшщ]")
 _MAY_START = frozenset("ьъый«\"'(")
 _PIECE = re.compile(r"\S+")
 _CORE = re.compile(rf"[«\"'(]*([{_LETTERS}]+(?:-[{_LETTERS}]+)?)[.,!?…:;)»\"']*")
-#: a piece of text holding a word spelt out with a comma or a star and no blank (f,u,c,k,
-#: х,у,й,н,я, f*u*c*k): three pieces or more, those after the first of one or two letters
-SPREAD_CHUNK = re.compile(r"(?<![^\W\d_*,])[^\W\d_]{1,3}([,*])[^\W\d_]{1,2}\1[^\W\d_]")
+#: marks that may spell a word out with no blank (f,u,c,k, f*u*c*k, fu.ck.ing, х/у/йня, пи|зд|ец)
+SPREAD_MARKS = ",*./|•·~+"
+#: a piece of text holding a word spelt out with one of those marks and no blank: three pieces
+#: or more, those after the first of one or two letters
+SPREAD_CHUNK = re.compile(
+    rf"(?<![^\W\d_{re.escape(SPREAD_MARKS)}])[^\W\d_]{{1,3}}([{re.escape(SPREAD_MARKS)}])"
+    r"[^\W\d_]{1,2}\1[^\W\d_]")
+_SPREAD_FREE = frozenset(SPREAD_MARKS)
 _HYPHENATED = re.compile(rf"[{_LETTERS}]{{2,4}}-[{_LETTERS}]{{2,4}}")
 
 
@@ -138,7 +143,7 @@ def _is_fragment(core: str) -> bool:
 def may_split(chunk: str) -> bool:
     """Whether a lower-case whitespace-free piece of a message may be half of a split word
     (or a hyphenated one): such pieces are never remembered as clean on their own."""
-    if ("," in chunk or "*" in chunk) and SPREAD_CHUNK.match(chunk) is not None:
+    if not _SPREAD_FREE.isdisjoint(chunk) and SPREAD_CHUNK.match(chunk) is not None:
         return True  # f,u,c,k: letters spelt out with a mark and no blank (spread_candidates)
     if ("'" in chunk or "’" in chunk or "-" in chunk) and marks_as_hidden_letters(chunk) != chunk:
         return True  # пи'здец, бл-дь: a mark inside a word (marks_as_hidden_letters)
