@@ -94,9 +94,7 @@ class Pipeline:
 
     async def process(self, event: Event, *, deliver: bool = True) -> bool:
         """Handle one event exactly once; returns False when it was a redelivery."""
-        if deliver:  # the plain call, as ever (a wrapped `process_many` may not know `deliver`)
-            return (await self.process_many([event]))[0]
-        return (await self.process_many([event], deliver=False))[0]
+        return (await self.process_many([event], deliver=deliver))[0]
 
     async def process_many(self, events: Sequence[Event], *,
                            deliver: bool = True) -> list[bool]:

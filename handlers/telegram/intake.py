@@ -67,8 +67,8 @@ class UpdateHandler:
         every chat's next messages.
 
         Parsing stays per update, so one malformed update is skipped alone; if deciding the
-        batch fails, each update goes through `handle` again (committed ones are duplicates
-        by then and are skipped), which retries and isolates the bad one.
+        batch fails, each update is decided again alone (committed ones are duplicates by
+        then and are skipped), which retries and isolates the bad one.
         """
         await self._learn_username()
         events = []
@@ -87,7 +87,7 @@ class UpdateHandler:
             log.exception("event=telegram.batch_failed size=%s", len(events))
             decided = []
             for raw in raws:  # each alone, its actions sent as the batch's would have been
-                outcome, event_id = await self._handle(raw, deliver=False)
+                outcome, event_id = await self._decide(raw)
                 if outcome is Outcome.PROCESSED and event_id is not None:
                     decided.append(event_id)
             await self._pipeline.kick_and_wait(decided, POLL_DELIVERY_WAIT)
@@ -130,17 +130,12 @@ class UpdateHandler:
             return Outcome.IGNORED
         return self._addressed(event)
 
-    async def handle(self, raw: Any) -> Outcome:
-        """Map and process one update, its actions delivered before it returns; raises
-        StorageUnavailable only when the DB is down."""
-        return (await self._handle(raw, deliver=True))[0]
-
     async def accept(self, raw: Any) -> tuple[Outcome, asyncio.Future[None] | None]:
         """Map, decide and commit one update; its actions go out in the background (the
         webhook answers Telegram once the update is committed, not once the bot's own sends
         are through). Returns the outcome and, for a processed update, a future done once
         its actions were attempted. Raises StorageUnavailable only when the DB is down."""
-        outcome, event_id = await self._handle(raw, deliver=False)
+        outcome, event_id = await self._decide(raw)
         if outcome is not Outcome.PROCESSED or event_id is None:
             return outcome, None
         return outcome, self._pipeline.kick([event_id])
@@ -149,7 +144,9 @@ class UpdateHandler:
         """Wait for the background delivery `accept` started to finish."""
         await self._pipeline.settle()
 
-    async def _handle(self, raw: Any, *, deliver: bool) -> tuple[Outcome, str | None]:
+    async def _decide(self, raw: Any) -> tuple[Outcome, str | None]:
+        """Map, decide and commit one update (its actions wait in the outbox); the outcome,
+        and the event's id when it was processed."""
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         await self._learn_username()
         event = self._map(raw)
@@ -157,7 +154,7 @@ class UpdateHandler:
             return event, None
         for attempt in range(1, self._attempts + 1):
             try:
-                fresh = await self._pipeline.process(event, deliver=deliver)
+                fresh = await self._pipeline.process(event, deliver=False)
             except IntegrityError:
                 # another instance committed this update first (webhook fan-out: the retry
                 # finds it processed), or a race on a counter (two /report at once taking the
