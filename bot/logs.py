@@ -7,6 +7,7 @@ and anything shaped like a Telegram token, whatever logger produced the line.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -50,22 +51,53 @@ class Redactor:
         return _ACCESS_TOKEN_PARAM.sub(r"\1" + REDACTED, text)
 
 
+def logfmt_value(value: object) -> object:
+    """A value as logfmt writes it: quoted (JSON-escaped) when it holds a blank, a quote or
+    nothing at all, so ``error=the database is unreachable`` does not read as ``error=the``
+    and three stray keys in Loki, Vector or ``grep error=``. Numbers pass unchanged
+    (``%d``/``%.1f`` still apply to them)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = str(value)
+    if text and not _NEEDS_QUOTES.search(text):
+        return value
+    return json.dumps(text, ensure_ascii=False)
+
+
+_NEEDS_QUOTES = re.compile(r'[\s"]')
+
+
 class KeyValueFormatter(logging.Formatter):
-    """`ts=… level=… logger=… event=… k=v`: grep-able and parseable without a log stack."""
+    """`ts=… level=… logger=… event=… k=v`: grep-able and parseable without a log stack.
+
+    An ``event=`` line's arguments are written as logfmt values (``logfmt_value``); the
+    keys and the words between them are the call site's."""
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()
         self.redactor = redactor
 
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = _event_message(record)
         if not message.startswith("event="):
-            message = f'msg="{message}"'
+            message = f"msg={json.dumps(message, ensure_ascii=False)}"
         line = (f"ts={self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} level={record.levelname.lower()} "
                 f"logger={record.name} {message}")
         if record.exc_info:
             line += " exc=" + repr(self.formatException(record.exc_info))
         return self.redactor(line)
+
+
+def _event_message(record: logging.LogRecord) -> str:
+    """The record's message, with an ``event=`` line's arguments quoted where they need it."""
+    args = record.args
+    if (isinstance(record.msg, str) and record.msg.startswith("event=")
+            and isinstance(args, tuple) and args):
+        try:
+            return record.msg % tuple(logfmt_value(a) for a in args)
+        except (TypeError, ValueError):
+            pass  # a %d given text, say: logging's own formatting reports it as it always did
+    return record.getMessage()
 
 
 _redactor = Redactor()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import re
 
 from bot.logs import setup_logging
 
@@ -92,3 +94,29 @@ def test_debug_level_keeps_members_words_from_the_database_driver_out() -> None:
     out = stream.getvalue()
     assert "secret words" not in out
     assert "event=own.step" in out
+
+
+_PAIR = re.compile(r'([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def _logfmt(line: str) -> dict[str, str]:
+    """A log line read the way Loki's or Vector's logfmt parser reads it."""
+    return {key: json.loads(value) if value.startswith('"') else value
+            for key, value in _PAIR.findall(line)}
+
+
+def test_event_values_with_blanks_or_quotes_are_quoted_so_a_logfmt_parser_reads_them_whole() -> None:
+    stream = io.StringIO()
+    setup_logging("INFO", secrets=["my-vk-secret-token"], stream=stream)
+    log = logging.getLogger("modbot.test")
+    log.error("event=outbox.delivery_error item=%s error=%s attempt=%d in=%.1fs", 17,
+              'the database is unreachable: "db" refused my-vk-secret-token', 3, 2.5)
+    log.warning("event=faq.file_invalid community=%s problems=%s", "byte", "")
+    log.info("a message without an event, \"quoted\"")
+    first, second, third = stream.getvalue().splitlines()
+    assert _logfmt(first)["error"] == 'the database is unreachable: "db" refused ***'
+    assert _logfmt(first)["item"] == "17" and _logfmt(first)["attempt"] == "3"
+    assert _logfmt(first)["in"] == "2.5s" and _logfmt(first)["event"] == "outbox.delivery_error"
+    assert "database" not in _logfmt(first), first
+    assert _logfmt(second)["problems"] == "" and _logfmt(second)["community"] == "byte"
+    assert _logfmt(third)["msg"] == 'a message without an event, "quoted"'

@@ -33,7 +33,7 @@ def make_filter(settings: FilterSettings) -> ContentFilter | None:
     try:
         from filters.obscenity import ObscenityFilter
     except ImportError:
-        log.warning("event=moderation.no_filter reason=filters.obscenity not importable")
+        log.warning("event=moderation.no_filter reason=\"filters.obscenity is not importable\"")
         return None
     built: ContentFilter = ObscenityFilter(languages=settings.languages,
                                            extra_words=settings.extra_words,

@@ -254,8 +254,8 @@ class Pipeline:
                     await self._claim(KICK_CLAIM, background=True)
             except Exception as exc:
                 if storage_down(exc):  # an outage, in one line: the outbox waits for it
-                    log.error("event=outbox.storage_unavailable error=the database is "
-                              "unreachable: %s", first_line(exc))
+                    log.error("event=outbox.storage_unavailable error=%s",
+                              f"the database is unreachable: {first_line(exc)}")
                 else:
                     log.exception("event=outbox.background_error")
             for event_ids, waiter in kicks:
@@ -614,10 +614,10 @@ def _log_failure(settled: asyncio.Future[bool]) -> None:
     if error is None:
         return
     if storage_down(error):
-        log.error("event=outbox.storage_unavailable error=the database is unreachable: %s",
-                  first_line(error))
+        log.error("event=outbox.storage_unavailable error=%s",
+                  f"the database is unreachable: {first_line(error)}")
     else:
-        log.error("event=outbox.background_error error=%s: %s", type(error).__name__, error)
+        log.error("event=outbox.background_error error=%s", f"{type(error).__name__}: {error}")
 
 
 def _message_chat(payload: dict[str, object]) -> str | None:

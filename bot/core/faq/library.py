@@ -184,7 +184,7 @@ class FaqLibrary:
         try:
             entries = tuple(load_faq_file(path))
         except FaqFileError as exc:
-            log.error("event=faq.file_invalid community=%s problems=%r", community, str(exc))
+            log.error("event=faq.file_invalid community=%s problems=%s", community, str(exc))
             self._problems.setdefault(community, []).append(("invalid", str(exc)))
             return
         if entries != state.file_entries:
