@@ -204,6 +204,8 @@ def test_modbot_queue_lists_tickets(basic_config: LoadedConfig, clock: FakeClock
     code, lines, _err = run("--community", "demo")
     assert code == 0
     assert lines[0].startswith("#1\tnew\t") and lines[-1] == "1 ticket(s)"
+    columns = lines[0].split("\t")
+    assert columns[6] == "telegram:66" and columns[-2:] == ["reporter=telegram:5", "reason=spam"], columns
     code, lines, _err = run("--community", "demo", "--state", "all")
     assert [line.split("\t")[0] for line in lines[:-1]] == ["#1", "#2"]
     code, lines, err = run("--community", "nope")

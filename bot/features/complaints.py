@@ -41,12 +41,17 @@ def _states(choice: str) -> tuple[str, ...]:
 
 
 def format_row(ticket: TicketRecord, now: datetime) -> str:
-    """One tab-separated line per ticket, oldest first, for people and for `cut`/`awk`."""
+    """One tab-separated line per ticket, oldest first, for people and for `cut`/`awk`.
+
+    The reporter and their reason come last, after the reported text: columns added later
+    go at the end, so an owner's `cut -f7` keeps meaning the reported member."""
     text = " ".join(ticket.message_text.split())[:80]
+    reason = " ".join(ticket.reason.split())[:80]
     return "\t".join((
         f"#{ticket.number}", ticket.state, format_duration(now - ticket.created_at),
         ticket.claimed_by or "-", f"reports={ticket.reporters_count}",
         ticket.chat or "private", ticket.reported_user or "-", text,
+        f"reporter={ticket.reporter}", f"reason={reason or '-'}",
     ))
 
 
