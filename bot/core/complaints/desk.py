@@ -24,7 +24,7 @@ from bot.core.complaints.lifecycle import (
 )
 from bot.core.complaints.ports import TicketRecord, TicketRepo
 from bot.core.events import ReplyTarget, SenderKind
-from bot.core.moderation.bans import is_banned_in
+from bot.core.moderation.bans import NO_END, ban_end_in, is_banned_in
 from bot.core.ports import UnitOfWork
 from bot.core.records import AuditRecord
 from bot.core.settings import CommunitySettings
@@ -160,6 +160,11 @@ async def work(uow: UnitOfWork, community: CommunitySettings, ticket: TicketReco
         changed = replace(changed, resolution=note)
     elif action is TicketAction.REOPEN:
         changed = replace(changed, resolution="", opened_at=now, sla_announced=False)
+        if ticket.chat and ticket.message_id and not ticket.message_deleted \
+                and await was_deleted(uow, ticket.chat, ticket.message_id):
+            # deleted while the ticket was closed (a /del after the verdict): the reopened
+            # card must not offer to delete a message that is gone
+            changed = replace(changed, message_deleted=True)
     elif action is TicketAction.RELEASE:
         changed = replace(changed, sla_announced=False)  # waiting again: remind again
     changed, actions = card_refresh(changed, community.language)
@@ -228,6 +233,12 @@ async def act_on_message(uow: UnitOfWork, community: CommunitySettings, ticket: 
             # a reopened ticket: the ban it gave still runs; a second one would only add a
             # second record (and a delete of a message long gone)
             return Worked(ticket, refused="already_banned")
+        if await ban_end_in(uow, chat, UserRef.parse(ticket.reported_user or ""), now) == NO_END:
+            # a moderator's /ban (or another ticket's) without an end already holds: a second
+            # ban would change nothing but add a second record to the audit
+            message_left = bool(ticket.message_id) and not ticket.message_deleted
+            return Worked(ticket, refused="banned_for_good_message_left" if message_left
+                          else "banned_for_good")
         await uow.state.put(_ban_key(ticket), f"{now.isoformat()}|{actor}|{actor_name}", now)
     actions: list[AnyAction] = [action]
     if kind == "ban" and ticket.message_id and not ticket.message_deleted:

@@ -35,6 +35,8 @@ BANNED_BY = "banned-by:"
 #: the end of a ban without one, for comparing ends
 NO_END = datetime.max.replace(tzinfo=UTC)
 MUTED = "muted:"
+#: the chats a running mute was given in: "<its end>|chat,chat"
+MUTED_IN = "muted-in:"
 FOREVER = "forever"
 
 
@@ -47,11 +49,51 @@ async def note_bans(actions: Sequence[AnyAction], uow: UnitOfWork, now: datetime
             await uow.state.put(prefix + str(action.user), until, now)
             if isinstance(action, Ban):
                 await uow.state.put(_in_chat(action.chat, action.user), until, now)
+                await _ban_ends_mute_in(uow, action.chat, action.user, now)
+            else:
+                await _note_muted_in(uow, action.chat, action.user, until, now)
         elif isinstance(action, Unban | Unmute):
             prefix = BANNED if isinstance(action, Unban) else MUTED
             await uow.state.put(prefix + str(action.user), "", now)
             if isinstance(action, Unban):
                 await forget_ban_in(uow, action.chat, action.user, now)
+
+
+def _muted_chats(value: str | None, until: str) -> list[str]:
+    """The chats of the running mute ``until`` from its record "<until>|chat,chat"."""
+    stamp, _, chats = (value or "").partition("|")
+    return [c for c in chats.split(",") if c] if stamp == until else []
+
+
+async def _note_muted_in(uow: UnitOfWork, chat: ChatRef, user: UserRef, until: str,
+                         now: datetime) -> None:
+    """Add ``chat`` to the chats the running mute was given in (a new end starts a new list:
+    a mute given again replaces the old one wherever it acts)."""
+    key = MUTED_IN + str(user)
+    chats = _muted_chats(await uow.state.get(key), until)
+    if str(chat) not in chats:
+        chats.append(str(chat))
+    await uow.state.put(key, f"{until}|{','.join(chats)}", now)
+
+
+async def _ban_ends_mute_in(uow: UnitOfWork, chat: ChatRef, user: UserRef,
+                            now: datetime) -> None:
+    """A ban in ``chat`` ends the member's mute there: on Telegram a ban replaces the
+    restriction, so once the ban ends or is lifted the member writes freely, and /warns must
+    not go on saying "Muted until …". When no chat of the mute is left, the mute is over.
+    A mute recorded before its chats were kept is left as it was."""
+    until = await uow.state.get(MUTED + str(user))
+    if not until:
+        return
+    key = MUTED_IN + str(user)
+    value = await uow.state.get(key)
+    chats = _muted_chats(value, until)
+    if not chats or str(chat) not in chats:
+        return
+    chats.remove(str(chat))
+    await uow.state.put(key, f"{until}|{','.join(chats)}", now)
+    if not chats:
+        await uow.state.put(MUTED + str(user), "", now)
 
 
 async def forget_refused(uow: UnitOfWork, action: Ban | Mute, now: datetime, *,
