@@ -485,3 +485,46 @@ def test_phrases_are_read_after_their_words_were_seen_alone() -> None:
         assert not check(text).obscene, text
     for text in ("kakogo hera on ne otvechaet", "idi na hui", "судья, фак ю", "иди нах"):
         assert check(text).obscene, text
+
+
+@pytest.mark.parametrize("text", ["пи|зд|ец какой", "ну пи|зд|ец", "fu|ck|ing hell",
+                                  "пи~зд~ец", "fu+ck+ing", "х|у|йня"])
+def test_uneven_groups_spelt_with_bars_tildes_or_pluses_are_read_whole(text: str) -> None:
+    """Pieces with |, ~ or + are read as look-alikes or masks, never remembered as clean nor as
+    halves: the spelt-out reading must still run (it ran for stars only)."""
+    assert ObscenityFilter().check(text).obscene, text
+
+
+@pytest.mark.parametrize("text", ["a+b+c=d", "C++ и C# лучше", "x|y|z", "и т|д", "~ла~ла~ла~",
+                                  "ты+я+он = друзья"])
+def test_bars_tildes_and_pluses_between_innocent_letters_stay_innocent(text: str) -> None:
+    assert not ObscenityFilter().check(text).obscene, text
+
+
+@pytest.mark.parametrize("text", ["сука*блять", "сука©блять", "ну сука®блин", "shit*head"])
+def test_two_words_run_together_by_a_star_or_a_look_alike_symbol_are_read_apart(
+        text: str) -> None:
+    assert ObscenityFilter().check(text).obscene, text
+
+
+@pytest.mark.parametrize("text", ["Acme®Corp", "купил*продал", "жир*масса", "**важно**", "2*3=6"])
+def test_innocent_words_run_together_by_a_star_or_a_symbol_stay_innocent(text: str) -> None:
+    assert not ObscenityFilter().check(text).obscene, text
+
+
+@pytest.mark.parametrize("text", [
+    "how much is it per minute on an e-bike?", "E-books and e-audiobooks have their own limit",
+    "which e-scooter app is cheapest?", "взял e-bike в прокат", "e-commerce, e-sports, E-bay",
+    "хачу кредитку оформить чё нужно", "я хачу пиццу", "хачу спать",
+    "Bitches are spayed 3 months after a season", "spaying a bitch costs more"])
+def test_everyday_words_that_looked_like_mat_stay_innocent(text: str) -> None:
+    """Found by running the FAQ communities' 6,800 questions and answers through the filter:
+    an e- word read with its hyphen as a mask opened the еб- root (every e-bike in a cycling
+    chat was мат), «хачу» is chat spelling of хочу, and a vet's bitches are dogs."""
+    assert not ObscenityFilter().check(text).obscene, text
+
+
+@pytest.mark.parametrize("text", ["ty e-bat", "е-бать", "p-zdec", "f-cking", "e-shit",
+                                  "дал по морде хачу", "you bitch", "bitches are crazy"])
+def test_the_same_words_in_abuse_are_still_caught(text: str) -> None:
+    assert ObscenityFilter().check(text).obscene, text

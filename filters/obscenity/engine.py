@@ -65,7 +65,8 @@ _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-_DOTS = re.compile(r"\.{2,}|…")
+#: what may run two words together with no blank: an ellipsis, stars, a look-alike symbol
+_WORD_JOINERS = re.compile(r"\.{2,}|…|[*©®¥]+")
 #: a Latin word only transliterated Russian spells: ya/yu/zh/kh/shch inside it, or a Russian
 #: ending (opyat, segodnya, klyuet, khorosho, novogo, bolshaya); at a word's start zh/kh/ya
 #: are as likely a name (Zhang, Khan, Yamaha)
@@ -110,6 +111,8 @@ _LONE_LETTER_MARK = re.compile(
     "(?<![\\w.\\-\u00ad])(?:[a-zа-яё][-.\u00ad][^\\W\\d_]{2,}|[^\\W\\d_]{2,}[-.\u00ad][a-zа-яё])"
     "(?![\\w\\-\u00ad]|\\.\\w)", re.IGNORECASE)
 _MARK = re.compile("[-.\u00ad]")
+#: an English word with the prefix e- (e-bike, E-books, e-commerce)
+_E_COMPOUND = re.compile(r"[eE]-[a-zA-Z]{3,}")
 #: an "e-" brand or product (eBuddy, eBalance): English, never Russian еб- in Latin letters
 _E_PREFIXED = re.compile(r"e[A-Z][a-z]{2,}")
 #: a word with a number after it (#Scunthorpe2026, Хуяндай2026, Model500): the number is a year
@@ -380,8 +383,11 @@ class ObscenityFilter:
             return verdict
         # pieces that may be half a word are remembered apart from the clean ones (see _check)
         if self._halves.isdisjoint(chunks[:_SPLIT_PIECES]) and not (
-                "*" in lowered and SPREAD_CHUNK.search(lowered) is not None):
-            return verdict  # (a star is a mask, so f*u*c*k is never remembered as clean)
+                ("*" in lowered or "|" in lowered or "+" in lowered or "~" in lowered)
+                and SPREAD_CHUNK.search(lowered) is not None):
+            # (a piece with a star, a bar, a plus or a tilde is read as masked or as look-alike
+            # letters, so f*u*c*k and пи|зд|ец are never remembered at all, not even as halves)
+            return verdict
         if ("'" in lowered or "’" in lowered or "-" in lowered) \
                 and (marked := marks_as_hidden_letters(text)) != text:
             # a word with an apostrophe or a hyphen inside (пи'здец, бл-дь: splits.py); such a
@@ -806,9 +812,10 @@ class ObscenityFilter:
         return None
 
     def _match_dotted_words(self, text: str, default: Script, budget: _Budget) -> Hit | None:
-        """Words run together by an ellipsis («всё...пиздец»): read each on its own when every
-        piece is a word of three letters or more (a shorter piece means a mask: п...ц)."""
-        parts = _DOTS.split(text)
+        """Words run together by an ellipsis («всё...пиздец»), a star or a look-alike symbol
+        («сука*блять», «сука©блять»): read each on its own when every piece is a word of three
+        letters or more (a shorter piece means a mask: п...ц, х*йня, fu©k)."""
+        parts = _WORD_JOINERS.split(text)
         if len(parts) < 2 or any(len(_HAS_LETTER.findall(part)) < 3 for part in parts):
             return None
         for part in parts:
@@ -821,7 +828,13 @@ class ObscenityFilter:
 
 
 def _marked_as(stand_in: str, found: re.Match[str]) -> str:
-    """The word found with its hyphen or dot read as ``stand_in`` (nothing, or a mask)."""
+    """The word found with its hyphen or dot read as ``stand_in`` (nothing, or a mask).
+
+    An English e- word (e-bike, e-book, E-bay, e-scooter) is never read with a mask: «е*…»
+    opens the еб- root whatever follows, so every e-bike in a cycling chat was мат. Read as
+    nothing it is still judged (a transliterated "e-bat" is "ebat")."""
+    if stand_in == "*" and _E_COMPOUND.fullmatch(found.group()) is not None:
+        return found.group()
     return _MARK.sub(stand_in, found.group())
 
 
