@@ -432,11 +432,19 @@ class ModerationCommands:
         if not isinstance(request, Request):
             return request
         wanted_end = NO_END if request.duration is None else ctx.now + request.duration
+        ends = {chat: await ban_end_in(ctx.uow, chat, request.target.ref, ctx.now)
+                for chat in {*request.chats, *_vk_chats(ctx, request)}}
+        # a VK ban is the community's (groups.ban), whichever of its chats it was given in: a
+        # second moderator's /ban from the queue must find the first one's in the VK chat
+        vk_end = max((end for chat, end in ends.items() if end is not None
+                      and chat.platform == "vk"), default=None)
         longer = tuple([chat for chat in request.chats
-                        if ((end := await ban_end_in(ctx.uow, chat, request.target.ref, ctx.now))
+                        if ((end := ends[chat] or (vk_end if chat.platform == "vk" else None))
                             is None or end < wanted_end)])
         if not longer:
-            who = await banned_by(ctx.uow, request.chats[0], request.target.ref)
+            given_in = next((chat for chat in (*request.chats, *ends) if ends.get(chat)),
+                            request.chats[0])
+            who = await banned_by(ctx.uow, given_in, request.target.ref)
             params = {"user": request.target.display, "who": who}
             key = "moderation.already_banned_by" if who else "moderation.already_banned"
             return [*_evidence_deleted(ctx, cmd, request), say(ctx, Text(key, params))]
@@ -591,3 +599,11 @@ def _tell_member(ctx: MessageContext, request: Request, sanction: Sanction,
         "where": where, "span": span(sanction.duration), "reason": request.reason_text(),
         "outcome": result})
     return [SendMessage(private, text, ctx.community.language)]
+
+
+def _vk_chats(ctx: MessageContext, request: Request) -> tuple[ChatRef, ...]:
+    """The community's VK chats, when the target is a VK member (their ban is one)."""
+    if request.target.ref.platform != "vk":
+        return ()
+    return tuple(chat for chat in ctx.community.chats if chat.platform == "vk")
+
