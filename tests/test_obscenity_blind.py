@@ -383,3 +383,23 @@ def test_blind_set(name: str) -> None:
     assert f1 >= 0.99
     for category, results in per_category.items():
         assert sum(results) / len(results) >= 0.95, (category, wrong[category])
+
+
+#: ``innocent_everyday.jsonl`` (2,564 innocent messages: marketplaces, delivery, bikes, cars, IT,
+#: games, crypto, medicine and vets, cooking, sport, travel, music, schools, housing, parents,
+#: dating, jobs; hyphenated prefixes, codes, masks over innocent words, translit, foreign names),
+#: all label 0. On first contact 54 were flagged: Cyrillic е- compounds (е-ком, е-байк, Е-банкинг),
+#: a sha256 hash, Maine Coon, a dyke on the coast, a C-section on a bitch, huijaus (Finnish), Hujer,
+#: Shitij, Hu Jintao, e-Boks, hachu (хачу in Latin letters), **Note:** (Markdown bold). Left as
+#: they are: the Vietnamese names written Хуй and Хуен in Cyrillic (the word itself), п*дарок
+#: (the mask also fills to пидарок), and the identifiers hui-components and eb_user in a Russian
+#: or programmers' message.
+_EVERYDAY_LEFT = {"ie-0635", "ie-0636", "ie-0754", "ie-0940", "ie-0946", "ie-0947"}
+
+
+def test_innocent_everyday() -> None:
+    check = ObscenityFilter().check
+    flagged = {str(row["id"]): str(row["text"]) for row in _rows("innocent_everyday.jsonl")
+               if check(str(row["text"])).obscene}
+    assert set(flagged) <= _EVERYDAY_LEFT, {k: v for k, v in flagged.items()
+                                            if k not in _EVERYDAY_LEFT}

@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from .data import load_sections
 from .fancy import unfancy
 from .layout import from_qwerty, has_layout_stem
 from .lexicon import READ_AS_RUSSIAN, Lexicon
@@ -113,6 +114,21 @@ _LONE_LETTER_MARK = re.compile(
 _MARK = re.compile("[-.\u00ad]")
 #: an English word with the prefix e- (e-bike, E-books, e-commerce)
 _E_COMPOUND = re.compile(r"[eE]-[a-zA-Z]{3,}")
+#: the same prefix in Cyrillic letters (е-ком, е-байк, Е-банкинг, е-гос): read through its
+#: hyphen only into a listed мат form or one of its endings (е-бал, е-банутый, ё-бнутый)
+_CYR_E_COMPOUND = re.compile("[еЕёЁ]-[а-яёА-ЯЁ]{3,}")
+#: the listed forms (mask_forms.txt) without their last letter, four letters or more: a word
+#: joined across an е- hyphen must start with one (ебнут- from ебнуть), or be one
+_LISTED_STEMS = tuple(sorted({form.replace("ё", "е")[:-1]
+                              for forms in load_sections("mask_forms.txt").values()
+                              for form in forms if len(form) >= 5}))
+#: a hexadecimal run (a hash, a key, a commit: e3b0c44298fc1c14…): its letters and digits are
+#: no disguise, however they read
+_HEX_RUN = re.compile(r"(?=[0-9a-f]*[0-9][0-9a-f]*[0-9])(?=[0-9a-f]*[a-f][0-9a-f]*[a-f])"
+                      r"[0-9a-f]{12,}", re.IGNORECASE)
+#: Markdown bold around a heading or a word (**Note:**, **Update:**, **Важно**): its stars are
+#: no mask; a capital first letter or a closing colon tells it from a masked word (**ать)
+_MD_BOLD = re.compile(r"(?<![\w*])\*\*([^\W\d_][^*\n]*?[^\s*])\*\*(?![\w*])")
 #: an "e-" brand or product (eBuddy, eBalance): English, never Russian еб- in Latin letters
 _E_PREFIXED = re.compile(r"e[A-Z][a-z]{2,}")
 #: a word with a number after it (#Scunthorpe2026, Хуяндай2026, Model500): the number is a year
@@ -286,6 +302,11 @@ class ObscenityFilter:
         if "." in text:
             read = _DOTTED_SENTENCE.sub(_dots_as_spaces, text)
         verdict = self._check_message(read)
+        if verdict.obscene and "**" in read:
+            unbolded = _MD_BOLD.sub(_unbold, read)
+            if unbolded != read:
+                read = unbolded
+                verdict = self._check_message(read)
         if verdict.obscene and "@" in text:
             named = self._blank_named_emails(text)
             if named != text:
@@ -682,6 +703,8 @@ class ObscenityFilter:
             return None
         if hit is not None and hit.lexicon.startswith("ru.") and _E_PREFIXED.fullmatch(token.source):
             return None
+        if hit is not None and _HEX_RUN.fullmatch(token.text) is not None:
+            return None
         if hit is not None and hit.name == "пидор" and _UKRAINIAN_PID.match(token.text.lower()):
             return None
         if hit is not None and hit.lexicon.startswith("ru.") and _HANDLE.match(token.text):
@@ -835,7 +858,20 @@ def _marked_as(stand_in: str, found: re.Match[str]) -> str:
     nothing it is still judged (a transliterated "e-bat" is "ebat")."""
     if stand_in == "*" and _E_COMPOUND.fullmatch(found.group()) is not None:
         return found.group()
+    if _CYR_E_COMPOUND.fullmatch(found.group()) is not None:
+        rest = found.group()[2:].lower().replace("ё", "е")
+        joined = "еб" + rest if stand_in == "*" else "е" + rest
+        if not joined.startswith(_LISTED_STEMS):
+            return found.group()  # е-ком, е-байк, Е-бизнес: a compound, nothing hidden
     return _MARK.sub(stand_in, found.group())
+
+
+def _unbold(found: re.Match[str]) -> str:
+    """Markdown bold with its stars read as spaces (see ``_MD_BOLD``)."""
+    inner = found.group(1)
+    if not (inner[0].isupper() or inner.endswith(":")):
+        return found.group()
+    return "  " + inner + "  "
 
 
 def _dots_as_spaces(found: re.Match[str]) -> str:
