@@ -403,3 +403,26 @@ def test_innocent_everyday() -> None:
                if check(str(row["text"])).obscene}
     assert set(flagged) <= _EVERYDAY_LEFT, {k: v for k, v in flagged.items()
                                             if k not in _EVERYDAY_LEFT}
+
+
+#: ``innocent_everyday2.jsonl`` (2,077 innocent messages written by a second hunter: medicine,
+#: biology, law, history, farming, fishing, birdwatching, knitting, engineering, chemistry,
+#: sport, IT, crypto, vets and breeders, travel; Russian school, house, dacha, hunting, church and
+#: accountants' chats; Ukrainian, Belarusian and Kazakh words; translit and mixed messages), all
+#: label 0. On first contact 118 (5.7 %) were flagged, from 22 distinct sentences: a cock salmon,
+#: a ball cock and a cock valve, the Cock Inn, cock-a-hoop, a bitch defined as a female dog or
+#: advertised as spayed, течка у суки, стерилизация суки, легавая сука and лайка-сука in hunters'
+#: ads, suka labradora, сучки на яблоне, tits and finches, Pussy Riot, Pussy Galore, a short
+#: commit hash, Mr Ebong, huid (Dutch skin) and Dr Fuk Lam. Left as they are: the ticker $COCK
+#: (the word itself behind a $) and the identifier hui_id in a Russian message.
+_EVERYDAY2_LEFT = {"ie2-0089", "ie2-0106", "ie2-0308", "ie2-0467", "ie2-0576", "ie2-0594",
+                   "ie2-0600", "ie2-0601", "ie2-0825", "ie2-1166", "ie2-1338", "ie2-1449",
+                   "ie2-1597", "ie2-1973", "ie2-1977", "ie2-2053"}
+
+
+def test_innocent_everyday2() -> None:
+    check = ObscenityFilter().check
+    flagged = {str(row["id"]): str(row["text"]) for row in _rows("innocent_everyday2.jsonl")
+               if check(str(row["text"])).obscene}
+    assert set(flagged) <= _EVERYDAY2_LEFT, {k: v for k, v in flagged.items()
+                                             if k not in _EVERYDAY2_LEFT}
