@@ -426,3 +426,25 @@ def test_innocent_everyday2() -> None:
                if check(str(row["text"])).obscene}
     assert set(flagged) <= _EVERYDAY2_LEFT, {k: v for k, v in flagged.items()
                                              if k not in _EVERYDAY2_LEFT}
+
+
+#: ``innocent_everyday3.jsonl`` (2,493 innocent messages written by a third hunter in the short
+#: register of busy chats: reactions, mild slang and euphemisms, @mentions, hashtags, emoticons,
+#: game, anime and K-pop names, football chants, brands with ®/™/+, product codes, prefixed
+#: compounds, masks over innocent words, translit, wrong keyboard layout, words of fifteen other
+#: languages), all label 0. On first contact 21 (0.8 %) were flagged, from 16 distinct texts: F#
+#: (read as f*: fag), U-boat (u*boat: уеб-), Indonesian "suka banget", cock of the walk, German
+#: "Dick und Doof", «сучья вместо дров», the nicknames @hu_lee and @hui_mei, Huening Kai, Hui'an,
+#: Ebensee and ebenovoe (ebony), "Huis te koop" (joined into huiste) and a surname hidden after
+#: «Фамилия скрыта:». Left as they are: «Хачик из шиномонтажа» (the Armenian name is also the
+#: slur's diminutive; innocent only beside Armenian context) and Hungarian «Hülye» (read as хуле
+#: once its ü is folded, as accented disguises are).
+_EVERYDAY3_LEFT = {"ie3-1869", "ie3-2417"}
+
+
+def test_innocent_everyday3() -> None:
+    check = ObscenityFilter().check
+    flagged = {str(row["id"]): str(row["text"]) for row in _rows("innocent_everyday3.jsonl")
+               if check(str(row["text"])).obscene}
+    assert set(flagged) <= _EVERYDAY3_LEFT, {k: v for k, v in flagged.items()
+                                             if k not in _EVERYDAY3_LEFT}

@@ -86,10 +86,13 @@ _RUSSIAN_WORD = re.compile(
 _UNDERSCORES = re.compile(r"(?<=[^\W\d_])_+(?=[^\W\d_])")
 #: an identifier in camelCase (hashIt, pushItems) and its words; the first word has three
 #: letters or more, so mixed case used as a disguise (shIt, fuCk) is not one
-#: a capital Cyrillic letter and four or more stars, after a capitalised Cyrillic word: a name
-#: with its surname hidden (мат masks are short: х**, п***ц, б**ть)
+#: a capital Cyrillic letter and four or more stars, after a capitalised Cyrillic word, after
+#: initials (И.О. П*****) or after «фамилия:» / «ФИО:»: a name with its surname hidden (мат
+#: masks are short: х**, п***ц, б**ть)
 _MASKED_SURNAME = re.compile(r"[А-ЯЁ]\*{4,}")
-_GIVEN_NAME_BEFORE = re.compile(r"(?<![\w.!?])[А-ЯЁ][а-яё]{2,}\s+$")
+_GIVEN_NAME_BEFORE = re.compile(
+    r"(?:(?<![\w.!?])[А-ЯЁ][а-яё]{2,}|(?<!\w)[А-ЯЁ]\.\s?[А-ЯЁ]\.|(?<!\w)(?:[Фф]амилия|ФИО|Ф\.И\.О\.)"
+    r"(?:\s+[а-яё]+)?:)\s+$")
 #: an e-mail address (its local part in group 1), and what joins the words of a local part
 _EMAIL = re.compile(r"\b([a-z0-9][a-z0-9._+-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.I)
 _EMAIL_SEPARATORS = re.compile(r"[._+\-\d]+")
@@ -112,8 +115,9 @@ _LONE_LETTER_MARK = re.compile(
     "(?<![\\w.\\-\u00ad])(?:[a-zа-яё][-.\u00ad][^\\W\\d_]{2,}|[^\\W\\d_]{2,}[-.\u00ad][a-zа-яё])"
     "(?![\\w\\-\u00ad]|\\.\\w)", re.IGNORECASE)
 _MARK = re.compile("[-.\u00ad]")
-#: an English word with the prefix e- (e-bike, E-books, e-commerce)
-_E_COMPOUND = re.compile(r"[eE]-[a-zA-Z]{3,}")
+#: an English word with the prefix e- (e-bike, E-books, e-commerce), or u- before a b-word
+#: (U-boat, U-bahn, U-bend, U-bolt: «u*b…» fills to уеб-); «u-bok» (three letters) stays a mask
+_E_COMPOUND = re.compile(r"[eE]-[a-zA-Z]{3,}|[uU]-[bB][a-zA-Z]{3,}")
 #: the same prefix in Cyrillic letters (е-ком, е-байк, Е-банкинг, е-гос): read through its
 #: hyphen only into a listed мат form or one of its endings (е-бал, е-банутый, ё-бнутый)
 _CYR_E_COMPOUND = re.compile("[еЕёЁ]-[а-яёА-ЯЁ]{3,}")

@@ -68,6 +68,9 @@ _RUN_SEPARATORS = re.compile(f"[{SEPARATORS}]+")
 #: other mask characters between letters (``х%йня``, ``х_йня``, ``зал#па``, the × that looks like
 #: an x in ``на×уй``), read as the ``*`` wildcard
 _MASK_STANDINS = re.compile(r"[%☆★#×]+|_+")
+#: a note or a language with its sharp (C#, F#, A#, J#): one # after one letter hides nothing
+#: (f* would fill to fag); f##, f#ck and f#g stay masks
+_SHARP = re.compile("[a-gj]#", re.IGNORECASE)
 
 
 #: the most letters a word with ``?``, ``&``, ``^``… (QUERY_MARKS) is read as one masked word
@@ -132,6 +135,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         start, end = found.span()
         if found.lastgroup == "word" and _EMOTICON.fullmatch(found.group()) is not None:
             continue  # a face, not a masked word (T^T, T_T would read as t*t: twat)
+        if found.lastgroup == "word" and _SHARP.fullmatch(found.group()) is not None:
+            continue  # C#, F#: a language or a note
         if found.lastgroup == "word" and QUERY_MASK.search(found.group()) is not None \
                 and not hides_letters(found.group()):
             # punctuation between two words (ну?бля, AT&T): each piece is a token of its own
