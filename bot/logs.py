@@ -51,6 +51,10 @@ class Redactor:
         return _ACCESS_TOKEN_PARAM.sub(r"\1" + REDACTED, text)
 
 
+#: what makes a logfmt value need quotes: a blank or a quote
+_NEEDS_QUOTES = re.compile(r'[\s"]')
+
+
 def logfmt_value(value: object) -> object:
     """A value as logfmt writes it: quoted (JSON-escaped) when it holds a blank, a quote or
     nothing at all, so ``error=the database is unreachable`` does not read as ``error=the``
@@ -62,9 +66,6 @@ def logfmt_value(value: object) -> object:
     if text and not _NEEDS_QUOTES.search(text):
         return value
     return json.dumps(text, ensure_ascii=False)
-
-
-_NEEDS_QUOTES = re.compile(r'[\s"]')
 
 
 class KeyValueFormatter(logging.Formatter):

@@ -60,14 +60,14 @@ from .splits import (
     spread_candidates,
     spread_pieces,
 )
-from .tokens import Token, tokenize
+from .tokens import LOOK_ALIKE_SYMBOLS, Token, tokenize
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _PLAIN_LATIN = re.compile("[a-z]+")
 _PLAIN_CYRILLIC = re.compile("[а-яё]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 #: what may run two words together with no blank: an ellipsis, stars, a look-alike symbol
-_WORD_JOINERS = re.compile(r"\.{2,}|…|[*©®¥]+")
+_WORD_JOINERS = re.compile(rf"\.{{2,}}|…|[*{LOOK_ALIKE_SYMBOLS}]+")
 #: a Latin word only transliterated Russian spells: ya/yu/zh/kh/shch inside it, or a Russian
 #: ending (opyat, segodnya, klyuet, khorosho, novogo, bolshaya); at a word's start zh/kh/ya
 #: are as likely a name (Zhang, Khan, Yamaha)

@@ -86,9 +86,8 @@ async def _ban_ends_mute_in(uow: UnitOfWork, chat: ChatRef, user: UserRef,
     if not until:
         return
     key = MUTED_IN + str(user)
-    value = await uow.state.get(key)
-    chats = _muted_chats(value, until)
-    if not chats or str(chat) not in chats:
+    chats = _muted_chats(await uow.state.get(key), until)
+    if str(chat) not in chats:
         return
     chats.remove(str(chat))
     await uow.state.put(key, f"{until}|{','.join(chats)}", now)

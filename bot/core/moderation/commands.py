@@ -433,7 +433,7 @@ class ModerationCommands:
             return request
         wanted_end = NO_END if request.duration is None else ctx.now + request.duration
         ends = {chat: await ban_end_in(ctx.uow, chat, request.target.ref, ctx.now)
-                for chat in {*request.chats, *_vk_chats(ctx, request)}}
+                for chat in dict.fromkeys((*request.chats, *_vk_chats(ctx, request)))}
         # a VK ban is the community's (groups.ban), whichever of its chats it was given in: a
         # second moderator's /ban from the queue must find the first one's in the VK chat
         vk_end = max((end for chat, end in ends.items() if end is not None
@@ -442,8 +442,7 @@ class ModerationCommands:
                         if ((end := ends[chat] or (vk_end if chat.platform == "vk" else None))
                             is None or end < wanted_end)])
         if not longer:
-            given_in = next((chat for chat in (*request.chats, *ends) if ends.get(chat)),
-                            request.chats[0])
+            given_in = next((chat for chat, end in ends.items() if end), request.chats[0])
             who = await banned_by(ctx.uow, given_in, request.target.ref)
             params = {"user": request.target.display, "who": who}
             key = "moderation.already_banned_by" if who else "moderation.already_banned"
