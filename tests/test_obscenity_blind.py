@@ -309,6 +309,13 @@ the red team's fixes (written without this set), 0.993 after the fixes it showed
 Russian word, «этот пи дор», «какая-то шлю ха», "bi tch"); left: «гон дон» opening a message
 and the hashtag #orbitchair. ``fresh_round93.jsonl`` (a second sample in the development samples'
 own style: neighbours, hobby clubs, customer and student chats) 1.000 on first contact.
+
+Session 20: ``fresh_round94.jsonl`` (gaming clans, crypto, building, fans', students' and sellers'
+chats: disguises as people dodge filters, with the innocent look-alikes of their topics) 1.000 on
+first contact; ``fresh_round95.jsonl`` (the hardest cases its writer could think of, both sides:
+rare derivatives, one-letter swaps, words lined up across a blank, place names) 0.989 (three
+sound spellings missed, ибать, блиать, бляць; a git branch feature/huy-login-fix flagged), 0.996
+after the spellings were added. Left: a translit мат piece inside a code identifier is мат.
 """
 
 from __future__ import annotations
@@ -361,7 +368,7 @@ def _rows(name: str) -> list[dict[str, object]]:
              "fresh_round84.jsonl", "fresh_round85.jsonl",
              "fresh_round86.jsonl", "fresh_round87.jsonl", "fresh_round89.jsonl",
              "fresh_round90.jsonl", "fresh_round91.jsonl", "fresh_round92.jsonl",
-             "fresh_round93.jsonl"])
+             "fresh_round93.jsonl", "fresh_round94.jsonl", "fresh_round95.jsonl"])
 def test_blind_set(name: str) -> None:
     check = ObscenityFilter().check
     wrong: dict[str, list[str]] = defaultdict(list)

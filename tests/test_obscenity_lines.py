@@ -42,6 +42,18 @@ def test_one_output_line_per_input_in_order() -> None:
     assert stream.flushes >= 3
 
 
+def test_each_word_is_listed_once_in_text_order() -> None:
+    """A phrase (na huy, пошёл нах) and its own word used to be listed twice, the phrase last."""
+    texts = ["idi na huy", "пошёл нах, сука", "poshel na hui, nahuy"]
+    _, out, _ = _run([json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                      for i, t in enumerate(texts)])
+    for line in out:
+        spans = [(m["start"], m["end"], m["word"]) for m in line["matches"]]
+        assert line["obscene"] and spans, line
+        assert spans == sorted(set(spans)), line
+    assert [(m["start"], m["word"]) for m in out[1]["matches"]] == [(0, "хуй"), (11, "сука")]
+
+
 def test_output_is_not_ascii_escaped() -> None:
     _, _, stream = _run([json.dumps({"id": 1, "text": "блядь"}) + "\n"])
     assert "бля" in stream.getvalue()

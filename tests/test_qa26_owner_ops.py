@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import forked_modbot
 import pytest
 from tg_emulator import TelegramEmulator
 from tg_emulator.harness import ADMIN, GROUP, QUEUE
@@ -416,8 +417,8 @@ class Run:
 
     async def start(self) -> Run:
         self._log = self.log_path.open("wb")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *self.args, "run", "--config", str(self.config),
+        self.proc = await forked_modbot.spawn(
+            *self.args, "run", "--config", str(self.config),
             env=_env(MODBOT_TELEGRAM_TOKEN=SECRET), stdout=self._log, stderr=self._log,
             cwd=str(self.config.parent))
         return self

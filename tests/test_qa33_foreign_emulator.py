@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import forked_modbot
 import pytest
 from aiohttp import web
 
@@ -698,8 +699,8 @@ class BotProcess:
         env.update(self.extra_env)
         self._log = self.log_path.open("wb")
         self.started_at = time.monotonic()
-        self.proc = await asyncio.create_subprocess_exec(
-            str(MODBOT), "run", "--config", str(self.config), cwd=str(self.config.parent),
+        self.proc = await forked_modbot.spawn(
+            "run", "--config", str(self.config), cwd=str(self.config.parent),
             env=env, stdout=self._log, stderr=asyncio.subprocess.STDOUT)
         return self
 

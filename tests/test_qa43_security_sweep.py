@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import forked_modbot
 import pytest
 from aiohttp import web
 from test_qa9_resilience import FaultProxy
@@ -864,8 +865,8 @@ async def modbot_run(config: Path, done: Callable[[str], bool], *,
     then SIGINT (Ctrl-C). Returns everything it printed and its exit code."""
     log_path = config.parent / "run.log"
     with log_path.open("wb") as out:  # a file: at DEBUG a pipe nobody reads would fill up
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--log-level", "DEBUG", "run", "--config",
+        proc = await forked_modbot.spawn(
+            "--log-level", "DEBUG", "run", "--config",
             str(config), cwd=str(config.parent), stdout=out, stderr=out,
             env={k: v for k, v in os.environ.items() if k != "MODBOT_LOG_LEVEL"})
         try:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import forked_modbot
 import pytest
 from aiohttp import web
 from tg_emulator import TelegramEmulator
@@ -1097,7 +1098,6 @@ async def _faulty_two_network_run(vk: VkEmulator, tmp_path: Path,
     /help was answered within 30 s, whether the Telegram /help was)."""
     import os
     import signal
-    import sys
     answered_vk = answered_tg = False
     async with TelegramEmulator(TG_SECRET) as tg:
         tg.group(TG_GROUP, title="Demo", admins=(TG_ADMIN,))
@@ -1146,9 +1146,8 @@ async def _faulty_two_network_run(vk: VkEmulator, tmp_path: Path,
         env.pop("MODBOT_LOG_LEVEL", None)
         # To a file, not a pipe: at DEBUG a pipe nobody reads fills up and blocks the bot.
         log_file = (tmp_path / "modbot-run.log").open("wb")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), env=env,
-            stdout=log_file, stderr=log_file)
+        proc = await forked_modbot.spawn(
+            "run", "--config", str(config), env=env, stdout=log_file, stderr=log_file)
         try:
             await vk.wait_for(lambda: vk.calls_to("longpoll.check"), timeout=60)
             vk.add_members(CHAT, SPAMMER)
@@ -1198,14 +1197,12 @@ async def test_modbot_run_keeps_answering_on_both_networks_through_platform_faul
 async def _modbot_run(config: Path, env_extra: dict[str, str],
                       log: Any) -> asyncio.subprocess.Process:
     import os
-    import sys
     tests = Path(__file__).parent
     env = {**os.environ, **env_extra, "PYTHONPATH": os.pathsep.join(
         [str(tests.parent), os.environ.get("PYTHONPATH", "")])}
     env.pop("MODBOT_LOG_LEVEL", None)
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), env=env,
-        stdout=log, stderr=log)
+    return await forked_modbot.spawn(
+        "run", "--config", str(config), env=env, stdout=log, stderr=log)
 
 
 @pytest.mark.parametrize("code", [925, 5])

@@ -485,7 +485,7 @@ class ObscenityFilter:
                 start, end = found.span(group)
                 phrase = Match("хер" if group == 1 else "хуй", start, end, text[start:end],
                                found.group(group), "ru.mat")
-                return Verdict(True, (*verdict.matches, phrase))
+                return Verdict(True, _in_text_order(verdict.matches, phrase))
         # the words of _PHRASE_WORDS spelt out: cheaper than a generator on this path
         if len(lowered) == len(text) and ("фак" in lowered or "бич" in lowered or "нах" in lowered
                                           or "шит" in lowered or "fk" in lowered
@@ -499,8 +499,8 @@ class ObscenityFilter:
                     if text.startswith("FK", start) and found.group().endswith(("this", "that")):
                         continue  # "FK this table": a developer's foreign key
                     verdict = self._check(text, lowered, chunks)
-                    return Verdict(True, (*verdict.matches, Match(
-                        name, start, end, text[start:end], found.group(), lexicon)))
+                    phrase = Match(name, start, end, text[start:end], found.group(), lexicon)
+                    return Verdict(True, _in_text_order(verdict.matches, phrase))
         return self._check(text, lowered, chunks)
 
     def _check(self, text: str, lowered: str, chunks: list[str]) -> Verdict:
@@ -852,6 +852,12 @@ class ObscenityFilter:
                 if hit is not None:
                     return hit
         return None
+
+
+def _in_text_order(matches: tuple[Match, ...], phrase: Match) -> tuple[Match, ...]:
+    """The word matches and a phrase's, in the order they stand in the text; the phrase's word
+    may be мат on its own too (na huy) and is named once."""
+    return tuple(sorted({*matches, phrase}, key=lambda m: (m.start, m.end, m.word)))
 
 
 def _marked_as(stand_in: str, found: re.Match[str]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from .calibration import (
     fit,
 )
 from .entries import load_faq_file
-from .matcher import FaqMatcher
+from .matcher import SCORED_CHARS, FaqMatch, FaqMatcher
 from .question import is_question_like
 
 FEATURES = {"semantic": SEMANTIC_FEATURES, "lexical": LEXICAL_FEATURES}
@@ -108,8 +108,17 @@ def load_communities(*folders: Path) -> list[Community]:
     return sorted(found, key=lambda c: c.name)
 
 
-def collect(communities: Iterable[Community], *, semantic: bool) -> list[Sample]:
-    """Run every query through its community's matcher and keep the evidence."""
+def collect(
+    communities: Iterable[Community],
+    *,
+    semantic: bool,
+    matched: Callable[[Community, LabelledQuery, FaqMatch], None] | None = None,
+) -> list[Sample]:
+    """Run every query through its community's matcher and keep the evidence.
+
+    ``matched`` also gets each query's public ``match()`` verdict, from the same scoring
+    where the two read the same text (the scoring is most of an evaluation's time).
+    """
     samples: list[Sample] = []
     for community in communities:
         entries = load_faq_file(community.faq)
@@ -117,7 +126,14 @@ def collect(communities: Iterable[Community], *, semantic: bool) -> list[Sample]
         if matcher.semantic != semantic:
             raise RuntimeError("the sentence encoder is not available")
         for q in community.queries:
-            evidence = matcher.evidence(q.text) if is_question_like(q.text) else None
+            evidence = None
+            if matched is not None:
+                result, evidence = matcher.explain(q.text)
+                matched(community, q, result)
+                if len(q.text) > SCORED_CHARS:
+                    evidence = None
+            if evidence is None and is_question_like(q.text):
+                evidence = matcher.evidence(q.text)
             right = evidence is not None and entries[evidence.ranking[0][0]].id == q.expected
             features = evidence.features if evidence is not None else None
             samples.append(

@@ -591,11 +591,18 @@ class FaqMatcher:
 
         A message that is word for word one of the FAQ's questions is answered outright.
         """
+        return self.explain(text)[0]
+
+    def explain(self, text: str) -> tuple[FaqMatch, Evidence | None]:
+        """The match and the evidence it was decided on, so an evaluation that needs both
+        pays for the scoring once; the evidence is None when none was weighed (not a
+        question, an exact hit, no word shared with the FAQ)."""
         if not is_question_like(text):
-            return FaqMatch(None, 0.0, "none", False, ())
+            return FaqMatch(None, 0.0, "none", False, ()), None
         ids = self._index.ids
         candidates: tuple[tuple[str, float], ...]
         exact = self._index.exact.get(exact_key(text))
+        evidence: Evidence | None = None
         if exact is None:
             # one of the FAQ's own questions with a typo ("How do I get a refnd?"): the
             # repair only touches words the FAQ does not know, so every other word must match
@@ -606,7 +613,7 @@ class FaqMatcher:
         else:
             evidence = self.evidence(_tail(text, SCORED_CHARS))
             if evidence is None:
-                return FaqMatch(None, 0.0, "none", True, ())
+                return FaqMatch(None, 0.0, "none", True, ()), None
             conf = self._calibration.probability(evidence.features)
             if evidence.features["amiss"] > 0.0:
                 # The message asks for a time, a place, an amount or a person and the entry
@@ -625,4 +632,4 @@ class FaqMatcher:
         elif conf >= self.thresholds.suggest:
             band = "suggest"
         faq_id = candidates[0][0] if band != "none" else None
-        return FaqMatch(faq_id, round(conf, 4), band, True, candidates)
+        return FaqMatch(faq_id, round(conf, 4), band, True, candidates), evidence
