@@ -132,6 +132,21 @@ async def test_mute_and_unmute(executor: TelegramExecutor, emu: TelegramEmulator
     assert emu.world.chats[GROUP].members[MEMBER]["status"] == "member"
 
 
+async def test_a_mute_in_the_communitys_channel_is_passed_by_not_a_failure(
+        executor: TelegramExecutor, emu: TelegramEmulator) -> None:
+    """QA68: a /mute from the queue covers every community chat, its channel too, where
+    Telegram refuses restrictChatMember ("only for supergroups"): the queue read "I could not
+    mute … in telegram:-1005". A channel has no mute to give; asked once, then passed by."""
+    channel = ChatRef("telegram", str(CHANNEL_ID))
+    muted = await executor.execute(Mute(channel, user(MEMBER), UNTIL))
+    assert muted.ok and muted.details == {"skipped": "channel"}, muted
+    assert [c.params["chat_id"] for c in emu.calls_of("getChat")] == [CHANNEL_ID]
+    assert (await executor.execute(Unmute(channel, user(MEMBER)))).ok
+    assert (await executor.execute(Mute(channel, user(MEMBER), UNTIL))).ok
+    assert len(emu.calls_of("restrictChatMember", ok=None)) == 1
+    assert len(emu.calls_of("getChat")) == 1
+
+
 async def test_ban_unban_and_kick(executor: TelegramExecutor, emu: TelegramEmulator) -> None:
     assert (await executor.execute(Ban(CHAT, user(MEMBER), UNTIL))).ok
     assert emu.calls_of("banChatMember")[0].params["until_date"] == int(UNTIL.timestamp())

@@ -165,6 +165,8 @@ class TelegramExecutor:
         # groups Telegram turned into supergroups: old id -> new id, learnt from the refusal
         # of a send to the old one (the config and stored tickets keep naming the old id)
         self._moved: dict[int, int] = {}
+        #: the community's channels, learnt from Telegram's refusal to restrict there
+        self._channels: set[int] = set()
 
     def _target(self, chat: ChatRef) -> int:
         chat_id = int(chat.chat_id)
@@ -226,15 +228,9 @@ class TelegramExecutor:
     async def _member_action(self, chat_id: int,
                              action: Mute | Unmute | Ban | Unban | Kick) -> ActionResult:
         user_id = int(action.user.user_id)
-        if isinstance(action, Mute):
-            until = until_date(action.until, self._wallclock())
-            await self._call(chat_id, lambda: self.bot.restrict_chat_member(
-                chat_id, user_id, _NO_PERMISSIONS, use_independent_chat_permissions=True,
-                until_date=until))
-        elif isinstance(action, Unmute):
-            await self._call(chat_id, lambda: self.bot.restrict_chat_member(
-                chat_id, user_id, _FULL_PERMISSIONS, use_independent_chat_permissions=True))
-        elif isinstance(action, Ban) and action.sender_chat:
+        if isinstance(action, Mute | Unmute):
+            return await self._restrict(chat_id, user_id, action)
+        if isinstance(action, Ban) and action.sender_chat:
             await self._call(chat_id, lambda: self.bot.ban_chat_sender_chat(chat_id, user_id))
         elif isinstance(action, Ban):
             until = until_date(action.until, self._wallclock())
@@ -255,6 +251,39 @@ class TelegramExecutor:
             await self._call(chat_id, lambda: self.bot.unban_chat_member(
                 chat_id, user_id, only_if_banned=True))
         return ActionResult(ok=True)
+
+    async def _restrict(self, chat_id: int, user_id: int, action: Mute | Unmute) -> ActionResult:
+        """A mute (or its end) in a chat. A channel of the community has none to give: its
+        subscribers cannot write, and Telegram refuses the call there ("only for
+        supergroups"). A mute from the queue covers every community chat, so that refusal is
+        no failure to tell the moderators about; the channel is passed by from then on. (A
+        basic group refuses alike, and there the mute really did not happen: that stays a
+        failure, so the chat's type is asked before the refusal is forgiven.)"""
+        if chat_id in self._channels:
+            return ActionResult(ok=True, details={"skipped": "channel"})
+        if isinstance(action, Mute):
+            until = until_date(action.until, self._wallclock())
+            permissions, extra = _NO_PERMISSIONS, {"until_date": until}
+        else:
+            permissions, extra = _FULL_PERMISSIONS, {}
+        try:
+            await self._call(chat_id, lambda: self.bot.restrict_chat_member(
+                chat_id, user_id, permissions, use_independent_chat_permissions=True, **extra))
+        except _Permanent as exc:
+            if "only for supergroups" not in str(exc) or not await self._is_channel(chat_id):
+                raise
+            self._channels.add(chat_id)
+            log.info("event=telegram.channel_not_restricted chat=%s", chat_id)
+            return ActionResult(ok=True, details={"skipped": "channel"})
+        return ActionResult(ok=True)
+
+    async def _is_channel(self, chat_id: int) -> bool:
+        """Asked only after a refusal that a channel and a basic group share."""
+        try:
+            chat = await self._call(chat_id, lambda: self.bot.get_chat(chat_id))
+        except (_Permanent, TransientError):
+            return False
+        return chat.type == "channel"
 
     async def _send(self, chat_id: int, text: str, *, reply_to: str | None = None,
                     thread_id: str | None = None,

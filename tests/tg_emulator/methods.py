@@ -145,6 +145,8 @@ def _target(world: World, chat: Chat, p: dict[str, Any]) -> int:
 
 def restrict_chat_member(world: World, p: dict[str, Any]) -> Any:
     chat = _chat(world, p)
+    if chat.type == "channel":  # as Telegram: a channel's subscribers have nothing to restrict
+        raise ApiError(400, "Bad Request: method is available only for supergroups")
     _need(chat, "can_restrict_members", "restrict/unrestrict chat member")
     user_id = _target(world, chat, p)
     permissions = p.get("permissions")

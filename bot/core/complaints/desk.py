@@ -288,11 +288,15 @@ async def _delete_pending(uow: UnitOfWork, ticket: TicketRecord, now: datetime) 
 
 async def message_gone(uow: UnitOfWork, community: CommunitySettings, chat: ChatRef,
                        message_id: str, now: datetime) -> list[AnyAction]:
-    """Whoever deleted it (the filter, /del, /purge, the card), the message is gone: its open
+    """Whoever deleted it (the filter, /del, /purge, the card), the message is gone: its
     ticket's card says so and stops offering "Delete message", and a report that comes later
-    (the reporter's screen still showed it) files a card that says so from the start."""
+    (the reporter's screen still showed it) files a card that says so from the start. A ticket
+    closed in the same moment (/del and /resolve together) says so too: the platform confirms
+    the delete after the verdict, and the closed card must not show the message as there."""
     await uow.state.put(_gone_key(chat, message_id), now.isoformat(), now)
-    ticket = await tickets_of(uow).open_for_message(community.name, str(chat), message_id)
+    repo = tickets_of(uow)
+    ticket = await repo.open_for_message(community.name, str(chat), message_id) \
+        or await repo.latest_for_message(community.name, str(chat), message_id)
     if ticket is None or ticket.message_deleted:
         return []
     await tickets_of(uow).add_event(ticket.id, "message_gone", "", "", now)

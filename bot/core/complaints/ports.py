@@ -107,6 +107,11 @@ class TicketRepo(Protocol):
         """The open (new or claimed) ticket about this message, for merging reports."""
         ...
 
+    async def latest_for_message(self, community: str, chat: str,
+                                 message_id: str) -> TicketRecord | None:
+        """The newest ticket about this message, open or closed."""
+        ...
+
     async def add_reporter(self, ticket_id: int, community: str, reporter: str, reason: str,
                            now: datetime) -> bool:
         """Count one more reporter; False (and nothing stored) if they already reported it."""

@@ -96,6 +96,14 @@ class SqlTicketRepo:
                                Ticket.message_id == message_id,
                                Ticket.state.in_(("new", "claimed")))
 
+    async def latest_for_message(self, community: str, chat: str,
+                                 message_id: str) -> TicketRecord | None:
+        row = (await self._s.execute(
+            select(Ticket).where(Ticket.community == community, Ticket.chat == chat,
+                                 Ticket.message_id == message_id)
+            .order_by(Ticket.id.desc()).limit(1))).scalar_one_or_none()
+        return _record(row) if row else None
+
     async def add_reporter(self, ticket_id: int, community: str, reporter: str, reason: str,
                            now: datetime) -> bool:
         exists = await self._s.scalar(select(TicketReporter.id).where(
