@@ -466,10 +466,15 @@ def test_ctrl_c_at_the_prompt_leaves_promptly_and_quietly() -> None:
     """Interactive (stdin a terminal), Ctrl-C at the `alice@chat> ` prompt is the reflex for
     leaving; the demo should end at once, without an error log line, not wait for a line."""
     controller, terminal = pty.openpty()
-    # faulthandler: a demo still there after the bound is made to print where it waits
+    # faulthandler: a demo still there after the bound is made to print where it waits. A
+    # session of its own, as a shell gives it: in the test worker's session the pty can be
+    # the worker's controlling terminal, and a read from it by a process outside its
+    # foreground group stops the demo (SIGTTIN), where no Ctrl-C reaches it (it failed so in
+    # CI, silent even to SIGABRT)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "demo"], stdin=terminal,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+                            env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+                            start_new_session=True)
     os.close(terminal)
     assert proc.stdout is not None and proc.stderr is not None
     try:
