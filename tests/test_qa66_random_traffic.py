@@ -1499,10 +1499,11 @@ class Traffic:
 # The invariants
 # --------------------------------------------------------------------------------------------
 
-async def read_audit(net: Net, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+async def read_audit(net: Net, capsys: pytest.CaptureFixture[str],
+                     since: str = "1d") -> list[dict[str, Any]]:
     """`modbot audit --community demo --since 1d`, as the owner runs it, parsed."""
     capsys.readouterr()
-    args = argparse.Namespace(config=str(net.config.path), community="demo", since="1d")
+    args = argparse.Namespace(config=str(net.config.path), community="demo", since=since)
     assert await audit_command(args, clock=net.clock) == 0
     out = []
     for line in capsys.readouterr().out.splitlines():

@@ -82,8 +82,6 @@ were fixed while this round ran (7bfe73e) and stay as regression tests.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
 import re
@@ -112,6 +110,7 @@ from test_qa66_random_traffic import (
     VkNet,
     check_invariants,
     peers,
+    read_audit,
 )
 from tg_emulator.harness import ADMIN, GROUP, LISTED_MODERATOR, QUEUE, TOKEN, telegram_config
 from tg_emulator.server import Fault
@@ -123,7 +122,6 @@ from vk_emulator.harness import vk_config_text, write_vk_config
 
 from bot.config import load_config
 from bot.core.clock import FakeClock
-from bot.features.moderation import audit_command
 from bot.features.schedule import service_for
 
 CHANNEL = -1007  # the community's Telegram channel: scheduled posts only
@@ -696,10 +694,13 @@ class TimeTraffic(Traffic):
             self.ask(entry)
         return True
 
+    def settled_chat_entries(self) -> list[Any]:
+        """Entries added in chat in an earlier burst, whose id the bot has already told."""
+        return [e for e in self.faq.values() if e.alive and self.faq_ident(e)
+                and e.add_msg is not None and e.add_msg.burst < self.burst]
+
     def ev_faq_edit(self) -> bool:
-        mods = self.free_mods()
-        options = [e for e in self.faq.values() if e.alive and self.faq_ident(e)
-                   and e.add_msg is not None and e.add_msg.burst < self.burst]
+        mods, options = self.free_mods(), self.settled_chat_entries()
         if not mods or not options:
             return False
         entry = self.rng.choice(options)
@@ -715,9 +716,7 @@ class TimeTraffic(Traffic):
         return True
 
     def ev_faq_del(self) -> bool:
-        mods = self.free_mods()
-        options = [e for e in self.faq.values() if e.alive and self.faq_ident(e)
-                   and e.add_msg is not None and e.add_msg.burst < self.burst]
+        mods, options = self.free_mods(), self.settled_chat_entries()
         if not mods or not options:
             return False
         entry = self.rng.choice(options)
@@ -1165,21 +1164,6 @@ def temp_kind(text: str) -> str | None:
 # The invariants of this round (round 66's are checked too)
 # --------------------------------------------------------------------------------------------
 
-async def read_audit_all(net: Net68, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    """`modbot audit --community demo --since 60d`, parsed (round 66 reads one day)."""
-    capsys.readouterr()
-    args = argparse.Namespace(config=str(net.config.path), community="demo", since="60d")
-    assert await audit_command(args, clock=net.clock) == 0
-    out = []
-    for line in capsys.readouterr().out.splitlines():
-        m = re.match(r"^(\S+ \S+ \S+)  (\S+)  by=(\S+)  target=(\S+)  chat=(\S+)  "
-                     r"reason=(\".*?(?<!\\)\")(?:  details=(\{.*\}))?$", line)
-        assert m, f"not an audit line: {line!r}"
-        out.append({"action": m[2], "by": m[3], "target": m[4], "chat": m[5],
-                    "details": json.loads(m[7] or "{}")})
-    return out
-
-
 def check_time_invariants(traffic: TimeTraffic, v: Verdict) -> None:
     net = traffic.net
     for name, detail in traffic.problems:
@@ -1317,7 +1301,7 @@ async def play(net: Net68, seed: int, capsys: pytest.CaptureFixture[str],
     finally:
         if net.app is not None:
             await net.stop()
-    audit = await read_audit_all(net, capsys)
+    audit = await read_audit(net, capsys, since="60d")  # round 66 reads one day
     v = Verdict(traffic)
     check_time_invariants(traffic, v)  # first: it adds the published posts to the audit
     round66 = check_invariants(traffic, audit, caplog.text, caplog.records)

@@ -299,7 +299,7 @@ async def message_gone(uow: UnitOfWork, community: CommunitySettings, chat: Chat
         or await repo.latest_for_message(community.name, str(chat), message_id)
     if ticket is None or ticket.message_deleted:
         return []
-    await tickets_of(uow).add_event(ticket.id, "message_gone", "", "", now)
+    await repo.add_event(ticket.id, "message_gone", "", "", now)
     return await _marked_deleted(uow, community, ticket)
 
 
